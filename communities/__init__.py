@@ -1,0 +1,1 @@
+"""Communities: groups, membership, roles, join requests, bans and invitations."""

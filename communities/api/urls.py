@@ -1,0 +1,14 @@
+from rest_framework.routers import DefaultRouter
+
+from communities.api import views
+
+GROUP = r"groups/(?P<group_pk>[0-9]{1,18})"
+
+router = DefaultRouter()
+router.register("groups", views.GroupViewSet, basename="group")
+router.register(f"{GROUP}/members", views.MemberViewSet, basename="group-member")
+router.register(f"{GROUP}/join-requests", views.JoinRequestViewSet, basename="group-join-request")
+router.register(f"{GROUP}/bans", views.BanViewSet, basename="group-ban")
+router.register(f"{GROUP}/invitations", views.InvitationViewSet, basename="group-invitation")
+
+urlpatterns = router.urls

@@ -1,0 +1,71 @@
+"""Reads of groups and of who belongs to them, each scoped to what the viewer may see."""
+
+from django.db.models import BooleanField, Exists, OuterRef, QuerySet, Subquery, Value
+
+from communities.models import (
+    Ban,
+    Group,
+    Invitation,
+    InvitationStatus,
+    JoinRequest,
+    JoinRequestStatus,
+    Membership,
+)
+from communities.selectors.visibility import visible_groups
+
+
+def group_list(*, viewer) -> QuerySet[Group]:
+    """Visible groups, each annotated with the viewer's own standing in it."""
+    groups = visible_groups(viewer)
+    if not viewer.is_authenticated:
+        return groups.annotate(
+            viewer_role=_none(),
+            viewer_joined_at=_none(),
+            viewer_request_pending=_none(),
+            viewer_invited=_none(),
+        )
+    own = Membership.objects.filter(group=OuterRef("pk"), user=viewer)
+    return groups.annotate(
+        viewer_role=Subquery(own.values("role")[:1]),
+        viewer_joined_at=Subquery(own.values("created_at")[:1]),
+        viewer_request_pending=Exists(
+            JoinRequest.objects.filter(
+                group=OuterRef("pk"), user=viewer, status=JoinRequestStatus.PENDING
+            )
+        ),
+        viewer_invited=Exists(
+            Invitation.objects.filter(
+                group=OuterRef("pk"), user=viewer, status=InvitationStatus.PENDING
+            )
+        ),
+    )
+
+
+def _none():
+    return Value(None, output_field=BooleanField())
+
+
+def group_get(*, viewer, group_id: int) -> Group | None:
+    return group_list(viewer=viewer).filter(pk=group_id).first()
+
+
+def member_list(*, group: Group) -> QuerySet[Membership]:
+    return Membership.objects.filter(group=group).select_related("user")
+
+
+def join_request_list(*, group: Group) -> QuerySet[JoinRequest]:
+    return JoinRequest.objects.filter(group=group, status=JoinRequestStatus.PENDING).select_related(
+        "user"
+    )
+
+
+def ban_list(*, group: Group) -> QuerySet[Ban]:
+    return Ban.objects.filter(group=group).active().select_related("user", "banned_by")
+
+
+def invitation_list(*, group: Group, viewer, all_pending: bool) -> QuerySet[Invitation]:
+    """Pending invitations: all of them for those who manage invitations, else the viewer's own."""
+    invitations = Invitation.objects.filter(
+        group=group, status=InvitationStatus.PENDING
+    ).select_related("user", "invited_by")
+    return invitations if all_pending else invitations.filter(user=viewer)

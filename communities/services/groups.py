@@ -1,0 +1,84 @@
+"""Writes on groups themselves: create, update, archive."""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from communities.models import Group, Membership
+from communities.roles import Action, Role
+from communities.services.membership import lock_group, require_role
+from divan.exceptions import InvalidInput
+
+SLUG_ATTEMPTS = 50
+
+
+def _slug_base(name: str) -> str:
+    return slugify(name)[: Group._meta.get_field("slug").max_length - 8].strip("-") or "group"
+
+
+def _insert_group(*, creator, name: str, slug: str | None, description: str, visibility: str):
+    """Insert with the given slug, or with the first free one derived from the name."""
+    if slug is not None:
+        candidates = [slug]
+    else:
+        base = _slug_base(name)
+        candidates = [base, *(f"{base}-{n}" for n in range(2, SLUG_ATTEMPTS))]
+    for candidate in candidates:
+        if slug is None and Group.objects.filter(slug=candidate).exists():
+            continue
+        try:
+            with transaction.atomic():  # a savepoint: a lost race on the slug tries the next one
+                return Group.objects.create(
+                    name=name,
+                    slug=candidate,
+                    description=description,
+                    visibility=visibility,
+                    member_count=1,
+                    created_by=creator,
+                )
+        except IntegrityError:
+            continue
+    if slug is not None:
+        raise InvalidInput({"slug": ["A group with this slug already exists."]})
+    raise InvalidInput({"name": ["Too many groups share this name; choose a slug."]})
+
+
+def group_create(
+    *, creator, name: str, visibility: str, description: str = "", slug: str | None = None
+) -> Group:
+    """Create a group with its creator as owner and first member."""
+    with transaction.atomic():
+        group = _insert_group(
+            creator=creator, name=name, slug=slug, description=description, visibility=visibility
+        )
+        Membership.objects.create(group=group, user=creator, role=Role.OWNER)
+    return group
+
+
+def group_update(*, actor, group: Group, **changes) -> Group:
+    """Change name, slug, description or visibility (admins and owners)."""
+    allowed = {"name", "slug", "description", "visibility"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise InvalidInput({field: ["This field cannot be changed."] for field in sorted(unknown)})
+    with transaction.atomic():
+        group = lock_group(group.pk)
+        require_role(group=group, user=actor, action=Action.UPDATE_GROUP)
+        for field, value in changes.items():
+            setattr(group, field, value)
+        try:
+            with transaction.atomic():
+                group.save(update_fields=[*changes, "updated_at"])
+        except IntegrityError:
+            raise InvalidInput({"slug": ["A group with this slug already exists."]}) from None
+    return group
+
+
+def group_archive(*, actor, group: Group) -> Group:
+    """Archive (soft-delete) a group: it disappears for everyone; its rows stay."""
+    with transaction.atomic():
+        group = lock_group(group.pk)
+        require_role(group=group, user=actor, action=Action.ARCHIVE_GROUP)
+        group.archived_at = timezone.now()
+        group.save(update_fields=["archived_at", "updated_at"])
+    return group

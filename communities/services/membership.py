@@ -1,0 +1,282 @@
+"""Writes on who belongs to a group: join, leave, roles, join requests, bans and invitations.
+
+member_count moves only in `_add_member` and `_remove_member`, by F() in the same transaction.
+Anything that may take away an owner locks the group row first, so the last owner stays.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from communities.models import (
+    Ban,
+    Group,
+    Invitation,
+    InvitationStatus,
+    JoinRequest,
+    JoinRequestStatus,
+    Membership,
+    Visibility,
+)
+from communities.roles import Action, Role, can_grant, outranks, role_allows
+from divan.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
+from divan.models import User
+
+
+@dataclass(frozen=True)
+class JoinOutcome:
+    """What a join did: `membership` when the user is in, else the pending `join_request`."""
+
+    created: bool
+    membership: Membership | None = None
+    join_request: JoinRequest | None = None
+
+
+def lock_group(group_id: int) -> Group:
+    return Group.objects.select_for_update().get(pk=group_id)
+
+
+def require_role(*, group: Group, user, action: Action) -> Membership:
+    membership = Membership.objects.filter(group=group, user=user).first()
+    if membership is None or not role_allows(membership.role, action):
+        raise PermissionDenied("Your role in this group does not allow this action.")
+    return membership
+
+
+def _require_member(*, group: Group, user) -> Membership:
+    membership = Membership.objects.select_for_update().filter(group=group, user=user).first()
+    if membership is None:
+        raise NotFound("That user is not a member of this group.")
+    return membership
+
+
+def _is_banned(*, group: Group, user) -> bool:
+    return Ban.objects.active().filter(group=group, user=user).exists()
+
+
+def _add_member(*, group: Group, user, role: str = Role.MEMBER) -> tuple[Membership, bool]:
+    try:
+        with transaction.atomic():
+            membership = Membership.objects.create(group=group, user=user, role=role)
+    except IntegrityError:  # a concurrent join won: the user is a member already
+        return Membership.objects.get(group=group, user=user), False
+    Group.objects.filter(pk=group.pk).update(member_count=F("member_count") + 1)
+    return membership, True
+
+
+def _remove_member(membership: Membership) -> None:
+    deleted, _ = Membership.objects.filter(pk=membership.pk).delete()
+    if deleted:
+        Group.objects.filter(pk=membership.group_id).update(member_count=F("member_count") - 1)
+
+
+def _guard_last_owner(*, group: Group, membership: Membership, new_role: str | None) -> None:
+    """Refuse to leave a group without an owner. The caller holds the group row lock."""
+    if membership.role != Role.OWNER or new_role == Role.OWNER:
+        return
+    owners = Membership.objects.filter(group=group, role=Role.OWNER).count()
+    if owners <= 1:
+        raise Conflict("A group must keep at least one owner; make someone else owner first.")
+
+
+def _require_outranks(*, actor_membership: Membership, target: Membership) -> None:
+    if not outranks(actor_membership.role, target.role):
+        raise PermissionDenied("You cannot act on a member whose role is equal to or above yours.")
+
+
+def group_join(*, user, group: Group) -> JoinOutcome:
+    """Public: join now. Private: ask to join. Secret: only with a pending invitation."""
+    with transaction.atomic():
+        if _is_banned(group=group, user=user):
+            raise PermissionDenied("You are banned from this group.")
+        existing = Membership.objects.filter(group=group, user=user).first()
+        if existing:
+            return JoinOutcome(created=False, membership=existing)
+        invitation = (
+            Invitation.objects.select_for_update()
+            .filter(group=group, user=user, status=InvitationStatus.PENDING)
+            .first()
+        )
+        if invitation or group.visibility == Visibility.PUBLIC:
+            membership, created = _add_member(group=group, user=user)
+            if invitation:
+                invitation.status = InvitationStatus.ACCEPTED
+                invitation.responded_at = timezone.now()
+                invitation.save(update_fields=["status", "responded_at"])
+            return JoinOutcome(created=created, membership=membership)
+        if group.visibility == Visibility.SECRET:
+            raise PermissionDenied("This group can only be joined by invitation.")
+        try:
+            with transaction.atomic():
+                join_request = JoinRequest.objects.create(group=group, user=user)
+        except IntegrityError:  # already pending
+            join_request = JoinRequest.objects.get(
+                group=group, user=user, status=JoinRequestStatus.PENDING
+            )
+            return JoinOutcome(created=False, join_request=join_request)
+        return JoinOutcome(created=True, join_request=join_request)
+
+
+def group_leave(*, user, group: Group) -> None:
+    with transaction.atomic():
+        group = lock_group(group.pk)
+        membership = Membership.objects.filter(group=group, user=user).first()
+        if membership is None:
+            raise NotFound("You are not a member of this group.")
+        _guard_last_owner(group=group, membership=membership, new_role=None)
+        _remove_member(membership)
+
+
+def membership_change_role(*, actor, group: Group, user_id: int, role: str) -> Membership:
+    with transaction.atomic():
+        group = lock_group(group.pk)
+        actor_membership = require_role(group=group, user=actor, action=Action.CHANGE_ROLES)
+        target = _require_member(group=group, user=user_id)
+        _require_outranks(actor_membership=actor_membership, target=target)
+        if not can_grant(actor_membership.role, role):
+            raise PermissionDenied(f"Your role cannot grant the role '{role}'.")
+        _guard_last_owner(group=group, membership=target, new_role=role)
+        target.role = role
+        target.save(update_fields=["role"])
+    return target
+
+
+def membership_remove(*, actor, group: Group, user_id: int) -> None:
+    with transaction.atomic():
+        group = lock_group(group.pk)
+        actor_membership = require_role(group=group, user=actor, action=Action.REMOVE_MEMBERS)
+        target = _require_member(group=group, user=user_id)
+        _require_outranks(actor_membership=actor_membership, target=target)
+        _guard_last_owner(group=group, membership=target, new_role=None)
+        _remove_member(target)
+
+
+def _decide_join_request(*, actor, group: Group, request_id: int, approve: bool) -> JoinRequest:
+    with transaction.atomic():
+        require_role(group=group, user=actor, action=Action.DECIDE_JOIN_REQUESTS)
+        join_request = (
+            JoinRequest.objects.select_for_update()
+            .select_related("user")
+            .filter(group=group, pk=request_id)
+            .first()
+        )
+        if join_request is None:
+            raise NotFound("No join request matches the given query.")
+        if join_request.status != JoinRequestStatus.PENDING:
+            raise Conflict(f"This join request was already {join_request.status}.")
+        if approve:
+            if _is_banned(group=group, user=join_request.user):
+                raise Conflict("This user is banned from the group; unban them first.")
+            _add_member(group=group, user=join_request.user)
+        join_request.status = JoinRequestStatus.APPROVED if approve else JoinRequestStatus.DENIED
+        join_request.decided_by = actor
+        join_request.decided_at = timezone.now()
+        join_request.save(update_fields=["status", "decided_by", "decided_at"])
+    return join_request
+
+
+def join_request_approve(*, actor, group: Group, request_id: int) -> JoinRequest:
+    return _decide_join_request(actor=actor, group=group, request_id=request_id, approve=True)
+
+
+def join_request_deny(*, actor, group: Group, request_id: int) -> JoinRequest:
+    return _decide_join_request(actor=actor, group=group, request_id=request_id, approve=False)
+
+
+def membership_ban(
+    *, actor, group: Group, user_id: int, reason: str = "", expires_at: datetime | None = None
+) -> Ban:
+    """Ban a user: their membership, pending join request and invitations end with it."""
+    if expires_at is not None and expires_at <= timezone.now():
+        raise InvalidInput({"expires_at": ["The expiry must be in the future."]})
+    if user_id == actor.pk:
+        raise InvalidInput({"user": ["You cannot ban yourself."]})
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        raise InvalidInput({"user": ["No such user."]})
+    with transaction.atomic():
+        group = lock_group(group.pk)
+        actor_membership = require_role(group=group, user=actor, action=Action.MANAGE_BANS)
+        target = Membership.objects.filter(group=group, user=user).first()
+        if target is not None:
+            _require_outranks(actor_membership=actor_membership, target=target)
+            _guard_last_owner(group=group, membership=target, new_role=None)
+            _remove_member(target)
+        ban, _ = Ban.objects.update_or_create(
+            group=group,
+            user=user,
+            defaults={
+                "banned_by": actor,
+                "reason": reason,
+                "expires_at": expires_at,
+                "created_at": timezone.now(),
+            },
+        )
+        now = timezone.now()
+        JoinRequest.objects.filter(group=group, user=user, status=JoinRequestStatus.PENDING).update(
+            status=JoinRequestStatus.DENIED, decided_by=actor, decided_at=now
+        )
+        Invitation.objects.filter(group=group, user=user, status=InvitationStatus.PENDING).update(
+            status=InvitationStatus.REVOKED, responded_at=now
+        )
+    return ban
+
+
+def membership_unban(*, actor, group: Group, user_id: int) -> None:
+    with transaction.atomic():
+        require_role(group=group, user=actor, action=Action.MANAGE_BANS)
+        deleted, _ = Ban.objects.filter(group=group, user_id=user_id).delete()
+        if not deleted:
+            raise NotFound("That user is not banned from this group.")
+
+
+def ban_purge_expired() -> int:
+    """Delete bans whose expiry has passed; they no longer bind anyone."""
+    deleted, _ = Ban.objects.filter(expires_at__lte=timezone.now()).delete()
+    return deleted
+
+
+def invitation_create(*, actor, group: Group, user_id: int) -> tuple[Invitation, bool]:
+    """Invite a user to a private or secret group; inviting again returns the pending one."""
+    if group.visibility == Visibility.PUBLIC:
+        raise InvalidInput({"user": ["Anyone may join a public group; no invitation is needed."]})
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        raise InvalidInput({"user": ["No such user."]})
+    with transaction.atomic():
+        require_role(group=group, user=actor, action=Action.MANAGE_INVITATIONS)
+        if Membership.objects.filter(group=group, user=user).exists():
+            raise Conflict("That user is already a member of this group.")
+        if _is_banned(group=group, user=user):
+            raise Conflict("That user is banned from this group; unban them first.")
+        try:
+            with transaction.atomic():
+                return Invitation.objects.create(group=group, user=user, invited_by=actor), True
+        except IntegrityError:
+            pending = Invitation.objects.get(
+                group=group, user=user, status=InvitationStatus.PENDING
+            )
+            return pending, False
+
+
+def invitation_cancel(*, actor, group: Group, invitation_id: int) -> Invitation:
+    """The invitee declines, or a moderator revokes, a pending invitation."""
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update()
+            .filter(group=group, pk=invitation_id, status=InvitationStatus.PENDING)
+            .first()
+        )
+        if invitation is None:
+            raise NotFound("No pending invitation matches the given query.")
+        if invitation.user_id == actor.pk:
+            invitation.status = InvitationStatus.DECLINED
+        else:
+            require_role(group=group, user=actor, action=Action.MANAGE_INVITATIONS)
+            invitation.status = InvitationStatus.REVOKED
+        invitation.responded_at = timezone.now()
+        invitation.save(update_fields=["status", "responded_at"])
+    return invitation

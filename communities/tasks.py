@@ -1,0 +1,11 @@
+"""Thin, named Celery tasks of the communities app."""
+
+from celery import shared_task
+
+from communities.services.membership import ban_purge_expired
+
+
+@shared_task(name="communities.purge_expired_bans", acks_late=True)
+def purge_expired_bans() -> int:
+    """Idempotent: deleting already-expired bans twice deletes nothing the second time."""
+    return ban_purge_expired()

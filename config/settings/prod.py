@@ -1,0 +1,21 @@
+"""Production: refuses to start without a real secret key and host list."""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from config.settings.base import *  # noqa: F403
+from config.settings.base import env
+
+try:
+    SECRET_KEY = env("DJANGO_SECRET_KEY")
+except ImproperlyConfigured:
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY is not set: production refuses to start without a secret key."
+    ) from None
+if len(SECRET_KEY) < 32:
+    raise ImproperlyConfigured("DJANGO_SECRET_KEY must be at least 32 characters in production.")
+
+DEBUG = False
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

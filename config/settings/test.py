@@ -1,0 +1,32 @@
+"""Tests: the real PostgreSQL and Redis, with Redis keys and Celery queues private to this run."""
+
+import uuid
+
+from config.settings.base import *  # noqa: F403
+from config.settings.base import REST_FRAMEWORK, env
+
+# One run (or one xdist worker) never sees another's Redis keys or Celery messages.
+TEST_RUN_ID = uuid.uuid4().hex[:10]
+REDIS_KEY_PREFIX = f"divan-test-{TEST_RUN_ID}"
+CACHES["default"]["KEY_PREFIX"] = REDIS_KEY_PREFIX  # noqa: F405
+CELERY_TASK_DEFAULT_QUEUE = f"divan-test-{TEST_RUN_ID}"
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    **CELERY_BROKER_TRANSPORT_OPTIONS,  # noqa: F405
+    "global_keyprefix": f"{REDIS_KEY_PREFIX}:celery:",
+}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"global_keyprefix": f"{REDIS_KEY_PREFIX}:celery:"}
+# A database of its own per run, so that two runs on one server never meet.
+DATABASES["default"]["TEST"] = {"NAME": f"test_divan_{TEST_RUN_ID}"}  # noqa: F405
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+
+# Throttling is exercised by its own tests with tight rates; elsewhere it stays out of the way.
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("THROTTLE_ANON_RATE", default="100000/min"),
+        "user": env("THROTTLE_USER_RATE", default="100000/min"),
+        "writes": env("THROTTLE_WRITES_RATE", default="100000/min"),
+    },
+}

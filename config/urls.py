@@ -1,0 +1,19 @@
+"""Top-level URLs: the API, its schema and docs, auth, admin, health and metrics."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from divan import health
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/auth/", include("divan.api.urls")),
+    path("api/communities/v1/", include("communities.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api-auth/", include("rest_framework.urls")),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("", include("django_prometheus.urls")),
+]

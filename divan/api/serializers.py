@@ -1,0 +1,40 @@
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from rest_framework import serializers
+
+from divan.models import User
+
+
+class UserSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ("id", "username", "email", "reputation")
+        read_only_fields = fields
+
+
+class UserSummarySerializer(serializers.ModelSerializer):
+    """What other users may see of a user: never the email address."""
+
+    class Meta:
+        model = User
+        fields = ("id", "username", "reputation")
+        read_only_fields = fields
+
+
+class RegisterSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150, validators=[UnicodeUsernameValidator()])
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(
+        max_length=128, write_only=True, trim_whitespace=False, style={"input_type": "password"}
+    )
+
+
+class RegisteredSerializer(UserSerializer):
+    token = serializers.CharField(read_only=True)
+
+    class Meta(UserSerializer.Meta):
+        fields = (*UserSerializer.Meta.fields, "token")
+        read_only_fields = fields
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(read_only=True)

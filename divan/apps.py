@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DivanConfig(AppConfig):
+    name = "divan"
+    verbose_name = "Divan platform"

@@ -1,0 +1,51 @@
+"""Domain errors raised by services, and the DRF handler that turns them into 4xx responses."""
+
+from rest_framework import exceptions, status
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class DomainError(Exception):
+    """A rule of the domain was broken; the API answers with `status_code` in DRF's shape."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "The request breaks a rule of the domain."
+
+    def __init__(self, detail: str | dict | None = None):
+        self.detail = detail if detail is not None else self.default_detail
+        super().__init__(self.detail)
+
+    def as_api_exception(self) -> exceptions.APIException:
+        if isinstance(self.detail, dict):
+            error = exceptions.ValidationError(self.detail)
+        else:
+            error = exceptions.APIException(self.detail)
+        error.status_code = self.status_code
+        return error
+
+
+class InvalidInput(DomainError):
+    """Field errors: pass a dict such as {"slug": ["..."]} to keep DRF's field shape."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "Invalid input."
+
+
+class PermissionDenied(DomainError):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_detail = "You do not have permission to perform this action."
+
+
+class NotFound(DomainError):
+    status_code = status.HTTP_404_NOT_FOUND
+    default_detail = "Not found."
+
+
+class Conflict(DomainError):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state."
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        exc = exc.as_api_exception()
+    return drf_exception_handler(exc, context)

@@ -1,0 +1,60 @@
+"""Liveness and readiness: /healthz says the process answers, /readyz checks its dependencies."""
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import connections
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from kombu import Connection
+
+from divan.redis import get_redis
+
+
+def check_postgresql() -> None:
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def check_redis() -> None:
+    get_redis().ping()
+
+
+def check_broker() -> None:
+    with Connection(settings.CELERY_BROKER_URL, connect_timeout=3) as connection:
+        connection.ensure_connection(max_retries=1)
+
+
+CHECKS: dict[str, Callable[[], None]] = {
+    "postgresql": check_postgresql,
+    "redis": check_redis,
+    "broker": check_broker,
+}
+
+
+def run_checks() -> dict[str, str]:
+    """Each dependency's state: "ok", or the error that reaching it raised."""
+    results = {}
+    for name, check in CHECKS.items():
+        try:
+            check()
+        except Exception as error:  # noqa: BLE001 - any failure means "not ready"
+            results[name] = f"error: {type(error).__name__}: {error}".strip()
+        else:
+            results[name] = "ok"
+    return results
+
+
+@never_cache
+def healthz(request):
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+def readyz(request):
+    checks = run_checks()
+    ready = all(state == "ok" for state in checks.values())
+    return JsonResponse(
+        {"status": "ok" if ready else "unavailable", "checks": checks},
+        status=200 if ready else 503,
+    )

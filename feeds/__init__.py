@@ -1,0 +1,1 @@
+"""Feeds: ranked personal and group feeds; they arrive with the events issue."""

@@ -1,0 +1,104 @@
+"""Shared fixtures: users, API clients authenticated by real tokens, and groups with every role."""
+
+from dataclasses import dataclass, field
+
+import pytest
+from rest_framework.test import APIClient
+
+from communities.models import Group, Visibility
+from communities.roles import Role
+from communities.services.groups import group_create
+from communities.services.membership import (
+    group_join,
+    invitation_create,
+    membership_ban,
+    membership_change_role,
+)
+from divan.services.users import token_issue
+from tests.factories import UserFactory
+
+
+def client_for(user=None) -> APIClient:
+    """An API client; with a user, it sends that user's real token."""
+    client = APIClient()
+    if user is not None:
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(user=user).key}")
+    return client
+
+
+def make_group(*, owner, visibility=Visibility.PUBLIC, name=None) -> Group:
+    name = name or f"{visibility.title()} group of {owner.username}"
+    return group_create(creator=owner, name=name, visibility=visibility)
+
+
+def add_member(group: Group, user, role: str = Role.MEMBER) -> None:
+    """Bring a user in through the real paths: join (with an invitation where one is needed)."""
+    if group.visibility != Visibility.PUBLIC:
+        invitation_create(actor=group.created_by, group=group, user_id=user.pk)
+    group_join(user=user, group=group)
+    if role != Role.MEMBER:
+        membership_change_role(actor=group.created_by, group=group, user_id=user.pk, role=role)
+
+
+ROLES = ("owner", "admin", "moderator", "member")
+VIEWERS = ("anonymous", "outsider", "banned", *ROLES)
+
+
+@dataclass
+class World:
+    """One group with a user in every standing: each role, an outsider and a banned user."""
+
+    group: Group
+    users: dict = field(default_factory=dict)
+
+    def user(self, who: str):
+        return self.users.get(who)
+
+    def client(self, who: str) -> APIClient:
+        return client_for(self.users.get(who))
+
+    def refresh(self) -> Group:
+        self.group.refresh_from_db()
+        return self.group
+
+
+def build_world(visibility: str) -> World:
+    owner = UserFactory(username=f"{visibility}-owner")
+    group = make_group(owner=owner, visibility=visibility)
+    world = World(group=group, users={"owner": owner, "anonymous": None})
+    for role in ("admin", "moderator", "member"):
+        user = UserFactory(username=f"{visibility}-{role}")
+        add_member(group, user, role)
+        world.users[role] = user
+    world.users["outsider"] = UserFactory(username=f"{visibility}-outsider")
+    banned = UserFactory(username=f"{visibility}-banned")
+    add_member(group, banned)
+    membership_ban(actor=owner, group=group, user_id=banned.pk, reason="spam")
+    world.users["banned"] = banned
+    group.refresh_from_db()
+    return world
+
+
+@pytest.fixture
+def user():
+    return UserFactory()
+
+
+@pytest.fixture
+def public_world(db) -> World:
+    return build_world(Visibility.PUBLIC)
+
+
+@pytest.fixture
+def private_world(db) -> World:
+    return build_world(Visibility.PRIVATE)
+
+
+@pytest.fixture
+def secret_world(db) -> World:
+    return build_world(Visibility.SECRET)
+
+
+@pytest.fixture(params=[Visibility.PUBLIC, Visibility.PRIVATE, Visibility.SECRET])
+def world(request, db) -> World:
+    return build_world(request.param)
