@@ -55,4 +55,3 @@ def _clean_redis_keys():
     keys = list(client.scan_iter(match=redis_key("*"), count=1000))
     if keys:
         client.delete(*keys)
-

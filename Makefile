@@ -1,0 +1,56 @@
+# Divan: `make run` runs the whole stack with demo data, `make test` runs the test suite.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: run test lint format check migrations promtool bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.installed
+
+run: $(VENV)/.installed
+	@mkdir -p .run
+	$(BIN)/python manage.py ensure_db
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	@echo ""
+	@echo "  Divan is starting (Ctrl-C stops web, worker and beat):"
+	@echo "    API       http://127.0.0.1:$(PORT)/api/communities/v1/"
+	@echo "    API docs  http://127.0.0.1:$(PORT)/api/docs/"
+	@echo "    Admin     http://127.0.0.1:$(PORT)/admin/"
+	@echo "    Health    http://127.0.0.1:$(PORT)/readyz   Metrics http://127.0.0.1:$(PORT)/metrics"
+	@echo ""
+	$(BIN)/honcho start --port $(PORT)
+
+test: $(VENV)/.installed-dev
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+migrations: $(VENV)/.installed-dev
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+check: lint migrations test
+
+promtool:
+	scripts/install-promtool
+
+clean:
+	rm -rf $(VENV) .run
