@@ -15,6 +15,9 @@ app.autodiscover_tasks()
 @signals.beat_init.connect
 def _check_services_on_start(**kwargs) -> None:
     """A worker or beat that cannot reach PostgreSQL or Redis says so in one line and exits."""
+    from django.conf import settings
+
     from divan.startup import exit_unless_services_reachable
 
-    exit_unless_services_reachable()
+    if settings.DIVAN_STARTUP_CHECKS:
+        exit_unless_services_reachable()

@@ -1,6 +1,7 @@
 """Start-up check: a command that cannot reach PostgreSQL or Redis says so in one line."""
 
 import sys
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import connections
@@ -12,7 +13,8 @@ def _where(url_or_settings) -> str:
     if isinstance(url_or_settings, dict):
         host = url_or_settings.get("HOST") or "localhost"
         return f"{host}:{url_or_settings.get('PORT') or 5432}/{url_or_settings.get('NAME')}"
-    return url_or_settings.split("@")[-1]  # never print a password
+    url = urlsplit(url_or_settings)
+    return f"{url.hostname}:{url.port}{url.path}"  # never the password
 
 
 def service_problem() -> str | None:

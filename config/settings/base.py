@@ -166,6 +166,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"global_keyprefix": f"{REDIS_KEY_PREFIX}:celery:"}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
+# Workers and beat check PostgreSQL and Redis before starting (tests start their own worker).
+DIVAN_STARTUP_CHECKS = True
+
 # The switch for Divan's background jobs: false keeps beat from scheduling them.
 COMMUNITIES_WORKERS_ENABLED = env.bool("COMMUNITIES_WORKERS_ENABLED", default=True)
 CELERY_BEAT_SCHEDULE = beat_schedule(communities_workers_enabled=COMMUNITIES_WORKERS_ENABLED)

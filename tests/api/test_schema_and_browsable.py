@@ -1,0 +1,70 @@
+"""The OpenAPI schema, Swagger UI and the browsable API cover every endpoint."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests.fixtures import client_for
+
+pytestmark = pytest.mark.django_db
+
+
+def test_openapi_schema_lists_every_endpoint():
+    response = APIClient().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+
+    assert response.status_code == 200
+    paths = set(response.json()["paths"])
+    assert {
+        "/api/auth/register/",
+        "/api/auth/token/",
+        "/api/auth/logout/",
+        "/api/auth/me/",
+        "/api/communities/v1/groups/",
+        "/api/communities/v1/groups/{id}/",
+        "/api/communities/v1/groups/{id}/join/",
+        "/api/communities/v1/groups/{id}/leave/",
+        "/api/communities/v1/groups/{group_pk}/members/",
+        "/api/communities/v1/groups/{group_pk}/members/{user_id}/",
+        "/api/communities/v1/groups/{group_pk}/join-requests/",
+        "/api/communities/v1/groups/{group_pk}/join-requests/{id}/approve/",
+        "/api/communities/v1/groups/{group_pk}/join-requests/{id}/deny/",
+        "/api/communities/v1/groups/{group_pk}/bans/",
+        "/api/communities/v1/groups/{group_pk}/bans/{user_id}/",
+        "/api/communities/v1/groups/{group_pk}/invitations/",
+        "/api/communities/v1/groups/{group_pk}/invitations/{id}/",
+    } <= paths
+
+
+def test_swagger_ui_is_served():
+    response = APIClient().get("/api/docs/")
+
+    assert response.status_code == 200
+    assert b"swagger-ui" in response.content
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/communities/v1/",
+        "/api/communities/v1/groups/",
+        "/api/communities/v1/groups/{id}/",
+        "/api/communities/v1/groups/{id}/members/",
+        "/api/communities/v1/groups/{id}/join-requests/",
+        "/api/communities/v1/groups/{id}/bans/",
+        "/api/communities/v1/groups/{id}/invitations/",
+        "/api/auth/me/",
+    ],
+)
+def test_browsable_api_renders_html_for_the_owner(public_world, path):
+    client = client_for(public_world.user("owner"))
+
+    response = client.get(path.format(id=public_world.group.pk), HTTP_ACCEPT="text/html")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+
+
+def test_post_only_endpoints_render_their_form():
+    response = APIClient().get("/api/auth/register/", HTTP_ACCEPT="text/html")
+
+    assert response.status_code == 405  # GET is not allowed, but the page carries the form
+    assert b'name="password"' in response.content

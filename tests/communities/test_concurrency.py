@@ -1,0 +1,72 @@
+"""member_count stays exact when many users join and leave one group at the same moment."""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.db import connection
+
+from communities.models import Group, Membership
+from tests.factories import UserFactory
+from tests.fixtures import add_member, client_for, make_group
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+USERS = 50
+
+
+def run_together(clients, path: str) -> list[int]:
+    """POST `path` from every client at once; the barrier lines them up for maximum overlap."""
+    barrier = threading.Barrier(len(clients))
+
+    def call(client):
+        try:
+            barrier.wait(timeout=30)
+            return client.post(path).status_code
+        finally:
+            connection.close()  # each thread has its own connection
+
+    with ThreadPoolExecutor(max_workers=len(clients)) as pool:
+        return list(pool.map(call, clients))
+
+
+def test_50_concurrent_joins_add_exactly_50_members():
+    group = make_group(owner=UserFactory())
+    users = UserFactory.create_batch(USERS)
+    clients = [client_for(user) for user in users]
+
+    codes = run_together(clients, f"/api/communities/v1/groups/{group.pk}/join/")
+
+    assert codes == [201] * USERS
+    group.refresh_from_db()
+    assert group.member_count == 1 + USERS  # the owner and the 50 who joined
+    assert Membership.objects.filter(group=group).count() == group.member_count
+
+
+def test_concurrent_leaves_and_repeated_joins_keep_the_count_exact():
+    group = make_group(owner=UserFactory())
+    leavers = UserFactory.create_batch(25)
+    for user in leavers:
+        add_member(group, user)
+    joiner = UserFactory()
+    calls = [(client_for(user), "leave") for user in leavers]
+    calls += [(client_for(joiner), "join") for _ in range(25)]  # one user, 25 times at once
+    barrier = threading.Barrier(len(calls))
+
+    def call(pair):
+        client, verb = pair
+        try:
+            barrier.wait(timeout=30)
+            return verb, client.post(f"/api/communities/v1/groups/{group.pk}/{verb}/").status_code
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        results = list(pool.map(call, calls))
+
+    assert [code for verb, code in results if verb == "leave"] == [204] * 25
+    join_codes = sorted(code for verb, code in results if verb == "join")
+    assert join_codes == [200] * 24 + [201]  # joined once; the other 24 found the membership
+    group = Group.objects.get(pk=group.pk)
+    assert group.member_count == 2
+    assert Membership.objects.filter(group=group).count() == 2

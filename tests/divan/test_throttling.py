@@ -1,0 +1,54 @@
+"""Throttle scopes live in Redis: anonymous, per user, and a tighter one for writes."""
+
+import pytest
+from django.conf import settings as django_settings
+from rest_framework.test import APIClient
+
+from communities.models import Group
+from tests.factories import UserFactory
+from tests.fixtures import client_for
+
+pytestmark = pytest.mark.django_db
+
+GROUPS = "/api/communities/v1/groups/"
+
+
+@pytest.fixture
+def rates(settings):
+    def set_rates(**rates):
+        current = django_settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+        settings.REST_FRAMEWORK = {
+            **django_settings.REST_FRAMEWORK,
+            "DEFAULT_THROTTLE_RATES": {**current, **rates},
+        }
+
+    return set_rates
+
+
+def test_anonymous_reads_are_throttled_per_address(rates):
+    rates(anon="3/min")
+    client = APIClient()
+
+    codes = [client.get(GROUPS).status_code for _ in range(4)]
+
+    assert codes == [200, 200, 200, 429]
+    assert client.get(GROUPS).json()["detail"].startswith("Request was throttled.")
+
+
+def test_writes_have_a_tighter_scope_than_reads(rates):
+    rates(user="100/min", writes="2/min")
+    client = client_for(UserFactory())
+
+    writes = [client.post(GROUPS, {"name": f"G{n}"}, format="json").status_code for n in range(3)]
+
+    assert writes == [201, 201, 429]
+    assert Group.objects.count() == 2
+    assert client.get(GROUPS).status_code == 200  # reads still pass
+
+
+def test_users_are_throttled_separately(rates):
+    rates(user="2/min")
+    first, second = client_for(UserFactory()), client_for(UserFactory())
+
+    assert [first.get(GROUPS).status_code for _ in range(3)] == [200, 200, 429]
+    assert second.get(GROUPS).status_code == 200
