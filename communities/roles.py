@@ -23,6 +23,12 @@ class Action(StrEnum):
     DECIDE_JOIN_REQUESTS = "decide_join_requests"
     MANAGE_BANS = "manage_bans"
     MANAGE_INVITATIONS = "manage_invitations"
+    POST = "post"  # write posts, comments and reactions
+    MODERATE_CONTENT = "moderate_content"  # hide, restore, delete others' content; see removed
+    PIN_POSTS = "pin_posts"
+    LOCK_POSTS = "lock_posts"
+    HANDLE_REPORTS = "handle_reports"
+    VIEW_MODERATION_LOG = "view_moderation_log"
 
 
 # The least role that may perform each action; every endpoint and service asks this table.
@@ -34,7 +40,15 @@ MINIMUM_ROLE: dict[Action, Role] = {
     Action.DECIDE_JOIN_REQUESTS: Role.MODERATOR,
     Action.MANAGE_BANS: Role.MODERATOR,
     Action.MANAGE_INVITATIONS: Role.MODERATOR,
+    Action.POST: Role.MEMBER,
+    Action.MODERATE_CONTENT: Role.MODERATOR,
+    Action.PIN_POSTS: Role.MODERATOR,
+    Action.LOCK_POSTS: Role.MODERATOR,
+    Action.HANDLE_REPORTS: Role.MODERATOR,
+    Action.VIEW_MODERATION_LOG: Role.MODERATOR,
 }
+
+MODERATOR_ROLES = tuple(role for role in Role if RANK[role] >= RANK[Role.MODERATOR])
 
 
 def role_allows(role: str | None, action: Action) -> bool:

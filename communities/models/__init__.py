@@ -1,3 +1,4 @@
+from communities.models.comments import Comment
 from communities.models.groups import (
     Ban,
     Group,
@@ -8,14 +9,34 @@ from communities.models.groups import (
     Membership,
     Visibility,
 )
+from communities.models.moderation import (
+    ModerationAction,
+    ModerationLogEntry,
+    Report,
+    ReportReason,
+    ReportStatus,
+)
+from communities.models.posts import GroupTag, Post, PostTag, Tag
+from communities.models.reactions import Reaction
 
 __all__ = [
     "Ban",
+    "Comment",
     "Group",
+    "GroupTag",
     "Invitation",
     "InvitationStatus",
     "JoinRequest",
     "JoinRequestStatus",
     "Membership",
+    "ModerationAction",
+    "ModerationLogEntry",
+    "Post",
+    "PostTag",
+    "Reaction",
+    "Report",
+    "ReportReason",
+    "ReportStatus",
+    "Tag",
     "Visibility",
 ]

@@ -29,6 +29,7 @@ class Group(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     archived_at = models.DateTimeField(null=True, blank=True)
+    tags = models.ManyToManyField("communities.Tag", through="communities.GroupTag", blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["visibility"], name="group_visibility_idx")]

@@ -4,8 +4,16 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from communities.models import Group, Invitation, InvitationStatus, Membership, Visibility
-from communities.roles import Action, role_allows
+from communities.models import (
+    Comment,
+    Group,
+    Invitation,
+    InvitationStatus,
+    Membership,
+    Post,
+    Visibility,
+)
+from communities.roles import MODERATOR_ROLES, Action, role_allows
 from divan.exceptions import NotFound, PermissionDenied
 
 
@@ -34,6 +42,34 @@ def content_visible_groups(viewer) -> QuerySet[Group]:
     if not viewer.is_authenticated:
         return groups.filter(visibility=Visibility.PUBLIC)
     return groups.filter(Q(visibility=Visibility.PUBLIC) | _is_member(viewer))
+
+
+def moderated_groups(viewer) -> QuerySet[Group]:
+    """Groups in which the viewer is a moderator, an admin or an owner."""
+    if not viewer.is_authenticated:
+        return Group.objects.none()
+    return Group.objects.filter(memberships__user=viewer, memberships__role__in=MODERATOR_ROLES)
+
+
+def visible_posts(viewer, *, include_removed: bool = False) -> QuerySet[Post]:
+    """Posts the viewer may read: in groups whose content they see, not deleted, not hidden.
+    With include_removed, a group's moderators also see its deleted and hidden posts."""
+    posts = Post.objects.filter(group__in=content_visible_groups(viewer))
+    shown = Q(hidden_at__isnull=True, deleted_at__isnull=True)
+    if include_removed:
+        shown |= Q(group__in=moderated_groups(viewer))
+    else:
+        posts = posts.filter(deleted_at__isnull=True)
+        shown = Q(hidden_at__isnull=True) | Q(group__in=moderated_groups(viewer))
+    return posts.filter(shown)
+
+
+def visible_comments(viewer) -> QuerySet[Comment]:
+    """Comments on posts the viewer may read; hidden ones only for the group's moderators.
+    Deleted comments stay in the queryset: a thread shows them as "[deleted]" placeholders."""
+    return Comment.objects.filter(post__in=visible_posts(viewer)).filter(
+        Q(hidden_at__isnull=True) | Q(post__group__in=moderated_groups(viewer))
+    )
 
 
 @dataclass(frozen=True)

@@ -176,6 +176,17 @@ CELERY_BEAT_SCHEDULE = beat_schedule(communities_workers_enabled=COMMUNITIES_WOR
 # --- Communities -----------------------------------------------------------------------------
 GROUP_NAME_MAX_LENGTH = 100
 GROUP_DESCRIPTION_MAX_LENGTH = env.int("GROUP_DESCRIPTION_MAX_LENGTH", default=5000)
+POST_TITLE_MAX_LENGTH = 300
+POST_BODY_MAX_LENGTH = env.int("POST_BODY_MAX_LENGTH", default=40_000)
+COMMENT_BODY_MAX_LENGTH = env.int("COMMENT_BODY_MAX_LENGTH", default=10_000)
+COMMENT_MAX_DEPTH = env.int("COMMENT_MAX_DEPTH", default=6)
+REACTION_KINDS = env.list(
+    "REACTION_KINDS", default=["like", "love", "laugh", "wow", "sad", "angry"]
+)
+TAG_MAX_LENGTH = env.int("TAG_MAX_LENGTH", default=32)
+TAGS_MAX_PER_POST = env.int("TAGS_MAX_PER_POST", default=10)
+TAGS_MAX_PER_GROUP = env.int("TAGS_MAX_PER_GROUP", default=10)
+REPORT_DETAIL_MAX_LENGTH = env.int("REPORT_DETAIL_MAX_LENGTH", default=2000)
 
 # --- Logging ---------------------------------------------------------------------------------
 LOGGING = {
