@@ -94,6 +94,10 @@ class GroupAccess:
         if not self.can_view_content:
             raise PermissionDenied("Only members can see this group's content.")
 
+    @property
+    def is_moderator(self) -> bool:
+        return self.allows(Action.MODERATE_CONTENT)
+
     def require(self, action: Action) -> None:
         if not self.allows(action):
             raise PermissionDenied("Your role in this group does not allow this action.")
@@ -113,3 +117,18 @@ def group_access(*, viewer, group_id: int) -> GroupAccess:
     if group is None:
         raise NotFound("No group matches the given query.")
     return GroupAccess(group=group, role=role_in_group(group_id=group.pk, user=viewer))
+
+
+def post_access(*, viewer, post_id: int, include_removed: bool = False) -> tuple[Post, GroupAccess]:
+    """A post the viewer may read, with the viewer's standing in its group, else NotFound."""
+    post = (
+        visible_posts(viewer, include_removed=include_removed)
+        .select_related("group")
+        .filter(pk=post_id)
+        .first()
+    )
+    if post is None:
+        raise NotFound("No post matches the given query.")
+    return post, GroupAccess(
+        group=post.group, role=role_in_group(group_id=post.group_id, user=viewer)
+    )
