@@ -33,6 +33,7 @@ from communities.selectors.groups import (
 from communities.selectors.visibility import GroupAccess, group_access
 from communities.services import groups as group_services
 from communities.services import membership as membership_services
+from divan.idempotency import idempotent
 
 ID_PATTERN = r"[0-9]{1,18}"  # fits a bigint, so a huge id is a 404 rather than a database error
 
@@ -65,6 +66,7 @@ class GroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return Response(GroupSerializer(group).data, status=status_code)
 
     @extend_schema(responses={201: GroupSerializer})
+    @idempotent
     def create(self, request):
         group = group_services.group_create(creator=request.user, **_validated(self, request.data))
         return self._group_response(group.pk, status.HTTP_201_CREATED)
@@ -95,6 +97,7 @@ class GroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         },
     )
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
+    @idempotent
     def join(self, request, pk=None):
         outcome = membership_services.group_join(user=request.user, group=self.get_object())
         if not outcome.created:

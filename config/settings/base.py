@@ -81,6 +81,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 # Every key Divan writes to Redis starts with this prefix, so that runs can share a server.
 REDIS_KEY_PREFIX = env("REDIS_KEY_PREFIX", default="divan")
+# How long an Idempotency-Key's answer is kept for replay (divan.idempotency).
+IDEMPOTENCY_KEY_TTL_SECONDS = env.int("IDEMPOTENCY_KEY_TTL_SECONDS", default=86400)
 
 CACHES = {
     "default": {
@@ -130,7 +132,7 @@ REST_FRAMEWORK = {
         "user": env("THROTTLE_USER_RATE", default="600/min"),
         "writes": env("THROTTLE_WRITES_RATE", default="60/min"),
     },
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "divan.schema.AutoSchema",
     "EXCEPTION_HANDLER": "divan.exceptions.exception_handler",
     "NON_FIELD_ERRORS_KEY": "non_field_errors",
 }
