@@ -54,3 +54,6 @@ promtool:
 
 clean:
 	rm -rf $(VENV) .run
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python -m bench

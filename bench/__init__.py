@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench` prints latency and query figures for the hot endpoints."""
