@@ -3,9 +3,12 @@
 from django.conf import settings
 from rest_framework import serializers
 
-from communities.models import Ban, Group, Invitation, JoinRequest, Membership, Visibility
+from communities.models import Ban, Group, Invitation, JoinRequest, Membership, Post, Visibility
 from communities.roles import Role
+from communities.services.posts import REASON_MAX_LENGTH
+from communities.services.tags import tags_normalize
 from divan.api.serializers import UserSummarySerializer
+from divan.exceptions import InvalidInput
 
 MAX_ID = 2**63 - 1  # bigint: a larger id is a 400, not a database error
 
@@ -14,8 +17,36 @@ def id_field(**kwargs) -> serializers.IntegerField:
     return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
 
 
+class TagsField(serializers.ListField):
+    """A list of tags as typed; normalized (and limited to `limit`) by the one tag rule."""
+
+    def __init__(self, *, limit: int, **kwargs):
+        self.limit = limit
+        super().__init__(
+            child=serializers.CharField(allow_blank=True, trim_whitespace=False), **kwargs
+        )
+
+    def to_internal_value(self, data) -> list[str]:
+        raw = super().to_internal_value(data)
+        try:
+            return tags_normalize(raw, limit=self.limit)
+        except InvalidInput as error:
+            raise serializers.ValidationError(error.detail["tags"]) from None
+
+    def to_representation(self, data) -> list[str]:
+        if hasattr(data, "all"):  # the browsable API's form shows an instance's related tags
+            data = [tag.name for tag in data.all()]
+        return super().to_representation(data)
+
+
+def tag_names(obj) -> list[str]:
+    """The names of a prefetched `tags` relation, in the prefetch's order."""
+    return [tag.name for tag in obj.tags.all()]
+
+
 class GroupSerializer(serializers.ModelSerializer):
     member_count = serializers.SerializerMethodField()
+    tags = serializers.SerializerMethodField()
     membership = serializers.SerializerMethodField()
     join_request_pending = serializers.SerializerMethodField()
     invited = serializers.SerializerMethodField()
@@ -28,6 +59,7 @@ class GroupSerializer(serializers.ModelSerializer):
             "slug",
             "description",
             "visibility",
+            "tags",
             "member_count",
             "created_at",
             "membership",
@@ -41,6 +73,9 @@ class GroupSerializer(serializers.ModelSerializer):
         if group.visibility == Visibility.PUBLIC or group.viewer_role:
             return group.member_count
         return None
+
+    def get_tags(self, group) -> list[str]:
+        return tag_names(group)
 
     def get_membership(self, group) -> dict | None:
         if not group.viewer_role:
@@ -61,10 +96,93 @@ class GroupCreateSerializer(serializers.Serializer):
         max_length=settings.GROUP_DESCRIPTION_MAX_LENGTH, required=False, allow_blank=True
     )
     visibility = serializers.ChoiceField(choices=Visibility.choices, default=Visibility.PUBLIC)
+    tags = TagsField(limit=settings.TAGS_MAX_PER_GROUP, required=False)
 
 
 class GroupUpdateSerializer(GroupCreateSerializer):
     visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
+
+
+class PostSerializer(serializers.ModelSerializer):
+    """A post as its readers see it. Built from post_list/post_get, which load the author, the
+    tags and the viewer's own reactions per page."""
+
+    author = UserSummarySerializer(read_only=True, allow_null=True)
+    tags = serializers.SerializerMethodField()
+    attachments = serializers.SerializerMethodField()
+    reaction_counts = serializers.SerializerMethodField()
+    my_reactions = serializers.SerializerMethodField()
+    hidden = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Post
+        fields = (
+            "id",
+            "group",
+            "author",
+            "title",
+            "body",
+            "tags",
+            "attachments",
+            "reaction_counts",
+            "reactions_count",
+            "comments_count",
+            "my_reactions",
+            "pinned",
+            "locked",
+            "hidden",
+            "edited_at",
+            "created_at",
+        )
+        read_only_fields = fields
+
+    def get_tags(self, post) -> list[str]:
+        return tag_names(post)
+
+    def get_attachments(self, post) -> list[dict]:
+        return []  # uploads come with their own issue
+
+    def get_reaction_counts(self, post) -> dict[str, int]:
+        """Every configured kind, zeros included, from the counters stored on the post."""
+        stored = post.reaction_counts or {}
+        return {kind: stored.get(kind, 0) for kind in settings.REACTION_KINDS}
+
+    def get_my_reactions(self, post) -> list[str]:
+        mine = {reaction.kind for reaction in getattr(post, "viewer_reactions", ())}
+        return [kind for kind in settings.REACTION_KINDS if kind in mine]
+
+    def get_hidden(self, post) -> bool:
+        return post.hidden_at is not None
+
+
+class PostCreateSerializer(serializers.Serializer):
+    """The only fields a writer controls; author, group, counters and moderation state are the
+    server's."""
+
+    title = serializers.CharField(
+        max_length=settings.POST_TITLE_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
+    body = serializers.CharField(max_length=settings.POST_BODY_MAX_LENGTH)
+    tags = TagsField(limit=settings.TAGS_MAX_PER_POST, required=False, default=list)
+
+
+class PostUpdateSerializer(PostCreateSerializer):
+    title = serializers.CharField(
+        max_length=settings.POST_TITLE_MAX_LENGTH, required=False, allow_blank=True
+    )
+    body = serializers.CharField(max_length=settings.POST_BODY_MAX_LENGTH, required=False)
+    tags = TagsField(limit=settings.TAGS_MAX_PER_POST, required=False)
+
+
+class PostModerationReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=REASON_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
+
+
+class TagSerializer(serializers.Serializer):
+    name = serializers.CharField(read_only=True)
+    post_count = serializers.IntegerField(read_only=True)
 
 
 class MembershipSerializer(serializers.ModelSerializer):

@@ -1,6 +1,6 @@
 from rest_framework.routers import DefaultRouter
 
-from communities.api import views
+from communities.api import posts, views
 
 GROUP = r"groups/(?P<group_pk>[0-9]{1,18})"
 
@@ -10,5 +10,8 @@ router.register(f"{GROUP}/members", views.MemberViewSet, basename="group-member"
 router.register(f"{GROUP}/join-requests", views.JoinRequestViewSet, basename="group-join-request")
 router.register(f"{GROUP}/bans", views.BanViewSet, basename="group-ban")
 router.register(f"{GROUP}/invitations", views.InvitationViewSet, basename="group-invitation")
+router.register(f"{GROUP}/posts", posts.GroupPostViewSet, basename="group-post")
+router.register("posts", posts.PostViewSet, basename="post")
+router.register("tags", posts.TagViewSet, basename="tag")
 
 urlpatterns = router.urls

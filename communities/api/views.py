@@ -2,11 +2,12 @@
 
 from functools import cached_property
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from communities.api.filters import TAG_PARAMETER, tag_filter
 from communities.api.serializers import (
     BanCreateSerializer,
     BanSerializer,
@@ -44,12 +45,15 @@ def _validated(view, data) -> dict:
     return serializer.validated_data
 
 
+@extend_schema_view(list=extend_schema(parameters=[TAG_PARAMETER]))
 class GroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Groups the viewer may see. Create one, and join or leave it."""
 
     lookup_value_regex = ID_PATTERN
 
     def get_queryset(self):
+        if self.action == "list":
+            return group_list(viewer=self.request.user, tag=tag_filter(self.request))
         return group_list(viewer=self.request.user)
 
     def get_serializer_class(self):

@@ -1,6 +1,14 @@
 """Reads of groups and of who belongs to them, each scoped to what the viewer may see."""
 
-from django.db.models import BooleanField, Exists, OuterRef, QuerySet, Subquery, Value
+from django.db.models import (
+    BooleanField,
+    Exists,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Value,
+)
 
 from communities.models import (
     Ban,
@@ -10,13 +18,19 @@ from communities.models import (
     JoinRequest,
     JoinRequestStatus,
     Membership,
+    Tag,
 )
 from communities.selectors.visibility import visible_groups
 
 
-def group_list(*, viewer) -> QuerySet[Group]:
-    """Visible groups, each annotated with the viewer's own standing in it."""
-    groups = visible_groups(viewer)
+def group_list(*, viewer, tag: str | None = None) -> QuerySet[Group]:
+    """Visible groups, each annotated with the viewer's own standing in it and carrying its tags
+    (one prefetch query per page); with `tag`, only the groups tagged with it."""
+    groups = visible_groups(viewer).prefetch_related(
+        Prefetch("tags", queryset=Tag.objects.order_by("name"))
+    )
+    if tag is not None:
+        groups = groups.filter(tags__name=tag)
     if not viewer.is_authenticated:
         return groups.annotate(
             viewer_role=_none(),

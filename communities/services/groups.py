@@ -1,5 +1,8 @@
 """Writes on groups themselves: create, update, archive."""
 
+from collections.abc import Iterable
+
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -7,6 +10,7 @@ from django.utils.text import slugify
 from communities.models import Group, Membership
 from communities.roles import Action, Role
 from communities.services.membership import lock_group, require_role
+from communities.services.tags import group_tags_set, tags_normalize
 from divan.exceptions import InvalidInput
 
 SLUG_ATTEMPTS = 50
@@ -44,23 +48,36 @@ def _insert_group(*, creator, name: str, slug: str | None, description: str, vis
 
 
 def group_create(
-    *, creator, name: str, visibility: str, description: str = "", slug: str | None = None
+    *,
+    creator,
+    name: str,
+    visibility: str,
+    description: str = "",
+    slug: str | None = None,
+    tags: Iterable[str] = (),
 ) -> Group:
     """Create a group with its creator as owner and first member."""
+    names = tags_normalize(tags, limit=settings.TAGS_MAX_PER_GROUP)
     with transaction.atomic():
         group = _insert_group(
             creator=creator, name=name, slug=slug, description=description, visibility=visibility
         )
         Membership.objects.create(group=group, user=creator, role=Role.OWNER)
+        group_tags_set(group=group, names=names)
     return group
 
 
 def group_update(*, actor, group: Group, **changes) -> Group:
-    """Change name, slug, description or visibility (admins and owners)."""
-    allowed = {"name", "slug", "description", "visibility"}
+    """Change name, slug, description, visibility or tags (admins and owners)."""
+    allowed = {"name", "slug", "description", "visibility", "tags"}
     unknown = set(changes) - allowed
     if unknown:
         raise InvalidInput({field: ["This field cannot be changed."] for field in sorted(unknown)})
+    names = (
+        tags_normalize(changes.pop("tags"), limit=settings.TAGS_MAX_PER_GROUP)
+        if "tags" in changes
+        else None
+    )
     with transaction.atomic():
         group = lock_group(group.pk)
         require_role(group=group, user=actor, action=Action.UPDATE_GROUP)
@@ -71,6 +88,8 @@ def group_update(*, actor, group: Group, **changes) -> Group:
                 group.save(update_fields=[*changes, "updated_at"])
         except IntegrityError:
             raise InvalidInput({"slug": ["A group with this slug already exists."]}) from None
+        if names is not None:
+            group_tags_set(group=group, names=names)
     return group
 
 

@@ -1,0 +1,263 @@
+"""Writes on posts: create, edit, soft delete, and the moderators' pin, lock, hide and restore.
+
+Every service locks the post row before it reads the post's state, so two moderators acting at
+once are serialized and each sees the other's result. Moderation actions are logged in the same
+transaction. Comments and reactions (and the counters they keep on posts) live elsewhere.
+"""
+
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from communities.models import Group, ModerationAction, ModerationLogEntry, Post
+from communities.roles import Action
+from communities.services.membership import require_role
+from communities.services.moderation_log import moderation_log_write
+from communities.services.tags import post_tags_set, tags_normalize
+from divan.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
+
+REASON_MAX_LENGTH = ModerationLogEntry._meta.get_field("reason").max_length
+
+
+def _check_title(title: str) -> None:
+    if len(title) > settings.POST_TITLE_MAX_LENGTH:
+        raise InvalidInput(
+            {
+                "title": [
+                    f"Ensure this field has no more than {settings.POST_TITLE_MAX_LENGTH} "
+                    "characters."
+                ]
+            }
+        )
+
+
+def _check_body(body: str) -> None:
+    if not body.strip():
+        raise InvalidInput({"body": ["This field may not be blank."]})
+    if len(body) > settings.POST_BODY_MAX_LENGTH:
+        raise InvalidInput(
+            {
+                "body": [
+                    f"Ensure this field has no more than {settings.POST_BODY_MAX_LENGTH} "
+                    "characters."
+                ]
+            }
+        )
+
+
+def _check_reason(reason: str) -> None:
+    if len(reason) > REASON_MAX_LENGTH:
+        raise InvalidInput(
+            {"reason": [f"Ensure this field has no more than {REASON_MAX_LENGTH} characters."]}
+        )
+
+
+def _lock_post(post: Post) -> Post:
+    """The post's row, locked for this transaction; NotFound once it is deleted."""
+    locked = (
+        Post.objects.select_for_update(of=("self",))
+        .select_related("group", "author")
+        .get(pk=post.pk)
+    )
+    if locked.deleted_at is not None:
+        raise NotFound("No post matches the given query.")
+    return locked
+
+
+def post_create(
+    *, author, group: Group, title: str = "", body: str, tags: Iterable[str] = ()
+) -> Post:
+    """A post by a member of the group (banned users are no longer members)."""
+    _check_title(title)
+    _check_body(body)
+    names = tags_normalize(tags, limit=settings.TAGS_MAX_PER_POST)
+    if group.archived_at is not None:
+        raise NotFound("No group matches the given query.")
+    with transaction.atomic():
+        require_role(group=group, user=author, action=Action.POST)
+        post = Post.objects.create(group=group, author=author, title=title, body=body)
+        # The id is known only after the insert; unpinned, a post sorts by its id.
+        Post.objects.filter(pk=post.pk).update(sort_key=post.pk)
+        post.sort_key = post.pk
+        post_tags_set(post=post, names=names)
+    return post
+
+
+_EDITABLE = {"title", "body", "tags"}
+
+
+def post_update(*, actor, post: Post, **changes) -> Post:
+    """The author edits the title, body or tags, while still allowed to post in the group and
+    while the post is neither locked nor hidden."""
+    unknown = set(changes) - _EDITABLE
+    if unknown:
+        raise InvalidInput({field: ["This field cannot be changed."] for field in sorted(unknown)})
+    if not changes:
+        raise InvalidInput({"non_field_errors": ["Send at least one of title, body or tags."]})
+    if "title" in changes:
+        _check_title(changes["title"])
+    if "body" in changes:
+        _check_body(changes["body"])
+    names = (
+        tags_normalize(changes.pop("tags"), limit=settings.TAGS_MAX_PER_POST)
+        if "tags" in changes
+        else None
+    )
+    with transaction.atomic():
+        post = _lock_post(post)
+        if post.author_id is None or post.author_id != actor.pk:
+            raise PermissionDenied("Only the author can edit a post.")
+        require_role(group=post.group, user=actor, action=Action.POST)
+        if post.locked:
+            raise Conflict("This post is locked.")
+        if post.hidden_at is not None:
+            raise Conflict("This post is hidden by the moderators.")
+        for field, value in changes.items():
+            setattr(post, field, value)
+        post.edited_at = timezone.now()
+        post.save(update_fields=[*changes, "edited_at"])
+        if names is not None:
+            post_tags_set(post=post, names=names)
+    return post
+
+
+def post_delete(*, actor, post: Post) -> Post:
+    """Soft delete by the author or a moderator; the row stays for audit. A moderator removing
+    someone else's post is a moderation action and is logged."""
+    with transaction.atomic():
+        post = _lock_post(post)
+        is_author = post.author_id is not None and post.author_id == actor.pk
+        if not is_author:
+            require_role(group=post.group, user=actor, action=Action.MODERATE_CONTENT)
+        post.deleted_at = timezone.now()
+        post.deleted_by = actor
+        post.save(update_fields=["deleted_at", "deleted_by"])
+        if not is_author:
+            moderation_log_write(
+                group=post.group,
+                actor=actor,
+                action=ModerationAction.DELETE_POST,
+                post=post,
+                target_user=post.author,
+            )
+    return post
+
+
+def _moderate(
+    *,
+    actor,
+    post: Post,
+    permission: Action,
+    log_action: str,
+    changes: dict,
+    unchanged_message: str,
+) -> Post:
+    """Apply a moderator's change to a post, once: the same change again is a Conflict."""
+    with transaction.atomic():
+        post = _lock_post(post)
+        require_role(group=post.group, user=actor, action=permission)
+        if all(getattr(post, field) == value for field, value in changes.items()):
+            raise Conflict(unchanged_message)
+        for field, value in changes.items():
+            setattr(post, field, value)
+        post.save(update_fields=list(changes))
+        moderation_log_write(
+            group=post.group,
+            actor=actor,
+            action=log_action,
+            post=post,
+            target_user=post.author,
+        )
+    return post
+
+
+def post_pin(*, actor, post: Post) -> Post:
+    """Pinned posts come first in the group's list, newest pinned first."""
+    return _moderate(
+        actor=actor,
+        post=post,
+        permission=Action.PIN_POSTS,
+        log_action=ModerationAction.PIN_POST,
+        changes={"pinned": True, "sort_key": post.pk + Post.PINNED_OFFSET},
+        unchanged_message="This post is already pinned.",
+    )
+
+
+def post_unpin(*, actor, post: Post) -> Post:
+    return _moderate(
+        actor=actor,
+        post=post,
+        permission=Action.PIN_POSTS,
+        log_action=ModerationAction.UNPIN_POST,
+        changes={"pinned": False, "sort_key": post.pk},
+        unchanged_message="This post is not pinned.",
+    )
+
+
+def post_lock(*, actor, post: Post) -> Post:
+    """A locked post takes no edits, comments or reactions."""
+    return _moderate(
+        actor=actor,
+        post=post,
+        permission=Action.LOCK_POSTS,
+        log_action=ModerationAction.LOCK_POST,
+        changes={"locked": True},
+        unchanged_message="This post is already locked.",
+    )
+
+
+def post_unlock(*, actor, post: Post) -> Post:
+    return _moderate(
+        actor=actor,
+        post=post,
+        permission=Action.LOCK_POSTS,
+        log_action=ModerationAction.UNLOCK_POST,
+        changes={"locked": False},
+        unchanged_message="This post is not locked.",
+    )
+
+
+def post_hide(*, actor, post: Post, reason: str = "") -> Post:
+    """Hide a post from everyone but the group's moderators."""
+    _check_reason(reason)
+    with transaction.atomic():
+        post = _lock_post(post)
+        require_role(group=post.group, user=actor, action=Action.MODERATE_CONTENT)
+        if post.hidden_at is not None:
+            raise Conflict("This post is already hidden.")
+        post.hidden_at = timezone.now()
+        post.hidden_by = actor
+        post.save(update_fields=["hidden_at", "hidden_by"])
+        moderation_log_write(
+            group=post.group,
+            actor=actor,
+            action=ModerationAction.HIDE_POST,
+            post=post,
+            target_user=post.author,
+            reason=reason,
+        )
+    return post
+
+
+def post_restore(*, actor, post: Post, reason: str = "") -> Post:
+    """Show a hidden post again. A deleted post stays deleted."""
+    _check_reason(reason)
+    with transaction.atomic():
+        post = _lock_post(post)
+        require_role(group=post.group, user=actor, action=Action.MODERATE_CONTENT)
+        if post.hidden_at is None:
+            raise Conflict("This post is not hidden.")
+        post.hidden_at = None
+        post.hidden_by = None
+        post.save(update_fields=["hidden_at", "hidden_by"])
+        moderation_log_write(
+            group=post.group,
+            actor=actor,
+            action=ModerationAction.RESTORE_POST,
+            post=post,
+            target_user=post.author,
+            reason=reason,
+        )
+    return post

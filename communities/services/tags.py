@@ -1,0 +1,84 @@
+"""Topic tags: the one normalization rule, race-safe get-or-create, tags of posts and groups.
+
+A tag is a lowercase ASCII slug (django's slugify) of 1 to TAG_MAX_LENGTH characters holding at
+least one letter or digit. "  Machine Learning " and "machine-learning" are the same tag.
+"""
+
+import re
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.utils.text import slugify
+
+from communities.models import Group, GroupTag, Post, PostTag, Tag
+from divan.exceptions import InvalidInput
+
+_LETTER_OR_DIGIT = re.compile(r"[a-z0-9]")
+_SEPARATORS = re.compile(r"[-\s]+")
+
+
+def tag_normalize(raw: str) -> str:
+    """The tag a user meant by `raw`, or ValueError saying why there is none. Pure."""
+    name = slugify(raw.strip())
+    if not _LETTER_OR_DIGIT.search(name):
+        raise ValueError(f"A tag must contain a letter or a digit: {raw[:50]!r}.")
+    if len(name) > settings.TAG_MAX_LENGTH:
+        raise ValueError(
+            f"Ensure each tag has no more than {settings.TAG_MAX_LENGTH} characters: {raw[:50]!r}."
+        )
+    return name
+
+
+def tags_normalize(raw_tags: Iterable[str], *, limit: int, field: str = "tags") -> list[str]:
+    """Normalized, deduplicated tags in their first-seen order; InvalidInput on `field` naming
+    every bad tag, or when more than `limit` distinct tags remain. Pure."""
+    names: list[str] = []
+    errors: list[str] = []
+    for raw in raw_tags:
+        try:
+            name = tag_normalize(raw)
+        except ValueError as error:
+            errors.append(str(error))
+            continue
+        if name not in names:
+            names.append(name)
+        if len(names) > limit:  # stop early: a huge list costs no more than limit + 1 tags
+            errors.append(f"Ensure there are no more than {limit} tags.")
+            break
+    if errors:
+        raise InvalidInput({field: errors})
+    return names
+
+
+def tag_prefix_normalize(raw: str) -> str:
+    """A `?prefix=` as the start of a tag: lowercased, with spaces and hyphen runs as one hyphen,
+    a trailing hyphen kept ("machine " finds "machine-learning"). Pure."""
+    return _SEPARATORS.sub("-", raw.lstrip().lower())[: settings.TAG_MAX_LENGTH]
+
+
+def tags_get_or_create(names: list[str]) -> list[Tag]:
+    """The Tag rows for already normalized names, in the same order. Race-safe: a concurrent
+    insert of the same name makes ours a no-op, and the fetch that follows sees the winner."""
+    if not names:
+        return []
+    Tag.objects.bulk_create([Tag(name=name) for name in names], ignore_conflicts=True)
+    by_name = {tag.name: tag for tag in Tag.objects.filter(name__in=names)}
+    return [by_name[name] for name in names]
+
+
+def post_tags_set(*, post: Post, names: list[str]) -> None:
+    """Make the post's tags exactly `names`. Call inside the caller's transaction."""
+    tags = tags_get_or_create(names)
+    PostTag.objects.filter(post=post).exclude(tag__in=tags).delete()
+    PostTag.objects.bulk_create(
+        [PostTag(post=post, tag=tag) for tag in tags], ignore_conflicts=True
+    )
+
+
+def group_tags_set(*, group: Group, names: list[str]) -> None:
+    """Make the group's tags exactly `names`. Call inside the caller's transaction."""
+    tags = tags_get_or_create(names)
+    GroupTag.objects.filter(group=group).exclude(tag__in=tags).delete()
+    GroupTag.objects.bulk_create(
+        [GroupTag(group=group, tag=tag) for tag in tags], ignore_conflicts=True
+    )
