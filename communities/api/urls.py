@@ -1,6 +1,6 @@
 from rest_framework.routers import DefaultRouter
 
-from communities.api import views
+from communities.api import moderation, views
 
 GROUP = r"groups/(?P<group_pk>[0-9]{1,18})"
 
@@ -10,5 +10,10 @@ router.register(f"{GROUP}/members", views.MemberViewSet, basename="group-member"
 router.register(f"{GROUP}/join-requests", views.JoinRequestViewSet, basename="group-join-request")
 router.register(f"{GROUP}/bans", views.BanViewSet, basename="group-ban")
 router.register(f"{GROUP}/invitations", views.InvitationViewSet, basename="group-invitation")
+router.register("reports", moderation.ReportViewSet, basename="report")
+router.register(f"{GROUP}/reports", moderation.GroupReportViewSet, basename="group-report")
+router.register(
+    f"{GROUP}/moderation-log", moderation.ModerationLogViewSet, basename="group-moderation-log"
+)
 
 urlpatterns = router.urls
