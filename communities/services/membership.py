@@ -2,6 +2,7 @@
 
 member_count moves only in `_add_member` and `_remove_member`, by F() in the same transaction.
 Anything that may take away an owner locks the group row first, so the last owner stays.
+Bans, unbans, removals and role changes are written to the moderation log in their transaction.
 """
 
 from dataclasses import dataclass
@@ -19,9 +20,12 @@ from communities.models import (
     JoinRequest,
     JoinRequestStatus,
     Membership,
+    ModerationAction,
+    Report,
     Visibility,
 )
 from communities.roles import Action, Role, can_grant, outranks, role_allows
+from communities.services.moderation_log import moderation_log_write
 from divan.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from divan.models import User
 
@@ -44,6 +48,21 @@ def require_role(*, group: Group, user, action: Action) -> Membership:
     if membership is None or not role_allows(membership.role, action):
         raise PermissionDenied("Your role in this group does not allow this action.")
     return membership
+
+
+def require_moderation_role(
+    *, group: Group, actor, action: Action, as_site_staff: bool = False
+) -> str:
+    """The role an actor moderates a group with.
+
+    Site staff are no moderators in the API: only the Django admin passes as_site_staff=True,
+    and then a staff user acts with an owner's reach (the last-owner guard still holds).
+    """
+    if as_site_staff:
+        if not (actor.is_active and actor.is_staff):
+            raise PermissionDenied("Only site staff may moderate a group they do not belong to.")
+        return Role.OWNER
+    return require_role(group=group, user=actor, action=action).role
 
 
 def _require_member(*, group: Group, user) -> Membership:
@@ -82,8 +101,8 @@ def _guard_last_owner(*, group: Group, membership: Membership, new_role: str | N
         raise Conflict("A group must keep at least one owner; make someone else owner first.")
 
 
-def _require_outranks(*, actor_membership: Membership, target: Membership) -> None:
-    if not outranks(actor_membership.role, target.role):
+def _require_outranks(*, actor_role: str, target: Membership) -> None:
+    if not outranks(actor_role, target.role):
         raise PermissionDenied("You cannot act on a member whose role is equal to or above yours.")
 
 
@@ -135,12 +154,21 @@ def membership_change_role(*, actor, group: Group, user_id: int, role: str) -> M
         group = lock_group(group.pk)
         actor_membership = require_role(group=group, user=actor, action=Action.CHANGE_ROLES)
         target = _require_member(group=group, user=user_id)
-        _require_outranks(actor_membership=actor_membership, target=target)
+        _require_outranks(actor_role=actor_membership.role, target=target)
         if not can_grant(actor_membership.role, role):
             raise PermissionDenied(f"Your role cannot grant the role '{role}'.")
         _guard_last_owner(group=group, membership=target, new_role=role)
-        target.role = role
+        if target.role == role:
+            return target
+        previous_role, target.role = target.role, role
         target.save(update_fields=["role"])
+        moderation_log_write(
+            group=group,
+            actor=actor,
+            action=ModerationAction.CHANGE_ROLE,
+            target_user=target.user,
+            reason=f"{previous_role} -> {role}",
+        )
     return target
 
 
@@ -149,9 +177,15 @@ def membership_remove(*, actor, group: Group, user_id: int) -> None:
         group = lock_group(group.pk)
         actor_membership = require_role(group=group, user=actor, action=Action.REMOVE_MEMBERS)
         target = _require_member(group=group, user=user_id)
-        _require_outranks(actor_membership=actor_membership, target=target)
+        _require_outranks(actor_role=actor_membership.role, target=target)
         _guard_last_owner(group=group, membership=target, new_role=None)
         _remove_member(target)
+        moderation_log_write(
+            group=group,
+            actor=actor,
+            action=ModerationAction.REMOVE_MEMBER,
+            target_user=target.user,
+        )
 
 
 def _decide_join_request(*, actor, group: Group, request_id: int, approve: bool) -> JoinRequest:
@@ -187,9 +221,17 @@ def join_request_deny(*, actor, group: Group, request_id: int) -> JoinRequest:
 
 
 def membership_ban(
-    *, actor, group: Group, user_id: int, reason: str = "", expires_at: datetime | None = None
+    *,
+    actor,
+    group: Group,
+    user_id: int,
+    reason: str = "",
+    expires_at: datetime | None = None,
+    report: Report | None = None,
+    as_site_staff: bool = False,
 ) -> Ban:
-    """Ban a user: their membership, pending join request and invitations end with it."""
+    """Ban a user: their membership, pending join request and invitations end with it.
+    `report` is the report that led to the ban, kept on the moderation log entry."""
     if expires_at is not None and expires_at <= timezone.now():
         raise InvalidInput({"expires_at": ["The expiry must be in the future."]})
     if user_id == actor.pk:
@@ -199,10 +241,12 @@ def membership_ban(
         raise InvalidInput({"user": ["No such user."]})
     with transaction.atomic():
         group = lock_group(group.pk)
-        actor_membership = require_role(group=group, user=actor, action=Action.MANAGE_BANS)
+        actor_role = require_moderation_role(
+            group=group, actor=actor, action=Action.MANAGE_BANS, as_site_staff=as_site_staff
+        )
         target = Membership.objects.filter(group=group, user=user).first()
         if target is not None:
-            _require_outranks(actor_membership=actor_membership, target=target)
+            _require_outranks(actor_role=actor_role, target=target)
             _guard_last_owner(group=group, membership=target, new_role=None)
             _remove_member(target)
         ban, _ = Ban.objects.update_or_create(
@@ -222,15 +266,32 @@ def membership_ban(
         Invitation.objects.filter(group=group, user=user, status=InvitationStatus.PENDING).update(
             status=InvitationStatus.REVOKED, responded_at=now
         )
+        moderation_log_write(
+            group=group,
+            actor=actor,
+            action=ModerationAction.BAN_USER,
+            report=report,
+            target_user=user,
+            reason=reason,
+        )
     return ban
 
 
 def membership_unban(*, actor, group: Group, user_id: int) -> None:
     with transaction.atomic():
         require_role(group=group, user=actor, action=Action.MANAGE_BANS)
-        deleted, _ = Ban.objects.filter(group=group, user_id=user_id).delete()
-        if not deleted:
+        ban = (
+            Ban.objects.select_for_update(of=("self",))
+            .select_related("user")
+            .filter(group=group, user_id=user_id)
+            .first()
+        )
+        if ban is None:
             raise NotFound("That user is not banned from this group.")
+        ban.delete()
+        moderation_log_write(
+            group=group, actor=actor, action=ModerationAction.UNBAN_USER, target_user=ban.user
+        )
 
 
 def ban_purge_expired() -> int:

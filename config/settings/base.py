@@ -144,6 +144,7 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"ReportStatusEnum": "communities.models.ReportStatus"},
 }
 
 # --- Celery ----------------------------------------------------------------------------------
