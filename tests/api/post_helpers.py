@@ -42,5 +42,5 @@ def content_snapshot() -> dict:
         "posts": list(Post.objects.order_by("pk").values()),
         "post_tags": list(PostTag.objects.order_by("pk").values_list("post_id", "tag_id")),
         "tags": list(Tag.objects.order_by("pk").values_list("name", flat=True)),
-        "log": ModerationLogEntry.objects.count(),
+        "log": ModerationLogEntry.objects.filter(post__isnull=False).count(),
     }

@@ -100,7 +100,7 @@ def test_moderation_matrix(world, action, prepare, fields, logged, hidden):
                 world.group,
                 world.user("author"),
             )
-            assert ModerationLogEntry.objects.count() == before["log"] + 1
+            assert content_snapshot()["log"] == before["log"] + 1
         else:
             assert content_snapshot() == before
 
@@ -153,7 +153,9 @@ def test_hide_and_restore_record_their_reasons(public):
 
     assert (hidden.status_code, restored.status_code) == (200, 200)
     assert list(
-        ModerationLogEntry.objects.order_by("id").values_list("action", "reason", "actor")
+        ModerationLogEntry.objects.filter(post=post)
+        .order_by("id")
+        .values_list("action", "reason", "actor")
     ) == [
         (ModerationAction.HIDE_POST, "off topic", public.user("moderator").pk),
         (ModerationAction.RESTORE_POST, "appeal upheld", public.user("moderator").pk),
