@@ -45,7 +45,19 @@ class Conflict(DomainError):
     default_detail = "The request conflicts with the current state."
 
 
+def _for_api(exc: DomainError, context) -> exceptions.APIException:
+    request, view = context.get("request"), context.get("view")
+    if isinstance(exc, PermissionDenied) and request is not None and view is not None:
+        # As DRF's own permission checks answer: an anonymous caller is asked to authenticate.
+        auth_header = view.get_authenticate_header(request)
+        if auth_header and request.successful_authenticator is None:
+            error = exceptions.NotAuthenticated()
+            error.auth_header = auth_header
+            return error
+    return exc.as_api_exception()
+
+
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
-        exc = exc.as_api_exception()
+        exc = _for_api(exc, context)
     return drf_exception_handler(exc, context)

@@ -232,18 +232,19 @@ def membership_ban(
 ) -> Ban:
     """Ban a user: their membership, pending join request and invitations end with it.
     `report` is the report that led to the ban, kept on the moderation log entry."""
-    if expires_at is not None and expires_at <= timezone.now():
-        raise InvalidInput({"expires_at": ["The expiry must be in the future."]})
-    if user_id == actor.pk:
-        raise InvalidInput({"user": ["You cannot ban yourself."]})
-    user = User.objects.filter(pk=user_id, is_active=True).first()
-    if user is None:
-        raise InvalidInput({"user": ["No such user."]})
     with transaction.atomic():
         group = lock_group(group.pk)
+        # The role first: the checks below would tell anyone which user ids exist.
         actor_role = require_moderation_role(
             group=group, actor=actor, action=Action.MANAGE_BANS, as_site_staff=as_site_staff
         )
+        if expires_at is not None and expires_at <= timezone.now():
+            raise InvalidInput({"expires_at": ["The expiry must be in the future."]})
+        if user_id == actor.pk:
+            raise InvalidInput({"user": ["You cannot ban yourself."]})
+        user = User.objects.filter(pk=user_id, is_active=True).first()
+        if user is None:
+            raise InvalidInput({"user": ["No such user."]})
         target = Membership.objects.filter(group=group, user=user).first()
         if target is not None:
             _require_outranks(actor_role=actor_role, target=target)
@@ -302,13 +303,16 @@ def ban_purge_expired() -> int:
 
 def invitation_create(*, actor, group: Group, user_id: int) -> tuple[Invitation, bool]:
     """Invite a user to a private or secret group; inviting again returns the pending one."""
-    if group.visibility == Visibility.PUBLIC:
-        raise InvalidInput({"user": ["Anyone may join a public group; no invitation is needed."]})
-    user = User.objects.filter(pk=user_id, is_active=True).first()
-    if user is None:
-        raise InvalidInput({"user": ["No such user."]})
     with transaction.atomic():
+        # The role first: the checks below would tell anyone which user ids exist.
         require_role(group=group, user=actor, action=Action.MANAGE_INVITATIONS)
+        if group.visibility == Visibility.PUBLIC:
+            raise InvalidInput(
+                {"user": ["Anyone may join a public group; no invitation is needed."]}
+            )
+        user = User.objects.filter(pk=user_id, is_active=True).first()
+        if user is None:
+            raise InvalidInput({"user": ["No such user."]})
         if Membership.objects.filter(group=group, user=user).exists():
             raise Conflict("That user is already a member of this group.")
         if _is_banned(group=group, user=user):
