@@ -1,22 +1,43 @@
 from rest_framework.routers import DefaultRouter
 
-from communities.api import moderation, posts, views
+from communities.api import comments, moderation, posts, reactions, views
 
 GROUP = r"groups/(?P<group_pk>[0-9]{1,18})"
+POST = r"posts/(?P<post_pk>[0-9]{1,18})"
+COMMENT = r"comments/(?P<comment_pk>[0-9]{1,18})"
 
-router = DefaultRouter()
+
+class Router(DefaultRouter):
+    """DefaultRouter, plus DELETE on a collection, routed to a viewset's `remove` action where
+    it has one: a reaction is removed by kind (DELETE reactions/?kind=like), not by id."""
+
+    routes = [
+        route._replace(mapping={**route.mapping, "delete": "remove"})
+        if route.name == "{basename}-list"
+        else route
+        for route in DefaultRouter.routes
+    ]
+
+
+router = Router()
 router.register("groups", views.GroupViewSet, basename="group")
 router.register(f"{GROUP}/members", views.MemberViewSet, basename="group-member")
 router.register(f"{GROUP}/join-requests", views.JoinRequestViewSet, basename="group-join-request")
 router.register(f"{GROUP}/bans", views.BanViewSet, basename="group-ban")
 router.register(f"{GROUP}/invitations", views.InvitationViewSet, basename="group-invitation")
 router.register(f"{GROUP}/posts", posts.GroupPostViewSet, basename="group-post")
-router.register("posts", posts.PostViewSet, basename="post")
-router.register("tags", posts.TagViewSet, basename="tag")
-router.register("reports", moderation.ReportViewSet, basename="report")
 router.register(f"{GROUP}/reports", moderation.GroupReportViewSet, basename="group-report")
 router.register(
     f"{GROUP}/moderation-log", moderation.ModerationLogViewSet, basename="group-moderation-log"
 )
+router.register("posts", posts.PostViewSet, basename="post")
+router.register(f"{POST}/comments", comments.PostCommentViewSet, basename="post-comment")
+router.register(f"{POST}/reactions", reactions.PostReactionViewSet, basename="post-reaction")
+router.register("comments", comments.CommentViewSet, basename="comment")
+router.register(
+    f"{COMMENT}/reactions", reactions.CommentReactionViewSet, basename="comment-reaction"
+)
+router.register("tags", posts.TagViewSet, basename="tag")
+router.register("reports", moderation.ReportViewSet, basename="report")
 
 urlpatterns = router.urls

@@ -1,0 +1,208 @@
+"""Comments API: a post's thread, replies, edits, soft deletes, and moderators' hide and restore."""
+
+from functools import cached_property
+
+from django.conf import settings
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from communities.api.reactions import own_kinds, reaction_counts_output
+from communities.api.serializers import id_field
+from communities.api.views import ID_PATTERN
+from communities.models import Comment
+from communities.selectors.comments import (
+    comment_access,
+    comment_for_reply,
+    comment_get,
+    comment_thread,
+)
+from communities.selectors.visibility import post_access
+from communities.services import comments as comment_services
+from divan.api.serializers import UserSummarySerializer
+from divan.idempotency import idempotent
+from divan.pagination import CursorPagination
+
+DELETED_BODY = "[deleted]"
+REMOVED_BODY = "[removed]"  # hidden by the moderators, shown only to keep its replies in place
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    """A comment as a thread shows it; a placeholder (no author, no body) when deleted, or when
+    hidden from this viewer, and kept only because replies hang from it."""
+
+    author = serializers.SerializerMethodField()
+    body = serializers.SerializerMethodField()
+    reaction_counts = serializers.SerializerMethodField()
+    my_reactions = serializers.SerializerMethodField()
+    deleted = serializers.SerializerMethodField()
+    hidden = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Comment
+        fields = (
+            "id",
+            "post",
+            "parent",
+            "depth",
+            "author",
+            "body",
+            "reaction_counts",
+            "reactions_count",
+            "my_reactions",
+            "deleted",
+            "hidden",
+            "edited_at",
+            "created_at",
+        )
+        read_only_fields = fields
+
+    @staticmethod
+    def _shown(comment) -> bool:
+        return comment.deleted_at is None and getattr(comment, "readable", True)
+
+    @extend_schema_field(UserSummarySerializer(allow_null=True))
+    def get_author(self, comment) -> dict | None:
+        if not self._shown(comment) or comment.author is None:
+            return None
+        return UserSummarySerializer(comment.author).data
+
+    def get_body(self, comment) -> str:
+        if comment.deleted_at is not None:
+            return DELETED_BODY
+        return comment.body if self._shown(comment) else REMOVED_BODY
+
+    @extend_schema_field(
+        {"type": "object", "additionalProperties": {"type": "integer"}, "example": {"like": 2}}
+    )
+    def get_reaction_counts(self, comment) -> dict:
+        return reaction_counts_output(comment.reaction_counts)
+
+    def get_my_reactions(self, comment) -> list[str]:
+        return own_kinds(comment)
+
+    def get_deleted(self, comment) -> bool:
+        return comment.deleted_at is not None
+
+    def get_hidden(self, comment) -> bool:
+        return comment.hidden_at is not None
+
+
+class CommentCreateSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=settings.COMMENT_BODY_MAX_LENGTH)
+    parent = id_field(required=False, allow_null=True, help_text="The comment replied to.")
+
+
+class CommentUpdateSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=settings.COMMENT_BODY_MAX_LENGTH)
+
+
+class ModerationReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class ThreadPagination(CursorPagination):
+    ordering = "path"  # depth-first: each comment right after its parent and elder siblings
+
+
+class PostCommentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """A post's thread, depth first (GET); comment or reply with `parent` (POST, members)."""
+
+    pagination_class = ThreadPagination
+
+    def get_serializer_class(self):
+        return CommentCreateSerializer if self.action == "create" else CommentSerializer
+
+    @cached_property
+    def target_post(self):
+        post, _access = post_access(viewer=self.request.user, post_id=int(self.kwargs["post_pk"]))
+        return post
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Comment.objects.none()
+        return comment_thread(viewer=self.request.user, post_id=self.target_post.pk)
+
+    @extend_schema(responses={201: CommentSerializer})
+    @idempotent
+    def create(self, request, post_pk=None):
+        post = self.target_post
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        parent = None
+        if data.get("parent") is not None:
+            parent = comment_for_reply(
+                viewer=request.user, post_id=post.pk, comment_id=data["parent"]
+            )
+        comment = comment_services.comment_create(
+            author=request.user, post=post, body=data["body"], parent=parent
+        )
+        shown = comment_get(viewer=request.user, comment_id=comment.pk)
+        return Response(CommentSerializer(shown).data, status=status.HTTP_201_CREATED)
+
+
+class CommentViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """One comment: GET; PATCH {"body"} by its author; DELETE (soft) by its author or a
+    moderator; hide/ and restore/ by moderators, with an optional {"reason"}."""
+
+    lookup_value_regex = ID_PATTERN
+
+    def get_serializer_class(self):
+        if self.action == "partial_update":
+            return CommentUpdateSerializer
+        if self.action in ("hide", "restore"):
+            return ModerationReasonSerializer
+        return CommentSerializer
+
+    def get_queryset(self):  # for the schema and the browsable API; reads go through selectors
+        return Comment.objects.none()
+
+    def _comment(self) -> Comment:
+        comment, _access = comment_access(
+            viewer=self.request.user, comment_id=int(self.kwargs["pk"])
+        )
+        return comment
+
+    def _shown(self, comment: Comment) -> Response:
+        return Response(
+            CommentSerializer(comment_get(viewer=self.request.user, comment_id=comment.pk)).data
+        )
+
+    def retrieve(self, request, pk=None):
+        return Response(
+            CommentSerializer(comment_get(viewer=request.user, comment_id=int(pk))).data
+        )
+
+    @extend_schema(responses={200: CommentSerializer})
+    def partial_update(self, request, pk=None):
+        comment = self._comment()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        comment_services.comment_update(
+            actor=request.user, comment=comment, body=serializer.validated_data["body"]
+        )
+        return self._shown(comment)
+
+    @extend_schema(responses={204: None})
+    def destroy(self, request, pk=None):
+        comment_services.comment_delete(actor=request.user, comment=self._comment())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(responses={200: CommentSerializer})
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
+    def hide(self, request, pk=None):
+        return self._moderate(request, comment_services.comment_hide)
+
+    @extend_schema(responses={200: CommentSerializer})
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
+    def restore(self, request, pk=None):
+        return self._moderate(request, comment_services.comment_restore)
+
+    def _moderate(self, request, service) -> Response:
+        comment = self._comment()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        service(actor=request.user, comment=comment, reason=serializer.validated_data["reason"])
+        return self._shown(comment)

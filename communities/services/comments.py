@@ -1,0 +1,194 @@
+"""Writes on comments: create (threaded replies), edit, soft delete, hide and restore.
+
+`Post.comments_count` counts the post's live comments: neither deleted nor hidden, the ones its
+readers see with their text. It moves by F() in the transaction that changes a comment's state,
+with the comment row locked, so that each comment is counted in or out exactly once.
+"""
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from communities.models import Ban, Comment, ModerationAction, Post
+from communities.models.comments import PATH_SEGMENT_WIDTH
+from communities.models.groups import Membership
+from communities.roles import Action, role_allows
+from communities.services.moderation_log import moderation_log_write
+from divan.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
+
+LOCKED_POST = "This post is locked."
+# The deepest reply a path can hold, whatever COMMENT_MAX_DEPTH says: 50 zero-padded ids.
+PATH_MAX_DEPTH = (Comment._meta.get_field("path").max_length + 1) // (PATH_SEGMENT_WIDTH + 1)
+
+
+def require_can_post(*, group_id: int, user, doing: str) -> str:
+    """The user's role, if it may post, comment and react in the group; else PermissionDenied.
+    A banned user is no longer a member, and is told why."""
+    role = _role(group_id=group_id, user=user)
+    if role_allows(role, Action.POST):
+        return role
+    if Ban.objects.active().filter(group_id=group_id, user=user).exists():
+        raise PermissionDenied("You are banned from this group.")
+    raise PermissionDenied(f"Only members of this group can {doing}.")
+
+
+def _role(*, group_id: int, user) -> str | None:
+    return (
+        Membership.objects.filter(group_id=group_id, user=user).values_list("role", flat=True)
+    ).first()
+
+
+def _clean_body(body: str) -> str:
+    body = body.strip()
+    if not body:
+        raise InvalidInput({"body": ["This field may not be blank."]})
+    if len(body) > settings.COMMENT_BODY_MAX_LENGTH:
+        raise InvalidInput(
+            {
+                "body": [
+                    "Ensure this field has no more than "
+                    f"{settings.COMMENT_BODY_MAX_LENGTH} characters."
+                ]
+            }
+        )
+    return body
+
+
+def _lock_post(post_id: int) -> Post:
+    """The post's current row, locked against concurrent counter and state changes."""
+    post = Post.objects.select_for_update(no_key=True).filter(pk=post_id).first()
+    if post is None or post.deleted_at is not None:
+        raise NotFound("No post matches the given query.")
+    return post
+
+
+def _lock_comment(comment_id: int) -> Comment:
+    comment = (
+        Comment.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("post__group")
+        .filter(pk=comment_id)
+        .first()
+    )
+    if comment is None or comment.deleted_at is not None:
+        raise NotFound("No comment matches the given query.")
+    return comment
+
+
+def _count(post_id: int, delta: int) -> None:
+    Post.objects.filter(pk=post_id).update(comments_count=F("comments_count") + delta)
+
+
+def _segment(comment_id: int) -> str:
+    return str(comment_id).zfill(PATH_SEGMENT_WIDTH)
+
+
+def comment_create(*, author, post: Post, body: str, parent: Comment | None = None) -> Comment:
+    """A comment on a post, or a reply to one of its comments, by a member of the post's group.
+    Refused on a locked post (409), and below settings.COMMENT_MAX_DEPTH levels (400)."""
+    body = _clean_body(body)
+    with transaction.atomic():
+        post = _lock_post(post.pk)
+        require_can_post(group_id=post.group_id, user=author, doing="comment")
+        if post.locked:
+            raise Conflict(LOCKED_POST)
+        depth = 1
+        if parent is not None:
+            parent = Comment.objects.filter(pk=parent.pk).first()
+            if parent is None or parent.post_id != post.pk:
+                raise InvalidInput({"parent": ["That comment is not on this post."]})
+            if parent.deleted_at is not None:
+                raise InvalidInput({"parent": ["You cannot reply to a deleted comment."]})
+            if parent.hidden_at is not None:
+                raise InvalidInput({"parent": ["You cannot reply to a hidden comment."]})
+            depth = parent.depth + 1
+            max_depth = min(settings.COMMENT_MAX_DEPTH, PATH_MAX_DEPTH)
+            if depth > max_depth:
+                raise InvalidInput({"parent": [f"Replies are limited to {max_depth} levels."]})
+        comment = Comment.objects.create(
+            post=post, author=author, parent=parent, depth=depth, body=body
+        )
+        # The path ends with the comment's own id, known only once the row exists.
+        comment.path = f"{parent.path}/{_segment(comment.pk)}" if parent else _segment(comment.pk)
+        Comment.objects.filter(pk=comment.pk).update(path=comment.path)
+        _count(post.pk, +1)
+    return comment
+
+
+def comment_update(*, actor, comment: Comment, body: str) -> Comment:
+    """The author edits the body of a live comment, while still a member and the post unlocked."""
+    body = _clean_body(body)
+    with transaction.atomic():
+        comment = _lock_comment(comment.pk)
+        if comment.author_id != actor.pk:
+            raise PermissionDenied("Only the author can edit this comment.")
+        require_can_post(group_id=comment.post.group_id, user=actor, doing="comment")
+        if comment.hidden_at is not None:
+            raise Conflict("This comment is hidden by the moderators.")
+        if comment.post.locked:
+            raise Conflict(LOCKED_POST)
+        comment.body = body
+        comment.edited_at = timezone.now()
+        comment.save(update_fields=["body", "edited_at"])
+    return comment
+
+
+def comment_delete(*, actor, comment: Comment, reason: str = "") -> None:
+    """Soft delete by the author or a moderator; a moderator's deletion of another's comment is
+    logged. The row stays for the audit, and for its replies' thread as "[deleted]"."""
+    with transaction.atomic():
+        comment = _lock_comment(comment.pk)
+        if comment.author_id != actor.pk:
+            role = _role(group_id=comment.post.group_id, user=actor)
+            if not role_allows(role, Action.MODERATE_CONTENT):
+                raise PermissionDenied("Only the author or a moderator can delete this comment.")
+            moderation_log_write(
+                group=comment.post.group,
+                actor=actor,
+                action=ModerationAction.DELETE_COMMENT,
+                post=comment.post,
+                comment=comment,
+                target_user=comment.author,
+                reason=reason,
+            )
+        comment.deleted_at = timezone.now()
+        comment.deleted_by = actor
+        comment.save(update_fields=["deleted_at", "deleted_by"])
+        if comment.hidden_at is None:  # a hidden comment was counted out when it was hidden
+            _count(comment.post_id, -1)
+
+
+def _moderate(*, actor, comment: Comment, hide: bool, reason: str) -> Comment:
+    with transaction.atomic():
+        comment = _lock_comment(comment.pk)
+        role = _role(group_id=comment.post.group_id, user=actor)
+        if not role_allows(role, Action.MODERATE_CONTENT):
+            raise PermissionDenied("Your role in this group does not allow this action.")
+        if hide and comment.hidden_at is not None:
+            raise Conflict("This comment is already hidden.")
+        if not hide and comment.hidden_at is None:
+            raise Conflict("This comment is not hidden.")
+        comment.hidden_at = timezone.now() if hide else None
+        comment.hidden_by = actor if hide else None
+        comment.save(update_fields=["hidden_at", "hidden_by"])
+        _count(comment.post_id, -1 if hide else +1)
+        moderation_log_write(
+            group=comment.post.group,
+            actor=actor,
+            action=ModerationAction.HIDE_COMMENT if hide else ModerationAction.RESTORE_COMMENT,
+            post=comment.post,
+            comment=comment,
+            target_user=comment.author,
+            reason=reason,
+        )
+    return comment
+
+
+def comment_hide(*, actor, comment: Comment, reason: str = "") -> Comment:
+    """A moderator hides a comment from everyone but the group's moderators; logged."""
+    return _moderate(actor=actor, comment=comment, hide=True, reason=reason)
+
+
+def comment_restore(*, actor, comment: Comment, reason: str = "") -> Comment:
+    """A moderator shows a hidden comment again; logged."""
+    return _moderate(actor=actor, comment=comment, hide=False, reason=reason)
