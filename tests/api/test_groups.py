@@ -46,6 +46,7 @@ def group_body(world, who: str, count) -> dict:
         else {"role": membership.role, "joined_at": when(membership.created_at)},
         "join_request_pending": False,
         "invited": False,
+        "tags": [],
     }
 
 
@@ -188,6 +189,7 @@ def test_create(public_world, who, expected):
         "membership": {"role": "owner", "joined_at": when(owner.created_at)},
         "join_request_pending": False,
         "invited": False,
+        "tags": [],
     }
 
 

@@ -56,7 +56,7 @@ def private(db) -> World:
 
 LIST = statuses(
     public=by_viewer(others=200),
-    private=by_viewer(anonymous=403, outsider=403, banned=403, others=200),
+    private=by_viewer(anonymous=401, outsider=403, banned=403, others=200),
     secret=by_viewer(anonymous=404, outsider=404, banned=404, others=200),
 )
 DETAIL = statuses(
