@@ -1,23 +1,19 @@
-"""Helpers for comment and reaction tests: posts made directly (the posts service lives on its
-own branch), comments through the service, and a snapshot of everything a refused write must
-leave alone."""
+"""Helpers for comment and reaction tests: content through the services, and a snapshot of
+everything a refused write must leave alone."""
 
 from communities.models import Comment, ModerationLogEntry, Post, Reaction
-from communities.services.comments import comment_create
 from divan.models import User
+from tests import fixtures
 
 API = "/api/communities/v1"
 
 
 def make_post(group, author, body: str = "A post") -> Post:
-    post = Post.objects.create(group=group, author=author, body=body)
-    Post.objects.filter(pk=post.pk).update(sort_key=post.pk)
-    post.sort_key = post.pk
-    return post
+    return fixtures.make_post(group=group, author=author, body=body)
 
 
 def make_comment(post: Post, author, body: str = "A comment", parent: Comment | None = None):
-    return comment_create(author=author, post=post, body=body, parent=parent)
+    return fixtures.make_comment(post=post, author=author, body=body, parent=parent)
 
 
 def lock(post: Post) -> None:

@@ -5,8 +5,9 @@ from dataclasses import dataclass, field
 import pytest
 from rest_framework.test import APIClient
 
-from communities.models import Group, Visibility
+from communities.models import Comment, Group, Post, Visibility
 from communities.roles import Role
+from communities.services.comments import comment_create
 from communities.services.groups import group_create
 from communities.services.membership import (
     group_join,
@@ -14,6 +15,7 @@ from communities.services.membership import (
     membership_ban,
     membership_change_role,
 )
+from communities.services.posts import post_create
 from divan.services.users import token_issue
 from tests.factories import UserFactory
 
@@ -38,6 +40,15 @@ def add_member(group: Group, user, role: str = Role.MEMBER) -> None:
     group_join(user=user, group=group)
     if role != Role.MEMBER:
         membership_change_role(actor=group.created_by, group=group, user_id=user.pk, role=role)
+
+
+def make_post(*, group: Group, author, body: str = "A post", **fields) -> Post:
+    """A post through the real service, so that every counter starts right."""
+    return post_create(author=author, group=group, body=body, **fields)
+
+
+def make_comment(*, post: Post, author, body: str = "A comment", parent=None) -> Comment:
+    return comment_create(author=author, post=post, body=body, parent=parent)
 
 
 ROLES = ("owner", "admin", "moderator", "member")

@@ -1,11 +1,9 @@
-"""Content and reports for the moderation tests, written directly: the post and comment services
-live on other branches. Reports go through the real service."""
+"""Content and reports for the moderation tests, all through the real services."""
 
-from communities.models import Comment, ModerationLogEntry, Post, Visibility
-from communities.models.comments import PATH_SEGMENT_WIDTH
+from communities.models import ModerationLogEntry, Visibility
 from communities.services.reports import report_create
 from tests.factories import UserFactory
-from tests.fixtures import World, add_member
+from tests.fixtures import World, add_member, make_comment, make_post  # noqa: F401
 
 API = "/api/communities/v1"
 REPORTS = f"{API}/reports/"
@@ -22,24 +20,6 @@ MODERATION_STATUS = {  # anonymous, outsider, banned, member, author, moderator,
 
 def user_summary(user) -> dict:
     return {"id": user.pk, "username": user.username, "reputation": user.reputation}
-
-
-def make_post(*, group, author, body: str = "A post") -> Post:
-    post = Post.objects.create(group=group, author=author, body=body)
-    Post.objects.filter(pk=post.pk).update(sort_key=post.pk)
-    post.sort_key = post.pk
-    return post
-
-
-def make_comment(*, post: Post, author, body: str = "A comment", parent=None) -> Comment:
-    depth = 1 if parent is None else parent.depth + 1
-    comment = Comment.objects.create(
-        post=post, author=author, body=body, parent=parent, depth=depth
-    )
-    segment = f"{comment.pk:0{PATH_SEGMENT_WIDTH}d}"
-    comment.path = segment if parent is None else f"{parent.path}/{segment}"
-    comment.save(update_fields=["path"])
-    return comment
 
 
 def report(*, reporter, post=None, comment=None, reason: str = "spam", detail: str = ""):

@@ -10,33 +10,20 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from communities.models import Ban, Comment, ModerationAction, Post
+from communities.models import Comment, ModerationAction, Post, Report
 from communities.models.comments import PATH_SEGMENT_WIDTH
-from communities.models.groups import Membership
-from communities.roles import Action, role_allows
+from communities.roles import Action
+from communities.services.membership import (
+    require_can_post,
+    require_moderation_role,
+    require_role,
+)
 from communities.services.moderation_log import moderation_log_write
 from divan.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 
 LOCKED_POST = "This post is locked."
 # The deepest reply a path can hold, whatever COMMENT_MAX_DEPTH says: 50 zero-padded ids.
 PATH_MAX_DEPTH = (Comment._meta.get_field("path").max_length + 1) // (PATH_SEGMENT_WIDTH + 1)
-
-
-def require_can_post(*, group_id: int, user, doing: str) -> str:
-    """The user's role, if it may post, comment and react in the group; else PermissionDenied.
-    A banned user is no longer a member, and is told why."""
-    role = _role(group_id=group_id, user=user)
-    if role_allows(role, Action.POST):
-        return role
-    if Ban.objects.active().filter(group_id=group_id, user=user).exists():
-        raise PermissionDenied("You are banned from this group.")
-    raise PermissionDenied(f"Only members of this group can {doing}.")
-
-
-def _role(*, group_id: int, user) -> str | None:
-    return (
-        Membership.objects.filter(group_id=group_id, user=user).values_list("role", flat=True)
-    ).first()
 
 
 def _clean_body(body: str) -> str:
@@ -139,9 +126,7 @@ def comment_delete(*, actor, comment: Comment, reason: str = "") -> None:
     with transaction.atomic():
         comment = _lock_comment(comment.pk)
         if comment.author_id != actor.pk:
-            role = _role(group_id=comment.post.group_id, user=actor)
-            if not role_allows(role, Action.MODERATE_CONTENT):
-                raise PermissionDenied("Only the author or a moderator can delete this comment.")
+            require_role(group=comment.post.group, user=actor, action=Action.MODERATE_CONTENT)
             moderation_log_write(
                 group=comment.post.group,
                 actor=actor,
@@ -158,12 +143,23 @@ def comment_delete(*, actor, comment: Comment, reason: str = "") -> None:
             _count(comment.post_id, -1)
 
 
-def _moderate(*, actor, comment: Comment, hide: bool, reason: str) -> Comment:
+def _moderate(
+    *,
+    actor,
+    comment: Comment,
+    hide: bool,
+    reason: str,
+    report: Report | None = None,
+    as_site_staff: bool = False,
+) -> Comment:
     with transaction.atomic():
         comment = _lock_comment(comment.pk)
-        role = _role(group_id=comment.post.group_id, user=actor)
-        if not role_allows(role, Action.MODERATE_CONTENT):
-            raise PermissionDenied("Your role in this group does not allow this action.")
+        require_moderation_role(
+            group=comment.post.group,
+            actor=actor,
+            action=Action.MODERATE_CONTENT,
+            as_site_staff=as_site_staff,
+        )
         if hide and comment.hidden_at is not None:
             raise Conflict("This comment is already hidden.")
         if not hide and comment.hidden_at is None:
@@ -178,15 +174,31 @@ def _moderate(*, actor, comment: Comment, hide: bool, reason: str) -> Comment:
             action=ModerationAction.HIDE_COMMENT if hide else ModerationAction.RESTORE_COMMENT,
             post=comment.post,
             comment=comment,
+            report=report,
             target_user=comment.author,
             reason=reason,
         )
     return comment
 
 
-def comment_hide(*, actor, comment: Comment, reason: str = "") -> Comment:
-    """A moderator hides a comment from everyone but the group's moderators; logged."""
-    return _moderate(actor=actor, comment=comment, hide=True, reason=reason)
+def comment_hide(
+    *,
+    actor,
+    comment: Comment,
+    reason: str = "",
+    report: Report | None = None,
+    as_site_staff: bool = False,
+) -> Comment:
+    """A moderator hides a comment from everyone but the group's moderators; logged, with the
+    report that led to it when there is one. Only the Django admin passes as_site_staff."""
+    return _moderate(
+        actor=actor,
+        comment=comment,
+        hide=True,
+        reason=reason,
+        report=report,
+        as_site_staff=as_site_staff,
+    )
 
 
 def comment_restore(*, actor, comment: Comment, reason: str = "") -> Comment:

@@ -50,6 +50,19 @@ def require_role(*, group: Group, user, action: Action) -> Membership:
     return membership
 
 
+def require_can_post(*, group_id: int, user, doing: str) -> str:
+    """The user's role, if it may post, comment and react in the group; else PermissionDenied.
+    A banned user is no longer a member, and is told why."""
+    role = (
+        Membership.objects.filter(group_id=group_id, user=user).values_list("role", flat=True)
+    ).first()
+    if role_allows(role, Action.POST):
+        return role
+    if Ban.objects.active().filter(group_id=group_id, user=user).exists():
+        raise PermissionDenied("You are banned from this group.")
+    raise PermissionDenied(f"Only members of this group can {doing}.")
+
+
 def require_moderation_role(
     *, group: Group, actor, action: Action, as_site_staff: bool = False
 ) -> str:

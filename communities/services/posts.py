@@ -11,9 +11,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from communities.models import Group, ModerationAction, ModerationLogEntry, Post
+from communities.models import Group, ModerationAction, ModerationLogEntry, Post, Report
 from communities.roles import Action
-from communities.services.membership import require_role
+from communities.services.membership import (
+    require_can_post,
+    require_moderation_role,
+    require_role,
+)
 from communities.services.moderation_log import moderation_log_write
 from communities.services.tags import post_tags_set, tags_normalize
 from divan.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -76,7 +80,7 @@ def post_create(
     if group.archived_at is not None:
         raise NotFound("No group matches the given query.")
     with transaction.atomic():
-        require_role(group=group, user=author, action=Action.POST)
+        require_can_post(group_id=group.pk, user=author, doing="post")
         post = Post.objects.create(group=group, author=author, title=title, body=body)
         # The id is known only after the insert; unpinned, a post sorts by its id.
         Post.objects.filter(pk=post.pk).update(sort_key=post.pk)
@@ -109,7 +113,7 @@ def post_update(*, actor, post: Post, **changes) -> Post:
         post = _lock_post(post)
         if post.author_id is None or post.author_id != actor.pk:
             raise PermissionDenied("Only the author can edit a post.")
-        require_role(group=post.group, user=actor, action=Action.POST)
+        require_can_post(group_id=post.group_id, user=actor, doing="post")
         if post.locked:
             raise Conflict("This post is locked.")
         if post.hidden_at is not None:
@@ -219,12 +223,25 @@ def post_unlock(*, actor, post: Post) -> Post:
     )
 
 
-def post_hide(*, actor, post: Post, reason: str = "") -> Post:
-    """Hide a post from everyone but the group's moderators."""
+def post_hide(
+    *,
+    actor,
+    post: Post,
+    reason: str = "",
+    report: Report | None = None,
+    as_site_staff: bool = False,
+) -> Post:
+    """Hide a post from everyone but the group's moderators; logged, with the report that led
+    to it when there is one. Only the Django admin passes as_site_staff."""
     _check_reason(reason)
     with transaction.atomic():
         post = _lock_post(post)
-        require_role(group=post.group, user=actor, action=Action.MODERATE_CONTENT)
+        require_moderation_role(
+            group=post.group,
+            actor=actor,
+            action=Action.MODERATE_CONTENT,
+            as_site_staff=as_site_staff,
+        )
         if post.hidden_at is not None:
             raise Conflict("This post is already hidden.")
         post.hidden_at = timezone.now()
@@ -235,6 +252,7 @@ def post_hide(*, actor, post: Post, reason: str = "") -> Post:
             actor=actor,
             action=ModerationAction.HIDE_POST,
             post=post,
+            report=report,
             target_user=post.author,
             reason=reason,
         )

@@ -13,7 +13,8 @@ from django.db.models import F, JSONField
 from django.db.models.expressions import RawSQL
 
 from communities.models import Comment, Post, Reaction
-from communities.services.comments import LOCKED_POST, require_can_post
+from communities.services.comments import LOCKED_POST
+from communities.services.membership import require_can_post
 from divan.exceptions import Conflict, InvalidInput, NotFound
 from divan.models import User
 

@@ -19,8 +19,10 @@ from communities.models import (
 )
 from communities.roles import Action
 from communities.selectors.visibility import visible_comments, visible_posts
+from communities.services.comments import comment_hide
 from communities.services.membership import membership_ban, require_moderation_role
 from communities.services.moderation_log import moderation_log_write
+from communities.services.posts import post_hide
 from divan.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 
 RESOLUTION_NOTE_MAX_LENGTH = Report._meta.get_field("resolution_note").max_length
@@ -117,33 +119,28 @@ def _validate_note(note: str) -> None:
         raise InvalidInput({"note": [message]})
 
 
-def _hide_reported_content(*, actor, report: Report, note: str) -> None:
-    """Hide the report's post or comment, logging it when this call is what hid it.
-
-    A private stand-in for the post and comment hide services (written on other branches):
-    the merge should route this through them.
-    """
-    now = timezone.now()
-    if report.post_id is not None:
-        hidden = Post.objects.filter(pk=report.post_id, hidden_at__isnull=True).update(
-            hidden_at=now, hidden_by=actor
-        )
-        action, content = ModerationAction.HIDE_POST, {"post": report.post}
-    else:
-        hidden = Comment.objects.filter(pk=report.comment_id, hidden_at__isnull=True).update(
-            hidden_at=now, hidden_by=actor
-        )
-        action, content = ModerationAction.HIDE_COMMENT, {"comment": report.comment}
-    if hidden:
-        moderation_log_write(
-            group=report.group,
-            actor=actor,
-            action=action,
-            report=report,
-            target_user=_content_author(report),
-            reason=note,
-            **content,
-        )
+def _hide_reported_content(*, actor, report: Report, note: str, as_site_staff: bool) -> None:
+    """Hide the reported post or comment through its own service, which keeps the counters and
+    logs the hiding with this report. Content already hidden, or deleted, stays as it is."""
+    try:
+        if report.post_id is not None:
+            post_hide(
+                actor=actor,
+                post=report.post,
+                reason=note,
+                report=report,
+                as_site_staff=as_site_staff,
+            )
+        else:
+            comment_hide(
+                actor=actor,
+                comment=report.comment,
+                reason=note,
+                report=report,
+                as_site_staff=as_site_staff,
+            )
+    except (Conflict, NotFound):
+        pass
 
 
 def _content_author(report: Report):
@@ -185,7 +182,9 @@ def report_resolve(
     with transaction.atomic():
         report = _lock_open_report(actor=actor, report=report, as_site_staff=as_site_staff)
         if hide_content:
-            _hide_reported_content(actor=actor, report=report, note=note)
+            _hide_reported_content(
+                actor=actor, report=report, note=note, as_site_staff=as_site_staff
+            )
             report.content_hidden = True
         return _close_report(
             actor=actor,

@@ -2,7 +2,7 @@
 through the real service, and snapshots to prove that a refused request changed nothing."""
 
 from communities.models import ModerationLogEntry, Post, PostTag, Tag
-from communities.services.posts import post_create
+from tests import fixtures
 from tests.factories import UserFactory
 from tests.fixtures import World, add_member
 
@@ -20,7 +20,7 @@ def with_author(world: World) -> World:
 
 
 def make_post(world: World, who: str = "author", body: str = "Hello", **kwargs) -> Post:
-    return post_create(author=world.user(who), group=world.group, body=body, **kwargs)
+    return fixtures.make_post(author=world.user(who), group=world.group, body=body, **kwargs)
 
 
 def posts_url(group) -> str:

@@ -433,7 +433,9 @@ def test_report_queue_filters_by_status_newest_first(public_scene):
     report_resolve(actor=moderator, report=filed[1], note="removed")
     report_dismiss(actor=moderator, report=filed[3], note="fine")
     other_group = make_group(owner=world.user("owner"), name="Elsewhere")
-    report(reporter=world.user("owner"), post=make_post(group=other_group, author=moderator))
+    report(
+        reporter=world.user("owner"), post=make_post(group=other_group, author=world.user("owner"))
+    )
     client = world.client("moderator")
     url = reports_url(world.group)
 
@@ -452,7 +454,10 @@ def test_report_queue_filters_by_status_newest_first(public_scene):
 def test_report_queue_pages_are_exact(public_scene):
     world = public_scene.world
     filed = [
-        report(reporter=world.user("member"), post=make_post(group=world.group, author=None))
+        report(
+            reporter=world.user("member"),
+            post=make_post(group=world.group, author=world.user("owner")),
+        )
         for _ in range(7)
     ]
     client = world.client("admin")
@@ -653,7 +658,8 @@ def test_reports_of_another_group_or_unknown_ids_are_404(public_scene):
     world = public_scene.world
     other_group = make_group(owner=world.user("moderator"), name="Elsewhere")
     elsewhere = report(
-        reporter=world.user("member"), post=make_post(group=other_group, author=None)
+        reporter=world.user("member"),
+        post=make_post(group=other_group, author=world.user("moderator")),
     )
     client = world.client("moderator")  # a moderator here, and the owner of the other group
 

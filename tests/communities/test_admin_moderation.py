@@ -209,6 +209,7 @@ def test_ban_action_refusals_change_nothing(staff_client, staff, lounge):
     def report_post_of(author):
         return report(reporter=lounge.alice, post=make_post(group=lounge.group, author=author))
 
+    add_member(lounge.group, staff)  # staff wrote a post as a member; it cannot ban itself
     by_owner, by_staff = report_post_of(lounge.owner), report_post_of(staff)
     gone_author = UserFactory(username="gone")
     add_member(lounge.group, gone_author)
