@@ -3,7 +3,17 @@
 import pytest
 from django.core.management import call_command
 
-from communities.models import Ban, Group, Invitation, JoinRequest, Membership
+from communities.models import (
+    Ban,
+    Comment,
+    Group,
+    Invitation,
+    JoinRequest,
+    Membership,
+    Post,
+    Reaction,
+    Report,
+)
 from divan.models import User
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +33,20 @@ def snapshot() -> dict:
             Invitation.objects.values_list("group__slug", "user__username", "status")
         ),
         "bans": sorted(Ban.objects.values_list("group__slug", "user__username")),
-    }
+        "group_tags": sorted(Group.objects.values_list("slug", "tags__name")),
+        "posts": sorted(
+            Post.objects.values_list(
+                "group__slug", "author__username", "pinned", "locked", "comments_count",
+                "reactions_count",
+            )
+        ),
+        "post_tags": sorted(Post.objects.values_list("group__slug", "tags__name")),
+        "comments": sorted(Comment.objects.values_list("post__group__slug", "author__username",
+                                                       "depth", "reactions_count")),
+        "reactions": Reaction.objects.count(),
+        "reputation": sorted(User.objects.values_list("username", "reputation")),
+        "reports": sorted(Report.objects.values_list("reporter__username", "reason", "status")),
+    }  # fmt: skip
 
 
 def test_seed_demo_creates_the_documented_world(capsys):
@@ -49,6 +72,30 @@ def test_seed_demo_creates_the_documented_world(capsys):
         "invitations": [("book-club", "alice", "accepted"), ("book-club", "carol", "accepted"),
                         ("founders", "bob", "accepted"), ("founders", "carol", "pending")],
         "bans": [("divan-lounge", "frank")],
+        "group_tags": [("book-club", "books"), ("book-club", "fiction"),
+                       ("divan-lounge", "introductions"), ("divan-lounge", "meta"),
+                       ("divan-lounge", "welcome"), ("founders", "roadmap")],
+        # group, author, pinned, locked, comments_count, reactions_count
+        "posts": [("book-club", "bob", True, False, 2, 2),
+                  ("divan-lounge", "alice", True, False, 5, 4),
+                  ("divan-lounge", "carol", False, True, 0, 2),
+                  ("divan-lounge", "dave", False, False, 0, 0),
+                  ("divan-lounge", "erin", False, False, 1, 1),
+                  ("founders", "alice", False, False, 1, 1)],
+        "post_tags": [("book-club", "books"), ("book-club", "fiction"), ("book-club", "le-guin"),
+                      ("divan-lounge", "deals"), ("divan-lounge", "introductions"),
+                      ("divan-lounge", "meta"), ("divan-lounge", "outdoors"),
+                      ("divan-lounge", "welcome"), ("founders", "roadmap")],
+        # group, author, depth, reactions_count
+        "comments": [("book-club", "alice", 1, 0), ("book-club", "carol", 2, 0),
+                     ("divan-lounge", "alice", 2, 0), ("divan-lounge", "bob", 1, 0),
+                     ("divan-lounge", "bob", 3, 0), ("divan-lounge", "carol", 2, 0),
+                     ("divan-lounge", "dave", 1, 0), ("divan-lounge", "dave", 1, 1),
+                     ("founders", "bob", 1, 1)],
+        "reactions": 12,
+        "reputation": [("admin", 0), ("alice", 5), ("bob", 3), ("carol", 2), ("dave", 1),
+                       ("erin", 1), ("frank", 0)],
+        "reports": [("erin", "spam", "open")],
     }  # fmt: skip
 
 

@@ -1,11 +1,13 @@
-"""Deterministic demo data: users, a group of each visibility, roles, a request, an invitation
-and a ban. Everything goes through the services; a second run changes nothing."""
+"""Deterministic demo data: users, a group of each visibility, roles, a request, an invitation,
+a ban, and a lively conversation: tagged posts, threads, reactions, a pinned post and a report.
+Everything goes through the services; a second run changes nothing."""
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from communities.models import Group, Visibility
+from communities.models import Group, Post, Visibility
 from communities.roles import Role
+from communities.services.comments import comment_create
 from communities.services.groups import group_create
 from communities.services.membership import (
     group_join,
@@ -13,6 +15,9 @@ from communities.services.membership import (
     membership_ban,
     membership_change_role,
 )
+from communities.services.posts import post_create, post_lock, post_pin
+from communities.services.reactions import reaction_add
+from communities.services.reports import report_create
 from divan.models import User
 
 DEMO_PASSWORD = "divan-demo-password"
@@ -38,6 +43,49 @@ GROUPS = {
     ),
 }  # fmt: skip
 
+GROUP_TAGS = {
+    "divan-lounge": ("welcome", "introductions", "meta"),
+    "book-club": ("books", "fiction"),
+    "founders": ("roadmap",),
+}
+
+# Each post: author, title, body, tags, reactions [(user, kind)], a thread of comments
+# [(author, body, replies)], and what the moderators did to it ("pin", "lock").
+POSTS = {
+    "divan-lounge": [
+        ("alice", "Welcome to the Lounge", "Introduce yourself below: who you are, what you love.",
+         ("welcome", "introductions"),
+         [("bob", "like"), ("carol", "love"), ("dave", "like"), ("erin", "wow")],
+         [("bob", "Hi all, Bob here: I run the book club.", [
+              ("alice", "Glad to have you, Bob!", [("bob", "Thanks!", [])]),
+          ]),
+          ("dave", "Dave, long-time lurker, first post.", [("carol", "Welcome, Dave!", [])]),
+         ],
+         ("pin",)),
+        ("carol", "House rules", "Be kind, stay on topic, no spam. Moderators may hide posts.",
+         ("meta",), [("alice", "like"), ("bob", "like")], [], ("lock",)),
+        ("erin", "", "Anyone up for a weekend hike? #outdoors", ("outdoors",),
+         [("dave", "laugh")], [("dave", "Count me in.", [])], ()),
+        ("dave", "", "Buy cheap watches at my shop!!!", ("deals",), [], [], ()),
+    ],
+    "book-club": [
+        ("bob", "November: The Left Hand of Darkness", "Discuss chapters 1-5 here.",
+         ("books", "fiction", "le-guin"),
+         [("alice", "love"), ("carol", "like")],
+         [("alice", "The ice journey is breathtaking.", [
+              ("carol", "Agreed, and the politics of Karhide too.", []),
+          ])],
+         ("pin",)),
+    ],
+    "founders": [
+        ("alice", "Roadmap", "Posts, then uploads, then feeds.", ("roadmap",),
+         [("bob", "like")], [("bob", "Feeds need the outbox first.", [])], ()),
+    ],
+}  # fmt: skip
+
+# (reporter, group slug, title-or-body start of the reported post, reason, detail)
+REPORTS = [("erin", "divan-lounge", "Buy cheap watches", "spam", "Advertising, again.")]
+
 
 class Command(BaseCommand):
     help = "Create Divan's demo users and groups; running it again changes nothing."
@@ -46,7 +94,8 @@ class Command(BaseCommand):
         with transaction.atomic():
             created_users = self._users()
             created_groups = [slug for slug, spec in GROUPS.items() if self._group(slug, *spec)]
-        if not created_users and not created_groups:
+            created_posts = sum(self._posts(slug) for slug in POSTS)
+        if not created_users and not created_groups and not created_posts:
             self.stdout.write("Demo data already present; nothing changed.")
             return
         self.stdout.write(self.style.SUCCESS("Demo data created."))
@@ -55,6 +104,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  Demo users {', '.join(USERS)}: password {DEMO_PASSWORD}")
         if created_groups:
             self.stdout.write(f"  Groups: {', '.join(created_groups)}")
+        if created_posts:
+            self.stdout.write(f"  Posts: {created_posts}, with threads, reactions and tags")
 
     def _users(self) -> list[str]:
         created = []
@@ -73,7 +124,12 @@ class Command(BaseCommand):
         users = {user.username: user for user in User.objects.filter(username__in=USERS)}
         owner = users[owner]
         group = group_create(
-            creator=owner, name=name, slug=slug, description=description, visibility=visibility
+            creator=owner,
+            name=name,
+            slug=slug,
+            description=description,
+            visibility=visibility,
+            tags=GROUP_TAGS[slug],
         )
         for username, role in members.items():
             if visibility != Visibility.PUBLIC:
@@ -92,3 +148,34 @@ class Command(BaseCommand):
                 actor=owner, group=group, user_id=users[username].pk, reason="Demo: spam links"
             )
         return True
+
+    def _posts(self, slug: str) -> int:
+        """The group's demo conversation, written once: not again while the group has posts."""
+        group = Group.objects.get(slug=slug)
+        if Post.objects.filter(group=group).exists():
+            return 0
+        users = {user.username: user for user in User.objects.filter(username__in=USERS)}
+        posts = {}
+        for author, title, body, tags, reactions, thread, moderation in POSTS[slug]:
+            post = post_create(author=users[author], group=group, title=title, body=body, tags=tags)
+            posts[title or body] = post
+            for username, kind in reactions:
+                reaction_add(user=users[username], kind=kind, post=post)
+            self._thread(post, thread, users, parent=None)
+            for action in moderation:
+                moderate = {"pin": post_pin, "lock": post_lock}[action]
+                moderate(actor=group.created_by, post=post)
+        for reporter, report_slug, start, reason, detail in REPORTS:
+            if report_slug == slug:
+                post = next(post for text, post in posts.items() if text.startswith(start))
+                report_create(
+                    reporter=users[reporter], post_id=post.pk, reason=reason, detail=detail
+                )
+        return len(posts)
+
+    def _thread(self, post, comments, users, *, parent) -> None:
+        for author, body, replies in comments:
+            comment = comment_create(author=users[author], post=post, body=body, parent=parent)
+            if parent is None and len(replies) == 0:
+                reaction_add(user=post.author, kind="like", comment=comment)
+            self._thread(post, replies, users, parent=comment)
