@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# Two test processes by default (pytest-xdist); PYTEST_ARGS="-n 0 -k bans" runs in one.
+PYTEST_ARGS ?= -n 2
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: run test lint format check migrations promtool bench clean
