@@ -8,8 +8,7 @@ from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from communities.api.reactions import own_kinds, reaction_counts_output
-from communities.api.serializers import id_field
+from communities.api.serializers import ReactionSummaryMixin, id_field
 from communities.api.views import ID_PATTERN
 from communities.models import Comment
 from communities.selectors.comments import (
@@ -28,14 +27,12 @@ DELETED_BODY = "[deleted]"
 REMOVED_BODY = "[removed]"  # hidden by the moderators, shown only to keep its replies in place
 
 
-class CommentSerializer(serializers.ModelSerializer):
+class CommentSerializer(ReactionSummaryMixin, serializers.ModelSerializer):
     """A comment as a thread shows it; a placeholder (no author, no body) when deleted, or when
     hidden from this viewer, and kept only because replies hang from it."""
 
     author = serializers.SerializerMethodField()
     body = serializers.SerializerMethodField()
-    reaction_counts = serializers.SerializerMethodField()
-    my_reactions = serializers.SerializerMethodField()
     deleted = serializers.SerializerMethodField()
     hidden = serializers.SerializerMethodField()
 
@@ -72,15 +69,6 @@ class CommentSerializer(serializers.ModelSerializer):
         if comment.deleted_at is not None:
             return DELETED_BODY
         return comment.body if self._shown(comment) else REMOVED_BODY
-
-    @extend_schema_field(
-        {"type": "object", "additionalProperties": {"type": "integer"}, "example": {"like": 2}}
-    )
-    def get_reaction_counts(self, comment) -> dict:
-        return reaction_counts_output(comment.reaction_counts)
-
-    def get_my_reactions(self, comment) -> list[str]:
-        return own_kinds(comment)
 
     def get_deleted(self, comment) -> bool:
         return comment.deleted_at is not None

@@ -61,29 +61,13 @@ class OwnReportSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ReportSerializer(serializers.ModelSerializer):
-    """A report as the group's moderators see it."""
+class ReportSerializer(OwnReportSerializer):
+    """A report as the group's moderators see it: also who handled it, and their note."""
 
-    reporter = UserSummarySerializer(read_only=True)
     resolved_by = UserSummarySerializer(read_only=True)
 
-    class Meta:
-        model = Report
-        fields = (
-            "id",
-            "group",
-            "post",
-            "comment",
-            "reason",
-            "detail",
-            "status",
-            "reporter",
-            "created_at",
-            "resolved_by",
-            "resolved_at",
-            "resolution_note",
-            "content_hidden",
-        )
+    class Meta(OwnReportSerializer.Meta):
+        fields = (*OwnReportSerializer.Meta.fields, "resolved_by", "resolution_note")
         read_only_fields = fields
 
 

@@ -2,7 +2,6 @@
 
 from functools import cached_property
 
-from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -16,18 +15,6 @@ from communities.services.reactions import reaction_add, reaction_kind_check, re
 from divan.api.serializers import UserSummarySerializer
 from divan.exceptions import InvalidInput
 from divan.idempotency import idempotent
-
-
-def reaction_counts_output(stored: dict) -> dict[str, int]:
-    """Every configured kind with its stored count, zeros included, in the configured order."""
-    return {kind: int(stored.get(kind, 0)) for kind in settings.REACTION_KINDS}
-
-
-def own_kinds(content) -> list[str]:
-    """The viewer's own reaction kinds, in the configured order, from the `viewer_reactions` a
-    selector prefetched (absent for anonymous viewers)."""
-    mine = {reaction.kind for reaction in getattr(content, "viewer_reactions", ())}
-    return [kind for kind in settings.REACTION_KINDS if kind in mine]
 
 
 class ReactionSerializer(serializers.ModelSerializer):

@@ -1,6 +1,7 @@
 """Input and output shapes of the communities API; server-controlled fields are read-only."""
 
 from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from communities.models import Ban, Group, Invitation, JoinRequest, Membership, Post, Visibility
@@ -103,15 +104,32 @@ class GroupUpdateSerializer(GroupCreateSerializer):
     visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
 
 
-class PostSerializer(serializers.ModelSerializer):
+class ReactionSummaryMixin(serializers.Serializer):
+    """reaction_counts (every configured kind, zeros included, from the stored counters) and
+    my_reactions (from the `viewer_reactions` the selector prefetched), for posts and comments."""
+
+    reaction_counts = serializers.SerializerMethodField()
+    my_reactions = serializers.SerializerMethodField()
+
+    @extend_schema_field(
+        {"type": "object", "additionalProperties": {"type": "integer"}, "example": {"like": 2}}
+    )
+    def get_reaction_counts(self, content) -> dict[str, int]:
+        stored = content.reaction_counts or {}
+        return {kind: int(stored.get(kind, 0)) for kind in settings.REACTION_KINDS}
+
+    def get_my_reactions(self, content) -> list[str]:
+        mine = {reaction.kind for reaction in getattr(content, "viewer_reactions", ())}
+        return [kind for kind in settings.REACTION_KINDS if kind in mine]
+
+
+class PostSerializer(ReactionSummaryMixin, serializers.ModelSerializer):
     """A post as its readers see it. Built from post_list/post_get, which load the author, the
     tags and the viewer's own reactions per page."""
 
     author = UserSummarySerializer(read_only=True, allow_null=True)
     tags = serializers.SerializerMethodField()
     attachments = serializers.SerializerMethodField()
-    reaction_counts = serializers.SerializerMethodField()
-    my_reactions = serializers.SerializerMethodField()
     hidden = serializers.SerializerMethodField()
 
     class Meta:
@@ -141,15 +159,6 @@ class PostSerializer(serializers.ModelSerializer):
 
     def get_attachments(self, post) -> list[dict]:
         return []  # uploads come with their own issue
-
-    def get_reaction_counts(self, post) -> dict[str, int]:
-        """Every configured kind, zeros included, from the counters stored on the post."""
-        stored = post.reaction_counts or {}
-        return {kind: stored.get(kind, 0) for kind in settings.REACTION_KINDS}
-
-    def get_my_reactions(self, post) -> list[str]:
-        mine = {reaction.kind for reaction in getattr(post, "viewer_reactions", ())}
-        return [kind for kind in settings.REACTION_KINDS if kind in mine]
 
     def get_hidden(self, post) -> bool:
         return post.hidden_at is not None

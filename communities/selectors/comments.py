@@ -5,10 +5,11 @@ viewer may not read (deleted, or hidden from non-moderators) while it has live r
 viewer may read, so that every reply stays under its parent; such a place shows no body.
 """
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Concat
 
-from communities.models import Comment, Reaction
+from communities.models import Comment
+from communities.selectors.reactions import viewer_reactions_prefetch
 from communities.selectors.visibility import (
     GroupAccess,
     role_in_group,
@@ -19,13 +20,7 @@ from divan.exceptions import InvalidInput, NotFound
 
 
 def _with_viewer_reactions(comments: QuerySet[Comment], viewer) -> QuerySet[Comment]:
-    """`viewer_reactions`: the viewer's own reactions on each comment, in one query per page."""
-    if not viewer.is_authenticated:
-        return comments
-    own = Reaction.objects.filter(user=viewer).only("id", "kind", "comment_id").order_by("id")
-    return comments.prefetch_related(
-        Prefetch("reactions", queryset=own, to_attr="viewer_reactions")
-    )
+    return comments.prefetch_related(*viewer_reactions_prefetch(viewer))
 
 
 def comment_thread(*, viewer, post_id: int) -> QuerySet[Comment]:

@@ -2,7 +2,8 @@
 
 from django.db.models import Prefetch, QuerySet
 
-from communities.models import Group, Post, Reaction, Tag
+from communities.models import Group, Post, Tag
+from communities.selectors.reactions import viewer_reactions_prefetch
 from communities.selectors.visibility import visible_posts
 from divan.exceptions import NotFound
 
@@ -10,16 +11,10 @@ from divan.exceptions import NotFound
 def _with_page_data(posts: QuerySet[Post], *, viewer) -> QuerySet[Post]:
     """What a serialized post needs, loaded per page: author (joined), tags and the viewer's
     own reactions (one query each, whatever the page size)."""
-    prefetches = [Prefetch("tags", queryset=Tag.objects.order_by("name"))]
-    if viewer.is_authenticated:
-        prefetches.append(
-            Prefetch(
-                "reactions",
-                queryset=Reaction.objects.filter(user=viewer).only("id", "post_id", "kind"),
-                to_attr="viewer_reactions",
-            )
-        )
-    return posts.select_related("author").prefetch_related(*prefetches)
+    return posts.select_related("author").prefetch_related(
+        Prefetch("tags", queryset=Tag.objects.order_by("name")),
+        *viewer_reactions_prefetch(viewer),
+    )
 
 
 def post_list(*, viewer, group: Group, tag: str | None = None) -> QuerySet[Post]:

@@ -1,6 +1,6 @@
 """Reads of reactions: who reacted to a post or a comment the viewer may read."""
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from communities.models import Reaction
 from communities.selectors.visibility import visible_comments, visible_posts
@@ -20,3 +20,12 @@ def reaction_list(
     if kind is not None:
         reactions = reactions.filter(kind=kind)
     return reactions.select_related("user")
+
+
+def viewer_reactions_prefetch(viewer) -> list[Prefetch]:
+    """Loads `viewer_reactions` (the viewer's own reactions) on each post or comment of a page,
+    in one query whatever its size; nothing for anonymous viewers."""
+    if not viewer.is_authenticated:
+        return []
+    own = Reaction.objects.filter(user=viewer).only("id", "kind", "post_id", "comment_id")
+    return [Prefetch("reactions", queryset=own.order_by("id"), to_attr="viewer_reactions")]
