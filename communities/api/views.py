@@ -213,6 +213,7 @@ class BanViewSet(mixins.ListModelMixin, GroupScopedViewSet):
         return ban_list(group=self.group)
 
     @extend_schema(responses={201: BanSerializer})
+    @idempotent
     def create(self, request, group_pk=None):
         data = _validated(self, request.data)
         ban = membership_services.membership_ban(
@@ -251,6 +252,7 @@ class InvitationViewSet(mixins.ListModelMixin, GroupScopedViewSet):
         )
 
     @extend_schema(responses={201: InvitationSerializer, 200: InvitationSerializer})
+    @idempotent
     def create(self, request, group_pk=None):
         invitation, created = membership_services.invitation_create(
             actor=request.user, group=self.group, user_id=_validated(self, request.data)["user"]

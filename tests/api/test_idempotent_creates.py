@@ -1,4 +1,5 @@
-"""Idempotency-Key on the API's creates: groups and joins, over the real PostgreSQL and Redis."""
+"""Idempotency-Key on the API's creates (groups, joins, bans, invitations), over the real
+PostgreSQL and Redis. Posts, comments, reactions and reports have theirs beside their tests."""
 
 import threading
 import time
@@ -12,7 +13,16 @@ from rest_framework.response import Response
 from rest_framework.test import APIRequestFactory, force_authenticate
 from rest_framework.views import APIView
 
-from communities.models import Group, JoinRequest, JoinRequestStatus, Membership, Visibility
+from communities.models import (
+    Ban,
+    Group,
+    Invitation,
+    JoinRequest,
+    JoinRequestStatus,
+    Membership,
+    ModerationLogEntry,
+    Visibility,
+)
 from divan.idempotency import (
     DONE,
     IN_FLIGHT,
@@ -393,3 +403,33 @@ def test_schema_documents_the_header_on_idempotent_operations_only(client):
     assert headers("/api/communities/v1/groups/") == ["Idempotency-Key"]
     assert headers("/api/communities/v1/groups/{id}/join/") == ["Idempotency-Key"]
     assert headers("/api/communities/v1/groups/{id}/leave/") == []
+
+
+def test_repeated_ban_replays_and_bans_once(private_world):
+    client = private_world.client("moderator")
+    url = f"{GROUPS}{private_world.group.pk}/bans/"
+    body = {"user": private_world.user("member").pk, "reason": "spam"}
+
+    first = post(client, url, body, key="ban-1")
+    again = post(client, url, body, key="ban-1")
+
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.content == first.content
+    assert again["Idempotent-Replayed"] == "true"
+    assert Ban.objects.filter(group=private_world.group).count() == 2  # the world's and this one
+    assert ModerationLogEntry.objects.filter(action="ban_user", reason="spam").count() == 2
+
+
+def test_repeated_invitation_replays_and_invites_once(private_world):
+    client = private_world.client("moderator")
+    url = f"{GROUPS}{private_world.group.pk}/invitations/"
+    invitee = UserFactory(username="invitee")
+    before = Invitation.objects.count()
+
+    first = post(client, url, {"user": invitee.pk}, key="invite-1")
+    again = post(client, url, {"user": invitee.pk}, key="invite-1")
+
+    assert (first.status_code, again.status_code) == (201, 201)  # not 200: the first is replayed
+    assert again.content == first.content
+    assert again["Idempotent-Replayed"] == "true"
+    assert Invitation.objects.count() == before + 1
