@@ -24,9 +24,12 @@ from divan.exceptions import DomainError
 
 
 class ReadOnlyRowsMixin:
-    """Rows whose creation or deletion moves counters: look, do not add or delete here."""
+    """Rows that the services own (counters, last-owner and ban rules): look, do not write here."""
 
     def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
     def has_delete_permission(self, request, obj=None):
@@ -43,6 +46,9 @@ class GroupAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # a group needs an owner membership: create groups through the API
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # archive instead (archived_at): deleting would cascade past the counters
 
 
 @admin.register(Membership)
@@ -64,15 +70,15 @@ class JoinRequestAdmin(ReadOnlyRowsMixin, admin.ModelAdmin):
 
 
 @admin.register(Ban)
-class BanAdmin(admin.ModelAdmin):
+class BanAdmin(ReadOnlyRowsMixin, admin.ModelAdmin):
+    """Bans are made and lifted through the services, which end memberships and log each one:
+    by group moderators in the API, by staff with the report action "Ban the author"."""
+
     list_display = ("user", "group", "reason", "expires_at", "banned_by", "created_at")
     list_filter = ("created_at", ("expires_at", admin.EmptyFieldListFilter))
     search_fields = ("user__username", "user__email", "group__name", "reason")
     list_select_related = ("user", "group", "banned_by")
     readonly_fields = ("group", "user", "banned_by", "created_at")
-
-    def has_add_permission(self, request):
-        return False  # banning ends memberships: ban through the API
 
 
 @admin.register(Invitation)

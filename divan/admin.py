@@ -11,3 +11,9 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ("username", "email", "first_name", "last_name")
     ordering = ("-date_joined",)
     fieldsets = (*DjangoUserAdmin.fieldsets, ("Divan", {"fields": ("reputation",)}))
+    readonly_fields = ("reputation",)  # moved only by reactions, in their transaction
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting a user would take their memberships and reactions out from under the stored
+        # counters: deactivate the account (is_active) instead.
+        return False

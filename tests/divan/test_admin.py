@@ -68,3 +68,28 @@ def test_group_filter_by_visibility(staff_client, lounge):
 def test_non_staff_cannot_enter(client):
     client.force_login(UserFactory())
     assert client.get("/admin/communities/group/").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("path", "verb"),
+    [
+        ("/admin/divan/user/{user}/delete/", "deleting users"),
+        ("/admin/communities/group/{group}/delete/", "deleting groups"),
+        ("/admin/communities/membership/{membership}/change/", "editing memberships"),
+        ("/admin/communities/ban/{ban}/delete/", "lifting bans without the log"),
+    ],
+)
+def test_admin_cannot_write_past_the_services(staff_client, lounge, path, verb):
+    membership = Membership.objects.get(user__username="mike")
+    ban = Ban.objects.get()
+    url = path.format(
+        user=membership.user_id, group=lounge.pk, membership=membership.pk, ban=ban.pk
+    )
+
+    response = staff_client.post(url, {"post": "yes", "role": "owner"})
+
+    assert response.status_code == 403, verb
+    assert Membership.objects.get(pk=membership.pk).role == "member"
+    assert Ban.objects.filter(pk=ban.pk).exists()
+    lounge.refresh_from_db()
+    assert lounge.member_count == 2
