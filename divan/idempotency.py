@@ -139,7 +139,8 @@ def _canonical(value):
 
 def request_fingerprint(*, method: str, path: str, data) -> str:
     """What makes two requests the same: method, path and the canonical body (keys sorted)."""
-    body = json.dumps(_canonical(data), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    # ASCII escapes: a lone surrogate in the body is the view's 400 to give, not an encoding crash.
+    body = json.dumps(_canonical(data), sort_keys=True, separators=(",", ":"))
     return f"{method.upper()} {path} {hashlib.sha256(body.encode()).hexdigest()}"
 
 

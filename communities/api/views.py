@@ -34,6 +34,7 @@ from communities.selectors.groups import (
 from communities.selectors.visibility import GroupAccess, group_access
 from communities.services import groups as group_services
 from communities.services import membership as membership_services
+from divan.api.serializers import EmptySerializer
 from divan.idempotency import idempotent
 
 ID_PATTERN = r"[0-9]{1,18}"  # fits a bigint, so a huge id is a 404 rather than a database error
@@ -62,7 +63,7 @@ class GroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         if self.action in ("update", "partial_update"):
             return GroupUpdateSerializer
         if self.action in ("join", "leave"):
-            return None
+            return EmptySerializer
         return GroupSerializer
 
     def _group_response(self, group_id: int, status_code: int = status.HTTP_200_OK) -> Response:

@@ -6,10 +6,11 @@ from communities.models import Tag
 from communities.selectors.visibility import visible_posts
 
 
-def tag_list(*, viewer, prefix: str = "") -> QuerySet[Tag]:
+def tag_list(*, viewer, prefix: str | None = "") -> QuerySet[Tag]:
     """Tags of at least one post the viewer may read, each with `post_count` of such posts.
-    A tag used only where the viewer cannot look (a secret group, hidden posts) is not listed."""
-    tags = Tag.objects.all()
+    A tag used only where the viewer cannot look (a secret group, hidden posts) is not listed.
+    A prefix of None matches no tag."""
+    tags = Tag.objects.all() if prefix is not None else Tag.objects.none()
     if prefix:
         tags = tags.filter(name__startswith=prefix)
     # The filter comes before the annotation, so the count runs over the filtered join only.

@@ -15,6 +15,7 @@ from divan.exceptions import InvalidInput
 
 _LETTER_OR_DIGIT = re.compile(r"[a-z0-9]")
 _SEPARATORS = re.compile(r"[-\s]+")
+_NOT_IN_A_TAG = re.compile(r"[^a-z0-9_-]")
 
 
 def tag_normalize(raw: str) -> str:
@@ -50,10 +51,12 @@ def tags_normalize(raw_tags: Iterable[str], *, limit: int, field: str = "tags") 
     return names
 
 
-def tag_prefix_normalize(raw: str) -> str:
+def tag_prefix_normalize(raw: str) -> str | None:
     """A `?prefix=` as the start of a tag: lowercased, with spaces and hyphen runs as one hyphen,
-    a trailing hyphen kept ("machine " finds "machine-learning"). Pure."""
-    return _SEPARATORS.sub("-", raw.lstrip().lower())[: settings.TAG_MAX_LENGTH]
+    a trailing hyphen kept ("machine " finds "machine-learning"); None when it holds a character
+    no tag holds (a NUL, say), so that nothing matches. Pure."""
+    prefix = _SEPARATORS.sub("-", raw.lstrip().lower())[: settings.TAG_MAX_LENGTH]
+    return None if _NOT_IN_A_TAG.search(prefix) else prefix
 
 
 def tags_get_or_create(names: list[str]) -> list[Tag]:

@@ -4,6 +4,10 @@ from rest_framework import serializers
 from divan.models import User
 
 
+class EmptySerializer(serializers.Serializer):
+    """For actions that take no body, so the browsable API can still draw their POST form."""
+
+
 class UserSerializer(serializers.ModelSerializer):
     class Meta:
         model = User

@@ -7,6 +7,7 @@ from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.response import Response
 
 from divan.api.serializers import (
+    EmptySerializer,
     RegisteredSerializer,
     RegisterSerializer,
     TokenSerializer,
@@ -42,7 +43,7 @@ class TokenView(generics.GenericAPIView):
 
 class LogoutView(generics.GenericAPIView):
     permission_classes = [permissions.IsAuthenticated]
-    serializer_class = None
+    serializer_class = EmptySerializer
 
     @extend_schema(request=None, responses={204: None})
     def post(self, request):

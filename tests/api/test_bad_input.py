@@ -1,6 +1,7 @@
 """Bad input to group creation gets 400 with field errors, never a 500, and writes nothing."""
 
 import pytest
+from rest_framework.test import APIClient
 
 from communities.models import Group, Membership
 from tests.factories import UserFactory
@@ -123,3 +124,58 @@ def test_a_broken_cursor_gets_404_not_500(author):
 
     assert response.status_code == 404
     assert response.json() == {"detail": "Invalid cursor"}
+
+
+def _cursor(position: str) -> str:
+    import base64
+    from urllib.parse import urlencode
+
+    return base64.b64encode(urlencode({"p": position}).encode()).decode()
+
+
+@pytest.mark.parametrize(
+    ("path", "position"),
+    [
+        ("groups/", "abc"),  # a word where an id belongs
+        ("groups/{group}/posts/", "abc"),
+        ("groups/{group}/members/", "1e999"),
+        ("posts/{post}/comments/", "a\x00"),  # a NUL where text belongs
+        ("tags/", "a\x00"),
+    ],
+)
+def test_a_forged_cursor_is_404_not_500(author, path, position):
+    from tests.fixtures import make_post
+
+    group = make_group(owner=author)
+    post = make_post(group=group, author=author, tags=["x"])
+    url = "/api/communities/v1/" + path.format(group=group.pk, post=post.pk)
+
+    response = APIClient().get(url, {"cursor": _cursor(position)})
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Invalid cursor"}
+
+
+def test_a_lone_surrogate_with_an_idempotency_key_is_400_and_creates_nothing(author):
+    response = client_for(author).post(
+        GROUPS,
+        data='{"name": "ok \\ud800 name"}',
+        content_type="application/json",
+        headers={"Idempotency-Key": "k1"},
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"name": ["Surrogate characters are not allowed: U+D800."]}
+    assert Group.objects.count() == 0
+
+
+@pytest.mark.parametrize("prefix", ["a\x00b", "%", "日本", "\U0001f600"])
+def test_a_tag_prefix_with_characters_no_tag_holds_matches_nothing(author, prefix):
+    from tests.fixtures import make_post
+
+    make_post(group=make_group(owner=author), author=author, tags=["ab", "a-b"])
+
+    response = APIClient().get("/api/communities/v1/tags/", {"prefix": prefix})
+
+    assert response.status_code == 200
+    assert response.json()["results"] == []
