@@ -1,6 +1,10 @@
 """Shared fixtures: users, API clients authenticated by real tokens, and groups with every role."""
 
+import fcntl
+import os
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from rest_framework.test import APIClient
@@ -88,6 +92,20 @@ def build_world(visibility: str) -> World:
     world.users["banned"] = banned
     group.refresh_from_db()
     return world
+
+
+@pytest.fixture
+def connection_heavy():
+    """Tests that open dozens of database connections at once (thread pools) take turns across
+    the xdist workers of a run, so that together they stay under PostgreSQL's max_connections."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", str(os.getpid()))
+    lock_path = Path(tempfile.gettempdir()) / f"divan-tests-{run}.lock"
+    with lock_path.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # blocks until the other worker's heavy test is done
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @pytest.fixture

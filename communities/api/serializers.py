@@ -76,7 +76,10 @@ class GroupSerializer(serializers.ModelSerializer):
         return None
 
     def get_tags(self, group) -> list[str]:
-        return tag_names(group)
+        """A private group's topics, like its count, are its members' business."""
+        if group.visibility == Visibility.PUBLIC or group.viewer_role:
+            return tag_names(group)
+        return []
 
     def get_membership(self, group) -> dict | None:
         if not group.viewer_role:

@@ -20,7 +20,7 @@ from communities.models import (
     Membership,
     Tag,
 )
-from communities.selectors.visibility import visible_groups
+from communities.selectors.visibility import content_visible_groups, visible_groups
 
 
 def group_list(*, viewer, tag: str | None = None) -> QuerySet[Group]:
@@ -29,8 +29,8 @@ def group_list(*, viewer, tag: str | None = None) -> QuerySet[Group]:
     groups = visible_groups(viewer).prefetch_related(
         Prefetch("tags", queryset=Tag.objects.order_by("name"))
     )
-    if tag is not None:
-        groups = groups.filter(tags__name=tag)
+    if tag is not None:  # only groups whose tags the viewer may see can match
+        groups = groups.filter(tags__name=tag, pk__in=content_visible_groups(viewer).values("pk"))
     if not viewer.is_authenticated:
         return groups.annotate(
             viewer_role=_none(),

@@ -120,8 +120,10 @@ def _require_outranks(*, actor_role: str, target: Membership) -> None:
 
 
 def group_join(*, user, group: Group) -> JoinOutcome:
-    """Public: join now. Private: ask to join. Secret: only with a pending invitation."""
+    """Public: join now. Private: ask to join. Secret: only with a pending invitation.
+    The group row is locked first, so that a ban committing meanwhile is seen, not slipped past."""
     with transaction.atomic():
+        group = lock_group(group.pk)
         if _is_banned(group=group, user=user):
             raise PermissionDenied("You are banned from this group.")
         existing = Membership.objects.filter(group=group, user=user).first()
@@ -134,10 +136,15 @@ def group_join(*, user, group: Group) -> JoinOutcome:
         )
         if invitation or group.visibility == Visibility.PUBLIC:
             membership, created = _add_member(group=group, user=user)
+            now = timezone.now()
             if invitation:
                 invitation.status = InvitationStatus.ACCEPTED
-                invitation.responded_at = timezone.now()
+                invitation.responded_at = now
                 invitation.save(update_fields=["status", "responded_at"])
+            # A request made before the invitation (or before the group opened) is answered.
+            JoinRequest.objects.filter(
+                group=group, user=user, status=JoinRequestStatus.PENDING
+            ).update(status=JoinRequestStatus.APPROVED, decided_at=now)
             return JoinOutcome(created=created, membership=membership)
         if group.visibility == Visibility.SECRET:
             raise PermissionDenied("This group can only be joined by invitation.")

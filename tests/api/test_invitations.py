@@ -3,8 +3,8 @@ sees the group, joins it through join/ or declines."""
 
 import pytest
 
-from communities.models import Invitation
-from communities.services.membership import invitation_create
+from communities.models import Invitation, JoinRequest
+from communities.services.membership import group_join, invitation_create
 from tests.api.helpers import (
     HUGE_ID,
     LARGEST_ROUTED_ID,
@@ -309,3 +309,24 @@ def test_an_invitation_of_another_group_is_a_404(closed_world):
         response = closed_world.client(who).delete(invitations_url(closed_world, f"{foreign.pk}/"))
         assert response.status_code == 404
     assert db_state() == before
+
+
+def test_joining_by_invitation_answers_the_users_earlier_join_request(private_world):
+    applicant = UserFactory(username="applicant-then-invitee")
+    group_join(user=applicant, group=private_world.group)  # a pending request
+    invitation_create(
+        actor=private_world.user("moderator"), group=private_world.group, user_id=applicant.pk
+    )
+
+    response = client_for(applicant).post(group_url(private_world.group.pk, "join/"))
+
+    assert response.status_code == 201
+    assert list(
+        JoinRequest.objects.filter(group=private_world.group, user=applicant).values_list(
+            "status", flat=True
+        )
+    ) == ["approved"]
+    pending = private_world.client("moderator").get(
+        group_url(private_world.group.pk, "join-requests/")
+    )
+    assert pending.json()["results"] == []

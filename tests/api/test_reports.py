@@ -321,6 +321,7 @@ def test_report_create_replays_an_idempotency_key(public_scene):
     assert Report.objects.count() == 1
 
 
+@pytest.mark.usefixtures("connection_heavy")
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_repeats_file_exactly_one_report():
     world = build_world(Visibility.PUBLIC)
@@ -751,6 +752,7 @@ def test_a_moderator_added_later_may_resolve_and_a_demoted_one_may_not(public_sc
         report_dismiss(actor=world.user("owner"), report=filed)
 
 
+@pytest.mark.usefixtures("connection_heavy")
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_resolves_and_dismisses_close_a_report_once():
     world = build_world(Visibility.PUBLIC)

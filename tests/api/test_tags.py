@@ -4,7 +4,7 @@ the groups/?tag= filter."""
 import pytest
 
 from communities.models import Group, GroupTag, Tag, Visibility
-from communities.services.groups import group_archive, group_create
+from communities.services.groups import group_archive, group_create, group_update
 from communities.services.posts import post_create, post_delete, post_hide
 from tests.api.post_helpers import API, content_snapshot, make_post
 from tests.factories import UserFactory
@@ -239,3 +239,22 @@ def test_a_refused_post_creates_no_tags(db):
 
     assert response.status_code == 403
     assert content_snapshot() == before
+
+
+def test_a_private_groups_tags_are_its_members_business(db):
+    world = build_world("private")
+    group_update(actor=world.user("owner"), group=world.group, tags=["topsecret-project"])
+    groups_url = "/api/communities/v1/groups/"
+
+    for who in ("anonymous", "outsider", "banned"):
+        client = world.client(who)
+        assert client.get(f"{groups_url}{world.group.pk}/").json()["tags"] == [], who
+        listed = client.get(groups_url, {"tag": "topsecret-project"}).json()["results"]
+        assert listed == [], who
+    for who in ("member", "moderator", "owner"):
+        client = world.client(who)
+        assert client.get(f"{groups_url}{world.group.pk}/").json()["tags"] == ["topsecret-project"]
+        listed = client.get(groups_url, {"tag": "topsecret-project"}).json()["results"]
+        assert [group["id"] for group in listed] == [world.group.pk], who
+    stranger = client_for(UserFactory())
+    assert stranger.get(groups_url).json()["results"][0]["tags"] == []

@@ -1,16 +1,20 @@
 """member_count stays exact when many users join and leave one group at the same moment."""
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import connection
+from django.db import connection, connections, transaction
 
 from communities.models import Group, Membership
+from communities.services.membership import group_join, membership_ban
+from divan.exceptions import PermissionDenied
 from tests.factories import UserFactory
 from tests.fixtures import add_member, client_for, make_group
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Many threads, each with its own connection: such tests take turns across xdist workers.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("connection_heavy")]
 
 USERS = 50
 
@@ -70,3 +74,59 @@ def test_concurrent_leaves_and_repeated_joins_keep_the_count_exact():
     group = Group.objects.get(pk=group.pk)
     assert group.member_count == 2
     assert Membership.objects.filter(group=group).count() == 2
+
+
+def _wait_until_blocked_on_a_lock(deadline_seconds: float = 10) -> None:
+    """Poll PostgreSQL, with a deadline, until some session of this database waits on a lock."""
+    deadline = time.monotonic() + deadline_seconds
+    with connections["default"].cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                return
+    raise AssertionError("no session came to wait on a lock before the deadline")
+
+
+def test_a_join_during_a_ban_waits_for_it_and_is_refused():
+    """The ban holds the group row until it commits; a join arriving meanwhile waits, then sees
+    the ban, instead of slipping in between the ban's check and its commit."""
+    owner, target = UserFactory(), UserFactory()
+    group = make_group(owner=owner)
+    ban_written, release_ban = threading.Event(), threading.Event()
+    outcome = {}
+
+    def ban():
+        try:
+            with transaction.atomic():
+                membership_ban(actor=owner, group=group, user_id=target.pk)
+                ban_written.set()
+                release_ban.wait(timeout=30)  # the commit waits for the joiner to be blocked
+        finally:
+            connection.close()
+
+    def join():
+        try:
+            group_join(user=target, group=group)
+            outcome["join"] = "joined"
+        except PermissionDenied as refusal:
+            outcome["join"] = str(refusal)
+        finally:
+            connection.close()
+
+    banning = threading.Thread(target=ban)
+    banning.start()
+    assert ban_written.wait(timeout=30)
+    joining = threading.Thread(target=join)
+    joining.start()
+    _wait_until_blocked_on_a_lock()
+    release_ban.set()
+    banning.join(timeout=30)
+    joining.join(timeout=30)
+
+    assert outcome == {"join": "You are banned from this group."}
+    assert not Membership.objects.filter(group=group, user=target).exists()
+    group.refresh_from_db()
+    assert group.member_count == 1

@@ -17,7 +17,8 @@ from tests.content_helpers import live_comments, make_comment, make_post
 from tests.factories import UserFactory
 from tests.fixtures import make_group
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Many threads, each with its own connection: such tests take turns across xdist workers.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("connection_heavy")]
 
 USERS = 200
 WORKERS = 20

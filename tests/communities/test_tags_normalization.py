@@ -107,6 +107,7 @@ def test_get_or_create_returns_rows_in_order_and_reuses_existing_ones():
     assert tags_get_or_create([]) == []
 
 
+@pytest.mark.usefixtures("connection_heavy")
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_get_or_create_of_the_same_names_makes_one_row_each():
     names = [f"topic-{n}" for n in range(5)]

@@ -195,6 +195,7 @@ def test_keys_belong_to_one_user():
     assert idempotency_state(user_id=2, key="key-1") == IN_FLIGHT
 
 
+@pytest.mark.usefixtures("connection_heavy")
 def test_concurrent_claims_of_one_key_let_exactly_one_through():
     contenders = 16
     barrier = threading.Barrier(contenders)
