@@ -76,6 +76,17 @@ class CommentSerializer(ReactionSummaryMixin, serializers.ModelSerializer):
     def get_hidden(self, comment) -> bool:
         return comment.hidden_at is not None
 
+    def to_representation(self, comment):
+        data = super().to_representation(comment)
+        if not self._shown(comment):  # a placeholder tells nothing of what it held
+            data.update(
+                reaction_counts=dict.fromkeys(data["reaction_counts"], 0),
+                reactions_count=0,
+                my_reactions=[],
+                edited_at=None,
+            )
+        return data
+
 
 class CommentCreateSerializer(serializers.Serializer):
     body = serializers.CharField(max_length=settings.COMMENT_BODY_MAX_LENGTH)

@@ -355,12 +355,14 @@ def invitation_cancel(*, actor, group: Group, invitation_id: int) -> Invitation:
             .filter(group=group, pk=invitation_id, status=InvitationStatus.PENDING)
             .first()
         )
+        if invitation is None or invitation.user_id != actor.pk:
+            # The role first: only the invitee and moderators learn which invitations exist.
+            require_role(group=group, user=actor, action=Action.MANAGE_INVITATIONS)
         if invitation is None:
             raise NotFound("No pending invitation matches the given query.")
         if invitation.user_id == actor.pk:
             invitation.status = InvitationStatus.DECLINED
         else:
-            require_role(group=group, user=actor, action=Action.MANAGE_INVITATIONS)
             invitation.status = InvitationStatus.REVOKED
         invitation.responded_at = timezone.now()
         invitation.save(update_fields=["status", "responded_at"])

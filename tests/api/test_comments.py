@@ -1,6 +1,7 @@
 """Comments: who may read and write them in every kind of group, threads, counters, bad input."""
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
@@ -734,7 +735,8 @@ def test_thread_costs_the_same_queries_for_any_page_size(
             response = client.get(comments_url(post), {"page_size": page_size})
         results = response.json()["results"]
         assert len(results) == page_size
-        assert all(row["my_reactions"] == ["like"] for row in results)
+        # placeholders (no author) tell nothing of what they held, the viewer's reactions included
+        assert all(row["my_reactions"] == (["like"] if row["author"] else []) for row in results)
         assert {row["author"]["id"] for row in results if row["author"]} <= {a.pk for a in authors}
         counts.append(len(queries))
 
@@ -789,3 +791,23 @@ def test_depth_never_exceeds_what_a_path_can_hold(public_world):
     assert response.status_code == 400
     assert response.json() == {"parent": ["Replies are limited to 50 levels."]}
     assert Comment.objects.count() == 50
+
+
+def test_a_placeholder_tells_nothing_of_the_hidden_comment(public_world):
+    member = public_world.user("member")
+    post = make_post(public_world.group, member)
+    hidden = make_comment(post, member, "rude words")
+    make_comment(post, public_world.user("admin"), "a reply", parent=hidden)
+    reaction_add(user=public_world.user("admin"), kind="angry", comment=hidden)
+    comment_hide(actor=public_world.user("owner"), comment=hidden)
+
+    placeholder = public_world.client("anonymous").get(comments_url(post)).json()["results"][0]
+    as_moderator = public_world.client("moderator").get(comments_url(post)).json()["results"][0]
+
+    assert placeholder == {
+        "id": hidden.pk, "post": post.pk, "parent": None, "depth": 1, "author": None,
+        "body": "[removed]", "reaction_counts": dict.fromkeys(settings.REACTION_KINDS, 0),
+        "reactions_count": 0, "my_reactions": [], "deleted": False, "hidden": True,
+        "edited_at": None, "created_at": placeholder["created_at"],
+    }  # fmt: skip
+    assert (as_moderator["body"], as_moderator["reactions_count"]) == ("rude words", 1)
