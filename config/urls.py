@@ -6,12 +6,19 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from divan import health
 
+
+class SwaggerUIView(SpectacularSwaggerView):
+    """The docs page is a page: it answers GET and HEAD (its OPTIONS would render no schema)."""
+
+    http_method_names = ["get", "head"]
+
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/auth/", include("divan.api.urls")),
     path("api/communities/v1/", include("communities.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/docs/", SwaggerUIView.as_view(url_name="schema"), name="docs"),
     path("api-auth/", include("rest_framework.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

@@ -119,9 +119,10 @@ def _validate_note(note: str) -> None:
         raise InvalidInput({"note": [message]})
 
 
-def _hide_reported_content(*, actor, report: Report, note: str, as_site_staff: bool) -> None:
+def _hide_reported_content(*, actor, report: Report, note: str, as_site_staff: bool) -> bool:
     """Hide the reported post or comment through its own service, which keeps the counters and
-    logs the hiding with this report. Content already hidden, or deleted, stays as it is."""
+    logs the hiding with this report. Whether the content is hidden now: content hidden already
+    stays so; deleted content stays deleted, not hidden."""
     try:
         if report.post_id is not None:
             post_hide(
@@ -139,8 +140,11 @@ def _hide_reported_content(*, actor, report: Report, note: str, as_site_staff: b
                 report=report,
                 as_site_staff=as_site_staff,
             )
-    except (Conflict, NotFound):
-        pass
+    except Conflict:  # hidden already
+        return True
+    except NotFound:  # deleted meanwhile
+        return False
+    return True
 
 
 def _content_author(report: Report):
@@ -182,10 +186,9 @@ def report_resolve(
     with transaction.atomic():
         report = _lock_open_report(actor=actor, report=report, as_site_staff=as_site_staff)
         if hide_content:
-            _hide_reported_content(
+            report.content_hidden = _hide_reported_content(
                 actor=actor, report=report, note=note, as_site_staff=as_site_staff
             )
-            report.content_hidden = True
         return _close_report(
             actor=actor,
             report=report,

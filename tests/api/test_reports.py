@@ -814,3 +814,25 @@ def test_browsable_api_renders_for_a_moderator(public_scene, path):
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
+
+
+def test_resolving_with_hide_after_the_author_deleted_the_post_hides_nothing(public_scene):
+    from communities.services.posts import post_delete
+
+    world = public_scene.world
+    filed = report(reporter=world.user("member"), post=public_scene.post)
+    post_delete(actor=world.user("author"), post=public_scene.post)
+
+    response = post_json(
+        world.client("moderator"), resolve_url(public_scene.group, filed.pk), {"hide_content": True}
+    )
+
+    assert response.status_code == 200
+    filed.refresh_from_db()
+    public_scene.post.refresh_from_db()
+    assert (filed.status, filed.content_hidden) == ("resolved", False)
+    assert public_scene.post.hidden_at is None
+    assert [row[0] for row in log_rows(public_scene.group)][:2] == [
+        ModerationAction.RESOLVE_REPORT,
+        ModerationAction.BAN_USER,  # the world's own ban: no hide_post entry in between
+    ]

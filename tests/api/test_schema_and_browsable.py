@@ -39,6 +39,7 @@ def test_swagger_ui_is_served():
 
     assert response.status_code == 200
     assert b"swagger-ui" in response.content
+    assert APIClient().options("/api/docs/").status_code == 405
 
 
 @pytest.mark.parametrize(
