@@ -91,6 +91,10 @@ class ModerationAction(models.TextChoices):
     UNBAN_USER = "unban_user", "Unban user"
     REMOVE_MEMBER = "remove_member", "Remove member"
     CHANGE_ROLE = "change_role", "Change role"
+    APPROVE_JOIN_REQUEST = "approve_join_request", "Approve join request"
+    DENY_JOIN_REQUEST = "deny_join_request", "Deny join request"
+    INVITE_USER = "invite_user", "Invite user"
+    REVOKE_INVITATION = "revoke_invitation", "Revoke invitation"
 
 
 class ModerationLogEntry(models.Model):

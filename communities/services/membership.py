@@ -229,6 +229,16 @@ def _decide_join_request(*, actor, group: Group, request_id: int, approve: bool)
         join_request.decided_by = actor
         join_request.decided_at = timezone.now()
         join_request.save(update_fields=["status", "decided_by", "decided_at"])
+        moderation_log_write(
+            group=group,
+            actor=actor,
+            action=(
+                ModerationAction.APPROVE_JOIN_REQUEST
+                if approve
+                else ModerationAction.DENY_JOIN_REQUEST
+            ),
+            target_user=join_request.user,
+        )
     return join_request
 
 
@@ -339,12 +349,16 @@ def invitation_create(*, actor, group: Group, user_id: int) -> tuple[Invitation,
             raise Conflict("That user is banned from this group; unban them first.")
         try:
             with transaction.atomic():
-                return Invitation.objects.create(group=group, user=user, invited_by=actor), True
+                invitation = Invitation.objects.create(group=group, user=user, invited_by=actor)
         except IntegrityError:
             pending = Invitation.objects.get(
                 group=group, user=user, status=InvitationStatus.PENDING
             )
             return pending, False
+        moderation_log_write(
+            group=group, actor=actor, action=ModerationAction.INVITE_USER, target_user=user
+        )
+        return invitation, True
 
 
 def invitation_cancel(*, actor, group: Group, invitation_id: int) -> Invitation:
@@ -364,6 +378,12 @@ def invitation_cancel(*, actor, group: Group, invitation_id: int) -> Invitation:
             invitation.status = InvitationStatus.DECLINED
         else:
             invitation.status = InvitationStatus.REVOKED
+            moderation_log_write(
+                group=group,
+                actor=actor,
+                action=ModerationAction.REVOKE_INVITATION,
+                target_user=invitation.user,
+            )
         invitation.responded_at = timezone.now()
         invitation.save(update_fields=["status", "responded_at"])
     return invitation

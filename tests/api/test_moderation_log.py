@@ -29,16 +29,27 @@ from tests.moderation_helpers import (
 
 pytestmark = pytest.mark.django_db
 
-# What build_world leaves in every group's log: two promotions and a ban, newest first.
+# What build_world (and add_author) leave in every group's log, newest first: two promotions and
+# a ban; in a private or secret group, each newcomer's invitation too.
 SETUP = [
+    (ModerationAction.INVITE_USER, "{v}-owner", "{v}-author", ""),
     (ModerationAction.BAN_USER, "{v}-owner", "{v}-banned", "spam"),
+    (ModerationAction.INVITE_USER, "{v}-owner", "{v}-banned", ""),
+    (ModerationAction.INVITE_USER, "{v}-owner", "{v}-member", ""),
     (ModerationAction.CHANGE_ROLE, "{v}-owner", "{v}-moderator", "member -> moderator"),
+    (ModerationAction.INVITE_USER, "{v}-owner", "{v}-moderator", ""),
     (ModerationAction.CHANGE_ROLE, "{v}-owner", "{v}-admin", "member -> admin"),
+    (ModerationAction.INVITE_USER, "{v}-owner", "{v}-admin", ""),
 ]
 
 
 def setup_rows(visibility: str) -> list[tuple]:
-    return [tuple(part.format(v=visibility) for part in row) for row in SETUP]
+    rows = (
+        SETUP
+        if visibility != "public"
+        else [row for row in SETUP if row[0] != ModerationAction.INVITE_USER]
+    )
+    return [tuple(part.format(v=visibility) for part in row) for row in rows]
 
 
 @pytest.mark.parametrize("who", VIEWERS)
@@ -59,8 +70,9 @@ def test_moderation_log_by_every_standing(world, who):
         for row in rows
     ] == setup_rows(visibility)
     ban = ModerationLogEntry.objects.get(action=ModerationAction.BAN_USER)
-    assert rows[0].pop("created_at") is not None
-    assert rows[0] == {
+    ban_row = next(row for row in rows if row["action"] == "ban_user")
+    assert ban_row.pop("created_at") is not None
+    assert ban_row == {
         "id": ban.pk,
         "actor": user_summary(world.user("owner")),
         "action": "ban_user",
@@ -259,3 +271,30 @@ def test_secret_group_log_is_404_for_outsiders(secret_world):
     response = secret_world.client("outsider").get(moderation_log_url(secret_world.group))
 
     assert response.status_code == 404
+
+
+def test_join_request_decisions_and_revoked_invitations_are_logged(private_world):
+    from communities.services.membership import (
+        group_join,
+        invitation_cancel,
+        invitation_create,
+        join_request_approve,
+        join_request_deny,
+    )
+    from tests.factories import UserFactory
+
+    group, moderator = private_world.group, private_world.user("moderator")
+    welcome, turned_away, uninvited = (UserFactory(username=n) for n in ("ann", "ben", "cat"))
+    approved = group_join(user=welcome, group=group).join_request
+    denied = group_join(user=turned_away, group=group).join_request
+    join_request_approve(actor=moderator, group=group, request_id=approved.pk)
+    join_request_deny(actor=moderator, group=group, request_id=denied.pk)
+    invitation, _ = invitation_create(actor=moderator, group=group, user_id=uninvited.pk)
+    invitation_cancel(actor=moderator, group=group, invitation_id=invitation.pk)
+
+    assert log_rows(group)[:4] == [
+        (ModerationAction.REVOKE_INVITATION, "private-moderator", "cat", ""),
+        (ModerationAction.INVITE_USER, "private-moderator", "cat", ""),
+        (ModerationAction.DENY_JOIN_REQUEST, "private-moderator", "ben", ""),
+        (ModerationAction.APPROVE_JOIN_REQUEST, "private-moderator", "ann", ""),
+    ]
