@@ -52,9 +52,13 @@ def require_role(*, group: Group, user, action: Action) -> Membership:
 
 def require_can_post(*, group_id: int, user, doing: str) -> str:
     """The user's role, if it may post, comment and react in the group; else PermissionDenied.
-    A banned user is no longer a member, and is told why."""
+    A banned user is no longer a member, and is told why. Call it inside the write's transaction:
+    the membership row stays locked until the write commits, so a ban (which deletes the row)
+    comes either wholly before the write, and refuses it, or after it."""
     role = (
-        Membership.objects.filter(group_id=group_id, user=user).values_list("role", flat=True)
+        Membership.objects.select_for_update(no_key=True)
+        .filter(group_id=group_id, user=user)
+        .values_list("role", flat=True)
     ).first()
     if role_allows(role, Action.POST):
         return role

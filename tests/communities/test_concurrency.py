@@ -7,8 +7,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connection, connections, transaction
 
-from communities.models import Group, Membership
+from communities.models import Group, Membership, Post
 from communities.services.membership import group_join, membership_ban
+from communities.services.posts import post_create
 from divan.exceptions import PermissionDenied
 from tests.factories import UserFactory
 from tests.fixtures import add_member, client_for, make_group
@@ -130,3 +131,44 @@ def test_a_join_during_a_ban_waits_for_it_and_is_refused():
     assert not Membership.objects.filter(group=group, user=target).exists()
     group.refresh_from_db()
     assert group.member_count == 1
+
+
+def test_a_post_during_a_ban_waits_for_it_and_is_refused():
+    """Posting locks the author's membership row; a ban in progress has deleted it, so the post
+    waits for the ban to commit and is then refused, rather than landing after the ban."""
+    owner, author = UserFactory(), UserFactory()
+    group = make_group(owner=owner)
+    add_member(group, author)
+    ban_written, release_ban = threading.Event(), threading.Event()
+    outcome = {}
+
+    def ban():
+        try:
+            with transaction.atomic():
+                membership_ban(actor=owner, group=group, user_id=author.pk)
+                ban_written.set()
+                release_ban.wait(timeout=30)
+        finally:
+            connection.close()
+
+    def write():
+        try:
+            post_create(author=author, group=group, body="one last word")
+            outcome["post"] = "created"
+        except PermissionDenied as refusal:
+            outcome["post"] = str(refusal)
+        finally:
+            connection.close()
+
+    banning = threading.Thread(target=ban)
+    banning.start()
+    assert ban_written.wait(timeout=30)
+    writing = threading.Thread(target=write)
+    writing.start()
+    _wait_until_blocked_on_a_lock()
+    release_ban.set()
+    banning.join(timeout=30)
+    writing.join(timeout=30)
+
+    assert outcome == {"post": "You are banned from this group."}
+    assert Post.objects.filter(group=group).count() == 0
