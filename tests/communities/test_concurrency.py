@@ -91,43 +91,54 @@ def _wait_until_blocked_on_a_lock(deadline_seconds: float = 10) -> None:
     raise AssertionError("no session came to wait on a lock before the deadline")
 
 
-def test_a_join_during_a_ban_waits_for_it_and_is_refused():
-    """The ban holds the group row until it commits; a join arriving meanwhile waits, then sees
-    the ban, instead of slipping in between the ban's check and its commit."""
-    owner, target = UserFactory(), UserFactory()
-    group = make_group(owner=owner)
+def attempt_during_a_ban(*, owner, group, user, attempt) -> str:
+    """Run `attempt` while a ban of `user` is written but not yet committed, release the ban
+    once the attempt waits on a lock, and say how the attempt ended: "done", or its refusal."""
     ban_written, release_ban = threading.Event(), threading.Event()
-    outcome = {}
+    outcome = []
 
     def ban():
         try:
             with transaction.atomic():
-                membership_ban(actor=owner, group=group, user_id=target.pk)
+                membership_ban(actor=owner, group=group, user_id=user.pk)
                 ban_written.set()
-                release_ban.wait(timeout=30)  # the commit waits for the joiner to be blocked
+                release_ban.wait(timeout=30)  # the commit waits until the attempt is blocked
         finally:
             connection.close()
 
-    def join():
+    def run_attempt():
         try:
-            group_join(user=target, group=group)
-            outcome["join"] = "joined"
+            attempt()
+            outcome.append("done")
         except PermissionDenied as refusal:
-            outcome["join"] = str(refusal)
+            outcome.append(str(refusal))
         finally:
             connection.close()
 
     banning = threading.Thread(target=ban)
     banning.start()
     assert ban_written.wait(timeout=30)
-    joining = threading.Thread(target=join)
-    joining.start()
+    attempting = threading.Thread(target=run_attempt)
+    attempting.start()
     _wait_until_blocked_on_a_lock()
     release_ban.set()
     banning.join(timeout=30)
-    joining.join(timeout=30)
+    attempting.join(timeout=30)
+    return outcome[0]
 
-    assert outcome == {"join": "You are banned from this group."}
+
+def test_a_join_during_a_ban_waits_for_it_and_is_refused():
+    """The ban holds the group row until it commits; a join arriving meanwhile waits, then sees
+    the ban, instead of slipping in between the ban's check and its commit."""
+    owner, target = UserFactory(), UserFactory()
+    group = make_group(owner=owner)
+
+    outcome = attempt_during_a_ban(
+        owner=owner, group=group, user=target,
+        attempt=lambda: group_join(user=target, group=group),
+    )  # fmt: skip
+
+    assert outcome == "You are banned from this group."
     assert not Membership.objects.filter(group=group, user=target).exists()
     group.refresh_from_db()
     assert group.member_count == 1
@@ -139,36 +150,11 @@ def test_a_post_during_a_ban_waits_for_it_and_is_refused():
     owner, author = UserFactory(), UserFactory()
     group = make_group(owner=owner)
     add_member(group, author)
-    ban_written, release_ban = threading.Event(), threading.Event()
-    outcome = {}
 
-    def ban():
-        try:
-            with transaction.atomic():
-                membership_ban(actor=owner, group=group, user_id=author.pk)
-                ban_written.set()
-                release_ban.wait(timeout=30)
-        finally:
-            connection.close()
+    outcome = attempt_during_a_ban(
+        owner=owner, group=group, user=author,
+        attempt=lambda: post_create(author=author, group=group, body="one last word"),
+    )  # fmt: skip
 
-    def write():
-        try:
-            post_create(author=author, group=group, body="one last word")
-            outcome["post"] = "created"
-        except PermissionDenied as refusal:
-            outcome["post"] = str(refusal)
-        finally:
-            connection.close()
-
-    banning = threading.Thread(target=ban)
-    banning.start()
-    assert ban_written.wait(timeout=30)
-    writing = threading.Thread(target=write)
-    writing.start()
-    _wait_until_blocked_on_a_lock()
-    release_ban.set()
-    banning.join(timeout=30)
-    writing.join(timeout=30)
-
-    assert outcome == {"post": "You are banned from this group."}
+    assert outcome == "You are banned from this group."
     assert Post.objects.filter(group=group).count() == 0
