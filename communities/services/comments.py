@@ -3,6 +3,9 @@
 `Post.comments_count` counts the post's live comments: neither deleted nor hidden, the ones its
 readers see with their text. It moves by F() in the transaction that changes a comment's state,
 with the comment row locked, so that each comment is counted in or out exactly once.
+
+Locks follow the order in services/membership.py: the author's membership row (require_can_post)
+first, then the post row, then the comment row.
 """
 
 from django.conf import settings
@@ -19,6 +22,7 @@ from communities.services.membership import (
     require_role,
 )
 from communities.services.moderation_log import moderation_log_write
+from communities.services.posts import lock_post_row
 from divan.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 
 LOCKED_POST = "This post is locked."
@@ -42,23 +46,26 @@ def _clean_body(body: str) -> str:
     return body
 
 
-def _lock_post(post_id: int) -> Post:
-    """The post's current row, locked against concurrent counter and state changes."""
-    post = Post.objects.select_for_update(no_key=True).filter(pk=post_id).first()
-    if post is None or post.deleted_at is not None:
-        raise NotFound("No post matches the given query.")
-    return post
+def _live_comment(comment_id: int) -> Comment:
+    """The comment as it is, unlocked: its author and its post's group, read before the locks."""
+    comment = Comment.objects.select_related("post").filter(pk=comment_id).first()
+    if comment is None or comment.deleted_at is not None:
+        raise NotFound("No comment matches the given query.")
+    return comment
 
 
 def _lock_comment(comment_id: int) -> Comment:
-    comment = (
-        Comment.objects.select_for_update(no_key=True, of=("self",))
-        .select_related("post__group")
-        .filter(pk=comment_id)
-        .first()
-    )
+    """The comment's row, locked after its post's row (whose comments_count moves with it);
+    NotFound once the comment is deleted. The post is locked as it is, deleted or not: what may
+    happen to a comment depends on the comment's own state."""
+    post_id = Comment.objects.filter(pk=comment_id).values_list("post_id", flat=True).first()
+    if post_id is None:
+        raise NotFound("No comment matches the given query.")
+    post = lock_post_row(post_id, deleted_ok=True)
+    comment = Comment.objects.select_for_update(no_key=True).filter(pk=comment_id).first()
     if comment is None or comment.deleted_at is not None:
         raise NotFound("No comment matches the given query.")
+    comment.post = post
     return comment
 
 
@@ -75,8 +82,11 @@ def comment_create(*, author, post: Post, body: str, parent: Comment | None = No
     Refused on a locked post (409), and below settings.COMMENT_MAX_DEPTH levels (400)."""
     body = _clean_body(body)
     with transaction.atomic():
-        post = _lock_post(post.pk)
+        # A deleted post is a 404 before the membership check, which comes before the post lock.
+        if not Post.objects.filter(pk=post.pk, deleted_at__isnull=True).exists():
+            raise NotFound("No post matches the given query.")
         require_can_post(group_id=post.group_id, user=author, doing="comment")
+        post = lock_post_row(post.pk)
         if post.locked:
             raise Conflict(LOCKED_POST)
         depth = 1
@@ -106,10 +116,11 @@ def comment_update(*, actor, comment: Comment, body: str) -> Comment:
     """The author edits the body of a live comment, while still a member and the post unlocked."""
     body = _clean_body(body)
     with transaction.atomic():
-        comment = _lock_comment(comment.pk)
-        if comment.author_id != actor.pk:
+        current = _live_comment(comment.pk)
+        if current.author_id != actor.pk:
             raise PermissionDenied("Only the author can edit this comment.")
-        require_can_post(group_id=comment.post.group_id, user=actor, doing="comment")
+        require_can_post(group_id=current.post.group_id, user=actor, doing="comment")
+        comment = _lock_comment(comment.pk)
         if comment.hidden_at is not None:
             raise Conflict("This comment is hidden by the moderators.")
         if comment.post.locked:

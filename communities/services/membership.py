@@ -1,8 +1,37 @@
 """Writes on who belongs to a group: join, leave, roles, join requests, bans and invitations.
 
 member_count moves only in `_add_member` and `_remove_member`, by F() in the same transaction.
-Anything that may take away an owner locks the group row first, so the last owner stays.
 Bans, unbans, removals and role changes are written to the moderation log in their transaction.
+
+Lock order: every service in communities/services takes its row locks in this order, and none
+takes a lock higher up the list once it holds one below, so that no two can wait on each other
+in a cycle (PostgreSQL would end one with DeadlockDetected, a 500).
+
+1. The group row, with `lock_group`. Every service that adds or removes members, changes
+   roles, decides join requests, bans or unbans, invites or revokes or declines an invitation,
+   or changes the group, locks it first, before any row beneath it: these services run one at
+   a time per group, and each sees what the one before it committed (the last owner stays; a
+   ban is never slipped past). Role checks are plain reads, made after this lock.
+   `ban_purge_expired` goes group by group, in group id order, one transaction per group.
+   The lock is FOR NO KEY UPDATE, not FOR UPDATE: it does not block the FOR KEY SHARE lock that
+   an insert referencing the group takes on its row (a post, a membership, a moderation log
+   entry; Django checks foreign keys at commit), so that a content write holding a membership
+   row never waits on a ban that waits on that row.
+2. The rows beneath the group that say who belongs: memberships (the member's own row is what
+   `require_can_post` locks for a post, a comment or a reaction), join requests, invitations,
+   bans. Only services that hold the group lock take more than one of these. Content services
+   do not lock the group; those that post, comment, react or edit start here, with
+   `require_can_post`, reading the group id from the unlocked post first (a post never changes
+   group), and check authorship on that read too, before it.
+3. A report: report_resolve and report_dismiss lock it, then hide content via post_hide or
+   comment_hide.
+4. Content: the post row (`posts.lock_post_row`), then its comment rows, then reaction rows
+   (a reaction locks the post or comment it counts on before inserting or deleting its row);
+   users' rows (reputation) last.
+An insert also takes FOR KEY SHARE on each row it references, at commit (Django's foreign keys
+are deferred), whatever the transaction holds by then. That lock conflicts only with FOR UPDATE,
+so the group, post, comment, report and user rows, which inserts reference, are locked FOR NO
+KEY UPDATE (and updated without changing a key), never FOR UPDATE.
 """
 
 from dataclasses import dataclass
@@ -40,7 +69,8 @@ class JoinOutcome:
 
 
 def lock_group(group_id: int) -> Group:
-    return Group.objects.select_for_update().get(pk=group_id)
+    """The group row, locked first by every write on who belongs (see the lock order above)."""
+    return Group.objects.select_for_update(no_key=True).get(pk=group_id)
 
 
 def require_role(*, group: Group, user, action: Action) -> Membership:
@@ -151,7 +181,9 @@ def group_join(*, user, group: Group) -> JoinOutcome:
             ).update(status=JoinRequestStatus.APPROVED, decided_at=now)
             return JoinOutcome(created=created, membership=membership)
         if group.visibility == Visibility.SECRET:
-            raise PermissionDenied("This group can only be joined by invitation.")
+            # Without a pending invitation a secret group is invisible to the joiner: here, the
+            # invitation was revoked or declined since the view found the group.
+            raise NotFound("No group matches the given query.")
         try:
             with transaction.atomic():
                 join_request = JoinRequest.objects.create(group=group, user=user)
@@ -214,6 +246,7 @@ def membership_remove(*, actor, group: Group, user_id: int) -> None:
 
 def _decide_join_request(*, actor, group: Group, request_id: int, approve: bool) -> JoinRequest:
     with transaction.atomic():
+        group = lock_group(group.pk)
         require_role(group=group, user=actor, action=Action.DECIDE_JOIN_REQUESTS)
         join_request = (
             JoinRequest.objects.select_for_update()
@@ -314,6 +347,7 @@ def membership_ban(
 
 def membership_unban(*, actor, group: Group, user_id: int) -> None:
     with transaction.atomic():
+        group = lock_group(group.pk)
         require_role(group=group, user=actor, action=Action.MANAGE_BANS)
         ban = (
             Ban.objects.select_for_update(of=("self",))
@@ -330,14 +364,25 @@ def membership_unban(*, actor, group: Group, user_id: int) -> None:
 
 
 def ban_purge_expired() -> int:
-    """Delete bans whose expiry has passed; they no longer bind anyone."""
-    deleted, _ = Ban.objects.filter(expires_at__lte=timezone.now()).delete()
+    """Delete the bans whose expiry has passed (they no longer bind anyone); how many it deleted.
+    Group by group in group id order, each in a transaction of its own under the group's lock."""
+    now = timezone.now()
+    expired = Ban.objects.filter(expires_at__lte=now)
+    group_ids = list(expired.order_by("group_id").values_list("group_id", flat=True).distinct())
+    deleted = 0
+    for group_id in group_ids:
+        with transaction.atomic():
+            if not Group.objects.select_for_update(no_key=True).filter(pk=group_id).exists():
+                continue  # the group itself was deleted meanwhile, and its bans with it
+            count, _ = expired.filter(group_id=group_id).delete()
+        deleted += count
     return deleted
 
 
 def invitation_create(*, actor, group: Group, user_id: int) -> tuple[Invitation, bool]:
     """Invite a user to a private or secret group; inviting again returns the pending one."""
     with transaction.atomic():
+        group = lock_group(group.pk)
         # The role first: the checks below would tell anyone which user ids exist.
         require_role(group=group, user=actor, action=Action.MANAGE_INVITATIONS)
         if group.visibility == Visibility.PUBLIC:
@@ -368,6 +413,7 @@ def invitation_create(*, actor, group: Group, user_id: int) -> tuple[Invitation,
 def invitation_cancel(*, actor, group: Group, invitation_id: int) -> Invitation:
     """The invitee declines, or a moderator revokes, a pending invitation."""
     with transaction.atomic():
+        group = lock_group(group.pk)
         invitation = (
             Invitation.objects.select_for_update()
             .filter(group=group, pk=invitation_id, status=InvitationStatus.PENDING)

@@ -1,8 +1,10 @@
 """Writes on posts: create, edit, soft delete, and the moderators' pin, lock, hide and restore.
 
 Every service locks the post row before it reads the post's state, so two moderators acting at
-once are serialized and each sees the other's result. Moderation actions are logged in the same
-transaction. Comments and reactions (and the counters they keep on posts) live elsewhere.
+once are serialized and each sees the other's result; an author's edit locks the author's
+membership row first (the lock order in services/membership.py). Moderation actions are logged
+in the same transaction. Comments and reactions (and the counters they keep on posts) live
+elsewhere, and lock the post row with `lock_post_row` too.
 """
 
 from collections.abc import Iterable
@@ -58,14 +60,19 @@ def _check_reason(reason: str) -> None:
         )
 
 
-def _lock_post(post: Post) -> Post:
-    """The post's row, locked for this transaction; NotFound once it is deleted."""
+def lock_post_row(post_id: int, *, deleted_ok: bool = False) -> Post:
+    """The post's row with its group and author, locked until the transaction ends; NotFound
+    once the post is deleted, unless deleted_ok. The one lock every service takes on a post:
+    FOR NO KEY UPDATE serializes the writes on the post (its state and its counters) and leaves
+    alone the inserts that reference it (comments, reactions, reports, log entries). Not to be
+    confused with `post_lock`, the moderators' action that closes a post."""
     locked = (
-        Post.objects.select_for_update(of=("self",))
+        Post.objects.select_for_update(no_key=True, of=("self",))
         .select_related("group", "author")
-        .get(pk=post.pk)
+        .filter(pk=post_id)
+        .first()
     )
-    if locked.deleted_at is not None:
+    if locked is None or (locked.deleted_at is not None and not deleted_ok):
         raise NotFound("No post matches the given query.")
     return locked
 
@@ -110,10 +117,15 @@ def post_update(*, actor, post: Post, **changes) -> Post:
         else None
     )
     with transaction.atomic():
-        post = _lock_post(post)
-        if post.author_id is None or post.author_id != actor.pk:
+        # The membership row is locked before the post's (the lock order), so the author and
+        # the group are read from the post as it is; neither changes while the author acts.
+        current = Post.objects.filter(pk=post.pk, deleted_at__isnull=True).first()
+        if current is None:
+            raise NotFound("No post matches the given query.")
+        if current.author_id is None or current.author_id != actor.pk:
             raise PermissionDenied("Only the author can edit a post.")
-        require_can_post(group_id=post.group_id, user=actor, doing="post")
+        require_can_post(group_id=current.group_id, user=actor, doing="post")
+        post = lock_post_row(post.pk)
         if post.locked:
             raise Conflict("This post is locked.")
         if post.hidden_at is not None:
@@ -131,7 +143,7 @@ def post_delete(*, actor, post: Post) -> Post:
     """Soft delete by the author or a moderator; the row stays for audit. A moderator removing
     someone else's post is a moderation action and is logged."""
     with transaction.atomic():
-        post = _lock_post(post)
+        post = lock_post_row(post.pk)
         is_author = post.author_id is not None and post.author_id == actor.pk
         if not is_author:
             require_role(group=post.group, user=actor, action=Action.MODERATE_CONTENT)
@@ -160,7 +172,7 @@ def _moderate(
 ) -> Post:
     """Apply a moderator's change to a post, once: the same change again is a Conflict."""
     with transaction.atomic():
-        post = _lock_post(post)
+        post = lock_post_row(post.pk)
         require_role(group=post.group, user=actor, action=permission)
         if all(getattr(post, field) == value for field, value in changes.items()):
             raise Conflict(unchanged_message)
@@ -235,7 +247,7 @@ def post_hide(
     to it when there is one. Only the Django admin passes as_site_staff."""
     _check_reason(reason)
     with transaction.atomic():
-        post = _lock_post(post)
+        post = lock_post_row(post.pk)
         require_moderation_role(
             group=post.group,
             actor=actor,
@@ -263,7 +275,7 @@ def post_restore(*, actor, post: Post, reason: str = "") -> Post:
     """Show a hidden post again. A deleted post stays deleted."""
     _check_reason(reason)
     with transaction.atomic():
-        post = _lock_post(post)
+        post = lock_post_row(post.pk)
         require_role(group=post.group, user=actor, action=Action.MODERATE_CONTENT)
         if post.hidden_at is None:
             raise Conflict("This post is not hidden.")

@@ -5,6 +5,9 @@ A reaction row and everything counted from it change in one transaction: the tar
 content author's `reputation` by F(). The unique constraint on (user, target, kind) decides
 races between two adds; counters move only when a row was really inserted or deleted. Reacting
 to one's own content earns no reputation.
+
+Locks follow the order in services/membership.py: the member's own membership row (adds only),
+then the target's row (the post, or the comment), then the reaction row, then the author's row.
 """
 
 from django.conf import settings
@@ -15,6 +18,7 @@ from django.db.models.expressions import RawSQL
 from communities.models import Comment, Post, Reaction
 from communities.services.comments import LOCKED_POST
 from communities.services.membership import require_can_post
+from communities.services.posts import lock_post_row
 from divan.exceptions import Conflict, InvalidInput, NotFound
 from divan.models import User
 
@@ -61,6 +65,20 @@ def _target(*, post: Post | None, comment: Comment | None) -> tuple[dict, Post, 
     return {"comment_id": comment.pk}, comment.post, comment.author_id
 
 
+def _lock_target(*, target: dict, post: Post) -> Post:
+    """Lock the row whose counters the reaction moves (the post, or the comment) before the
+    reaction's row, and return the post as it now is (locked itself when it is the target).
+    NotFound once the target is deleted."""
+    if "post_id" in target:
+        return lock_post_row(post.pk)
+    comment = Comment.objects.select_for_update(no_key=True).filter(
+        pk=target["comment_id"], deleted_at__isnull=True
+    )
+    if not comment.exists():
+        raise NotFound("No comment matches the given query.")
+    return post
+
+
 def _move_counters(*, target: dict, author_id: int | None, user, kind: str, delta: int) -> None:
     model = Post if "post_id" in target else Comment
     model.objects.filter(pk=next(iter(target.values()))).update(**_counts_moved(kind, delta))
@@ -78,6 +96,7 @@ def reaction_add(
     with transaction.atomic():
         target, target_post, author_id = _target(post=post, comment=comment)
         require_can_post(group_id=target_post.group_id, user=user, doing="react")
+        target_post = _lock_target(target=target, post=target_post)
         if target_post.locked:
             raise Conflict(LOCKED_POST)
         for _ in range(INSERT_ATTEMPTS):
@@ -101,7 +120,8 @@ def reaction_remove(
     only then do the counters move. Allowed on locked posts, and for former members."""
     reaction_kind_check(kind)
     with transaction.atomic():
-        target, _post, author_id = _target(post=post, comment=comment)
+        target, target_post, author_id = _target(post=post, comment=comment)
+        _lock_target(target=target, post=target_post)
         deleted, _ = Reaction.objects.filter(user=user, kind=kind, **target).delete()
         if not deleted:
             return False

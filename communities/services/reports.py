@@ -2,6 +2,8 @@
 
 Moderators of the report's group handle reports; site staff do so from the Django admin only,
 by passing as_site_staff=True (see membership.require_moderation_role).
+Resolving and dismissing lock the report, then (through post_hide or comment_hide) the content:
+the lock order in services/membership.py.
 """
 
 from django.conf import settings
@@ -103,8 +105,8 @@ def _lock_open_report(*, actor, report: Report, as_site_staff: bool) -> Report:
     require_moderation_role(
         group=report.group, actor=actor, action=Action.HANDLE_REPORTS, as_site_staff=as_site_staff
     )
-    locked = (
-        Report.objects.select_for_update(of=("self",))
+    locked = (  # NO KEY UPDATE: log entries that point at the report need not wait for it
+        Report.objects.select_for_update(no_key=True, of=("self",))
         .select_related("group", "post__author", "comment__author")
         .get(pk=report.pk)
     )

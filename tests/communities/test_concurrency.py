@@ -7,12 +7,14 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connection, connections, transaction
 
-from communities.models import Group, Membership, Post
+from communities.models import Comment, Group, Membership, Post, Reaction
+from communities.services.comments import comment_create
 from communities.services.membership import group_join, membership_ban
 from communities.services.posts import post_create
+from communities.services.reactions import reaction_add
 from divan.exceptions import PermissionDenied
 from tests.factories import UserFactory
-from tests.fixtures import add_member, client_for, make_group
+from tests.fixtures import add_member, client_for, make_group, make_post
 
 # Many threads, each with its own connection: such tests take turns across xdist workers.
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("connection_heavy")]
@@ -158,3 +160,70 @@ def test_a_post_during_a_ban_waits_for_it_and_is_refused():
 
     assert outcome == "You are banned from this group."
     assert Post.objects.filter(group=group).count() == 0
+
+
+@pytest.mark.parametrize("doing", ["comment", "react"])
+def test_a_comment_or_reaction_during_a_ban_waits_for_it_and_is_refused(doing):
+    """Commenting and reacting lock the member's row before the post's (the lock order in
+    services/membership.py): a ban in progress is waited for and seen, as for a post."""
+    owner, author = UserFactory(), UserFactory()
+    group = make_group(owner=owner)
+    add_member(group, author)
+    post = make_post(group=group, author=owner)
+    attempts = {
+        "comment": lambda: comment_create(author=author, post=post, body="one last word"),
+        "react": lambda: reaction_add(user=author, kind="like", post=post),
+    }
+
+    outcome = attempt_during_a_ban(owner=owner, group=group, user=author, attempt=attempts[doing])
+
+    assert outcome == "You are banned from this group."
+    post.refresh_from_db()
+    assert (post.comments_count, post.reactions_count) == (0, 0)
+    assert not Comment.objects.filter(post=post).exists()
+    assert not Reaction.objects.filter(post=post).exists()
+
+
+def test_another_members_post_does_not_wait_for_a_ban_in_progress():
+    """A ban holds the group row FOR NO KEY UPDATE, which leaves alone the FOR KEY SHARE lock
+    that a post's insert takes on its group row: someone else's post commits meanwhile."""
+    owner, target, author = UserFactory(), UserFactory(), UserFactory()
+    group = make_group(owner=owner)
+    add_member(group, target)
+    add_member(group, author)
+    ban_written, release_ban = threading.Event(), threading.Event()
+
+    def ban():
+        try:
+            with transaction.atomic():
+                membership_ban(actor=owner, group=group, user_id=target.pk)
+                ban_written.set()
+                release_ban.wait(timeout=30)
+        finally:
+            connection.close()
+
+    def write_post():
+        try:
+            post_create(author=author, group=group, body="meanwhile")
+        finally:
+            connection.close()
+
+    banning = threading.Thread(target=ban)
+    posting = threading.Thread(target=write_post)
+    banning.start()
+    try:
+        assert ban_written.wait(timeout=30)
+        posting.start()
+        posting.join(timeout=10)  # the deadline: it would wait for the ban's commit otherwise
+        posted_during_the_ban = not posting.is_alive()
+        ban_still_open = Membership.objects.filter(group=group, user=target).exists()
+    finally:
+        release_ban.set()
+        banning.join(timeout=30)
+        if posting.ident is not None:
+            posting.join(timeout=30)
+
+    assert posted_during_the_ban
+    assert ban_still_open
+    assert Post.objects.filter(group=group, author=author).count() == 1
+    assert not Membership.objects.filter(group=group, user=target).exists()
