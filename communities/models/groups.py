@@ -16,7 +16,9 @@ class Visibility(models.TextChoices):
 
 class Group(models.Model):
     name = models.CharField(max_length=settings.GROUP_NAME_MAX_LENGTH)
-    slug = models.SlugField(max_length=settings.GROUP_NAME_MAX_LENGTH, unique=True)
+    # Unique among the groups everyone may know exist (not secret, not archived); a secret
+    # group's slug is checked against nothing, so that no answer can tell that one uses it.
+    slug = models.SlugField(max_length=settings.GROUP_NAME_MAX_LENGTH)
     description = models.TextField(blank=True, default="")
     visibility = models.CharField(
         max_length=16, choices=Visibility.choices, default=Visibility.PUBLIC
@@ -32,6 +34,14 @@ class Group(models.Model):
     tags = models.ManyToManyField("communities.Tag", through="communities.GroupTag", blank=True)
 
     class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["slug"],
+                condition=Q(archived_at__isnull=True) & ~Q(visibility="secret"),
+                name="group_slug_unique_among_visible",
+                violation_error_message="A group with this slug already exists.",
+            ),
+        ]
         indexes = [models.Index(fields=["visibility"], name="group_visibility_idx")]
 
     def __str__(self) -> str:

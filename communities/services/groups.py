@@ -7,13 +7,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from communities.models import Group, Membership
+from communities.models import Group, Membership, Visibility
 from communities.roles import Action, Role
 from communities.services.membership import lock_group, require_role
 from communities.services.tags import group_tags_set, tags_normalize
 from divan.exceptions import InvalidInput
 
 SLUG_ATTEMPTS = 50
+SLUG_TAKEN = "A group with this slug already exists."
 
 
 def _slug_base(name: str) -> str:
@@ -21,14 +22,19 @@ def _slug_base(name: str) -> str:
 
 
 def _insert_group(*, creator, name: str, slug: str | None, description: str, visibility: str):
-    """Insert with the given slug, or with the first free one derived from the name."""
-    if slug is not None:
-        candidates = [slug]
+    """Insert with the given slug, or with the first free one derived from the name.
+
+    Slugs are unique among public and private groups only: a secret group's slug is checked
+    against nothing and takes no slug from anyone, so neither a refused slug nor a generated
+    one (`founders-2`) can tell that a secret group exists."""
+    secret = visibility == Visibility.SECRET
+    if slug is not None or secret:
+        candidates = [slug or _slug_base(name)]
     else:
         base = _slug_base(name)
         candidates = [base, *(f"{base}-{n}" for n in range(2, SLUG_ATTEMPTS))]
     for candidate in candidates:
-        if slug is None and Group.objects.filter(slug=candidate).exists():
+        if len(candidates) > 1 and _slug_taken(candidate):
             continue
         try:
             with transaction.atomic():  # a savepoint: a lost race on the slug tries the next one
@@ -43,8 +49,17 @@ def _insert_group(*, creator, name: str, slug: str | None, description: str, vis
         except IntegrityError:
             continue
     if slug is not None:
-        raise InvalidInput({"slug": ["A group with this slug already exists."]})
+        raise InvalidInput({"slug": [SLUG_TAKEN]})
     raise InvalidInput({"name": ["Too many groups share this name; choose a slug."]})
+
+
+def _slug_taken(slug: str) -> bool:
+    """Whether a group that everyone may know exists holds the slug (the constraint's scope)."""
+    return (
+        Group.objects.filter(slug=slug, archived_at__isnull=True)
+        .exclude(visibility=Visibility.SECRET)
+        .exists()
+    )
 
 
 def group_create(
@@ -87,7 +102,7 @@ def group_update(*, actor, group: Group, **changes) -> Group:
             with transaction.atomic():
                 group.save(update_fields=[*changes, "updated_at"])
         except IntegrityError:
-            raise InvalidInput({"slug": ["A group with this slug already exists."]}) from None
+            raise InvalidInput({"slug": [SLUG_TAKEN]}) from None
         if names is not None:
             group_tags_set(group=group, names=names)
     return group

@@ -87,6 +87,12 @@ POSTS = {
 REPORTS = [("erin", "divan-lounge", "Buy cheap watches", "spam", "Advertising, again.")]
 
 
+def _demo_group(slug: str) -> Group | None:
+    """The demo group, by its slug and owner: a secret group's slug may be anyone's too."""
+    owner = GROUPS[slug][2]
+    return Group.objects.filter(slug=slug, created_by__username=owner).first()
+
+
 class Command(BaseCommand):
     help = "Create Divan's demo users and groups; running it again changes nothing."
 
@@ -119,7 +125,7 @@ class Command(BaseCommand):
         return created
 
     def _group(self, slug, name, visibility, owner, description, members, requests, invites, bans):
-        if Group.objects.filter(slug=slug).exists():
+        if _demo_group(slug) is not None:
             return False
         users = {user.username: user for user in User.objects.filter(username__in=USERS)}
         owner = users[owner]
@@ -151,7 +157,7 @@ class Command(BaseCommand):
 
     def _posts(self, slug: str) -> int:
         """The group's demo conversation, written once: not again while the group has posts."""
-        group = Group.objects.get(slug=slug)
+        group = _demo_group(slug)
         if Post.objects.filter(group=group).exists():
             return 0
         users = {user.username: user for user in User.objects.filter(username__in=USERS)}
