@@ -8,14 +8,16 @@ from rest_framework.authtoken.models import Token
 from divan.exceptions import InvalidInput
 from divan.models import User
 
+USERNAME_TAKEN = "A user with that username already exists."
+
 
 def user_register(*, username: str, email: str, password: str) -> User:
-    """Create a user after Django's password validators and the unique username/email rules."""
+    """Create a user after Django's password validators and the unique username rule. Usernames
+    are public; email addresses are not unique (see User.email), so registering says nothing
+    about whether an address has an account."""
     errors: dict[str, list[str]] = {}
     if User.objects.filter(username__iexact=username).exists():
-        errors["username"] = ["A user with that username already exists."]
-    if User.objects.filter(email__iexact=email).exists():
-        errors["email"] = ["A user with that email already exists."]
+        errors["username"] = [USERNAME_TAKEN]
     try:
         password_validation.validate_password(password, User(username=username, email=email))
     except DjangoValidationError as error:
@@ -25,10 +27,8 @@ def user_register(*, username: str, email: str, password: str) -> User:
     try:
         with transaction.atomic():
             return User.objects.create_user(username=username, email=email, password=password)
-    except IntegrityError:  # a concurrent registration took the name or the address
-        raise InvalidInput(
-            {"username": ["A user with that username or email already exists."]}
-        ) from None
+    except IntegrityError:  # a concurrent registration took the name
+        raise InvalidInput({"username": [USERNAME_TAKEN]}) from None
 
 
 def token_issue(*, user: User) -> Token:
