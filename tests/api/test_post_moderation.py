@@ -240,6 +240,19 @@ def test_a_locked_post_can_still_be_deleted_by_its_author(public):
     assert public.client("author").delete(post_url(post)).status_code == 204
 
 
+def test_a_hidden_post_is_404_to_its_author_who_may_not_read_it(public):
+    post = make_post(public, body="mine")
+    post_hide(actor=public.user("moderator"), post=post)
+    before = content_snapshot()
+
+    read = public.client("author").get(post_url(post))
+    edit = public.client("author").patch(post_url(post), {"body": "x"}, format="json")
+
+    assert (read.status_code, edit.status_code) == (404, 404)
+    assert edit.json() == {"detail": "No post matches the given query."}
+    assert content_snapshot() == before
+
+
 def test_a_moderator_who_wrote_a_hidden_post_cannot_edit_it(public):
     post = make_post(public, who="moderator", body="mine")
     post_hide(actor=public.user("admin"), post=post)

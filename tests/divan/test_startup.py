@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -12,6 +13,12 @@ from config.beat import beat_schedule
 
 ROOT = Path(__file__).resolve().parents[2]
 DEAD = "127.0.0.1:1"  # nothing listens on port 1
+# The running PostgreSQL's own database, there on any machine (unlike `divan` before `make run`).
+EXISTING_DATABASE_URL = urlunsplit(
+    urlsplit(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/divan"))._replace(
+        path="/postgres"
+    )
+)
 
 
 def run(args: list[str], **env: str | None) -> subprocess.CompletedProcess:
@@ -49,7 +56,12 @@ def test_missing_database_says_how_to_create_it():
 
 
 def test_unreachable_redis_is_one_line_naming_redis_url():
-    result = manage("seed_demo", REDIS_URL=f"redis://{DEAD}/0", CELERY_BROKER_URL=None)
+    result = manage(
+        "seed_demo",
+        DATABASE_URL=EXISTING_DATABASE_URL,  # PostgreSQL is checked first: it must pass
+        REDIS_URL=f"redis://{DEAD}/0",
+        CELERY_BROKER_URL=None,
+    )
 
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
