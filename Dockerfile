@@ -7,6 +7,8 @@ COPY requirements.txt .
 RUN pip install -r requirements.txt
 
 COPY . .
+# WhiteNoise serves the static files collected here (hashed, compressed) and nothing else.
+ENV DJANGO_STATIC_MANIFEST=true WHITENOISE_USE_FINDERS=false
 RUN DJANGO_SETTINGS_MODULE=config.settings.dev python manage.py collectstatic --noinput \
     && useradd --create-home divan && mkdir -p .run && chown -R divan /app
 USER divan

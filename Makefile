@@ -36,6 +36,7 @@ run: $(VENV)/.installed
 	$(BIN)/honcho start --port $(PORT)
 
 test: $(VENV)/.installed-dev
+	scripts/install-chromium
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
