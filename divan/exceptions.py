@@ -3,6 +3,8 @@
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from divan.parsers import body_error_for_api
+
 
 class DomainError(Exception):
     """A rule of the domain was broken; the API answers with `status_code` in DRF's shape."""
@@ -59,5 +61,5 @@ def _for_api(exc: DomainError, context) -> exceptions.APIException:
 
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
-        exc = _for_api(exc, context)
-    return drf_exception_handler(exc, context)
+        return drf_exception_handler(_for_api(exc, context), context)
+    return drf_exception_handler(body_error_for_api(exc) or exc, context)

@@ -34,11 +34,6 @@ class TagsField(serializers.ListField):
         except InvalidInput as error:
             raise serializers.ValidationError(error.detail["tags"]) from None
 
-    def to_representation(self, data) -> list[str]:
-        if hasattr(data, "all"):  # the browsable API's form shows an instance's related tags
-            data = [tag.name for tag in data.all()]
-        return super().to_representation(data)
-
 
 def tag_names(obj) -> list[str]:
     """The names of a prefetched `tags` relation, in the prefetch's order."""

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "divan.parsers.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -149,11 +150,27 @@ REST_FRAMEWORK = {
         "user": env("THROTTLE_USER_RATE", default="600/min"),
         "writes": env("THROTTLE_WRITES_RATE", default="60/min"),
     },
+    "DEFAULT_PARSER_CLASSES": [
+        "divan.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "divan.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_SCHEMA_CLASS": "divan.schema.AutoSchema",
     "EXCEPTION_HANDLER": "divan.exceptions.exception_handler",
     "NON_FIELD_ERRORS_KEY": "non_field_errors",
 }
 PAGE_SIZE_MAX = 100
+
+# Bounds on every request (divan.parsers): past them a 413 or a 400, never a 500 or a body
+# read whole. The body's size in bytes (files included); its fields (form fields and query
+# string parameters, or JSON keys and list items in all); how deep its JSON may nest.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("REQUEST_BODY_MAX_BYTES", default=1024 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("REQUEST_BODY_MAX_FIELDS", default=1000)
+REQUEST_BODY_MAX_DEPTH = env.int("REQUEST_BODY_MAX_DEPTH", default=32)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Divan API",

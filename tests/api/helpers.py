@@ -13,6 +13,32 @@ LARGEST_ROUTED_ID = "999999999999999999"  # 18 digits: routed, fits a bigint, ma
 NON_MEMBERS = ("anonymous", "outsider", "banned")
 
 
+def concrete(path: str, rows: dict) -> str:
+    """The schema's path template with each {parameter} taken from the segment before it: the
+    id in `rows` under that resource's name. Join requests and invitations take their group
+    from rows["closed"] when there is one (a private group's rows, beside a public group)."""
+    segments = path.strip("/").split("/")
+    for n, segment in enumerate(segments):
+        if segment.startswith("{"):
+            resource = segments[n - 1]
+            if (
+                resource == "groups"
+                and "closed" in rows
+                and any(s in segments for s in ("join-requests", "invitations"))
+            ):
+                resource = "closed"
+            segments[n] = str(rows[resource])
+    return "/" + "/".join(segments) + "/"
+
+
+def schema_paths() -> list[str]:
+    """Every path template of the OpenAPI schema."""
+    from rest_framework.test import APIClient
+
+    schema = APIClient().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    return list(schema.json()["paths"])
+
+
 def groups_url() -> str:
     return f"{API}/groups/"
 
