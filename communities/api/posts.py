@@ -50,8 +50,7 @@ class GroupPostViewSet(mixins.ListModelMixin, GroupScopedViewSet):
     def get_queryset(self):
         if self._fake():
             return Post.objects.none()
-        self.access.require_content()
-        return post_list(viewer=self.request.user, group=self.group, tag=tag_filter(self.request))
+        return post_list(viewer=self.request.user, access=self.access, tag=tag_filter(self.request))
 
     @extend_schema(responses={201: PostSerializer})
     @idempotent

@@ -6,9 +6,10 @@ from rest_framework import serializers
 
 from communities.models import Ban, Group, Invitation, JoinRequest, Membership, Post, Visibility
 from communities.roles import Role
+from communities.selectors.visibility import may_read
 from communities.services.posts import REASON_MAX_LENGTH
 from communities.services.tags import tags_normalize
-from divan.api.serializers import UserSummarySerializer
+from divan.api.serializers import UserSummarySerializer, user_summary
 from divan.exceptions import InvalidInput
 
 MAX_ID = 2**63 - 1  # bigint: a larger id is a 400, not a database error
@@ -65,14 +66,14 @@ class GroupSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_member_count(self, group) -> int | None:
-        """Counts of a private group are its members' business."""
-        if group.visibility == Visibility.PUBLIC or group.viewer_role:
+        """Counts of a private group are its members' business (MAY_READ)."""
+        if may_read(group.visibility, role=group.viewer_role):
             return group.member_count
         return None
 
     def get_tags(self, group) -> list[str]:
-        """A private group's topics, like its count, are its members' business."""
-        if group.visibility == Visibility.PUBLIC or group.viewer_role:
+        """A private group's topics, like its count, are its members' business (MAY_READ)."""
+        if may_read(group.visibility, role=group.viewer_role):
             return tag_names(group)
         return []
 
@@ -102,9 +103,24 @@ class GroupUpdateSerializer(GroupCreateSerializer):
     visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
 
 
+datetime_text = serializers.DateTimeField().to_representation  # as DRF renders a datetime
+
+
+def reaction_counts(content) -> dict[str, int]:
+    """Every configured kind, zeros included, from the counters stored on a post or comment."""
+    stored = content.reaction_counts or {}
+    return {kind: int(stored.get(kind, 0)) for kind in settings.REACTION_KINDS}
+
+
+def my_reactions(content) -> list[str]:
+    """The kinds of the viewer's own reactions, in the configured order, from `viewer_kinds`
+    (selectors.reactions.with_viewer_kinds)."""
+    mine = set(content.viewer_kinds)
+    return [kind for kind in settings.REACTION_KINDS if kind in mine]
+
+
 class ReactionSummaryMixin(serializers.Serializer):
-    """reaction_counts (every configured kind, zeros included, from the stored counters) and
-    my_reactions (from the `viewer_reactions` the selector prefetched), for posts and comments."""
+    """reaction_counts and my_reactions, for posts and comments."""
 
     reaction_counts = serializers.SerializerMethodField()
     my_reactions = serializers.SerializerMethodField()
@@ -113,17 +129,18 @@ class ReactionSummaryMixin(serializers.Serializer):
         {"type": "object", "additionalProperties": {"type": "integer"}, "example": {"like": 2}}
     )
     def get_reaction_counts(self, content) -> dict[str, int]:
-        stored = content.reaction_counts or {}
-        return {kind: int(stored.get(kind, 0)) for kind in settings.REACTION_KINDS}
+        return reaction_counts(content)
 
     def get_my_reactions(self, content) -> list[str]:
-        mine = {reaction.kind for reaction in getattr(content, "viewer_reactions", ())}
-        return [kind for kind in settings.REACTION_KINDS if kind in mine]
+        return my_reactions(content)
 
 
 class PostSerializer(ReactionSummaryMixin, serializers.ModelSerializer):
     """A post as its readers see it. Built from post_list/post_get, which load the author, the
-    tags and the viewer's own reactions per page."""
+    tag names and the viewer's own reaction kinds with the post.
+
+    The declared fields describe it (the schema, the browsable API); `to_representation` builds
+    the same dict directly, a page of posts being the hottest read: tests check both agree."""
 
     author = UserSummarySerializer(read_only=True, allow_null=True)
     tags = serializers.SerializerMethodField()
@@ -153,13 +170,33 @@ class PostSerializer(ReactionSummaryMixin, serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_tags(self, post) -> list[str]:
-        return tag_names(post)
+        return list(post.tag_names)
 
     def get_attachments(self, post) -> list[dict]:
         return []  # uploads come with their own issue
 
     def get_hidden(self, post) -> bool:
         return post.hidden_at is not None
+
+    def to_representation(self, post) -> dict:
+        return {
+            "id": post.pk,
+            "group": post.group_id,
+            "author": user_summary(post.author),
+            "title": post.title,
+            "body": post.body,
+            "tags": list(post.tag_names),
+            "attachments": [],
+            "reaction_counts": reaction_counts(post),
+            "reactions_count": post.reactions_count,
+            "comments_count": post.comments_count,
+            "my_reactions": my_reactions(post),
+            "pinned": post.pinned,
+            "locked": post.locked,
+            "hidden": post.hidden_at is not None,
+            "edited_at": datetime_text(post.edited_at),
+            "created_at": datetime_text(post.created_at),
+        }
 
 
 class PostCreateSerializer(serializers.Serializer):

@@ -5,65 +5,86 @@ viewer may not read (deleted, or hidden from non-moderators) while it has live r
 viewer may read, so that every reply stays under its parent; such a place shows no body.
 """
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Concat
 
 from communities.models import Comment
-from communities.selectors.reactions import viewer_reactions_prefetch
+from communities.selectors.reactions import with_viewer_kinds
 from communities.selectors.visibility import (
     GroupAccess,
-    role_in_group,
+    post_shown,
     visible_comments,
-    visible_posts,
+    with_viewer_role,
 )
 from divan.exceptions import InvalidInput, NotFound
 
 
 def _with_viewer_reactions(comments: QuerySet[Comment], viewer) -> QuerySet[Comment]:
-    return comments.prefetch_related(*viewer_reactions_prefetch(viewer))
+    return with_viewer_kinds(comments, viewer, target="comment")
 
 
-def comment_thread(*, viewer, post_id: int) -> QuerySet[Comment]:
-    """The post's comments the viewer may read, with placeholders for unreadable or deleted ones
-    that have live readable replies; order by `path` for depth-first thread order."""
-    readable = visible_comments(viewer)
-    live_descendants = readable.filter(
-        post_id=OuterRef("post_id"),
+def comment_thread(*, viewer, access: GroupAccess, post_id: int) -> QuerySet[Comment]:
+    """The comments of a post the viewer may read (`access` is their standing in its group),
+    with placeholders for unreadable or deleted ones that have live readable replies; order by
+    `path` for depth-first thread order.
+
+    `readable` (hidden comments only for moderators: `comment_shown`'s rule) is a column of
+    each row; the search for live replies runs only for rows not shown by themselves, which
+    are few, as the second branch of an OR."""
+    if access.is_moderator:
+        readable, readable_column = Q(), Value(True)
+    else:
+        readable = Q(hidden_at__isnull=True)
+        readable_column = ExpressionWrapper(readable, output_field=BooleanField())
+    live_descendants = Comment.objects.filter(
+        readable,
+        post_id=post_id,
         deleted_at__isnull=True,
         path__startswith=Concat(OuterRef("path"), Value("/")),
     )
     comments = (
-        Comment.objects.filter(post_id=post_id, post__in=visible_posts(viewer))
-        .annotate(readable=Exists(readable.filter(pk=OuterRef("pk"))))
-        .annotate(has_live_replies=Exists(live_descendants))
-        .filter(Q(readable=True, deleted_at__isnull=True) | Q(has_live_replies=True))
+        Comment.objects.filter(post_id=post_id)
+        .annotate(readable=readable_column)
+        .filter((readable & Q(deleted_at__isnull=True)) | Exists(live_descendants))
         .select_related("author")
     )
     return _with_viewer_reactions(comments, viewer)
 
 
 def comment_get(*, viewer, comment_id: int) -> Comment:
-    """One live comment as the thread shows it, or NotFound."""
-    comments = visible_comments(viewer).filter(pk=comment_id, deleted_at__isnull=True)
-    comment = _with_viewer_reactions(comments.select_related("author"), viewer).first()
-    if comment is None:
-        raise NotFound("No comment matches the given query.")
+    """One live comment as the thread shows it, or NotFound; one query."""
+    comment, _access = comment_access(
+        viewer=viewer,
+        comment_id=comment_id,
+        comments=_with_viewer_reactions(Comment.objects.all(), viewer),
+    )
     return comment
 
 
-def comment_access(*, viewer, comment_id: int) -> tuple[Comment, GroupAccess]:
+def comment_shown(comment: Comment, access: GroupAccess) -> bool:
+    """Whether the viewer may read a live comment (its post being readable): hidden ones only
+    for the group's moderators."""
+    return comment.hidden_at is None or access.is_moderator
+
+
+def comment_access(
+    *, viewer, comment_id: int, comments: QuerySet[Comment] | None = None
+) -> tuple[Comment, GroupAccess]:
     """A live comment the viewer may read, with the viewer's standing in its group, else
-    NotFound. Deleted comments exist only as thread placeholders."""
+    NotFound; one query (of `comments`, which may carry what a response needs). Deleted
+    comments exist only as thread placeholders."""
+    comments = Comment.objects.all() if comments is None else comments
     comment = (
-        visible_comments(viewer)
-        .select_related("post__group", "author")
+        with_viewer_role(comments.select_related("post__group", "author"), viewer, "post__group_id")
         .filter(pk=comment_id, deleted_at__isnull=True)
         .first()
     )
     if comment is None:
         raise NotFound("No comment matches the given query.")
-    group = comment.post.group
-    return comment, GroupAccess(group=group, role=role_in_group(group_id=group.pk, user=viewer))
+    access = GroupAccess(group=comment.post.group, role=comment.viewer_role)
+    if not (post_shown(comment.post, access) and comment_shown(comment, access)):
+        raise NotFound("No comment matches the given query.")
+    return comment, access
 
 
 def comment_for_reply(*, viewer, post_id: int, comment_id: int) -> Comment:

@@ -1,26 +1,29 @@
-"""Reads of posts: a group's post list and one post, each in a fixed number of queries."""
+"""Reads of posts: a group's post list and one post, each in one query after the group's."""
 
-from django.db.models import Prefetch, QuerySet
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import OuterRef, QuerySet
 
-from communities.models import Group, Post, Tag
-from communities.selectors.reactions import viewer_reactions_prefetch
-from communities.selectors.visibility import visible_posts
-from divan.exceptions import NotFound
+from communities.models import Post, PostTag
+from communities.selectors.reactions import with_viewer_kinds
+from communities.selectors.visibility import GroupAccess, post_access, readable_posts
 
 
 def _with_page_data(posts: QuerySet[Post], *, viewer) -> QuerySet[Post]:
-    """What a serialized post needs, loaded per page: author (joined), tags and the viewer's
-    own reactions (one query each, whatever the page size)."""
-    return posts.select_related("author").prefetch_related(
-        Prefetch("tags", queryset=Tag.objects.order_by("name")),
-        *viewer_reactions_prefetch(viewer),
+    """What a serialized post needs, in the posts' own query: the author (joined), `tag_names`
+    and the viewer's own reaction kinds (`viewer_kinds`), each an array from an indexed
+    subquery per row of the page."""
+    tag_names = PostTag.objects.filter(post=OuterRef("pk")).order_by("tag__name")
+    posts = posts.select_related("author").annotate(
+        tag_names=ArraySubquery(tag_names.values("tag__name"))
     )
+    return with_viewer_kinds(posts, viewer, target="post")
 
 
-def post_list(*, viewer, group: Group, tag: str | None = None) -> QuerySet[Post]:
-    """The group's posts the viewer may read (moderators also see hidden ones); the paginator
-    orders them by -sort_key, pinned first."""
-    posts = visible_posts(viewer).filter(group=group)
+def post_list(*, viewer, access: GroupAccess, tag: str | None = None) -> QuerySet[Post]:
+    """The group's posts the viewer may read (moderators also see hidden ones), or
+    PermissionDenied; the paginator orders them by -sort_key, pinned first."""
+    access.require_content()
+    posts = readable_posts(access)
     if tag is not None:
         posts = posts.filter(tags__name=tag)
     return _with_page_data(posts, viewer=viewer)
@@ -28,12 +31,11 @@ def post_list(*, viewer, group: Group, tag: str | None = None) -> QuerySet[Post]
 
 def post_get(*, viewer, post_id: int) -> Post:
     """One post as the viewer may read it: the group's moderators also get deleted and hidden
-    posts; everyone else gets NotFound for them."""
-    post = (
-        _with_page_data(visible_posts(viewer, include_removed=True), viewer=viewer)
-        .filter(pk=post_id)
-        .first()
+    posts; everyone else gets NotFound for them. One query."""
+    post, _access = post_access(
+        viewer=viewer,
+        post_id=post_id,
+        include_removed=True,
+        posts=_with_page_data(Post.objects.all(), viewer=viewer),
     )
-    if post is None:
-        raise NotFound("No post matches the given query.")
     return post

@@ -1,6 +1,8 @@
 """Reads of reactions: who reacted to a post or a comment the viewer may read."""
 
-from django.db.models import Prefetch, QuerySet
+from django.contrib.postgres.expressions import ArraySubquery
+from django.contrib.postgres.fields import ArrayField
+from django.db.models import CharField, OuterRef, QuerySet, Value
 
 from communities.models import Reaction
 from communities.selectors.visibility import visible_comments, visible_posts
@@ -22,10 +24,11 @@ def reaction_list(
     return reactions.select_related("user")
 
 
-def viewer_reactions_prefetch(viewer) -> list[Prefetch]:
-    """Loads `viewer_reactions` (the viewer's own reactions) on each post or comment of a page,
-    in one query whatever its size; nothing for anonymous viewers."""
+def with_viewer_kinds(contents: QuerySet, viewer, *, target: str) -> QuerySet:
+    """Posts or comments (`target` names which) annotated with `viewer_kinds`: the kinds of the
+    viewer's own reactions to each, in the order they were made, from one indexed subquery per
+    row; [] for anonymous viewers."""
     if not viewer.is_authenticated:
-        return []
-    own = Reaction.objects.filter(user=viewer).only("id", "kind", "post_id", "comment_id")
-    return [Prefetch("reactions", queryset=own.order_by("id"), to_attr="viewer_reactions")]
+        return contents.annotate(viewer_kinds=Value([], output_field=ArrayField(CharField())))
+    own = Reaction.objects.filter(user=viewer, **{target: OuterRef("pk")}).order_by("id")
+    return contents.annotate(viewer_kinds=ArraySubquery(own.values("kind")))

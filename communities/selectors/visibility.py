@@ -1,8 +1,16 @@
-"""Who may see what: the one place that decides group visibility for a viewer."""
+"""Who may see what: the one place that decides it, for groups, posts and comments.
+
+The rule is stated once, as two tables by a group's visibility: who may know the group exists
+(MAY_KNOW) and who may read what is in it, its members, counts, tags and content (MAY_READ).
+Everything else derives from them: the SQL filters that lists use (`visible_groups`,
+`content_visible_groups`, `visible_posts`, `visible_comments`), and the checks in Python on a
+row loaded with the viewer's standing (`GroupAccess`, `post_access`, `comment_access`), which
+cost one query where a filter in SQL would cost a subquery per row.
+"""
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Subquery, Value
 
 from communities.models import (
     Comment,
@@ -16,32 +24,78 @@ from communities.models import (
 from communities.roles import MODERATOR_ROLES, Action, role_allows
 from divan.exceptions import NotFound, PermissionDenied
 
+EVERYONE = "everyone"
+MEMBERS = "members"
+MEMBERS_AND_INVITEES = "members and invitees"
 
-def _is_member(viewer) -> Exists:
-    return Exists(Membership.objects.filter(group=OuterRef("pk"), user=viewer))
+# Who may know that a group exists (see it listed, open it); an archived group is gone for all.
+MAY_KNOW = {
+    Visibility.PUBLIC: EVERYONE,
+    Visibility.PRIVATE: EVERYONE,
+    Visibility.SECRET: MEMBERS_AND_INVITEES,
+}
+# Who may read what is in a group: its members and their count, its tags, its posts.
+MAY_READ = {
+    Visibility.PUBLIC: EVERYONE,
+    Visibility.PRIVATE: MEMBERS,
+    Visibility.SECRET: MEMBERS,
+}
+
+
+def _in(audience: str, *, role: str | None, invited: bool = False) -> bool:
+    """Whether a viewer with this role in a group (None: not a member) is in the audience."""
+    if audience == EVERYONE or role is not None:
+        return True
+    return audience == MEMBERS_AND_INVITEES and invited
+
+
+def may_know(visibility: str, *, role: str | None, invited: bool) -> bool:
+    return _in(MAY_KNOW[visibility], role=role, invited=invited)
+
+
+def may_read(visibility: str, *, role: str | None) -> bool:
+    return _in(MAY_READ[visibility], role=role)
+
+
+def _membership(viewer, group_ref: str = "pk") -> QuerySet[Membership]:
+    return Membership.objects.filter(group=OuterRef(group_ref), user=viewer)
+
+
+def _invited(viewer, group_ref: str = "pk") -> Exists:
+    return Exists(
+        Invitation.objects.filter(
+            group=OuterRef(group_ref), user=viewer, status=InvitationStatus.PENDING
+        )
+    )
+
+
+def _audience_q(audience: str, viewer) -> Q | None:
+    """The groups (rows of Group) whose audience holds the viewer; None for all of them."""
+    if audience == EVERYONE:
+        return None
+    if not viewer.is_authenticated:
+        return Q(pk__in=[])
+    members = Q(Exists(_membership(viewer)))
+    return members | Q(_invited(viewer)) if audience == MEMBERS_AND_INVITEES else members
+
+
+def _groups_by(table: dict, viewer) -> QuerySet[Group]:
+    """Live groups whose audience in `table` holds the viewer."""
+    allowed = Q(pk__in=[])
+    for visibility, audience in table.items():
+        holds = _audience_q(audience, viewer)
+        allowed |= Q(visibility=visibility) if holds is None else Q(visibility=visibility) & holds
+    return Group.objects.filter(allowed, archived_at__isnull=True)
 
 
 def visible_groups(viewer) -> QuerySet[Group]:
-    """Groups the viewer may know exist: public and private ones, and secret ones they belong to
-    or are invited to. Archived groups are gone for everyone."""
-    groups = Group.objects.filter(archived_at__isnull=True)
-    if not viewer.is_authenticated:
-        return groups.exclude(visibility=Visibility.SECRET)
-    invited = Exists(
-        Invitation.objects.filter(
-            group=OuterRef("pk"), user=viewer, status=InvitationStatus.PENDING
-        )
-    )
-    return groups.filter(~Q(visibility=Visibility.SECRET) | _is_member(viewer) | invited)
+    """Groups the viewer may know exist (MAY_KNOW)."""
+    return _groups_by(MAY_KNOW, viewer)
 
 
 def content_visible_groups(viewer) -> QuerySet[Group]:
-    """Groups whose content (posts, members, counts) the viewer may read: public ones, and the
-    ones they belong to."""
-    groups = Group.objects.filter(archived_at__isnull=True)
-    if not viewer.is_authenticated:
-        return groups.filter(visibility=Visibility.PUBLIC)
-    return groups.filter(Q(visibility=Visibility.PUBLIC) | _is_member(viewer))
+    """Groups whose content (posts, members, counts, tags) the viewer may read (MAY_READ)."""
+    return _groups_by(MAY_READ, viewer)
 
 
 def moderated_groups(viewer) -> QuerySet[Group]:
@@ -53,7 +107,8 @@ def moderated_groups(viewer) -> QuerySet[Group]:
 
 def visible_posts(viewer, *, include_removed: bool = False) -> QuerySet[Post]:
     """Posts the viewer may read: in groups whose content they see, not deleted, not hidden.
-    With include_removed, a group's moderators also see its deleted and hidden posts."""
+    With include_removed, a group's moderators also see its deleted and hidden posts.
+    `post_shown` states the same rule for one post in Python."""
     posts = Post.objects.filter(group__in=content_visible_groups(viewer))
     shown = Q(hidden_at__isnull=True, deleted_at__isnull=True)
     if include_removed:
@@ -85,7 +140,7 @@ class GroupAccess:
 
     @property
     def can_view_content(self) -> bool:
-        return self.group.visibility == Visibility.PUBLIC or self.is_member
+        return may_read(self.group.visibility, role=self.role)
 
     def allows(self, action: Action) -> bool:
         return role_allows(self.role, action)
@@ -103,32 +158,56 @@ class GroupAccess:
             raise PermissionDenied("Your role in this group does not allow this action.")
 
 
-def role_in_group(*, group_id: int, user) -> str | None:
-    if not user.is_authenticated:
-        return None
-    return (
-        Membership.objects.filter(group_id=group_id, user=user).values_list("role", flat=True)
-    ).first()
+def with_viewer_role(queryset: QuerySet, viewer, group_ref: str = "pk") -> QuerySet:
+    """Rows annotated with `viewer_role`: the viewer's role in the row's group, or None."""
+    if not viewer.is_authenticated:
+        return queryset.annotate(viewer_role=Value(None, output_field=CharField()))
+    return queryset.annotate(
+        viewer_role=Subquery(_membership(viewer, group_ref).values("role")[:1])
+    )
 
 
 def group_access(*, viewer, group_id: int) -> GroupAccess:
-    """The group if the viewer may know it exists, else NotFound (secret groups stay secret)."""
-    group = visible_groups(viewer).filter(pk=group_id).first()
-    if group is None:
+    """The group if the viewer may know it exists, else NotFound (secret groups stay secret);
+    one query, with the viewer's role and pending invitation."""
+    groups = with_viewer_role(Group.objects.filter(pk=group_id, archived_at__isnull=True), viewer)
+    if viewer.is_authenticated:
+        groups = groups.annotate(viewer_invited=_invited(viewer))
+    group = groups.first()
+    if group is None or not may_know(
+        group.visibility, role=group.viewer_role, invited=getattr(group, "viewer_invited", False)
+    ):
         raise NotFound("No group matches the given query.")
-    return GroupAccess(group=group, role=role_in_group(group_id=group.pk, user=viewer))
+    return GroupAccess(group=group, role=group.viewer_role)
 
 
-def post_access(*, viewer, post_id: int, include_removed: bool = False) -> tuple[Post, GroupAccess]:
-    """A post the viewer may read, with the viewer's standing in its group, else NotFound."""
-    post = (
-        visible_posts(viewer, include_removed=include_removed)
-        .select_related("group")
-        .filter(pk=post_id)
-        .first()
-    )
+def post_shown(post: Post, access: GroupAccess, *, include_removed: bool = False) -> bool:
+    """Whether the viewer may read this post of a group they see as `access` says; the rule
+    of `visible_posts`, for one post."""
+    if access.group.archived_at is not None or not access.can_view_content:
+        return False
+    if post.deleted_at is not None:
+        return include_removed and access.is_moderator
+    return post.hidden_at is None or access.is_moderator
+
+
+def readable_posts(access: GroupAccess) -> QuerySet[Post]:
+    """The posts of a group the viewer sees as `access` says, that the viewer may read: the
+    rule of `post_shown`, in SQL for one group's list (its content must be readable)."""
+    posts = Post.objects.filter(group=access.group, deleted_at__isnull=True)
+    return posts if access.is_moderator else posts.filter(hidden_at__isnull=True)
+
+
+def post_access(
+    *, viewer, post_id: int, include_removed: bool = False, posts: QuerySet[Post] | None = None
+) -> tuple[Post, GroupAccess]:
+    """A post the viewer may read, with the viewer's standing in its group, else NotFound; one
+    query (of `posts`, which may carry what a page needs)."""
+    posts = (Post.objects.all() if posts is None else posts).select_related("group")
+    post = with_viewer_role(posts, viewer, "group_id").filter(pk=post_id).first()
     if post is None:
         raise NotFound("No post matches the given query.")
-    return post, GroupAccess(
-        group=post.group, role=role_in_group(group_id=post.group_id, user=viewer)
-    )
+    access = GroupAccess(group=post.group, role=post.viewer_role)
+    if not post_shown(post, access, include_removed=include_removed):
+        raise NotFound("No post matches the given query.")
+    return post, access

@@ -24,6 +24,13 @@ class UserSummarySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+def user_summary(user) -> dict | None:
+    """UserSummarySerializer's output, built directly for the hot lists."""
+    if user is None:
+        return None
+    return {"id": user.pk, "username": user.username, "reputation": user.reputation}
+
+
 class RegisterSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150, validators=[UnicodeUsernameValidator()])
     email = serializers.EmailField(max_length=254)
