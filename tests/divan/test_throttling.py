@@ -52,3 +52,16 @@ def test_users_are_throttled_separately(rates):
 
     assert [first.get(GROUPS).status_code for _ in range(3)] == [200, 200, 429]
     assert second.get(GROUPS).status_code == 200
+
+
+def test_a_throttled_caller_is_told_when_the_window_ends(rates):
+    rates(user="1/min")
+    client = client_for(UserFactory())
+
+    first, second = client.get(GROUPS), client.get(GROUPS)
+
+    assert (first.status_code, second.status_code) == (200, 429)
+    assert 1 <= int(second["Retry-After"]) <= 60
+    assert second.json()["detail"] == (
+        f"Request was throttled. Expected available in {second['Retry-After']} seconds."
+    )
