@@ -731,7 +731,7 @@ def test_thread_costs_the_same_queries_for_any_page_size(
 
     counts = []
     for page_size in (1, 50):
-        with django_assert_max_num_queries(6), CaptureQueriesContext(connection) as queries:
+        with django_assert_max_num_queries(3), CaptureQueriesContext(connection) as queries:
             response = client.get(comments_url(post), {"page_size": page_size})
         results = response.json()["results"]
         assert len(results) == page_size
