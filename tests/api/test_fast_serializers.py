@@ -65,3 +65,19 @@ def test_a_thread_page_is_what_the_declared_fields_say(content, who):
 
     for comment in comments:
         assert CommentSerializer(comment).data == declared(CommentSerializer, comment)
+
+
+@pytest.mark.parametrize("who", ["anonymous", "outsider", "member", "owner"])
+def test_a_group_page_is_what_the_declared_fields_say(world, who):
+    from communities.api.serializers import GroupSerializer
+    from communities.selectors.groups import group_list
+    from communities.services.groups import group_update
+
+    group_update(actor=world.user("owner"), group=world.group, tags=["b", "a"])
+    viewer = world.user(who) or AnonymousUser()
+    groups = list(group_list(viewer=viewer))
+    assert len(groups) == (0 if who in ("anonymous", "outsider") and world.group.visibility ==
+                           "secret" else 1)  # fmt: skip
+
+    for group in groups:
+        assert GroupSerializer(group).data == declared(GroupSerializer, group)
