@@ -5,8 +5,10 @@ A body past them gets a 413 or a 400 in DRF's error shape, never a RecursionErro
   Content-Length by `RequestBodyLimitMiddleware` before anything reads it, on every path;
 - its fields (REQUEST_BODY_MAX_FIELDS, Django's DATA_UPLOAD_MAX_NUMBER_FIELDS): Django counts
   form fields (and query string parameters), `JSONParser` counts JSON keys and list items;
+- its files (REQUEST_BODY_MAX_FILES, Django's DATA_UPLOAD_MAX_NUMBER_FILES), in a multipart body;
 - JSON nesting (REQUEST_BODY_MAX_DEPTH) is checked by `JSONParser`.
-Endpoints that take no body never read one, and so never refuse one for its content.
+Endpoints that take no body never parse one, and so never refuse one for its content, unless
+an Idempotency-Key asks them to tell a repeat from another request by it.
 """
 
 from django.conf import settings
@@ -43,8 +45,12 @@ def body_error_for_api(exc: Exception) -> exceptions.APIException | None:
     """The API's answer to Django's refusal of a body (or a query string) past its bounds."""
     if isinstance(exc, RequestDataTooBig):
         return RequestBodyTooLarge()
-    if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+    if isinstance(exc, TooManyFieldsSent):
         return _too_many_fields()
+    if isinstance(exc, TooManyFilesSent):
+        return exceptions.ParseError(
+            f"The request has too many files: at most {settings.DATA_UPLOAD_MAX_NUMBER_FILES}."
+        )
     return None
 
 

@@ -3,16 +3,18 @@
 DRF fills a page's PUT and PATCH forms from the object behind the answer, serialized by the
 input serializer, whenever the view-level permission passes: the object's role checks run
 later, in the services. So a non-member's form would carry what the JSON answer leaves out (a
-private group's tags, say). Here no form ever sees an object: every form starts blank, and
-the page shows an object only as the JSON renderer does.
+private group's tags, say). Here no form ever sees an object: every form starts blank (or with
+what the caller just sent), and the page shows an object only as the JSON renderer does.
 """
 
 from rest_framework import renderers
 
 
 def _detached(data):
-    """The answer's data without the serializer (and so the object) it came from."""
-    if getattr(data, "serializer", None) is None:
+    """The answer's data without the serializer it came from when that serializer holds an
+    object. An input serializer holds none, only what the caller sent: it stays, so that a form
+    sent back with errors keeps what was typed and shows the errors."""
+    if getattr(getattr(data, "serializer", None), "instance", None) is None:
         return data
     return list(data) if isinstance(data, list) else dict(data)
 

@@ -14,11 +14,15 @@ class Visibility(models.TextChoices):
     SECRET = "secret", "Secret"
 
 
+# Slugs are unique among the groups everyone may know exist: a secret group's slug is checked
+# against nothing, so that no answer can tell that one uses it; an archived group frees its own.
+SLUG_SCOPE = Q(archived_at__isnull=True) & ~Q(visibility="secret")
+SLUG_TAKEN = "A group with this slug already exists."
+
+
 class Group(models.Model):
     name = models.CharField(max_length=settings.GROUP_NAME_MAX_LENGTH)
-    # Unique among the groups everyone may know exist (not secret, not archived); a secret
-    # group's slug is checked against nothing, so that no answer can tell that one uses it.
-    slug = models.SlugField(max_length=settings.GROUP_NAME_MAX_LENGTH)
+    slug = models.SlugField(max_length=settings.GROUP_NAME_MAX_LENGTH)  # unique in SLUG_SCOPE
     description = models.TextField(blank=True, default="")
     visibility = models.CharField(
         max_length=16, choices=Visibility.choices, default=Visibility.PUBLIC
@@ -37,9 +41,9 @@ class Group(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["slug"],
-                condition=Q(archived_at__isnull=True) & ~Q(visibility="secret"),
+                condition=SLUG_SCOPE,
                 name="group_slug_unique_among_visible",
-                violation_error_message="A group with this slug already exists.",
+                violation_error_message=SLUG_TAKEN,
             ),
         ]
         indexes = [models.Index(fields=["visibility"], name="group_visibility_idx")]

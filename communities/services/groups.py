@@ -8,13 +8,13 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from communities.models import Group, Membership, Visibility
+from communities.models.groups import SLUG_SCOPE, SLUG_TAKEN
 from communities.roles import Action, Role
 from communities.services.membership import lock_group, require_role
 from communities.services.tags import group_tags_set, tags_normalize
 from divan.exceptions import InvalidInput
 
 SLUG_ATTEMPTS = 50
-SLUG_TAKEN = "A group with this slug already exists."
 
 
 def _slug_base(name: str) -> str:
@@ -55,11 +55,7 @@ def _insert_group(*, creator, name: str, slug: str | None, description: str, vis
 
 def _slug_taken(slug: str) -> bool:
     """Whether a group that everyone may know exists holds the slug (the constraint's scope)."""
-    return (
-        Group.objects.filter(slug=slug, archived_at__isnull=True)
-        .exclude(visibility=Visibility.SECRET)
-        .exists()
-    )
+    return Group.objects.filter(SLUG_SCOPE, slug=slug).exists()
 
 
 def group_create(

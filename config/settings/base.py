@@ -167,9 +167,10 @@ PAGE_SIZE_MAX = 100
 
 # Bounds on every request (divan.parsers): past them a 413 or a 400, never a 500 or a body
 # read whole. The body's size in bytes (files included); its fields (form fields and query
-# string parameters, or JSON keys and list items in all); how deep its JSON may nest.
+# string parameters, or JSON keys and list items in all); its files; how deep its JSON nests.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("REQUEST_BODY_MAX_BYTES", default=1024 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("REQUEST_BODY_MAX_FIELDS", default=1000)
+DATA_UPLOAD_MAX_NUMBER_FILES = env.int("REQUEST_BODY_MAX_FILES", default=10)
 REQUEST_BODY_MAX_DEPTH = env.int("REQUEST_BODY_MAX_DEPTH", default=32)
 
 SPECTACULAR_SETTINGS = {

@@ -19,3 +19,6 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# WhiteNoise indexes the static files once per process; looking them up on every request
+# (base.py's WHITENOISE_AUTOREFRESH, for checkouts and tests) is for development only.
+WHITENOISE_AUTOREFRESH = False

@@ -130,3 +130,22 @@ def test_an_owners_edit_forms_start_blank(private_world):
 
     assert 'name="_content"' in page  # the raw PATCH form is there
     assert page.count(f"{MARK}grouptag") == 1  # in the JSON answer only, not in a form
+
+
+def test_a_form_sent_back_with_errors_keeps_what_was_typed_and_shows_the_errors(public_world):
+    """What the caller sent is theirs to see again: only an object's serializer is dropped."""
+    client = client_for(public_world.user("member"))
+
+    response = client.post(
+        "/api/communities/v1/groups/",
+        {"name": f"{MARK}typed", "visibility": "nowhere"},
+        format="json",
+        HTTP_ACCEPT="text/html",
+    )
+
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 400
+    assert f'value="{MARK}typed"' in page  # the HTML form, filled with what was sent
+    assert '<span class="help-block">&quot;nowhere&quot; is not a valid choice.</span>' in (
+        response.content.decode()
+    )

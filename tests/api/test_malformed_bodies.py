@@ -158,3 +158,18 @@ def test_an_action_that_takes_no_body_never_reads_one(public_world):
 
     assert response.status_code == 201
     assert Membership.objects.filter(group=public_world.group, user=outsider).exists()
+
+
+@pytest.mark.usefixtures("no_server_errors_logged")
+def test_a_multipart_body_with_too_many_files_is_a_400():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    files = {f"f{n}": SimpleUploadedFile(f"{n}.txt", b"x") for n in range(11)}
+
+    response = client_for(UserFactory()).post(groups_url(), {"name": "x", **files})
+
+    assert (response.status_code, response.json()) == (
+        400,
+        {"detail": "The request has too many files: at most 10."},
+    )
+    assert Group.objects.count() == 0
