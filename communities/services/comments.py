@@ -22,7 +22,7 @@ from communities.services.membership import (
     require_role,
 )
 from communities.services.moderation_log import moderation_log_write
-from communities.services.posts import lock_post_row
+from communities.services.posts import insert_with_new_id, lock_post_row
 from divan.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 
 LOCKED_POST = "This post is locked."
@@ -79,12 +79,14 @@ def _segment(comment_id: int) -> str:
 
 def comment_create(*, author, post: Post, body: str, parent: Comment | None = None) -> Comment:
     """A comment on a post, or a reply to one of its comments, by a member of the post's group.
-    Refused on a locked post (409), and below settings.COMMENT_MAX_DEPTH levels (400)."""
+    Refused on a locked post (409), and below settings.COMMENT_MAX_DEPTH levels (400).
+
+    `post` is the post as the caller loaded it: its group (which never changes) decides the
+    membership; whether it is deleted or locked is read again on its locked row."""
     body = _clean_body(body)
+    if post.deleted_at is not None:  # a 404 before the membership check, as the caller saw it
+        raise NotFound("No post matches the given query.")
     with transaction.atomic():
-        # A deleted post is a 404 before the membership check, which comes before the post lock.
-        if not Post.objects.filter(pk=post.pk, deleted_at__isnull=True).exists():
-            raise NotFound("No post matches the given query.")
         require_can_post(group_id=post.group_id, user=author, doing="comment")
         post = lock_post_row(post.pk)
         if post.locked:
@@ -102,12 +104,13 @@ def comment_create(*, author, post: Post, body: str, parent: Comment | None = No
             max_depth = min(settings.COMMENT_MAX_DEPTH, PATH_MAX_DEPTH)
             if depth > max_depth:
                 raise InvalidInput({"parent": [f"Replies are limited to {max_depth} levels."]})
-        comment = Comment.objects.create(
-            post=post, author=author, parent=parent, depth=depth, body=body
+        comment = Comment(post=post, author=author, parent=parent, depth=depth, body=body)
+        # The path ends with the comment's own id, drawn in the INSERT that writes the path.
+        prefix = f"{parent.path}/" if parent else ""
+        insert_with_new_id(
+            comment, {"path": f"%s || lpad(new.id::text, {PATH_SEGMENT_WIDTH}, '0')"}, [prefix]
         )
-        # The path ends with the comment's own id, known only once the row exists.
-        comment.path = f"{parent.path}/{_segment(comment.pk)}" if parent else _segment(comment.pk)
-        Comment.objects.filter(pk=comment.pk).update(path=comment.path)
+        comment.path = prefix + _segment(comment.pk)
         _count(post.pk, +1)
     return comment
 

@@ -4,13 +4,16 @@ Every service locks the post row before it reads the post's state, so two modera
 once are serialized and each sees the other's result; an author's edit locks the author's
 membership row first (the lock order in services/membership.py). Moderation actions are logged
 in the same transaction. Comments and reactions (and the counters they keep on posts) live
-elsewhere, and lock the post row with `lock_post_row` too.
+elsewhere, and lock the post row too: comments with `lock_post_row`, reactions in the statement
+that inserts or deletes their row.
 """
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Iterable, Sequence
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import CharField, Model, TextField
 from django.utils import timezone
 
 from communities.models import Group, ModerationAction, ModerationLogEntry, Post, Report
@@ -21,7 +24,7 @@ from communities.services.membership import (
     require_role,
 )
 from communities.services.moderation_log import moderation_log_write
-from communities.services.tags import post_tags_set, tags_normalize
+from communities.services.tags import post_tags_add, post_tags_set, tags_normalize
 from divan.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 
 REASON_MAX_LENGTH = ModerationLogEntry._meta.get_field("reason").max_length
@@ -77,10 +80,48 @@ def lock_post_row(post_id: int, *, deleted_ok: bool = False) -> Post:
     return locked
 
 
+@functools.cache
+def _insert_with_new_id_sql(model: type[Model], derived: tuple[tuple[str, str], ...]):
+    """The statement of `insert_with_new_id`, and the fields it takes values for, in order."""
+    quote = connection.ops.quote_name
+    pk, columns = model._meta.pk.column, dict(derived)
+    fields = [field for field in model._meta.concrete_fields if field.column not in {pk, *columns}]
+    names = ", ".join(quote(column) for column in (pk, *columns, *(f.column for f in fields)))
+    # Each value cast to its column's type; strings to text, which the column checks for length.
+    casts = [
+        f"%s::{'text' if isinstance(field, CharField | TextField) else field.db_type(connection)}"
+        for field in fields
+    ]
+    table = model._meta.db_table
+    sql = (
+        f"INSERT INTO {quote(table)} ({names})"
+        f" SELECT {', '.join(['new.id', *columns.values(), *casts])}"
+        f" FROM (SELECT nextval(pg_get_serial_sequence('{table}', '{pk}')) AS id) AS new"
+        f" RETURNING {quote(pk)}"
+    )
+    return sql, fields
+
+
+def insert_with_new_id(row: Model, derived: dict[str, str], params: Sequence = ()) -> int:
+    """Save a new row in one statement when some of its columns derive from its id (a post's
+    sort_key, a comment's path): the id is drawn from its sequence in the INSERT itself, and
+    each column in `derived` is an SQL expression of it (`new.id`, with `params` for the
+    expressions' placeholders), where an UPDATE would otherwise have to follow the INSERT.
+    Every other column gets the value Django would save. Returns the id, set on the row."""
+    sql, fields = _insert_with_new_id_sql(type(row), tuple(derived.items()))
+    values = [field.get_db_prep_save(field.pre_save(row, True), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *values])
+        row.pk = cursor.fetchone()[0]
+    row._state.adding, row._state.db = False, connection.alias
+    return row.pk
+
+
 def post_create(
     *, author, group: Group, title: str = "", body: str, tags: Iterable[str] = ()
 ) -> Post:
-    """A post by a member of the group (banned users are no longer members)."""
+    """A post by a member of the group (banned users are no longer members). It comes back
+    with `tag_names`: its tags, in the order that reads list them."""
     _check_title(title)
     _check_body(body)
     names = tags_normalize(tags, limit=settings.TAGS_MAX_PER_POST)
@@ -88,11 +129,10 @@ def post_create(
         raise NotFound("No group matches the given query.")
     with transaction.atomic():
         require_can_post(group_id=group.pk, user=author, doing="post")
-        post = Post.objects.create(group=group, author=author, title=title, body=body)
-        # The id is known only after the insert; unpinned, a post sorts by its id.
-        Post.objects.filter(pk=post.pk).update(sort_key=post.pk)
-        post.sort_key = post.pk
-        post_tags_set(post=post, names=names)
+        post = Post(group=group, author=author, title=title, body=body)
+        # Unpinned, a post sorts by its id.
+        post.sort_key = insert_with_new_id(post, {"sort_key": "new.id"})
+        post.tag_names = post_tags_add(post=post, names=names)
     return post
 
 

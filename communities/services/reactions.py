@@ -1,29 +1,106 @@
 """Reactions: the one path that inserts and deletes them, and keeps their counters exact.
 
 A reaction row and everything counted from it change in one transaction: the target's
-`reactions_count` and its per-kind `reaction_counts` move together in a single UPDATE, and the
-content author's `reputation` by F(). The unique constraint on (user, target, kind) decides
-races between two adds; counters move only when a row was really inserted or deleted. Reacting
-to one's own content earns no reputation.
+`reactions_count` and its per-kind `reaction_counts` move together, with the content author's
+`reputation`, in one statement that runs only when a row was really inserted or deleted.
+The unique constraint on (user, target, kind) decides races between two adds (INSERT ... ON
+CONFLICT DO NOTHING). Reacting to one's own content earns no reputation.
 
 Locks follow the order in services/membership.py: the member's own membership row (adds only),
-then the target's row (the post, or the comment), then the reaction row, then the author's row.
+then the target's row (the post, or the comment, after a shared lock on its post for an add),
+then the reaction row, then the author's row.
+The target's row is locked by the very statement that inserts or deletes the reaction, in a
+subquery that the row change depends on, so that it is locked first, and the row changes only if
+the target, as locked, is live (and, for an add, its post unlocked); when no row changed, a read
+after it says why: a 404, a 409, or the reaction that exists. The target's id and group come
+from the caller, which loaded it (they never change); its author is read from its row.
 """
 
+from dataclasses import dataclass
+
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F, JSONField
-from django.db.models.expressions import RawSQL
+from django.db import connection, transaction
+from django.utils import timezone
 
 from communities.models import Comment, Post, Reaction
 from communities.services.comments import LOCKED_POST
 from communities.services.membership import require_can_post
-from communities.services.posts import lock_post_row
 from divan.exceptions import Conflict, InvalidInput, NotFound
 from divan.models import User
 
-# A lost race (another request deleted the row that beat our insert) is retried this often.
+# An add that finds neither a reason to refuse nor the reaction that beat it tries again.
 INSERT_ATTEMPTS = 3
+
+
+_POSTS, _COMMENTS, _REACTIONS, _USERS = (
+    connection.ops.quote_name(model._meta.db_table) for model in (Post, Comment, Reaction, User)
+)
+
+
+@dataclass(frozen=True)
+class _TargetSQL:
+    """What a reaction to one kind of target (a post, or a comment) runs."""
+
+    column: str  # the reaction's column that points at the target
+    not_found: str
+    state: str  # the target's (id, live, locked), live unless it or its post is deleted
+    insert: str
+    delete: str
+    count: str
+
+
+def _target_sql(*, table: str, column: str, state: str, lock: str, not_found: str) -> _TargetSQL:
+    # The target's row, locked by the subquery that the reaction's row is inserted from, or
+    # deleted by a join with: so it is locked before the reaction's row.
+    locked = f"({state} FOR NO KEY UPDATE{lock}) AS t"
+    targets = "t.id, NULL::bigint" if column == "post_id" else "NULL::bigint, t.id"
+    return _TargetSQL(
+        column=column,
+        not_found=not_found,
+        state=state,
+        insert=(
+            f"INSERT INTO {_REACTIONS} (user_id, kind, post_id, comment_id, created_at)"
+            f" SELECT %s, %s, {targets}, %s FROM {locked} WHERE t.live AND NOT t.locked"
+            " ON CONFLICT DO NOTHING RETURNING id"
+        ),
+        delete=(
+            f"DELETE FROM {_REACTIONS} AS r USING {locked}"
+            f" WHERE r.{column} = %s AND r.user_id = %s AND r.kind = %s"
+            f" AND r.{column} = t.id AND t.live RETURNING r.id"
+        ),
+        # The counters by a delta, and the author's reputation by the same delta unless the
+        # author reacted: the target's row (locked already), then the author's.
+        count=(
+            f"WITH counted AS (UPDATE {table} SET reactions_count = reactions_count + %s,"
+            " reaction_counts = jsonb_set(reaction_counts, %s::text[],"
+            " to_jsonb(COALESCE((reaction_counts ->> %s)::int, 0) + %s))"
+            " WHERE id = %s RETURNING author_id)"
+            f" UPDATE {_USERS} SET reputation = reputation + %s"
+            " WHERE id = (SELECT author_id FROM counted) AND id <> %s"
+        ),
+    )
+
+
+_POST = _target_sql(
+    table=_POSTS,
+    column="post_id",
+    state=f"SELECT id, deleted_at IS NULL AS live, locked FROM {_POSTS} WHERE id = %s",
+    lock="",
+    not_found="No post matches the given query.",
+)
+_COMMENT = _target_sql(
+    table=_COMMENTS,
+    column="comment_id",
+    state=(
+        "SELECT c.id, c.deleted_at IS NULL AND p.deleted_at IS NULL AS live, p.locked"
+        f" FROM {_COMMENTS} AS c JOIN {_POSTS} AS p ON p.id = c.post_id WHERE c.id = %s"
+    ),
+    lock=" OF c",  # the comment's row only: its counters move, its post's do not
+    not_found="No comment matches the given query.",
+)
+
+
+_POST_SHARED = f"SELECT 1 FROM {_POSTS} WHERE id = %s FOR SHARE"
 
 
 def reaction_kind_check(kind: str) -> None:
@@ -33,57 +110,34 @@ def reaction_kind_check(kind: str) -> None:
         raise InvalidInput({"kind": [f'"{kind}" is not a valid choice. Choose from: {choices}.']})
 
 
-def _counts_moved(kind: str, delta: int) -> dict:
-    """The target's counters moved by `delta`, in the UPDATE itself: no read-modify-write."""
-    return {
-        "reactions_count": F("reactions_count") + delta,
-        "reaction_counts": RawSQL(
-            "jsonb_set(reaction_counts, %s::text[],"
-            " to_jsonb(COALESCE((reaction_counts ->> %s)::int, 0) + %s))",
-            ([kind], kind, delta),
-            output_field=JSONField(),
-        ),
-    }
-
-
-def _target(*, post: Post | None, comment: Comment | None) -> tuple[dict, Post, int | None]:
-    """The reaction's target as filter kwargs, its post, and the content's author id."""
+def _target(*, post: Post | None, comment: Comment | None) -> tuple[_TargetSQL, Post | Comment]:
+    """The SQL for the target's kind, and the target as the caller loaded it; NotFound when the
+    caller already saw it deleted (whether it still is live is decided on its locked row)."""
     if (post is None) == (comment is None):
         raise ValueError("A reaction targets exactly one of a post or a comment.")
-    if post is not None:
-        post = Post.objects.filter(pk=post.pk, deleted_at__isnull=True).first()
-        if post is None:
-            raise NotFound("No post matches the given query.")
-        return {"post_id": post.pk}, post, post.author_id
-    comment = (
-        Comment.objects.select_related("post")
-        .filter(pk=comment.pk, deleted_at__isnull=True, post__deleted_at__isnull=True)
-        .first()
-    )
-    if comment is None:
-        raise NotFound("No comment matches the given query.")
-    return {"comment_id": comment.pk}, comment.post, comment.author_id
+    sql, target = (_POST, post) if post is not None else (_COMMENT, comment)
+    if target.deleted_at is not None:
+        raise NotFound(sql.not_found)
+    return sql, target
 
 
-def _lock_target(*, target: dict, post: Post) -> Post:
-    """Lock the row whose counters the reaction moves (the post, or the comment) before the
-    reaction's row, and return the post as it now is (locked itself when it is the target).
-    NotFound once the target is deleted."""
-    if "post_id" in target:
-        return lock_post_row(post.pk)
-    comment = Comment.objects.select_for_update(no_key=True).filter(
-        pk=target["comment_id"], deleted_at__isnull=True
-    )
-    if not comment.exists():
-        raise NotFound("No comment matches the given query.")
-    return post
+def _run(sql: str, params: list) -> tuple | None:
+    """Run one statement; its first row, if it returns rows."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone() if cursor.description else None
 
 
-def _move_counters(*, target: dict, author_id: int | None, user, kind: str, delta: int) -> None:
-    model = Post if "post_id" in target else Comment
-    model.objects.filter(pk=next(iter(target.values()))).update(**_counts_moved(kind, delta))
-    if author_id is not None and author_id != user.pk:
-        User.objects.filter(pk=author_id).update(reputation=F("reputation") + delta)
+def _state(sql: _TargetSQL, target_id: int) -> tuple[bool, bool]:
+    """(live, locked) of the target, NotFound when it no longer exists."""
+    row = _run(sql.state, [target_id])
+    if row is None:
+        raise NotFound(sql.not_found)
+    return row[1], row[2]
+
+
+def _count(sql: _TargetSQL, target_id: int, *, user, kind: str, delta: int) -> None:
+    _run(sql.count, [delta, [kind], kind, delta, target_id, delta, user.pk])
 
 
 def reaction_add(
@@ -91,25 +145,48 @@ def reaction_add(
 ) -> tuple[Reaction, bool]:
     """Add the user's reaction of `kind` to a post or a comment: (reaction, created). A reaction
     that exists is returned as it is, with created False and no counter moved. Members only; a
-    locked post takes no new reaction, on itself or on its comments (409)."""
+    locked post takes no new reaction, on itself or on its comments (409).
+
+    `post`, or `comment` with its post, is the target as the caller loaded it: its group decides
+    the membership; whether it is live and its post unlocked is read again under its lock."""
     reaction_kind_check(kind)
+    sql, target = _target(post=post, comment=comment)
+    target_post = target if post is not None else target.post
+    if target_post.deleted_at is not None:
+        raise NotFound(sql.not_found)
     with transaction.atomic():
-        target, target_post, author_id = _target(post=post, comment=comment)
         require_can_post(group_id=target_post.group_id, user=user, doing="react")
-        target_post = _lock_target(target=target, post=target_post)
-        if target_post.locked:
-            raise Conflict(LOCKED_POST)
+        if comment is not None:
+            # The post's row before the comment's (the lock order), shared: a moderator's lock or
+            # delete of the post in progress is waited for, and its outcome read by the insert.
+            _run(_POST_SHARED, [target_post.pk])
         for _ in range(INSERT_ATTEMPTS):
-            try:
-                with transaction.atomic():  # a savepoint: the unique constraint arbitrates
-                    reaction = Reaction.objects.create(user=user, kind=kind, **target)
-            except IntegrityError:
-                existing = Reaction.objects.filter(user=user, kind=kind, **target).first()
-                if existing is not None:
-                    return existing, False
-                continue  # removed again since the insert failed: try once more
-            _move_counters(target=target, author_id=author_id, user=user, kind=kind, delta=+1)
-            return reaction, True
+            created_at = timezone.now()
+            inserted = _run(sql.insert, [user.pk, kind, created_at, target.pk])
+            if inserted is not None:
+                _count(sql, target.pk, user=user, kind=kind, delta=+1)
+                reaction = Reaction(
+                    id=inserted[0],
+                    user=user,
+                    kind=kind,
+                    created_at=created_at,
+                    **{sql.column: target.pk},
+                )
+                reaction._state.adding, reaction._state.db = False, connection.alias
+                return reaction, True
+            # Nothing inserted: the target is gone or its post locked, or the reaction exists.
+            live, locked = _state(sql, target.pk)
+            if not live:
+                raise NotFound(sql.not_found)
+            if locked:
+                raise Conflict(LOCKED_POST)
+            existing = Reaction.objects.filter(
+                user=user, kind=kind, **{sql.column: target.pk}
+            ).first()
+            if existing is not None:
+                existing.user = user
+                return existing, False
+            # Else it was deleted again, or the post unlocked, since the INSERT: try once more.
     raise Conflict("This reaction is changing concurrently; try again.")
 
 
@@ -119,11 +196,12 @@ def reaction_remove(
     """Remove the user's reaction of `kind`, if there is one: True when a row was deleted, and
     only then do the counters move. Allowed on locked posts, and for former members."""
     reaction_kind_check(kind)
+    sql, target = _target(post=post, comment=comment)
     with transaction.atomic():
-        target, target_post, author_id = _target(post=post, comment=comment)
-        _lock_target(target=target, post=target_post)
-        deleted, _ = Reaction.objects.filter(user=user, kind=kind, **target).delete()
-        if not deleted:
-            return False
-        _move_counters(target=target, author_id=author_id, user=user, kind=kind, delta=-1)
-    return True
+        if _run(sql.delete, [target.pk, target.pk, user.pk, kind]) is not None:
+            _count(sql, target.pk, user=user, kind=kind, delta=-1)
+            return True
+        live, _locked = _state(sql, target.pk)
+        if not live:
+            raise NotFound(sql.not_found)
+    return False

@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.db import connection
 from django.utils.text import slugify
 
 from communities.models import Group, GroupTag, Post, PostTag, Tag
@@ -59,23 +60,62 @@ def tag_prefix_normalize(raw: str) -> str | None:
     return None if _NOT_IN_A_TAG.search(prefix) else prefix
 
 
+def _tags_insert(names: Iterable[str]) -> None:
+    """Insert the tags of these names that do not exist, in one statement. In name order: two
+    writes that create the same new tags wait on each other in turn, never in a cycle (a
+    deadlock) as they could in the orders their callers gave."""
+    Tag.objects.bulk_create([Tag(name=name) for name in sorted(names)], ignore_conflicts=True)
+
+
 def tags_get_or_create(names: list[str]) -> list[Tag]:
     """The Tag rows for already normalized names, in the same order. Race-safe: a concurrent
     insert of the same name makes ours a no-op, and the fetch that follows sees the winner."""
     if not names:
         return []
-    Tag.objects.bulk_create([Tag(name=name) for name in names], ignore_conflicts=True)
+    _tags_insert(names)
     by_name = {tag.name: tag for tag in Tag.objects.filter(name__in=names)}
     return [by_name[name] for name in names]
 
 
+# Links a post to the tags of these names that exist, and answers their names in the order
+# reads list a post's tags (by name, in the database's collation).
+_LINK_POST_TAGS = (
+    "WITH found AS (SELECT id, name FROM {tag} WHERE name = ANY(%s::text[])),"
+    " linked AS (INSERT INTO {post_tag} (post_id, tag_id) SELECT %s, id FROM found"
+    " ON CONFLICT DO NOTHING)"
+    " SELECT name FROM found ORDER BY name"
+)
+
+
+def _link_post_tags(post_id: int, names: list[str]) -> list[str]:
+    sql = _LINK_POST_TAGS.format(
+        tag=connection.ops.quote_name(Tag._meta.db_table),
+        post_tag=connection.ops.quote_name(PostTag._meta.db_table),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [names, post_id])
+        return [name for (name,) in cursor.fetchall()]
+
+
+def post_tags_add(*, post: Post, names: list[str]) -> list[str]:
+    """Add the tags of already normalized names to the post; their names, in the order reads
+    list a post's tags. One statement when every tag exists; else the missing ones are created
+    first, race-safe as in tags_get_or_create, and the names linked again (a new statement sees
+    the tags a concurrent insert won). Call inside the caller's transaction."""
+    if not names:
+        return []
+    linked = _link_post_tags(post.pk, names)
+    if len(linked) < len(names):
+        missing = set(names) - set(linked)
+        _tags_insert(missing)
+        linked = _link_post_tags(post.pk, names)
+    return linked
+
+
 def post_tags_set(*, post: Post, names: list[str]) -> None:
     """Make the post's tags exactly `names`. Call inside the caller's transaction."""
-    tags = tags_get_or_create(names)
-    PostTag.objects.filter(post=post).exclude(tag__in=tags).delete()
-    PostTag.objects.bulk_create(
-        [PostTag(post=post, tag=tag) for tag in tags], ignore_conflicts=True
-    )
+    PostTag.objects.filter(post=post).exclude(tag__name__in=names).delete()
+    post_tags_add(post=post, names=names)
 
 
 def group_tags_set(*, group: Group, names: list[str]) -> None:

@@ -709,6 +709,34 @@ def test_comment_create_with_an_idempotency_key_replays_and_creates_once(public_
 # --- cost ------------------------------------------------------------------------------------
 
 
+def test_a_reply_answers_what_a_read_of_it_answers_and_costs_no_read_back(
+    public_world, django_assert_max_num_queries
+):
+    """The 201 is built from what the create holds: byte for byte what a read of it gives."""
+    member = public_world.user("member")
+    post = make_post(public_world.group, public_world.user("admin"))
+    parent = make_comment(post, public_world.user("admin"), "First")
+    client = client_for(member)
+
+    # the token, the post with the viewer's standing, the parent as the viewer may read it,
+    # the savepoint, the membership lock, the post's lock, the parent again under it, the
+    # INSERT (its path with it), comments_count, the release
+    with django_assert_max_num_queries(10):
+        created = client.post(
+            comments_url(post), {"body": " Hi ", "parent": parent.pk}, format="json"
+        )
+
+    assert created.status_code == 201
+    assert (
+        created.content
+        == client.get(comment_url(Comment.objects.get(pk=created.json()["id"]))).content
+    )
+    reply = Comment.objects.get(pk=created.json()["id"])
+    assert reply.path == f"{parent.path}/{str(reply.pk).zfill(PATH_SEGMENT_WIDTH)}"
+    assert (reply.body, reply.depth) == ("Hi", 2)
+    assert Post.objects.get(pk=post.pk).comments_count == 2
+
+
 def test_thread_costs_the_same_queries_for_any_page_size(
     public_world, django_assert_max_num_queries
 ):

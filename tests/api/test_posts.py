@@ -200,6 +200,47 @@ def test_create_answers_the_whole_post(public):
     assert sorted(post.tags.values_list("name", flat=True)) == ["django", "python"]
 
 
+def test_the_create_answers_what_a_read_of_the_post_answers(public):
+    """The 201 is built from what the create holds, not read back: it must be byte for byte
+    what a read of the post gives, tags in the order reads list them (new and existing)."""
+    make_post(public, tags=["existing"])
+    client = public.client("author")
+
+    created = client.post(
+        posts_url(public.group),
+        {"title": "T", "body": " Body ", "tags": ["zeta", "a-c", "Existing", "ab", "a_c"]},
+        format="json",
+    )
+
+    assert created.status_code == 201
+    read = client.get(post_url(Post.objects.get(pk=created.json()["id"])))
+    assert created.content == read.content
+    assert set(created.json()["tags"]) == {"a-c", "a_c", "ab", "existing", "zeta"}
+
+
+def test_a_create_costs_the_membership_lock_the_insert_and_one_statement_for_the_tags(
+    public, django_assert_max_num_queries
+):
+    make_post(public, tags=["news", "help"])
+    client = public.client("member")
+    # the token, the group with the viewer's standing, the transaction's savepoint, the
+    # membership lock, the INSERT (its sort_key with it), the tags linked, the release
+    with django_assert_max_num_queries(7):
+        response = client.post(
+            posts_url(public.group), {"body": "x", "tags": ["news", "help"]}, format="json"
+        )
+    assert response.status_code == 201
+    # a tag that does not exist yet costs two statements more: it is created, then linked
+    with django_assert_max_num_queries(9):
+        response = client.post(
+            posts_url(public.group), {"body": "x", "tags": ["news", "brand-new"]}, format="json"
+        )
+    assert response.json()["tags"] == ["brand-new", "news"]
+    post = Post.objects.get(pk=response.json()["id"])
+    assert sorted(post.tags.values_list("name", flat=True)) == ["brand-new", "news"]
+    assert post.sort_key == post.pk
+
+
 def test_server_controlled_fields_cannot_be_set(public):
     other_group = build_world("private").group
     response = public.client("author").post(

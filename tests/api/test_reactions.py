@@ -5,11 +5,13 @@ import pytest
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from communities.models import Comment, Post, Reaction
 from communities.services.comments import comment_delete, comment_hide
 from communities.services.membership import membership_ban
 from communities.services.reactions import reaction_add, reaction_remove
+from divan.exceptions import Conflict, NotFound
 from divan.models import User
 from tests.content_helpers import API, lock, make_comment, make_post, snapshot
 from tests.factories import UserFactory
@@ -441,6 +443,65 @@ def test_reaction_create_with_an_idempotency_key_replays_and_adds_once(content, 
     assert Reaction.objects.count() == 1
     assert counters(target) == (1, {"wow": 1})
     assert reputation(content.user("author")) == 1
+
+
+@pytest.mark.parametrize("on", ["post", "comment"])
+def test_an_add_and_a_remove_cost_one_statement_each_and_one_for_the_counters(
+    content, on, django_assert_max_num_queries
+):
+    target = getattr(content, on)
+    client = client_for(content.user("member"))
+
+    # the token, the target with the viewer's standing, the savepoint, the membership lock,
+    # the INSERT under the target's lock, the counters with the reputation, the release; for a
+    # comment, also its post's shared lock first (a lock of the post is waited for and seen)
+    with django_assert_max_num_queries(7 if on == "post" else 8):
+        added = client.post(reactions_url(target), {"kind": "like"}, format="json")
+    # the same, without the membership lock
+    with django_assert_max_num_queries(6):
+        removed = client.delete(reactions_url(target) + "?kind=like")
+
+    assert (added.status_code, removed.status_code) == (201, 204)
+    assert counters(target) == (0, {"like": 0})
+
+
+@pytest.mark.parametrize("on", ["post", "comment"])
+def test_the_answer_to_an_add_is_the_reaction_as_listed(content, on):
+    target = getattr(content, on)
+    client = client_for(content.user("member"))
+
+    added = client.post(reactions_url(target), {"kind": "like"}, format="json")
+    again = client.post(reactions_url(target), {"kind": "like"}, format="json")
+
+    listed = client.get(reactions_url(target)).json()["results"]
+    assert (added.status_code, again.status_code) == (201, 200)
+    assert added.json() == again.json() == listed[0]
+
+
+@pytest.mark.parametrize("on", ["post", "comment"])
+@pytest.mark.parametrize("change", ["deleted", "locked"])
+def test_the_target_is_judged_on_its_locked_row_not_the_callers_copy(content, on, change):
+    """The services trust the caller's copy of the target for its id and group only: a change
+    committed since the view read it decides, and a refused write changes nothing."""
+    target = getattr(content, on)
+    member = content.user("member")
+    reaction_add(user=member, kind="like", **{on: target})
+    if change == "deleted":
+        type(target).objects.filter(pk=target.pk).update(deleted_at=timezone.now())
+    else:
+        lock(content.post)
+    before = snapshot()
+
+    with pytest.raises(NotFound if change == "deleted" else Conflict):
+        reaction_add(user=member, kind="love", **{on: target})
+    assert snapshot() == before
+    if change == "deleted":
+        with pytest.raises(NotFound):
+            reaction_remove(user=member, kind="like", **{on: target})
+        assert snapshot() == before
+    else:  # a locked post still lets one take a reaction back
+        assert reaction_remove(user=member, kind="like", **{on: target}) is True
+        assert counters(target) == (0, {"like": 0})
 
 
 def test_comment_counters_live_on_the_comment_not_the_post(content):

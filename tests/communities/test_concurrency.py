@@ -7,14 +7,15 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connection, connections, transaction
 
-from communities.models import Comment, Group, Membership, Post, Reaction
+from communities.models import Comment, Group, Membership, Post, Reaction, Tag
 from communities.services.comments import comment_create
 from communities.services.membership import group_join, membership_ban
-from communities.services.posts import post_create
+from communities.services.posts import post_create, post_delete, post_lock
 from communities.services.reactions import reaction_add
-from divan.exceptions import PermissionDenied
+from communities.services.tags import tags_get_or_create
+from divan.exceptions import Conflict, NotFound, PermissionDenied
 from tests.factories import UserFactory
-from tests.fixtures import add_member, client_for, make_group, make_post
+from tests.fixtures import add_member, client_for, make_comment, make_group, make_post
 
 # Many threads, each with its own connection: such tests take turns across xdist workers.
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("connection_heavy")]
@@ -227,3 +228,104 @@ def test_another_members_post_does_not_wait_for_a_ban_in_progress():
     assert ban_still_open
     assert Post.objects.filter(group=group, author=author).count() == 1
     assert not Membership.objects.filter(group=group, user=target).exists()
+
+
+@pytest.mark.parametrize("change", ["lock", "delete"])
+@pytest.mark.parametrize("doing", ["react", "react to a comment", "comment"])
+def test_a_write_on_a_post_being_locked_or_deleted_waits_and_is_refused(doing, change):
+    """Reacting and commenting trust the caller's copy of the post for its id and group only:
+    they lock the post's row, so a moderator's lock or delete in progress is waited for, and
+    seen (409, 404), never slipped past; nothing is written."""
+    owner, author = UserFactory(), UserFactory()
+    group = make_group(owner=owner)
+    add_member(group, author)
+    post = make_post(group=group, author=owner)  # as a view loaded it: live and unlocked
+    comment = make_comment(post=post, author=owner)
+    changed, release = threading.Event(), threading.Event()
+    outcome = []
+
+    def moderate():
+        try:
+            with transaction.atomic():
+                (post_lock if change == "lock" else post_delete)(actor=owner, post=post)
+                changed.set()
+                release.wait(timeout=30)  # the commit waits until the write is blocked
+        finally:
+            connection.close()
+
+    def write():
+        try:
+            if doing == "react":
+                reaction_add(user=author, kind="like", post=post)
+            elif doing == "react to a comment":
+                reaction_add(user=author, kind="like", comment=comment)
+            else:
+                comment_create(author=author, post=post, body="just in time?")
+            outcome.append("done")
+        except (Conflict, NotFound) as refusal:
+            outcome.append(str(refusal))
+        finally:
+            connection.close()
+
+    moderating = threading.Thread(target=moderate)
+    moderating.start()
+    assert changed.wait(timeout=30)
+    writing = threading.Thread(target=write)
+    writing.start()
+    _wait_until_blocked_on_a_lock()
+    release.set()
+    moderating.join(timeout=30)
+    writing.join(timeout=30)
+
+    gone = (
+        "No comment matches the given query."
+        if doing == "react to a comment"
+        else ("No post matches the given query.")
+    )
+    assert outcome == ["This post is locked." if change == "lock" else gone]
+    post.refresh_from_db()
+    comment.refresh_from_db()
+    assert (post.comments_count, post.reactions_count, comment.reactions_count) == (1, 0, 0)
+    assert list(Comment.objects.filter(post=post)) == [comment]
+    assert not Reaction.objects.filter(post=post).exists()
+
+
+def test_new_tags_are_created_in_name_order_so_two_writers_never_wait_in_a_cycle():
+    """One writer has created tag "a" and will create "b"; another creates ["b", "a"] meanwhile.
+    In the callers' orders they would wait on each other (a deadlock, a 500): the second holds
+    "b" and waits for "a", the first waits for "b". In name order the second waits for "a" first,
+    holding nothing the first needs."""
+    created_a, release = threading.Event(), threading.Event()
+    errors = []
+
+    def first():
+        try:
+            with transaction.atomic():
+                tags_get_or_create(["a"])
+                created_a.set()
+                release.wait(timeout=30)
+                tags_get_or_create(["b"])
+        except Exception as error:  # noqa: BLE001 - the assertion below shows it
+            errors.append(repr(error))
+        finally:
+            connection.close()
+
+    def second():
+        try:
+            tags_get_or_create(["b", "a"])
+        except Exception as error:  # noqa: BLE001
+            errors.append(repr(error))
+        finally:
+            connection.close()
+
+    first_thread, second_thread = threading.Thread(target=first), threading.Thread(target=second)
+    first_thread.start()
+    assert created_a.wait(timeout=30)
+    second_thread.start()
+    _wait_until_blocked_on_a_lock()
+    release.set()
+    first_thread.join(timeout=30)
+    second_thread.join(timeout=30)
+
+    assert errors == []
+    assert sorted(Tag.objects.values_list("name", flat=True)) == ["a", "b"]

@@ -507,6 +507,23 @@ def comment_edit_vs_react(arena: Arena) -> Trial:
     )
 
 
+def lock_vs_comment_reaction(arena: Arena) -> Trial:
+    """A moderator locks a post while a member reacts to one of its comments."""
+    post = make_post(group=arena.group, author=arena.world.user("admin"))
+    comment = make_comment(post=post, author=arena.world.user("admin"))
+
+    def state():
+        return {"reactions": Reaction.objects.filter(comment=comment).count()}
+
+    return Trial(
+        Call(arena.clients["moderator"], "post", f"{API}/posts/{post.pk}/lock/"),
+        Call(arena.clients["member"], "post", f"{API}/comments/{comment.pk}/reactions/",
+             {"kind": "wow"}),
+        state,
+        [((200, 409), {"reactions": 0}), ((200, 201), {"reactions": 1})],
+    )  # fmt: skip
+
+
 def _comment_state(comment: Comment) -> Callable[[], dict]:
     def state():
         row = Comment.objects.get(pk=comment.pk)
@@ -618,6 +635,7 @@ PAIRS = {
     "hide comment || author deletes": (Visibility.PUBLIC, hide_vs_comment_delete),
     "hide comment || author edits": (Visibility.PUBLIC, hide_vs_comment_edit),
     "resolve with hide || author deletes post": (Visibility.PUBLIC, resolve_vs_post_delete),
+    "lock post || react to its comment": (Visibility.PUBLIC, lock_vs_comment_reaction),
 }
 
 
