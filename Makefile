@@ -7,7 +7,7 @@ PORT ?= 8000
 PYTEST_ARGS ?= -n 2
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run test lint format check migrations promtool bench clean
+.PHONY: run test lint format check migrations promtool bench bench-inprocess clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,7 +36,7 @@ run: $(VENV)/.installed
 	$(BIN)/honcho start --port $(PORT)
 
 test: $(VENV)/.installed-dev
-	scripts/install-chromium
+	scripts/apt-ensure chromium=chromium  # the API docs test drives it headless
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
@@ -58,5 +58,11 @@ promtool:
 clean:
 	rm -rf $(VENV) .run
 
+# Divan over HTTP (gunicorn, wrk) beside this machine's limits; see README, Development.
 bench: $(VENV)/.installed-dev
+	scripts/apt-ensure wrk=wrk pgbench=postgresql-client
 	$(BIN)/python -m bench
+
+# The older in-process figures: latency and queries per request through the test client.
+bench-inprocess: $(VENV)/.installed-dev
+	$(BIN)/python -m bench --in-process

@@ -22,7 +22,7 @@ from django.test import Client
 from playwright.sync_api import expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"  # Debian's; scripts/install-chromium puts it there
+CHROMIUM = "/usr/bin/chromium"  # Debian's; `make test` installs it (scripts/apt-ensure)
 SERVER_START_SECONDS = 30
 RENDER_TIMEOUT_MS = 20_000
 
