@@ -64,13 +64,13 @@ class GroupSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_member_count(self, group) -> int | None:
-        """Counts of a private group are its members' business (MAY_READ)."""
+        """Counts of a private group are its members' business."""
         if may_read(group.visibility, role=group.viewer_role):
             return group.member_count
         return None
 
     def get_tags(self, group) -> list[str]:
-        """A private group's topics, like its count, are its members' business (MAY_READ)."""
+        """A private group's topics, like its count, are its members' business."""
         if may_read(group.visibility, role=group.viewer_role):
             return list(group.tag_names)
         return []
@@ -148,10 +148,11 @@ class ReactionSummaryMixin(serializers.Serializer):
 
 class PostSerializer(ReactionSummaryMixin, serializers.ModelSerializer):
     """A post as its readers see it. Built from post_list/post_get, which load the author, the
-    tag names and the viewer's own reaction kinds with the post.
+    tags and the viewer's own reactions per page."""
 
-    The declared fields describe it (the schema, the browsable API); `to_representation` builds
-    the same dict directly, a page of posts being the hottest read: tests check both agree."""
+    # The declared fields describe it (the schema, the browsable API); `to_representation`
+    # builds the same dict directly, a page of posts being the hottest read: tests check both
+    # agree. The same holds for the group and comment serializers.
 
     author = UserSummarySerializer(read_only=True, allow_null=True)
     tags = serializers.SerializerMethodField()
