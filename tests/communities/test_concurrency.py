@@ -1,4 +1,4 @@
-"""member_count stays exact when many users join and leave one group at the same moment."""
+"""Races under real PostgreSQL: counts stay exact, and a write held open is waited for and seen."""
 
 import threading
 import time
@@ -94,40 +94,61 @@ def _wait_until_blocked_on_a_lock(deadline_seconds: float = 10) -> None:
     raise AssertionError("no session came to wait on a lock before the deadline")
 
 
-def attempt_during_a_ban(*, owner, group, user, attempt) -> str:
-    """Run `attempt` while a ban of `user` is written but not yet committed, release the ban
-    once the attempt waits on a lock, and say how the attempt ended: "done", or its refusal."""
-    ban_written, release_ban = threading.Event(), threading.Event()
-    outcome = []
+def attempt_while_held_open(*, hold, attempt, then=None, refusals=()) -> str:
+    """Run `attempt` while `hold` has written but not committed, let `hold`'s transaction go on
+    (`then`, inside it) and commit once the attempt waits on a lock, and say how the attempt
+    ended: "done", or the text of one of its `refusals`. Any other error, in either thread,
+    fails the test."""
+    held, release = threading.Event(), threading.Event()
+    outcome, errors = [], []
 
-    def ban():
+    def holder():
         try:
             with transaction.atomic():
-                membership_ban(actor=owner, group=group, user_id=user.pk)
-                ban_written.set()
-                release_ban.wait(timeout=30)  # the commit waits until the attempt is blocked
+                hold()
+                held.set()
+                release.wait(timeout=30)  # the commit waits until the attempt is blocked
+                if then is not None:
+                    then()
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(repr(error))
         finally:
+            held.set()
             connection.close()
 
     def run_attempt():
         try:
             attempt()
             outcome.append("done")
-        except PermissionDenied as refusal:
+        except refusals as refusal:
             outcome.append(str(refusal))
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(repr(error))
         finally:
             connection.close()
 
-    banning = threading.Thread(target=ban)
-    banning.start()
-    assert ban_written.wait(timeout=30)
+    holding = threading.Thread(target=holder)
+    holding.start()
+    assert held.wait(timeout=30)
     attempting = threading.Thread(target=run_attempt)
     attempting.start()
-    _wait_until_blocked_on_a_lock()
-    release_ban.set()
-    banning.join(timeout=30)
-    attempting.join(timeout=30)
+    try:
+        _wait_until_blocked_on_a_lock()
+    finally:
+        release.set()
+        holding.join(timeout=30)
+        attempting.join(timeout=30)
+    assert errors == []
     return outcome[0]
+
+
+def attempt_during_a_ban(*, owner, group, user, attempt) -> str:
+    """`attempt_while_held_open` with a ban of `user` held open."""
+    return attempt_while_held_open(
+        hold=lambda: membership_ban(actor=owner, group=group, user_id=user.pk),
+        attempt=attempt,
+        refusals=(PermissionDenied,),
+    )
 
 
 def test_a_join_during_a_ban_waits_for_it_and_is_refused():
@@ -241,48 +262,25 @@ def test_a_write_on_a_post_being_locked_or_deleted_waits_and_is_refused(doing, c
     add_member(group, author)
     post = make_post(group=group, author=owner)  # as a view loaded it: live and unlocked
     comment = make_comment(post=post, author=owner)
-    changed, release = threading.Event(), threading.Event()
-    outcome = []
+    writes = {
+        "react": lambda: reaction_add(user=author, kind="like", post=post),
+        "react to a comment": lambda: reaction_add(user=author, kind="like", comment=comment),
+        "comment": lambda: comment_create(author=author, post=post, body="just in time?"),
+    }
+    moderate = post_lock if change == "lock" else post_delete
 
-    def moderate():
-        try:
-            with transaction.atomic():
-                (post_lock if change == "lock" else post_delete)(actor=owner, post=post)
-                changed.set()
-                release.wait(timeout=30)  # the commit waits until the write is blocked
-        finally:
-            connection.close()
-
-    def write():
-        try:
-            if doing == "react":
-                reaction_add(user=author, kind="like", post=post)
-            elif doing == "react to a comment":
-                reaction_add(user=author, kind="like", comment=comment)
-            else:
-                comment_create(author=author, post=post, body="just in time?")
-            outcome.append("done")
-        except (Conflict, NotFound) as refusal:
-            outcome.append(str(refusal))
-        finally:
-            connection.close()
-
-    moderating = threading.Thread(target=moderate)
-    moderating.start()
-    assert changed.wait(timeout=30)
-    writing = threading.Thread(target=write)
-    writing.start()
-    _wait_until_blocked_on_a_lock()
-    release.set()
-    moderating.join(timeout=30)
-    writing.join(timeout=30)
+    outcome = attempt_while_held_open(
+        hold=lambda: moderate(actor=owner, post=post),
+        attempt=writes[doing],
+        refusals=(Conflict, NotFound),
+    )
 
     gone = (
         "No comment matches the given query."
         if doing == "react to a comment"
         else ("No post matches the given query.")
     )
-    assert outcome == ["This post is locked." if change == "lock" else gone]
+    assert outcome == ("This post is locked." if change == "lock" else gone)
     post.refresh_from_db()
     comment.refresh_from_db()
     assert (post.comments_count, post.reactions_count, comment.reactions_count) == (1, 0, 0)
@@ -295,37 +293,11 @@ def test_new_tags_are_created_in_name_order_so_two_writers_never_wait_in_a_cycle
     In the callers' orders they would wait on each other (a deadlock, a 500): the second holds
     "b" and waits for "a", the first waits for "b". In name order the second waits for "a" first,
     holding nothing the first needs."""
-    created_a, release = threading.Event(), threading.Event()
-    errors = []
+    outcome = attempt_while_held_open(
+        hold=lambda: tags_get_or_create(["a"]),
+        then=lambda: tags_get_or_create(["b"]),
+        attempt=lambda: tags_get_or_create(["b", "a"]),
+    )
 
-    def first():
-        try:
-            with transaction.atomic():
-                tags_get_or_create(["a"])
-                created_a.set()
-                release.wait(timeout=30)
-                tags_get_or_create(["b"])
-        except Exception as error:  # noqa: BLE001 - the assertion below shows it
-            errors.append(repr(error))
-        finally:
-            connection.close()
-
-    def second():
-        try:
-            tags_get_or_create(["b", "a"])
-        except Exception as error:  # noqa: BLE001
-            errors.append(repr(error))
-        finally:
-            connection.close()
-
-    first_thread, second_thread = threading.Thread(target=first), threading.Thread(target=second)
-    first_thread.start()
-    assert created_a.wait(timeout=30)
-    second_thread.start()
-    _wait_until_blocked_on_a_lock()
-    release.set()
-    first_thread.join(timeout=30)
-    second_thread.join(timeout=30)
-
-    assert errors == []
+    assert outcome == "done"
     assert sorted(Tag.objects.values_list("name", flat=True)) == ["a", "b"]
