@@ -23,7 +23,7 @@ from psycopg import sql
 
 from bench import seed as bench_seed
 from bench.errors import BenchError
-from communities.models import Comment, Group, Membership, Post, Reaction
+from communities.models import Comment, Group, Membership, Post, PostTag, Reaction, TagCount
 from divan.models import User
 
 
@@ -143,9 +143,11 @@ def _rows(query: str, params=()) -> list[tuple]:
 def counters_mismatches(*, hot_post_id: int) -> list[str]:
     """Every stored counter the benchmarks move, against a fresh COUNT(*): the hot post's
     reactions (in all and per kind), every post's reactions_count and comments_count, every
-    group's member_count, every user's reputation. One line per mismatch."""
+    group's member_count, every user's reputation, every group's tag counts. One line per
+    mismatch."""
     post, reaction, comment = _table(Post), _table(Reaction), _table(Comment)
     group, membership, user = _table(Group), _table(Membership), _table(User)
+    post_tag, tag_count = _table(PostTag), _table(TagCount)
     mismatches = []
 
     ((stored_total, stored_kinds),) = _rows(
@@ -203,4 +205,25 @@ def counters_mismatches(*, hot_post_id: int) -> list[str]:
         """
     ):
         mismatches.append(f"user {user_id}: reputation {stored}, reactions from others {count}")
+    for group_id, tag_id, stored, counted in _rows(
+        f"""
+        WITH counted AS (
+            SELECT p.group_id, link.tag_id,
+                   count(*) FILTER (WHERE p.hidden_at IS NULL) AS shown,
+                   count(*) FILTER (WHERE p.hidden_at IS NOT NULL) AS hidden
+            FROM {post_tag} link JOIN {post} p ON p.id = link.post_id
+            WHERE p.deleted_at IS NULL GROUP BY p.group_id, link.tag_id
+        )
+        SELECT coalesce(s.group_id, c.group_id), coalesce(s.tag_id, c.tag_id),
+               ARRAY[coalesce(s.shown_posts, 0), coalesce(s.hidden_posts, 0)],
+               ARRAY[coalesce(c.shown, 0), coalesce(c.hidden, 0)]
+        FROM {tag_count} s FULL JOIN counted c ON c.group_id = s.group_id AND c.tag_id = s.tag_id
+        WHERE coalesce(s.shown_posts, 0) <> coalesce(c.shown, 0)
+           OR coalesce(s.hidden_posts, 0) <> coalesce(c.hidden, 0)
+        ORDER BY 1, 2
+        """
+    ):
+        mismatches.append(
+            f"group {group_id} tag {tag_id}: (shown, hidden) stored {stored}, posts {counted}"
+        )
     return mismatches

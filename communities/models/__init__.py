@@ -16,7 +16,7 @@ from communities.models.moderation import (
     ReportReason,
     ReportStatus,
 )
-from communities.models.posts import GroupTag, Post, PostTag, Tag
+from communities.models.posts import GroupTag, Post, PostTag, Tag, TagCount
 from communities.models.reactions import Reaction
 
 __all__ = [
@@ -38,5 +38,6 @@ __all__ = [
     "ReportReason",
     "ReportStatus",
     "Tag",
+    "TagCount",
     "Visibility",
 ]

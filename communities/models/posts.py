@@ -81,3 +81,24 @@ class GroupTag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.group_id} #{self.tag_id}"
+
+
+class TagCount(models.Model):
+    """How many of a group's live posts carry a tag: `shown_posts` that anyone who may read the
+    group sees, `hidden_posts` that only its moderators see (deleted posts count in neither).
+    The tag list sums these over the groups a viewer may read, so its cost follows groups and
+    tags, not posts. The post services keep both exact in the transaction of each change, each
+    change in one statement that locks the rows in tag order; a row whose counts fall to zero
+    stays, and reads skip it. (No CHECK on the counts: PostgreSQL checks an upsert's proposed
+    row, which holds the change, not the total.)"""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="tag_counts")
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="counts")
+    shown_posts = models.IntegerField(default=0)
+    hidden_posts = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["group", "tag"], name="tag_count_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.group_id} #{self.tag_id}: {self.shown_posts} + {self.hidden_posts}"

@@ -25,7 +25,8 @@ in a cycle (PostgreSQL would end one with DeadlockDetected, a 500).
    group), and check authorship on that read too, before it.
 3. A report: report_resolve and report_dismiss lock it, then hide content via post_hide or
    comment_hide.
-4. Content: the post row (`posts.lock_post_row`), then its comment rows, then reaction rows
+4. Content: the post row (`posts.lock_post_row`), then its group's TagCount rows in tag order
+   (one statement each, in `services/tags.py`), then its comment rows, then reaction rows
    (a reaction locks the post or comment it counts on before inserting or deleting its row);
    users' rows (reputation) last.
 An insert also takes FOR KEY SHARE on each row it references, at commit (Django's foreign keys

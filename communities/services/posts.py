@@ -24,7 +24,7 @@ from communities.services.membership import (
     require_role,
 )
 from communities.services.moderation_log import moderation_log_write
-from communities.services.tags import post_tags_add, post_tags_set, tags_normalize
+from communities.services.tags import post_tags_set, tag_counts_move, tags_normalize
 from divan.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 
 REASON_MAX_LENGTH = ModerationLogEntry._meta.get_field("reason").max_length
@@ -132,7 +132,7 @@ def post_create(
         post = Post(group=group, author=author, title=title, body=body)
         # Unpinned, a post sorts by its id.
         post.sort_key = insert_with_new_id(post, {"sort_key": "new.id"})
-        post.tag_names = post_tags_add(post=post, names=names)
+        post.tag_names = post_tags_set(post=post, names=names) if names else []
     return post
 
 
@@ -190,6 +190,8 @@ def post_delete(*, actor, post: Post) -> Post:
         post.deleted_at = timezone.now()
         post.deleted_by = actor
         post.save(update_fields=["deleted_at", "deleted_by"])
+        hidden = post.hidden_at is not None
+        tag_counts_move(post=post, shown=0 if hidden else -1, hidden=-1 if hidden else 0)
         if not is_author:
             moderation_log_write(
                 group=post.group,
@@ -299,6 +301,7 @@ def post_hide(
         post.hidden_at = timezone.now()
         post.hidden_by = actor
         post.save(update_fields=["hidden_at", "hidden_by"])
+        tag_counts_move(post=post, shown=-1, hidden=1)
         moderation_log_write(
             group=post.group,
             actor=actor,
@@ -322,6 +325,7 @@ def post_restore(*, actor, post: Post, reason: str = "") -> Post:
         post.hidden_at = None
         post.hidden_by = None
         post.save(update_fields=["hidden_at", "hidden_by"])
+        tag_counts_move(post=post, shown=1, hidden=-1)
         moderation_log_write(
             group=post.group,
             actor=actor,

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils.text import slugify
 
-from communities.models import Group, GroupTag, Post, PostTag, Tag
+from communities.models import Group, GroupTag, Post, PostTag, Tag, TagCount
 from divan.exceptions import InvalidInput
 
 _LETTER_OR_DIGIT = re.compile(r"[a-z0-9]")
@@ -77,45 +77,81 @@ def tags_get_or_create(names: list[str]) -> list[Tag]:
     return [by_name[name] for name in names]
 
 
-# Links a post to the tags of these names that exist, and answers their names in the order
-# reads list a post's tags (by name, in the database's collation).
-_LINK_POST_TAGS = (
-    "WITH found AS (SELECT id, name FROM {tag} WHERE name = ANY(%s::text[])),"
-    " linked AS (INSERT INTO {post_tag} (post_id, tag_id) SELECT %s, id FROM found"
-    " ON CONFLICT DO NOTHING)"
-    " SELECT name FROM found ORDER BY name"
+def _sql(template: str) -> str:
+    tables = {"tag": Tag, "post_tag": PostTag, "tag_count": TagCount}
+    return template.format(
+        **{name: connection.ops.quote_name(model._meta.db_table) for name, model in tables.items()}
+    )
+
+
+# Adds `changes` (rows of tag_id, shown, hidden) to a group's TagCount rows, creating the
+# missing ones, in tag order: two writes over the same tags wait on each other in turn, never in
+# a cycle. The text after AS in a data-modifying CTE, or a statement of its own.
+_COUNT_CHANGES = (
+    "INSERT INTO {tag_count} AS counts (group_id, tag_id, shown_posts, hidden_posts)"
+    " SELECT %(group)s, tag_id, SUM(shown), SUM(hidden) FROM ({changes}) AS changes"
+    " GROUP BY tag_id ORDER BY tag_id"
+    " ON CONFLICT (group_id, tag_id) DO UPDATE SET"
+    " shown_posts = counts.shown_posts + EXCLUDED.shown_posts,"
+    " hidden_posts = counts.hidden_posts + EXCLUDED.hidden_posts"
+)
+
+# Makes a shown post's tags exactly those of these names that exist, counts what changed, and
+# answers the names in the order reads list a post's tags (by name, in the database's collation).
+_SET_POST_TAGS = (
+    "WITH found AS (SELECT id, name FROM {tag} WHERE name = ANY(%(names)s::text[])),"
+    " gone AS (DELETE FROM {post_tag} WHERE post_id = %(post)s"
+    "  AND tag_id NOT IN (SELECT id FROM found) RETURNING tag_id),"
+    " linked AS (INSERT INTO {post_tag} (post_id, tag_id) SELECT %(post)s, id FROM found"
+    "  ON CONFLICT DO NOTHING RETURNING tag_id),"
+    " counted AS ("
+    + _COUNT_CHANGES.format(
+        tag_count="{tag_count}",
+        changes="SELECT tag_id, 1 AS shown, 0 AS hidden FROM linked"
+        " UNION ALL SELECT tag_id, -1, 0 FROM gone",
+    )
+    + ") SELECT name FROM found ORDER BY name"
 )
 
 
-def _link_post_tags(post_id: int, names: list[str]) -> list[str]:
-    sql = _LINK_POST_TAGS.format(
-        tag=connection.ops.quote_name(Tag._meta.db_table),
-        post_tag=connection.ops.quote_name(PostTag._meta.db_table),
-    )
+def _set_post_tags(post: Post, names: list[str]) -> list[str]:
     with connection.cursor() as cursor:
-        cursor.execute(sql, [names, post_id])
+        cursor.execute(
+            _sql(_SET_POST_TAGS), {"names": names, "post": post.pk, "group": post.group_id}
+        )
         return [name for (name,) in cursor.fetchall()]
 
 
-def post_tags_add(*, post: Post, names: list[str]) -> list[str]:
-    """Add the tags of already normalized names to the post; their names, in the order reads
-    list a post's tags. One statement when every tag exists; else the missing ones are created
-    first, race-safe as in tags_get_or_create, and the names linked again (a new statement sees
-    the tags a concurrent insert won). Call inside the caller's transaction."""
-    if not names:
-        return []
-    linked = _link_post_tags(post.pk, names)
+def post_tags_set(*, post: Post, names: list[str]) -> list[str]:
+    """Make the tags of a shown post (neither hidden nor deleted) exactly those of these
+    already normalized names, and keep the group's TagCount rows exact; answers the names in the
+    order reads list a post's tags. One statement when every tag exists; else the missing ones
+    are created first, race-safe as in tags_get_or_create, and the names linked again (a new
+    statement sees the tags a concurrent insert won). Call inside the caller's transaction,
+    holding the post's row lock."""
+    linked = _set_post_tags(post, names)
     if len(linked) < len(names):
-        missing = set(names) - set(linked)
-        _tags_insert(missing)
-        linked = _link_post_tags(post.pk, names)
+        _tags_insert(set(names) - set(linked))
+        linked = _set_post_tags(post, names)
     return linked
 
 
-def post_tags_set(*, post: Post, names: list[str]) -> None:
-    """Make the post's tags exactly `names`. Call inside the caller's transaction."""
-    PostTag.objects.filter(post=post).exclude(tag__name__in=names).delete()
-    post_tags_add(post=post, names=names)
+_COUNT_POST_TAGS = _COUNT_CHANGES.format(
+    tag_count="{tag_count}",
+    changes="SELECT tag_id, %(shown)s AS shown, %(hidden)s AS hidden FROM {post_tag}"
+    " WHERE post_id = %(post)s",
+)
+
+
+def tag_counts_move(*, post: Post, shown: int, hidden: int) -> None:
+    """Add `shown` and `hidden` to the group's counts of each of the post's tags: when a post is
+    hidden (-1, +1), restored (+1, -1) or deleted (-1, 0 or 0, -1). Call inside the caller's
+    transaction, holding the post's row lock, before the post's tags could change."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _sql(_COUNT_POST_TAGS),
+            {"shown": shown, "hidden": hidden, "post": post.pk, "group": post.group_id},
+        )
 
 
 def group_tags_set(*, group: Group, names: list[str]) -> None:
