@@ -89,7 +89,7 @@ def _sql(template: str) -> str:
 # a cycle. The text after AS in a data-modifying CTE, or a statement of its own.
 _COUNT_CHANGES = (
     "INSERT INTO {tag_count} AS counts (group_id, tag_id, shown_posts, hidden_posts)"
-    " SELECT %(group)s, tag_id, SUM(shown), SUM(hidden) FROM ({changes}) AS changes"
+    " SELECT %s, tag_id, SUM(shown), SUM(hidden) FROM ({changes}) AS changes"
     " GROUP BY tag_id ORDER BY tag_id"
     " ON CONFLICT (group_id, tag_id) DO UPDATE SET"
     " shown_posts = counts.shown_posts + EXCLUDED.shown_posts,"
@@ -99,10 +99,10 @@ _COUNT_CHANGES = (
 # Makes a shown post's tags exactly those of these names that exist, counts what changed, and
 # answers the names in the order reads list a post's tags (by name, in the database's collation).
 _SET_POST_TAGS = (
-    "WITH found AS (SELECT id, name FROM {tag} WHERE name = ANY(%(names)s::text[])),"
-    " gone AS (DELETE FROM {post_tag} WHERE post_id = %(post)s"
+    "WITH found AS (SELECT id, name FROM {tag} WHERE name = ANY(%s::text[])),"
+    " gone AS (DELETE FROM {post_tag} WHERE post_id = %s"
     "  AND tag_id NOT IN (SELECT id FROM found) RETURNING tag_id),"
-    " linked AS (INSERT INTO {post_tag} (post_id, tag_id) SELECT %(post)s, id FROM found"
+    " linked AS (INSERT INTO {post_tag} (post_id, tag_id) SELECT %s, id FROM found"
     "  ON CONFLICT DO NOTHING RETURNING tag_id),"
     " counted AS ("
     + _COUNT_CHANGES.format(
@@ -116,9 +116,7 @@ _SET_POST_TAGS = (
 
 def _set_post_tags(post: Post, names: list[str]) -> list[str]:
     with connection.cursor() as cursor:
-        cursor.execute(
-            _sql(_SET_POST_TAGS), {"names": names, "post": post.pk, "group": post.group_id}
-        )
+        cursor.execute(_sql(_SET_POST_TAGS), [names, post.pk, post.pk, post.group_id])
         return [name for (name,) in cursor.fetchall()]
 
 
@@ -138,8 +136,7 @@ def post_tags_set(*, post: Post, names: list[str]) -> list[str]:
 
 _COUNT_POST_TAGS = _COUNT_CHANGES.format(
     tag_count="{tag_count}",
-    changes="SELECT tag_id, %(shown)s AS shown, %(hidden)s AS hidden FROM {post_tag}"
-    " WHERE post_id = %(post)s",
+    changes="SELECT tag_id, %s AS shown, %s AS hidden FROM {post_tag} WHERE post_id = %s",
 )
 
 
@@ -148,10 +145,7 @@ def tag_counts_move(*, post: Post, shown: int, hidden: int) -> None:
     hidden (-1, +1), restored (+1, -1) or deleted (-1, 0 or 0, -1). Call inside the caller's
     transaction, holding the post's row lock, before the post's tags could change."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            _sql(_COUNT_POST_TAGS),
-            {"shown": shown, "hidden": hidden, "post": post.pk, "group": post.group_id},
-        )
+        cursor.execute(_sql(_COUNT_POST_TAGS), [post.group_id, shown, hidden, post.pk])
 
 
 def group_tags_set(*, group: Group, names: list[str]) -> None:
