@@ -19,8 +19,39 @@ from communities.models import (
     Report,
     ReportStatus,
 )
+from communities.services import groups as group_services
 from communities.services import reports as report_services
 from divan.exceptions import DomainError
+
+EDITED_ELSEWHERE = (
+    "slug",
+    "visibility",
+    "archived_at",
+    "member_count",
+    "created_by",
+    "created_at",
+    "updated_at",
+)
+
+
+class ServiceActionsMixin:
+    """Admin actions that run one service per selected row."""
+
+    def _apply(self, request, queryset, act, done: str) -> None:
+        """Run `act` on each row; say what was done and what was refused, and why."""
+        label = queryset.model._meta.verbose_name.capitalize()
+        succeeded = 0
+        for row in queryset.order_by("pk"):
+            try:
+                act(row)
+            except DomainError as error:
+                self.message_user(
+                    request, f"{label} #{row.pk}: {_describe(error)}", messages.WARNING
+                )
+            else:
+                succeeded += 1
+        if succeeded:
+            self.message_user(request, done.format(count=succeeded), messages.SUCCESS)
 
 
 class ReadOnlyRowsMixin:
@@ -37,12 +68,36 @@ class ReadOnlyRowsMixin:
 
 
 @admin.register(Group)
-class GroupAdmin(admin.ModelAdmin):
+class GroupAdmin(ServiceActionsMixin, admin.ModelAdmin):
+    """Name and description are edited here, through group_update as site staff (so the change
+    writes its event); slug, visibility and archiving change only through the services' rules:
+    the first two in the API, archiving with this page's action."""
+
     list_display = ("name", "slug", "visibility", "member_count", "created_at", "archived_at")
     list_filter = ("visibility", "created_at", ("archived_at", admin.EmptyFieldListFilter))
     search_fields = ("name", "slug", "description")
-    readonly_fields = ("member_count", "created_by", "created_at", "updated_at")
+    fields = ("name", "description", *EDITED_ELSEWHERE)
+    readonly_fields = EDITED_ELSEWHERE
     date_hierarchy = "created_at"
+    actions = ("archive",)
+
+    def save_model(self, request, obj, form, change):
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        if change and changes:
+            group_services.group_update(
+                actor=request.user, group=obj, as_site_staff=True, **changes
+            )
+
+    @admin.action(description="Archive the selected groups", permissions=["change"])
+    def archive(self, request, queryset):
+        self._apply(
+            request,
+            queryset,
+            lambda group: group_services.group_archive(
+                actor=request.user, group=group, as_site_staff=True
+            ),
+            "Archived {count} group(s).",
+        )
 
     def has_add_permission(self, request):
         return False  # a group needs an owner membership: create groups through the API
@@ -103,7 +158,7 @@ OPEN_FIRST = Case(
 
 
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
+class ReportAdmin(ServiceActionsMixin, admin.ModelAdmin):
     list_display = (
         "id",
         "status",
@@ -171,21 +226,6 @@ class ReportAdmin(admin.ModelAdmin):
     def content_author(self, report):
         content = report.post if report.post_id is not None else report.comment
         return content.author
-
-    def _apply(self, request, queryset, act, done: str) -> None:
-        """Run one service per report; report what was done and what was refused, and why."""
-        succeeded = 0
-        for report in queryset.order_by("pk"):
-            try:
-                act(report)
-            except DomainError as error:
-                self.message_user(
-                    request, f"Report #{report.pk}: {_describe(error)}", messages.WARNING
-                )
-            else:
-                succeeded += 1
-        if succeeded:
-            self.message_user(request, done.format(count=succeeded), messages.SUCCESS)
 
     @admin.action(description="Hide the reported content", permissions=["change"])
     def hide_content(self, request, queryset):

@@ -7,16 +7,38 @@ COMMUNITIES_JOBS = {
         "task": "communities.purge_expired_bans",
         "schedule": crontab(minute="*/15"),
     },
+    "events.trim": {"task": "events.trim", "schedule": 60.0},
+    "events.purge": {"task": "events.purge", "schedule": crontab(minute=7)},
 }
+
+
+def events_jobs(*, dispatch_seconds: float, consumers: list[str]) -> dict:
+    """Dispatch every few seconds (the safety net behind the kick after each commit), and each
+    consumer's run restarted every 10 seconds (a no-op while its run goes on)."""
+    jobs = {"events.dispatch": {"task": "events.dispatch", "schedule": dispatch_seconds}}
+    for name in consumers:
+        jobs[f"events.consume.{name}"] = {
+            "task": "events.consume",
+            "schedule": 10.0,
+            "args": [name],
+        }
+    return jobs
+
 
 PLATFORM_JOBS = {
     "divan.ping": {"task": "divan.ping", "schedule": 60.0},
 }
 
 
-def beat_schedule(*, communities_workers_enabled: bool) -> dict:
-    """Platform jobs always run; the communities jobs only while the switch is on."""
+def beat_schedule(
+    *,
+    communities_workers_enabled: bool,
+    dispatch_seconds: float = 2.0,
+    consumers: list[str] = (),
+) -> dict:
+    """Platform jobs always run; the communities and events jobs only while the switch is on."""
     schedule = dict(PLATFORM_JOBS)
     if communities_workers_enabled:
         schedule.update(COMMUNITIES_JOBS)
+        schedule.update(events_jobs(dispatch_seconds=dispatch_seconds, consumers=list(consumers)))
     return schedule

@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from divan import health
+from divan.events.api import EventsStatusView
 
 
 class SwaggerUIView(SpectacularSwaggerView):
@@ -17,6 +18,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/auth/", include("divan.api.urls")),
     path("api/communities/v1/", include("communities.api.urls")),
+    path("api/ops/events/", EventsStatusView.as_view(), name="ops-events"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SwaggerUIView.as_view(url_name="schema"), name="docs"),
     path("api-auth/", include("rest_framework.urls")),

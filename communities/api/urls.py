@@ -1,6 +1,6 @@
 from rest_framework.routers import DefaultRouter
 
-from communities.api import comments, moderation, posts, reactions, views
+from communities.api import comments, moderation, posts, reactions, search, views
 
 GROUP = r"groups/(?P<group_pk>[0-9]{1,18})"
 POST = r"posts/(?P<post_pk>[0-9]{1,18})"
@@ -39,5 +39,6 @@ router.register(
 )
 router.register("tags", posts.TagViewSet, basename="tag")
 router.register("reports", moderation.ReportViewSet, basename="report")
+router.register("search", search.SearchViewSet, basename="search")
 
 urlpatterns = router.urls

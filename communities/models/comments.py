@@ -1,6 +1,8 @@
 """Threaded comments: `path` orders a whole thread depth-first in one indexed column."""
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils import timezone
 
@@ -33,9 +35,15 @@ class Comment(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     reactions_count = models.PositiveIntegerField(default=0)
     reaction_counts = models.JSONField(default=dict, blank=True)
+    # The body (weight B) as services.search computes it; NULL while the comment is hidden or
+    # deleted, or not indexed yet: such a comment is found by nobody.
+    search_vector = SearchVectorField(null=True)
 
     class Meta:
-        indexes = [models.Index(fields=["post", "path"], name="comment_thread_idx")]
+        indexes = [
+            models.Index(fields=["post", "path"], name="comment_thread_idx"),
+            GinIndex(fields=["search_vector"], name="comment_search_gin"),
+        ]
 
     def __str__(self) -> str:
         return self.body[:40]

@@ -1,6 +1,8 @@
 """Posts and topic tags. Counters are stored on the row and kept exact by the services."""
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -44,6 +46,9 @@ class Post(models.Model):
     reactions_count = models.PositiveIntegerField(default=0)
     reaction_counts = models.JSONField(default=dict, blank=True)  # {"like": 3, "love": 1}
     comments_count = models.PositiveIntegerField(default=0)
+    # Title (weight A) and body (B) as services.search computes them; NULL while the post is
+    # hidden or deleted, or not indexed yet: such a post is found by nobody.
+    search_vector = SearchVectorField(null=True)
 
     PINNED_OFFSET = 2**62
 
@@ -55,6 +60,7 @@ class Post(models.Model):
                 condition=Q(deleted_at__isnull=True),
             ),
             models.Index(fields=["author", "-id"], name="post_author_idx"),
+            GinIndex(fields=["search_vector"], name="post_search_gin"),
         ]
 
     def __str__(self) -> str:

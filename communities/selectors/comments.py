@@ -47,6 +47,7 @@ def comment_thread(*, viewer, access: GroupAccess, post_id: int) -> QuerySet[Com
         .annotate(readable=readable_column)
         .filter((readable & Q(deleted_at__isnull=True)) | Exists(live_descendants))
         .select_related("author")
+        .defer("search_vector")  # for search alone; as long as the body
     )
     return _with_viewer_reactions(comments, viewer)
 

@@ -13,8 +13,11 @@ def _with_page_data(posts: QuerySet[Post], *, viewer) -> QuerySet[Post]:
     and the viewer's own reaction kinds (`viewer_kinds`), each an array from an indexed
     subquery per row of the page."""
     tag_names = PostTag.objects.filter(post=OuterRef("pk")).order_by("tag__name")
-    posts = posts.select_related("author").annotate(
-        tag_names=ArraySubquery(tag_names.values("tag__name"))
+    # The search vector, as long as the text, is for search alone: no page reads it.
+    posts = (
+        posts.select_related("author")
+        .defer("search_vector")
+        .annotate(tag_names=ArraySubquery(tag_names.values("tag__name")))
     )
     return with_viewer_kinds(posts, viewer, target="post")
 

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from communities.events import comment_event
 from communities.models import Comment, ModerationAction, Post, Report
 from communities.models.comments import PATH_SEGMENT_WIDTH
 from communities.roles import Action
@@ -112,6 +113,7 @@ def comment_create(*, author, post: Post, body: str, parent: Comment | None = No
         )
         comment.path = prefix + _segment(comment.pk)
         _count(post.pk, +1)
+        comment_event("comment.created", comment, actor=author, post=post)
     return comment
 
 
@@ -128,9 +130,11 @@ def comment_update(*, actor, comment: Comment, body: str) -> Comment:
             raise Conflict("This comment is hidden by the moderators.")
         if comment.post.locked:
             raise Conflict(LOCKED_POST)
+        changes = {"body": [comment.body, body]}
         comment.body = body
         comment.edited_at = timezone.now()
         comment.save(update_fields=["body", "edited_at"])
+        comment_event("comment.edited", comment, actor=actor, post=comment.post, changes=changes)
     return comment
 
 
@@ -155,6 +159,13 @@ def comment_delete(*, actor, comment: Comment, reason: str = "") -> None:
         comment.save(update_fields=["deleted_at", "deleted_by"])
         if comment.hidden_at is None:  # a hidden comment was counted out when it was hidden
             _count(comment.post_id, -1)
+        comment_event(
+            "comment.deleted",
+            comment,
+            actor=actor,
+            post=comment.post,
+            was_hidden=comment.hidden_at is not None,
+        )
 
 
 def _moderate(
@@ -182,6 +193,13 @@ def _moderate(
         comment.hidden_by = actor if hide else None
         comment.save(update_fields=["hidden_at", "hidden_by"])
         _count(comment.post_id, -1 if hide else +1)
+        comment_event(
+            "comment.hidden" if hide else "comment.restored",
+            comment,
+            actor=actor,
+            post=comment.post,
+            report_id=getattr(report, "pk", None),
+        )
         moderation_log_write(
             group=comment.post.group,
             actor=actor,

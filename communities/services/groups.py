@@ -7,12 +7,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from communities.models import Group, Membership, Visibility
+from communities.events import group_event
+from communities.models import Group, Visibility
 from communities.models.groups import SLUG_SCOPE, SLUG_TAKEN
 from communities.roles import Action, Role
-from communities.services.membership import lock_group, require_role
+from communities.services.membership import lock_group, member_add, require_moderation_role
 from communities.services.tags import group_tags_set, tags_normalize
-from divan.exceptions import InvalidInput
+from divan.exceptions import Conflict, InvalidInput
 
 SLUG_ATTEMPTS = 50
 
@@ -43,7 +44,7 @@ def _insert_group(*, creator, name: str, slug: str | None, description: str, vis
                     slug=candidate,
                     description=description,
                     visibility=visibility,
-                    member_count=1,
+                    member_count=0,  # the owner joins through member_add, which counts them
                     created_by=creator,
                 )
         except IntegrityError:
@@ -73,13 +74,18 @@ def group_create(
         group = _insert_group(
             creator=creator, name=name, slug=slug, description=description, visibility=visibility
         )
-        Membership.objects.create(group=group, user=creator, role=Role.OWNER)
         group_tags_set(group=group, names=names)
+        group_event(
+            "group.created", group, actor=creator, name=group.name, slug=group.slug, tags=names
+        )
+        member_add(group=group, user=creator, actor=creator, via="create", role=Role.OWNER)
+        group.member_count = 1
     return group
 
 
-def group_update(*, actor, group: Group, **changes) -> Group:
-    """Change name, slug, description, visibility or tags (admins and owners)."""
+def group_update(*, actor, group: Group, as_site_staff: bool = False, **changes) -> Group:
+    """Change name, slug, description, visibility or tags (admins and owners; site staff from
+    the Django admin, which passes as_site_staff)."""
     allowed = {"name", "slug", "description", "visibility", "tags"}
     unknown = set(changes) - allowed
     if unknown:
@@ -91,7 +97,14 @@ def group_update(*, actor, group: Group, **changes) -> Group:
     )
     with transaction.atomic():
         group = lock_group(group.pk)
-        require_role(group=group, user=actor, action=Action.UPDATE_GROUP)
+        require_moderation_role(
+            group=group, actor=actor, action=Action.UPDATE_GROUP, as_site_staff=as_site_staff
+        )
+        changed = {
+            field: [getattr(group, field), value]
+            for field, value in changes.items()
+            if getattr(group, field) != value
+        }
         for field, value in changes.items():
             setattr(group, field, value)
         try:
@@ -100,15 +113,29 @@ def group_update(*, actor, group: Group, **changes) -> Group:
         except IntegrityError:
             raise InvalidInput({"slug": [SLUG_TAKEN]}) from None
         if names is not None:
+            before = sorted(group.group_tags.values_list("tag__name", flat=True))
             group_tags_set(group=group, names=names)
+            if sorted(names) != before:
+                changed["tags"] = [before, names]
+        group_event("group.updated", group, actor=actor, changes=changed)
+        if "visibility" in changed:
+            group_event(
+                "group.visibility_changed", group, actor=actor, changes=changed["visibility"]
+            )
     return group
 
 
-def group_archive(*, actor, group: Group) -> Group:
-    """Archive (soft-delete) a group: it disappears for everyone; its rows stay."""
+def group_archive(*, actor, group: Group, as_site_staff: bool = False) -> Group:
+    """Archive (soft-delete) a group: it disappears for everyone; its rows stay. Archiving an
+    archived group is a Conflict."""
     with transaction.atomic():
         group = lock_group(group.pk)
-        require_role(group=group, user=actor, action=Action.ARCHIVE_GROUP)
+        require_moderation_role(
+            group=group, actor=actor, action=Action.ARCHIVE_GROUP, as_site_staff=as_site_staff
+        )
+        if group.archived_at is not None:
+            raise Conflict("This group is archived already.")
         group.archived_at = timezone.now()
         group.save(update_fields=["archived_at", "updated_at"])
+        group_event("group.archived", group, actor=actor)
     return group

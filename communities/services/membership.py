@@ -42,6 +42,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from communities.events import group_event
 from communities.models import (
     Ban,
     Group,
@@ -124,20 +125,30 @@ def _is_banned(*, group: Group, user) -> bool:
     return Ban.objects.active().filter(group=group, user=user).exists()
 
 
-def _add_member(*, group: Group, user, role: str = Role.MEMBER) -> tuple[Membership, bool]:
+def member_add(
+    *, group: Group, user, actor, via: str, role: str = Role.MEMBER
+) -> tuple[Membership, bool]:
+    """The one path by which anyone becomes a member (joining, an invitation, an approved
+    request, creating the group): the row, member_count, and a membership.joined event that
+    says `via` which. The caller holds the group lock."""
     try:
         with transaction.atomic():
             membership = Membership.objects.create(group=group, user=user, role=role)
     except IntegrityError:  # a concurrent join won: the user is a member already
         return Membership.objects.get(group=group, user=user), False
     Group.objects.filter(pk=group.pk).update(member_count=F("member_count") + 1)
+    group_event("membership.joined", group, actor=actor, user_id=user.pk, role=role, via=via)
     return membership, True
 
 
-def _remove_member(membership: Membership) -> None:
+def _remove_member(membership: Membership, *, group: Group, actor, event_type: str) -> None:
+    """The one path by which a member goes (leaving, removed, banned), with its event."""
     deleted, _ = Membership.objects.filter(pk=membership.pk).delete()
     if deleted:
         Group.objects.filter(pk=membership.group_id).update(member_count=F("member_count") - 1)
+        group_event(
+            event_type, group, actor=actor, user_id=membership.user_id, role=membership.role
+        )
 
 
 def _guard_last_owner(*, group: Group, membership: Membership, new_role: str | None) -> None:
@@ -152,6 +163,34 @@ def _guard_last_owner(*, group: Group, membership: Membership, new_role: str | N
 def _require_outranks(*, actor_role: str, target: Membership) -> None:
     if not outranks(actor_role, target.role):
         raise PermissionDenied("You cannot act on a member whose role is equal to or above yours.")
+
+
+def _invitation_event(event_type: str, invitation: Invitation, *, group: Group, actor) -> None:
+    group_event(
+        event_type,
+        group,
+        actor=actor,
+        user_id=invitation.user_id,
+        invitation_id=invitation.pk,
+    )
+
+
+def _answer_join_requests(*, group: Group, user, actor, status: str, now) -> None:
+    """Answer the user's pending join request, if any (joining answers it, a ban denies it)."""
+    pending = JoinRequest.objects.select_for_update().filter(
+        group=group, user=user, status=JoinRequestStatus.PENDING
+    )
+    for join_request in pending:
+        join_request.status, join_request.decided_at = status, now
+        join_request.decided_by = actor if status == JoinRequestStatus.DENIED else None
+        join_request.save(update_fields=["status", "decided_at", "decided_by"])
+        group_event(
+            f"join_request.{status}",
+            group,
+            actor=actor,
+            user_id=join_request.user_id,
+            join_request_id=join_request.pk,
+        )
 
 
 def group_join(*, user, group: Group) -> JoinOutcome:
@@ -170,16 +209,18 @@ def group_join(*, user, group: Group) -> JoinOutcome:
             .first()
         )
         if invitation or group.visibility == Visibility.PUBLIC:
-            membership, created = _add_member(group=group, user=user)
+            via = "invitation" if invitation else "join"
+            membership, created = member_add(group=group, user=user, actor=user, via=via)
             now = timezone.now()
             if invitation:
                 invitation.status = InvitationStatus.ACCEPTED
                 invitation.responded_at = now
                 invitation.save(update_fields=["status", "responded_at"])
+                _invitation_event("invitation.accepted", invitation, group=group, actor=user)
             # A request made before the invitation (or before the group opened) is answered.
-            JoinRequest.objects.filter(
-                group=group, user=user, status=JoinRequestStatus.PENDING
-            ).update(status=JoinRequestStatus.APPROVED, decided_at=now)
+            _answer_join_requests(
+                group=group, user=user, actor=user, status=JoinRequestStatus.APPROVED, now=now
+            )
             return JoinOutcome(created=created, membership=membership)
         if group.visibility == Visibility.SECRET:
             # Without a pending invitation a secret group is invisible to the joiner: here, the
@@ -193,6 +234,13 @@ def group_join(*, user, group: Group) -> JoinOutcome:
                 group=group, user=user, status=JoinRequestStatus.PENDING
             )
             return JoinOutcome(created=False, join_request=join_request)
+        group_event(
+            "join_request.created",
+            group,
+            actor=user,
+            user_id=user.pk,
+            join_request_id=join_request.pk,
+        )
         return JoinOutcome(created=True, join_request=join_request)
 
 
@@ -203,7 +251,7 @@ def group_leave(*, user, group: Group) -> None:
         if membership is None:
             raise NotFound("You are not a member of this group.")
         _guard_last_owner(group=group, membership=membership, new_role=None)
-        _remove_member(membership)
+        _remove_member(membership, group=group, actor=user, event_type="membership.left")
 
 
 def membership_change_role(*, actor, group: Group, user_id: int, role: str) -> Membership:
@@ -219,6 +267,13 @@ def membership_change_role(*, actor, group: Group, user_id: int, role: str) -> M
             return target
         previous_role, target.role = target.role, role
         target.save(update_fields=["role"])
+        group_event(
+            "membership.role_changed",
+            group,
+            actor=actor,
+            user_id=target.user_id,
+            changes={"role": [previous_role, role]},
+        )
         moderation_log_write(
             group=group,
             actor=actor,
@@ -236,7 +291,7 @@ def membership_remove(*, actor, group: Group, user_id: int) -> None:
         target = _require_member(group=group, user=user_id)
         _require_outranks(actor_role=actor_membership.role, target=target)
         _guard_last_owner(group=group, membership=target, new_role=None)
-        _remove_member(target)
+        _remove_member(target, group=group, actor=actor, event_type="membership.removed")
         moderation_log_write(
             group=group,
             actor=actor,
@@ -262,11 +317,18 @@ def _decide_join_request(*, actor, group: Group, request_id: int, approve: bool)
         if approve:
             if _is_banned(group=group, user=join_request.user):
                 raise Conflict("This user is banned from the group; unban them first.")
-            _add_member(group=group, user=join_request.user)
+            member_add(group=group, user=join_request.user, actor=actor, via="join_request")
         join_request.status = JoinRequestStatus.APPROVED if approve else JoinRequestStatus.DENIED
         join_request.decided_by = actor
         join_request.decided_at = timezone.now()
         join_request.save(update_fields=["status", "decided_by", "decided_at"])
+        group_event(
+            f"join_request.{join_request.status}",
+            group,
+            actor=actor,
+            user_id=join_request.user_id,
+            join_request_id=join_request.pk,
+        )
         moderation_log_write(
             group=group,
             actor=actor,
@@ -317,7 +379,7 @@ def membership_ban(
         if target is not None:
             _require_outranks(actor_role=actor_role, target=target)
             _guard_last_owner(group=group, membership=target, new_role=None)
-            _remove_member(target)
+            _remove_member(target, group=group, actor=actor, event_type="membership.removed")
         ban, _ = Ban.objects.update_or_create(
             group=group,
             user=user,
@@ -328,13 +390,25 @@ def membership_ban(
                 "created_at": timezone.now(),
             },
         )
+        group_event(
+            "ban.created",
+            group,
+            actor=actor,
+            user_id=user.pk,
+            expires_at=expires_at.isoformat() if expires_at else None,
+            report_id=getattr(report, "pk", None),
+        )
         now = timezone.now()
-        JoinRequest.objects.filter(group=group, user=user, status=JoinRequestStatus.PENDING).update(
-            status=JoinRequestStatus.DENIED, decided_by=actor, decided_at=now
+        _answer_join_requests(
+            group=group, user=user, actor=actor, status=JoinRequestStatus.DENIED, now=now
         )
-        Invitation.objects.filter(group=group, user=user, status=InvitationStatus.PENDING).update(
-            status=InvitationStatus.REVOKED, responded_at=now
-        )
+        for invitation in Invitation.objects.select_for_update().filter(
+            group=group, user=user, status=InvitationStatus.PENDING
+        ):
+            invitation.status = InvitationStatus.REVOKED
+            invitation.responded_at = now
+            invitation.save(update_fields=["status", "responded_at"])
+            _invitation_event("invitation.revoked", invitation, group=group, actor=actor)
         moderation_log_write(
             group=group,
             actor=actor,
@@ -359,6 +433,7 @@ def membership_unban(*, actor, group: Group, user_id: int) -> None:
         if ban is None:
             raise NotFound("That user is not banned from this group.")
         ban.delete()
+        group_event("ban.lifted", group, actor=actor, user_id=ban.user_id)
         moderation_log_write(
             group=group, actor=actor, action=ModerationAction.UNBAN_USER, target_user=ban.user
         )
@@ -373,10 +448,13 @@ def ban_purge_expired() -> int:
     deleted = 0
     for group_id in group_ids:
         with transaction.atomic():
-            if not Group.objects.select_for_update(no_key=True).filter(pk=group_id).exists():
+            group = Group.objects.select_for_update(no_key=True).filter(pk=group_id).first()
+            if group is None:
                 continue  # the group itself was deleted meanwhile, and its bans with it
-            count, _ = expired.filter(group_id=group_id).delete()
-        deleted += count
+            for ban in expired.filter(group=group).select_for_update().order_by("pk"):
+                ban.delete()
+                group_event("ban.expired", group, actor=None, user_id=ban.user_id)
+                deleted += 1
     return deleted
 
 
@@ -405,6 +483,7 @@ def invitation_create(*, actor, group: Group, user_id: int) -> tuple[Invitation,
                 group=group, user=user, status=InvitationStatus.PENDING
             )
             return pending, False
+        _invitation_event("invitation.created", invitation, group=group, actor=actor)
         moderation_log_write(
             group=group, actor=actor, action=ModerationAction.INVITE_USER, target_user=user
         )
@@ -437,4 +516,5 @@ def invitation_cancel(*, actor, group: Group, invitation_id: int) -> Invitation:
             )
         invitation.responded_at = timezone.now()
         invitation.save(update_fields=["status", "responded_at"])
+        _invitation_event(f"invitation.{invitation.status}", invitation, group=group, actor=actor)
     return invitation

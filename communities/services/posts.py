@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.db.models import CharField, Model, TextField
 from django.utils import timezone
 
+from communities.events import post_event
 from communities.models import Group, ModerationAction, ModerationLogEntry, Post, Report
 from communities.roles import Action
 from communities.services.membership import (
@@ -133,6 +134,7 @@ def post_create(
         # Unpinned, a post sorts by its id.
         post.sort_key = insert_with_new_id(post, {"sort_key": "new.id"})
         post.tag_names = post_tags_set(post=post, names=names) if names else []
+        post_event("post.created", post, actor=author, group=group, tags=post.tag_names)
     return post
 
 
@@ -170,12 +172,15 @@ def post_update(*, actor, post: Post, **changes) -> Post:
             raise Conflict("This post is locked.")
         if post.hidden_at is not None:
             raise Conflict("This post is hidden by the moderators.")
+        changed = {field: [getattr(post, field), value] for field, value in changes.items()}
         for field, value in changes.items():
             setattr(post, field, value)
         post.edited_at = timezone.now()
         post.save(update_fields=[*changes, "edited_at"])
         if names is not None:
-            post_tags_set(post=post, names=names)
+            before = sorted(post.tags.values_list("name", flat=True))
+            changed["tags"] = [before, post_tags_set(post=post, names=names)]
+        post_event("post.edited", post, actor=actor, changes=changed)
     return post
 
 
@@ -192,6 +197,7 @@ def post_delete(*, actor, post: Post) -> Post:
         post.save(update_fields=["deleted_at", "deleted_by"])
         hidden = post.hidden_at is not None
         tag_counts_move(post=post, shown=0 if hidden else -1, hidden=-1 if hidden else 0)
+        post_event("post.deleted", post, actor=actor, was_hidden=hidden)
         if not is_author:
             moderation_log_write(
                 group=post.group,
@@ -209,6 +215,7 @@ def _moderate(
     post: Post,
     permission: Action,
     log_action: str,
+    event_type: str,
     changes: dict,
     unchanged_message: str,
 ) -> Post:
@@ -221,6 +228,7 @@ def _moderate(
         for field, value in changes.items():
             setattr(post, field, value)
         post.save(update_fields=list(changes))
+        post_event(event_type, post, actor=actor)
         moderation_log_write(
             group=post.group,
             actor=actor,
@@ -238,6 +246,7 @@ def post_pin(*, actor, post: Post) -> Post:
         post=post,
         permission=Action.PIN_POSTS,
         log_action=ModerationAction.PIN_POST,
+        event_type="post.pinned",
         changes={"pinned": True, "sort_key": post.pk + Post.PINNED_OFFSET},
         unchanged_message="This post is already pinned.",
     )
@@ -249,6 +258,7 @@ def post_unpin(*, actor, post: Post) -> Post:
         post=post,
         permission=Action.PIN_POSTS,
         log_action=ModerationAction.UNPIN_POST,
+        event_type="post.unpinned",
         changes={"pinned": False, "sort_key": post.pk},
         unchanged_message="This post is not pinned.",
     )
@@ -261,6 +271,7 @@ def post_lock(*, actor, post: Post) -> Post:
         post=post,
         permission=Action.LOCK_POSTS,
         log_action=ModerationAction.LOCK_POST,
+        event_type="post.locked",
         changes={"locked": True},
         unchanged_message="This post is already locked.",
     )
@@ -272,6 +283,7 @@ def post_unlock(*, actor, post: Post) -> Post:
         post=post,
         permission=Action.LOCK_POSTS,
         log_action=ModerationAction.UNLOCK_POST,
+        event_type="post.unlocked",
         changes={"locked": False},
         unchanged_message="This post is not locked.",
     )
@@ -302,6 +314,7 @@ def post_hide(
         post.hidden_by = actor
         post.save(update_fields=["hidden_at", "hidden_by"])
         tag_counts_move(post=post, shown=-1, hidden=1)
+        post_event("post.hidden", post, actor=actor, report_id=getattr(report, "pk", None))
         moderation_log_write(
             group=post.group,
             actor=actor,
@@ -326,6 +339,7 @@ def post_restore(*, actor, post: Post, reason: str = "") -> Post:
         post.hidden_by = None
         post.save(update_fields=["hidden_at", "hidden_by"])
         tag_counts_move(post=post, shown=1, hidden=-1)
+        post_event("post.restored", post, actor=actor)
         moderation_log_write(
             group=post.group,
             actor=actor,

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from communities.events import reaction_event
 from communities.models import Comment, Post, Reaction
 from communities.services.comments import LOCKED_POST
 from communities.services.membership import require_can_post
@@ -165,6 +166,13 @@ def reaction_add(
             inserted = _run(sql.insert, [user.pk, kind, created_at, target.pk])
             if inserted is not None:
                 _count(sql, target.pk, user=user, kind=kind, delta=+1)
+                reaction_event(
+                    "reaction.added",
+                    user=user,
+                    kind=kind,
+                    post=target_post,
+                    comment_id=getattr(comment, "pk", None),
+                )
                 reaction = Reaction(
                     id=inserted[0],
                     user=user,
@@ -200,6 +208,13 @@ def reaction_remove(
     with transaction.atomic():
         if _run(sql.delete, [target.pk, target.pk, user.pk, kind]) is not None:
             _count(sql, target.pk, user=user, kind=kind, delta=-1)
+            reaction_event(
+                "reaction.removed",
+                user=user,
+                kind=kind,
+                post=target if post is not None else target.post,
+                comment_id=getattr(comment, "pk", None),
+            )
             return True
         live, _locked = _state(sql, target.pk)
         if not live:

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from communities.events import report_event
 from communities.models import (
     Ban,
     Comment,
@@ -47,14 +48,14 @@ def _validate_report(*, post_id, comment_id, reason: str, detail: str) -> None:
 def _reported_content(*, reporter, post_id, comment_id) -> tuple[Post | None, Comment | None]:
     """The post or comment, if the reporter may read it; else NotFound, as if it did not exist."""
     if post_id is not None:
-        post = visible_posts(reporter).filter(pk=post_id).first()
+        post = visible_posts(reporter).filter(pk=post_id).select_related("group").first()
         if post is None:
             raise NotFound("No post matches the given query.")
         return post, None
     comment = (
         visible_comments(reporter)
         .filter(pk=comment_id, deleted_at__isnull=True)
-        .select_related("post")
+        .select_related("post__group")
         .first()
     )
     if comment is None:
@@ -75,12 +76,14 @@ def report_create(
     if not reporter.is_authenticated:
         raise PermissionDenied("Log in to report content.")
     _validate_report(post_id=post_id, comment_id=comment_id, reason=reason, detail=detail)
-    post, comment = _reported_content(reporter=reporter, post_id=post_id, comment_id=comment_id)
-    group_id = post.group_id if post is not None else comment.post.group_id
-    if Ban.objects.active().filter(group_id=group_id, user=reporter).exists():
-        raise PermissionDenied("You are banned from this group.")
-    target = {"post": post} if post is not None else {"comment": comment}
     with transaction.atomic():
+        # Whether the reporter may see the content, and is not banned, is read in the
+        # transaction of the report, so that a report is never filed past a ban committed first.
+        post, comment = _reported_content(reporter=reporter, post_id=post_id, comment_id=comment_id)
+        group = post.group if post is not None else comment.post.group
+        if Ban.objects.active().filter(group=group, user=reporter).exists():
+            raise PermissionDenied("You are banned from this group.")
+        target = {"post": post} if post is not None else {"comment": comment}
         existing = Report.objects.filter(
             reporter=reporter, status=ReportStatus.OPEN, **target
         ).first()
@@ -89,7 +92,7 @@ def report_create(
         try:
             with transaction.atomic():
                 report = Report.objects.create(
-                    reporter=reporter, group_id=group_id, reason=reason, detail=detail, **target
+                    reporter=reporter, group=group, reason=reason, detail=detail, **target
                 )
         except IntegrityError:  # a concurrent repeat won the open-report constraint
             existing = Report.objects.filter(
@@ -98,6 +101,7 @@ def report_create(
             if existing is None:
                 raise
             return existing, False
+        report_event("report.created", report, actor=reporter, group=group, reason=reason)
     return report, True
 
 
@@ -161,6 +165,13 @@ def _close_report(*, actor, report: Report, status: str, note: str, action: str)
     report.resolution_note = note
     report.save(
         update_fields=["status", "resolved_by", "resolved_at", "resolution_note", "content_hidden"]
+    )
+    report_event(
+        f"report.{status}",
+        report,
+        actor=actor,
+        group=report.group,
+        content_hidden=report.content_hidden,
     )
     moderation_log_write(
         group=report.group,

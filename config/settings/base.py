@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI and ReDoc as our own static files
     "divan",
+    "divan.events",
     "communities",
     "feeds",
 ]
@@ -213,7 +214,32 @@ DIVAN_STARTUP_CHECKS = True
 
 # The switch for Divan's background jobs: false keeps beat from scheduling them.
 COMMUNITIES_WORKERS_ENABLED = env.bool("COMMUNITIES_WORKERS_ENABLED", default=True)
-CELERY_BEAT_SCHEDULE = beat_schedule(communities_workers_enabled=COMMUNITIES_WORKERS_ENABLED)
+
+# --- Events (README, Events) -------------------------------------------------------------------
+EVENTS_CONSUMERS = env.list("EVENTS_CONSUMERS", default=["search"])
+# Modules that register more consumers when Django starts (the apps' own register themselves).
+EVENTS_CONSUMER_MODULES = env.list("EVENTS_CONSUMER_MODULES", default=[])
+EVENTS_DISPATCH_INTERVAL_SECONDS = env.float("EVENTS_DISPATCH_INTERVAL_SECONDS", default=2.0)
+EVENTS_DISPATCH_BATCH = env.int("EVENTS_DISPATCH_BATCH", default=500)
+EVENTS_DISPATCH_MAX_BATCHES = env.int("EVENTS_DISPATCH_MAX_BATCHES", default=100)
+EVENTS_DISPATCH_MAX_ATTEMPTS = env.int("EVENTS_DISPATCH_MAX_ATTEMPTS", default=10)
+EVENTS_RETRY_BASE_SECONDS = env.float("EVENTS_RETRY_BASE_SECONDS", default=2.0)
+EVENTS_RETRY_MAX_SECONDS = env.float("EVENTS_RETRY_MAX_SECONDS", default=3600.0)
+EVENTS_KICK_TTL_MS = env.int("EVENTS_KICK_TTL_MS", default=5000)
+EVENTS_RETENTION_DAYS = env.int("EVENTS_RETENTION_DAYS", default=7)
+EVENTS_CONSUMER_BATCH = env.int("EVENTS_CONSUMER_BATCH", default=100)
+EVENTS_CONSUMER_BLOCK_MS = env.int("EVENTS_CONSUMER_BLOCK_MS", default=1000)
+EVENTS_CONSUMER_RUN_SECONDS = env.float("EVENTS_CONSUMER_RUN_SECONDS", default=60.0)
+EVENTS_CONSUMER_LOCK_SECONDS = env.float("EVENTS_CONSUMER_LOCK_SECONDS", default=30.0)
+EVENTS_CONSUMER_MEMBER = env("EVENTS_CONSUMER_MEMBER", default="")  # default: the host name
+EVENTS_CLAIM_IDLE_MS = env.int("EVENTS_CLAIM_IDLE_MS", default=30_000)
+EVENTS_MAX_DELIVERIES = env.int("EVENTS_MAX_DELIVERIES", default=5)
+
+CELERY_BEAT_SCHEDULE = beat_schedule(
+    communities_workers_enabled=COMMUNITIES_WORKERS_ENABLED,
+    dispatch_seconds=EVENTS_DISPATCH_INTERVAL_SECONDS,
+    consumers=EVENTS_CONSUMERS,
+)
 
 # --- Communities -----------------------------------------------------------------------------
 GROUP_NAME_MAX_LENGTH = 100
@@ -229,6 +255,9 @@ TAG_MAX_LENGTH = env.int("TAG_MAX_LENGTH", default=32)
 TAGS_MAX_PER_POST = env.int("TAGS_MAX_PER_POST", default=10)
 TAGS_MAX_PER_GROUP = env.int("TAGS_MAX_PER_GROUP", default=10)
 REPORT_DETAIL_MAX_LENGTH = env.int("REPORT_DETAIL_MAX_LENGTH", default=2000)
+# The text search configuration of posts and comments; after changing it, run search_reindex.
+SEARCH_CONFIG = env("SEARCH_CONFIG", default="english")
+SEARCH_QUERY_MAX_LENGTH = env.int("SEARCH_QUERY_MAX_LENGTH", default=200)
 
 # --- Logging ---------------------------------------------------------------------------------
 LOGGING = {

@@ -720,8 +720,8 @@ def test_a_reply_answers_what_a_read_of_it_answers_and_costs_no_read_back(
 
     # the token, the post with the viewer's standing, the parent as the viewer may read it,
     # the savepoint, the membership lock, the post's lock, the parent again under it, the
-    # INSERT (its path with it), comments_count, the release
-    with django_assert_max_num_queries(10):
+    # INSERT (its path with it), comments_count, the outbox event, the release
+    with django_assert_max_num_queries(11):
         created = client.post(
             comments_url(post), {"body": " Hi ", "parent": parent.pk}, format="json"
         )

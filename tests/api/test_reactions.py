@@ -453,12 +453,13 @@ def test_an_add_and_a_remove_cost_one_statement_each_and_one_for_the_counters(
     client = client_for(content.user("member"))
 
     # the token, the target with the viewer's standing, the savepoint, the membership lock,
-    # the INSERT under the target's lock, the counters with the reputation, the release; for a
-    # comment, also its post's shared lock first (a lock of the post is waited for and seen)
-    with django_assert_max_num_queries(7 if on == "post" else 8):
+    # the INSERT under the target's lock, the counters with the reputation, the outbox event,
+    # the release; for a comment, also its post's shared lock first (a lock of the post is
+    # waited for and seen)
+    with django_assert_max_num_queries(8 if on == "post" else 9):
         added = client.post(reactions_url(target), {"kind": "like"}, format="json")
     # the same, without the membership lock
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         removed = client.delete(reactions_url(target) + "?kind=like")
 
     assert (added.status_code, removed.status_code) == (201, 204)

@@ -112,7 +112,17 @@ def test_prod_settings_start_with_a_secret_key():
 @pytest.mark.parametrize(
     ("switch", "expected"),
     [
-        ("true", ["communities.purge_expired_bans", "divan.ping"]),
+        (
+            "true",
+            [
+                "communities.purge_expired_bans",
+                "divan.ping",
+                "events.consume.search",
+                "events.dispatch",
+                "events.purge",
+                "events.trim",
+            ],
+        ),
         ("false", ["divan.ping"]),
     ],
 )

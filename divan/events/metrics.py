@@ -1,0 +1,103 @@
+"""Events on /metrics: a collector that reads, at each scrape, the state every process shares
+(the outbox in PostgreSQL; counters, lag and dead letters in Redis and StreamOffset), so that the
+figures are the same whichever web process answers the scrape and whichever worker did the work.
+A scrape while PostgreSQL or Redis is down leaves out what it could not read, and says so."""
+
+import logging
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import REGISTRY, Collector
+
+from divan.events.selectors import consumers_status, outbox_status, stream_counters
+from divan.events.stream import dead_letter_key
+from divan.redis import get_redis
+
+logger = logging.getLogger(__name__)
+
+
+class EventsCollector(Collector):
+    def describe(self):
+        """Nothing up front: without describe(), registering would run collect() (and query
+        the database while Django starts)."""
+        return []
+
+    def collect(self):
+        yield from self._outbox()
+        yield from self._stream()
+
+    def _outbox(self):
+        try:
+            outbox = outbox_status()
+        except Exception as error:  # noqa: BLE001 - a scrape never fails for this
+            logger.warning("metrics: outbox unreadable: %s", error)
+            return
+        for name, help_text, value in (
+            ("divan_outbox_pending_events", "Events written, not yet dispatched", outbox.pending),
+            (
+                "divan_outbox_oldest_pending_age_seconds",
+                "Age of the oldest event not yet dispatched (0 when none)",
+                outbox.oldest_pending_age_seconds,
+            ),
+            ("divan_outbox_failing_events", "Pending events whose dispatch failed", outbox.failing),
+            (
+                "divan_outbox_set_aside_events",
+                "Events set aside after failing every dispatch attempt",
+                outbox.set_aside,
+            ),
+        ):
+            yield GaugeMetricFamily(name, help_text, value=value)
+
+    def _stream(self):
+        try:
+            client = get_redis()
+            counters = stream_counters(client)
+            consumers = consumers_status(client)
+            dead = client.xlen(dead_letter_key())
+        except Exception as error:  # noqa: BLE001 - a scrape never fails for this
+            logger.warning("metrics: event stream unreadable: %s", error)
+            return
+        written = CounterMetricFamily(
+            "divan_events_written", "Events committed, by type", labels=["type"]
+        )
+        for key, value in sorted(counters.items()):
+            if key.startswith("written:"):
+                written.add_metric([key.removeprefix("written:")], value)
+        yield written
+        yield CounterMetricFamily(
+            "divan_events_dispatched", "Events appended to the stream",
+            value=counters.get("dispatched", 0),
+        )  # fmt: skip
+        yield CounterMetricFamily(
+            "divan_events_dispatch_failures", "Events or dispatch runs that failed",
+            value=counters.get("dispatch_failures", 0),
+        )  # fmt: skip
+        yield GaugeMetricFamily(
+            "divan_events_dead_letters", "Events in the dead-letter stream now", value=dead
+        )
+        per_consumer = {
+            ("gauge", "lag", "Stream entries not yet delivered to the consumer group"),
+            ("gauge", "pending", "Entries delivered to the consumer, not yet acknowledged"),
+            ("counter", "processed", "Events the consumer applied"),
+            ("counter", "deliveries", "Entries delivered to the consumer"),
+            ("counter", "redeliveries", "Entries delivered to the consumer again"),
+            ("counter", "dead_letters", "Entries the consumer sent to the dead letters"),
+            ("counter", "processing_seconds", "Time spent applying events"),
+        }
+        for kind, field, help_text in sorted(per_consumer):
+            family = (GaugeMetricFamily if kind == "gauge" else CounterMetricFamily)(
+                f"divan_events_consumer_{field}", help_text, labels=["consumer"]
+            )
+            for status in consumers:
+                family.add_metric([status.name], getattr(status, field))
+            yield family
+
+
+_registered = False
+
+
+def register() -> None:
+    """Add the collector to prometheus_client's registry (the one /metrics exports), once."""
+    global _registered
+    if not _registered:
+        REGISTRY.register(EventsCollector())
+        _registered = True

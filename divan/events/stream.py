@@ -1,0 +1,110 @@
+"""The Redis side of events: the stream and its keys, consumer groups, and trimming.
+
+Every key carries the `{events}` hash tag, so that in a Redis Cluster they all live in one slot
+and any command or script may name several of them."""
+
+import json
+
+import redis
+from django.conf import settings
+
+from divan.events.models import OutboxEvent
+from divan.redis import get_redis, redis_key
+
+TAG = "{events}"
+
+
+def stream_key() -> str:
+    """The stream every event is appended to: `<prefix>:{events}`."""
+    return redis_key(TAG)
+
+
+def dead_letter_key() -> str:
+    """Where a consumer sets aside an event that failed EVENTS_MAX_DELIVERIES times."""
+    return redis_key(TAG, "dead")
+
+
+def kick_key() -> str:
+    """Set while a dispatch has been asked for and has not started yet."""
+    return redis_key(TAG, "dispatch-kick")
+
+
+def stats_key() -> str:
+    """A hash of counters shared by every process: events written by type, dispatched, ..."""
+    return redis_key(TAG, "stats")
+
+
+def consumer_lock_key(consumer: str) -> str:
+    return redis_key(TAG, "consumer", consumer, "lock")
+
+
+def entry_fields(event: OutboxEvent) -> dict[str, str]:
+    """The stream entry of an outbox row: strings only, the payload as JSON."""
+    return {
+        "event_id": str(event.event_id),
+        "type": event.type,
+        "aggregate_type": event.aggregate_type,
+        "aggregate_id": str(event.aggregate_id),
+        "payload": json.dumps(event.payload, separators=(",", ":")),
+        "created_at": event.created_at.isoformat(),
+        "outbox_id": str(event.pk),
+    }
+
+
+def groups_ensure(client: redis.Redis | None = None) -> None:
+    """Create the consumer group of every consumer in settings.EVENTS_CONSUMERS that is
+    missing, reading from the stream's start: no event appended after this is missed."""
+    client = client or get_redis()
+    existing = {group["name"] for group in _groups(client)}
+    for consumer in settings.EVENTS_CONSUMERS:
+        if consumer in existing:
+            continue
+        try:
+            client.xgroup_create(stream_key(), consumer, id="0", mkstream=True)
+        except redis.ResponseError as error:
+            if "BUSYGROUP" not in str(error):  # created meanwhile by another process
+                raise
+
+
+def _groups(client: redis.Redis) -> list[dict]:
+    try:
+        return client.xinfo_groups(stream_key())
+    except redis.ResponseError as error:
+        if "no such key" in str(error).lower():
+            return []
+        raise
+
+
+def _id(entry_id: str) -> tuple[int, int]:
+    milliseconds, _, sequence = entry_id.partition("-")
+    return int(milliseconds), int(sequence or 0)
+
+
+def _next_id(entry_id: str) -> str:
+    milliseconds, sequence = _id(entry_id)
+    return f"{milliseconds}-{sequence + 1}"
+
+
+def trim_floor(client: redis.Redis | None = None) -> str | None:
+    """The lowest stream id some consumer group still needs: its oldest pending (delivered,
+    not acknowledged) entry, or the entry after the last one it was delivered; the lowest over
+    all groups. None when there is no group (then nothing is trimmed)."""
+    client = client or get_redis()
+    floors = []
+    for group in _groups(client):
+        if group["pending"]:
+            floors.append(client.xpending(stream_key(), group["name"])["min"])
+        else:
+            floors.append(_next_id(group["last-delivered-id"]))
+    return min(floors, key=_id) if floors else None
+
+
+def stream_trim(client: redis.Redis | None = None) -> int:
+    """Trim the stream below `trim_floor`: only entries that every group has acknowledged go
+    (XTRIM MINID, never a blind MAXLEN). How many entries were removed."""
+    client = client or get_redis()
+    groups_ensure(client)  # a configured consumer without its group yet holds the floor at 0
+    floor = trim_floor(client)
+    if floor is None:
+        return 0
+    return client.xtrim(stream_key(), minid=floor, approximate=False)

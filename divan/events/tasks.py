@@ -1,0 +1,64 @@
+"""Thin, named Celery tasks for events. Each is safe to run twice, or to be killed halfway:
+dispatch claims rows under SKIP LOCKED and consumers deduplicate by event id. While
+COMMUNITIES_WORKERS_ENABLED is false each one does nothing and says so in the log (and beat does
+not schedule them); the outbox keeps every event until the switch is on again."""
+
+import logging
+
+import redis
+from celery import shared_task
+from django.conf import settings
+
+from divan.events.consumers import consumer_run
+from divan.events.dispatch import dispatch_failure_count, outbox_dispatch, outbox_purge
+from divan.events.stream import stream_trim
+
+logger = logging.getLogger(__name__)
+
+
+def _disabled(task: str) -> bool:
+    if settings.COMMUNITIES_WORKERS_ENABLED:
+        return False
+    logger.info("%s: COMMUNITIES_WORKERS_ENABLED is false; doing nothing", task)
+    return True
+
+
+@shared_task(name="events.dispatch", ignore_result=True)
+def dispatch_events() -> int:
+    if _disabled("events.dispatch"):
+        return 0
+    try:
+        return outbox_dispatch()
+    except redis.ConnectionError as error:
+        dispatch_failure_count()
+        logger.warning("events.dispatch: Redis unreachable (%s); the outbox keeps them", error)
+        return 0
+
+
+@shared_task(name="events.consume", ignore_result=True)
+def consume_events(name: str) -> int:
+    """Run consumer `name` for EVENTS_CONSUMER_RUN_SECONDS, then queue the next run at once, so
+    that one run is always reading; beat's periodic call restarts the chain after a worker died
+    (and does nothing while a run holds the consumer's lock)."""
+    if _disabled("events.consume"):
+        return 0
+    report = consumer_run(name, seconds=settings.EVENTS_CONSUMER_RUN_SECONDS)
+    if report is None:
+        return 0  # another run holds the lock
+    if settings.COMMUNITIES_WORKERS_ENABLED:
+        consume_events.apply_async(args=[name])
+    return report.applied
+
+
+@shared_task(name="events.trim", ignore_result=True)
+def trim_stream() -> int:
+    if _disabled("events.trim"):
+        return 0
+    return stream_trim()
+
+
+@shared_task(name="events.purge", ignore_result=True)
+def purge_events() -> int:
+    if _disabled("events.purge"):
+        return 0
+    return outbox_purge()

@@ -1,0 +1,124 @@
+"""Real processes for the event tests: a Celery worker on this run's queue, database and Redis
+keys, and a redis-server of the test's own on a free port; each started and SIGKILLed (or
+stopped) by the test, never the shared services."""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(condition, *, timeout: float, message: str, every: float = 0.05):
+    """Poll `condition` until it returns something true, or fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(every)
+    raise AssertionError(f"timed out after {timeout} s: {message}")
+
+
+class Worker:
+    """`celery -A config worker` (prefork, 2 processes) in its own process group, on the test
+    run's database, Redis keys and queue, with `env` on top."""
+
+    def __init__(self, **env: str):
+        database = connection.settings_dict
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings.dev",
+            "DJANGO_DEBUG": "false",
+            "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:"
+            f"{database['PORT']}/{database['NAME']}",
+            "DATABASE_CONN_MAX_AGE": "0",
+            "REDIS_URL": settings.REDIS_URL,
+            "REDIS_KEY_PREFIX": settings.REDIS_KEY_PREFIX,
+            "CELERY_TASK_DEFAULT_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
+            "LOG_LEVEL": "WARNING",
+            **env,
+        }
+        self.process: subprocess.Popen | None = None
+        handle, self.log_path = tempfile.mkstemp(prefix="divan-worker-", suffix=".log")
+        os.close(handle)
+
+    def start(self) -> "Worker":
+        celery = Path(sys.executable).with_name("celery")
+        log = open(self.log_path, "ab")  # noqa: SIM115 - the worker writes it while it runs
+        self.process = subprocess.Popen(
+            [str(celery), "-A", "config", "worker", "--pool", "prefork", "--concurrency", "2",
+             "-Q", settings.CELERY_TASK_DEFAULT_QUEUE, "--without-gossip", "--without-mingle",
+             "--without-heartbeat", "--loglevel", "WARNING"],
+            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+        log.close()  # the worker holds its own copy
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL the worker and its pool processes at once, wherever they are."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=30)
+        self.process = None
+
+    def log_tail(self) -> str:
+        return Path(self.log_path).read_text(errors="replace")[-3000:]
+
+
+class RedisServer:
+    """A redis-server of the test's own on a free port, with an append-only file, so that
+    what it held survives a stop and a start."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.directory = tempfile.mkdtemp(prefix="divan-redis-")
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> "RedisServer":
+        self.process = subprocess.Popen(
+            [shutil.which("redis-server") or "redis-server", "--port", str(self.port),
+             "--bind", "127.0.0.1", "--dir", self.directory, "--save", "",
+             "--appendonly", "yes", "--appendfsync", "always"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        wait_until(self._answers, timeout=10, message="redis-server did not start")
+        return self
+
+    def _answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as sock:
+                sock.sendall(b"PING\r\n")
+                return sock.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+    def remove(self) -> None:
+        self.stop()
+        shutil.rmtree(self.directory, ignore_errors=True)

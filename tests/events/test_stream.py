@@ -1,0 +1,217 @@
+"""Dispatch, trimming and consumers against the real Redis (this run's own keys) and the real
+PostgreSQL: events reach the stream once in the normal case, failures back off and are set
+aside, trimming never passes an unacknowledged entry, and consumers apply each event once."""
+
+import logging
+import threading
+
+import pytest
+import redis
+
+from communities.services import groups, posts
+from divan.events import stream
+from divan.events.consumers import (
+    ConsumerRun,
+    consumer,
+    consumer_run,
+    dead_letter_replay,
+    dead_letters,
+)
+from divan.events.dispatch import outbox_dispatch
+from divan.events.models import OutboxEvent, ProcessedEvent, StreamOffset
+from divan.events.tasks import consume_events, dispatch_events
+from divan.redis import get_redis
+from tests.factories import UserFactory
+
+APPLIED: list[tuple[str, str]] = []  # (event type, event id), as the test consumer applied them
+POISON: set[str] = set()  # event ids the test consumer fails on
+
+
+@consumer("recorder")
+def _recorder(event) -> None:
+    if event.event_id in POISON:
+        raise RuntimeError("poisoned")
+    APPLIED.append((event.type, event.event_id))
+
+
+@pytest.fixture(autouse=True)
+def _consumers(settings):
+    settings.EVENTS_CONSUMERS = ["recorder"]
+    settings.EVENTS_CLAIM_IDLE_MS = 0  # what failed is claimed again by the next step
+    APPLIED.clear()
+    POISON.clear()
+
+
+def make_events(count: int) -> list[str]:
+    """`count` post.created events (and the group's own two first); their event ids, in order."""
+    owner = UserFactory()
+    group = groups.group_create(creator=owner, name="G", visibility="public")
+    for n in range(count):
+        posts.post_create(author=owner, group=group, body=f"post {n}")
+    return [str(e) for e in OutboxEvent.objects.order_by("id").values_list("event_id", flat=True)]
+
+
+def stream_event_ids() -> list[str]:
+    return [fields["event_id"] for _, fields in get_redis().xrange(stream.stream_key())]
+
+
+@pytest.mark.django_db
+def test_dispatch_sends_each_pending_event_once_in_id_order():
+    ids = make_events(5)
+
+    assert outbox_dispatch(batch_size=3) == 7
+    assert outbox_dispatch() == 0
+
+    assert stream_event_ids() == ids
+    assert OutboxEvent.objects.filter(dispatched_at__isnull=True).count() == 0
+    assert set(OutboxEvent.objects.values_list("attempts", flat=True)) == {1}
+    (_, fields) = get_redis().xrange(stream.stream_key(), count=1)[0]
+    assert fields["type"] == "group.created" and fields["outbox_id"].isdigit()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("connection_heavy")
+def test_dispatchers_running_at_once_send_each_event_once():
+    ids = make_events(300)
+    barrier = threading.Barrier(4)
+
+    def dispatch() -> int:
+        from django.db import connection
+
+        try:
+            barrier.wait(timeout=30)
+            return outbox_dispatch(batch_size=20)
+        finally:
+            connection.close()
+
+    threads_sent = []
+    threads = [threading.Thread(target=lambda: threads_sent.append(dispatch())) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sum(threads_sent) == len(ids)
+    assert sorted(stream_event_ids()) == sorted(ids)
+
+
+@pytest.mark.django_db
+def test_an_event_redis_refuses_backs_off_and_is_set_aside_without_blocking(settings, monkeypatch):
+    settings.EVENTS_DISPATCH_MAX_ATTEMPTS = 2
+    settings.EVENTS_RETRY_BASE_SECONDS = 0
+    ids = make_events(1)
+    client = get_redis()
+    client.set(stream.stream_key(), "not a stream")  # every XADD fails with WRONGTYPE
+    # the key is no stream, so it can have no group either
+    monkeypatch.setattr(stream, "groups_ensure", lambda client=None: None)
+
+    assert outbox_dispatch() == 0
+    first = OutboxEvent.objects.order_by("id").first()
+    assert (first.attempts, first.set_aside_at) == (1, None)
+    assert first.last_error.startswith("ResponseError: WRONGTYPE")
+    assert outbox_dispatch() == 0
+    monkeypatch.undo()
+    assert OutboxEvent.objects.filter(set_aside_at__isnull=False).count() == len(ids)
+
+    client.delete(stream.stream_key())
+    later = make_events(1)[len(ids) :]
+    assert outbox_dispatch() == len(later)
+    assert stream_event_ids() == later
+
+
+@pytest.mark.django_db
+def test_trimming_keeps_what_a_slow_consumer_has_not_acknowledged(settings):
+    settings.EVENTS_CONSUMERS = ["recorder", "slow"]
+    make_events(8)
+    outbox_dispatch()
+    client = get_redis()
+    consumer_run("recorder", seconds=5, block_ms=0, until_idle=True)  # acknowledges all 10
+    slow = client.xreadgroup("slow", "s1", {stream.stream_key(): ">"}, count=4)[0][1]
+    client.xack(stream.stream_key(), "slow", slow[0][0], slow[1][0])  # 2 of its 4 only
+
+    removed = stream.stream_trim()
+
+    assert removed == 2  # the two the slow group acknowledged; its pending two stay
+    remaining = [entry_id for entry_id, _ in client.xrange(stream.stream_key())]
+    assert remaining[0] == slow[2][0] and len(remaining) == 8
+    assert len(APPLIED) == 10
+
+
+@pytest.mark.django_db
+def test_a_consumer_applies_an_event_sent_twice_once():
+    ids = make_events(3)
+    outbox_dispatch()
+    OutboxEvent.objects.update(dispatched_at=None)  # as if the dispatcher died before its mark
+    outbox_dispatch()
+    assert len(stream_event_ids()) == 2 * len(ids)
+
+    report = consumer_run("recorder", seconds=5, block_ms=0, until_idle=True)
+
+    assert [event_id for _, event_id in APPLIED] == ids
+    assert (report.applied, report.duplicates) == (len(ids), len(ids))
+    assert ProcessedEvent.objects.filter(consumer="recorder").count() == len(ids)
+    offset = StreamOffset.objects.get(consumer="recorder")
+    assert (offset.processed, offset.lag, offset.pending) == (len(ids), 0, 0)
+    assert offset.last_acked_id == get_redis().xrange(stream.stream_key())[-1][0]
+
+
+@pytest.mark.django_db
+def test_a_poison_event_goes_to_the_dead_letters_without_blocking_the_rest(settings, caplog):
+    settings.EVENTS_MAX_DELIVERIES = 3
+    ids = make_events(3)
+    poison = ids[2]
+    POISON.add(poison)
+    outbox_dispatch()
+    run = ConsumerRun("recorder")
+
+    with caplog.at_level(logging.CRITICAL):
+        for _ in range(4):  # delivered 3 times and failing; the 4th claim sets it aside
+            run.step(block_ms=0)
+
+    assert [event_id for _, event_id in APPLIED] == [i for i in ids if i != poison]
+    ((dead_id, fields),) = dead_letters(consumer="recorder")
+    assert (fields["event_id"], fields["deliveries"]) == (poison, "4")
+    assert "RuntimeError: poisoned" in fields["error"]
+    assert get_redis().xpending(stream.stream_key(), "recorder")["pending"] == 0
+    offset = StreamOffset.objects.get(consumer="recorder")
+    assert (offset.dead_letters, offset.redeliveries) == (1, 3)
+
+    POISON.clear()  # fixed
+    assert dead_letter_replay(dead_id) is True
+    assert APPLIED[-1][1] == poison and len(APPLIED) == len(ids)
+    assert dead_letters() == []
+    with pytest.raises(ValueError):
+        dead_letter_replay(dead_id)
+
+
+@pytest.mark.django_db
+def test_the_switch_off_stops_dispatch_and_consumption_and_on_drains_in_order(settings, caplog):
+    ids = make_events(3)
+    settings.COMMUNITIES_WORKERS_ENABLED = False
+
+    with caplog.at_level(logging.INFO, logger="divan.events.tasks"):
+        assert dispatch_events() == 0
+        assert consume_events("recorder") == 0
+    assert "events.dispatch: COMMUNITIES_WORKERS_ENABLED is false; doing nothing" in caplog.text
+    assert OutboxEvent.objects.filter(dispatched_at__isnull=True).count() == len(ids)
+    assert get_redis().exists(stream.stream_key()) == 0
+
+    settings.COMMUNITIES_WORKERS_ENABLED = True
+    settings.EVENTS_CONSUMER_RUN_SECONDS = 0.5
+    assert dispatch_events() == len(ids)
+    consumer_run("recorder", seconds=5, block_ms=0, until_idle=True)
+    assert [event_id for _, event_id in APPLIED] == ids
+
+
+@pytest.mark.django_db
+def test_dispatch_with_redis_unreachable_leaves_the_outbox_as_it_was(settings):
+    ids = make_events(2)
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+
+    with pytest.raises(redis.ConnectionError):
+        outbox_dispatch()
+    assert dispatch_events() == 0  # the task says so in the log, and waits for the next run
+
+    assert list(OutboxEvent.objects.values_list("attempts", "dispatched_at")) == [(0, None)] * len(
+        ids
+    )
