@@ -1,9 +1,14 @@
 """Domain errors raised by services, and the DRF handler that turns them into 4xx responses."""
 
+import logging
+
+import redis
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from divan.parsers import body_error_for_api
+
+logger = logging.getLogger(__name__)
 
 
 class DomainError(Exception):
@@ -59,7 +64,17 @@ def _for_api(exc: DomainError, context) -> exceptions.APIException:
     return exc.as_api_exception()
 
 
+class ServiceUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "A service Divan needs for this request is unavailable; try again shortly."
+    default_code = "service_unavailable"
+
+
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
         return drf_exception_handler(_for_api(exc, context), context)
+    if isinstance(exc, redis.ConnectionError | redis.TimeoutError):
+        # What needs Redis itself (an Idempotency-Key's record) cannot be done without it.
+        logger.warning("Redis unreachable while answering %s: %s", context.get("request"), exc)
+        return drf_exception_handler(ServiceUnavailable(), context)
     return drf_exception_handler(body_error_for_api(exc) or exc, context)

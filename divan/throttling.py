@@ -6,15 +6,21 @@ Each scope counts requests in fixed windows as long as its rate's period (a minu
 DRF's own throttles keep every request's timestamp in a cached list, read and written whole on
 each request: two round trips and a list as long as the rate. A fixed window lets a caller
 spend up to twice its rate across a window boundary; for abuse control that is the usual trade.
+While Redis cannot be reached, requests are let through (and a warning logged): throttling is
+abuse control, not a reason to refuse everyone.
 """
 
 import functools
+import logging
 
+import redis
 from rest_framework import throttling
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.settings import api_settings
 
 from divan.redis import get_redis, redis_key
+
+logger = logging.getLogger(__name__)
 
 # Counts a request in its window, and gives the window its expiry when it opens.
 _HIT = """
@@ -47,9 +53,14 @@ class WindowThrottleMixin:
             return True
         now = self.timer()
         window = int(now // self.duration)
-        count = _hit_script(get_redis())(
-            keys=[redis_key("throttle", key, window)], args=[self.duration + 1]
-        )
+        try:
+            count = _hit_script(get_redis())(
+                keys=[redis_key("throttle", key, window)], args=[self.duration + 1]
+            )
+        except (redis.ConnectionError, redis.TimeoutError) as error:
+            # Open, not shut: with Redis down the API keeps answering, unthrottled meanwhile.
+            logger.warning("throttle %s not counted, Redis unreachable: %s", self.scope, error)
+            return True
         self.seconds_left = (window + 1) * self.duration - now
         return count <= self.num_requests
 
