@@ -6,7 +6,7 @@ not schedule them); the outbox keeps every event until the switch is on again.""
 import logging
 
 import redis
-from celery import shared_task
+from celery import shared_task, signals
 from django.conf import settings
 
 from divan.events.consumers import consumer_run
@@ -62,3 +62,12 @@ def purge_events() -> int:
     if _disabled("events.purge"):
         return 0
     return outbox_purge()
+
+
+@signals.worker_ready.connect
+def _start_consumers(**kwargs) -> None:
+    """A worker that starts queues each consumer's run at once, rather than waiting for beat's
+    first call (EVENTS_START_CONSUMERS_ON_WORKER_READY; the tests' in-process worker does not)."""
+    if settings.COMMUNITIES_WORKERS_ENABLED and settings.EVENTS_START_CONSUMERS_ON_WORKER_READY:
+        for name in settings.EVENTS_CONSUMERS:
+            consume_events.apply_async(args=[name])
