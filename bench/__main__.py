@@ -1,4 +1,5 @@
 """`python -m bench`: Divan over real HTTP beside this machine's limits (bench.http_bench);
+`python -m bench --events`: events through the outbox, dispatch and a consumer (bench.events_bench);
 `python -m bench --in-process`: the older in-process figures (bench.inprocess)."""
 
 import argparse
@@ -12,7 +13,21 @@ def main(argv: list[str]) -> int:
         action="store_true",
         help="time the hot endpoints in process with the test client, not over HTTP",
     )
+    parser.add_argument(
+        "--events",
+        action="store_true",
+        help="events through the outbox, dispatch and a consumer, and commit-to-search delay",
+    )
     options = parser.parse_args(argv)
+    if options.events:
+        from bench import events_bench
+        from bench.errors import BenchError
+
+        try:
+            return events_bench.main()
+        except BenchError as error:
+            print(f"\nbench: {error}", file=sys.stderr)
+            return 1
     if options.in_process:
         from bench import inprocess
 

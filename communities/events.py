@@ -3,8 +3,9 @@ of a kind holds the same keys: the ids a consumer needs, the group's visibility 
 the change, the actor, and for a change of value its old and new values (`changes`:
 {field: [old, new]}). Call them inside the service's transaction (see divan.events.outbox)."""
 
+from uuid import UUID
+
 from communities.models import Comment, Group, Post
-from divan.events.models import OutboxEvent
 from divan.events.outbox import event_record
 
 
@@ -12,7 +13,7 @@ def _id(user) -> int | None:
     return getattr(user, "pk", user)
 
 
-def group_event(event_type: str, group: Group, *, actor, **fields) -> OutboxEvent:
+def group_event(event_type: str, group: Group, *, actor, **fields) -> UUID:
     """group.*, membership.*, join_request.*, invitation.* and ban.* events: about a group and,
     for the membership kinds, a `user_id` in `fields`."""
     payload = {
@@ -24,7 +25,7 @@ def group_event(event_type: str, group: Group, *, actor, **fields) -> OutboxEven
     return event_record(event_type, aggregate_type="group", aggregate_id=group.pk, payload=payload)
 
 
-def post_event(event_type: str, post: Post, *, actor, group: Group | None = None, **fields):
+def post_event(event_type: str, post: Post, *, actor, group: Group | None = None, **fields) -> UUID:
     """post.* events; `group` when the caller holds it apart from `post.group`."""
     group = group or post.group
     payload = {
@@ -38,7 +39,7 @@ def post_event(event_type: str, post: Post, *, actor, group: Group | None = None
     return event_record(event_type, aggregate_type="post", aggregate_id=post.pk, payload=payload)
 
 
-def comment_event(event_type: str, comment: Comment, *, actor, post: Post, **fields):
+def comment_event(event_type: str, comment: Comment, *, actor, post: Post, **fields) -> UUID:
     """comment.* events, with the comment's post as the caller locked it (with its group)."""
     payload = {
         "comment_id": comment.pk,
@@ -55,7 +56,7 @@ def comment_event(event_type: str, comment: Comment, *, actor, post: Post, **fie
     )
 
 
-def reaction_event(event_type: str, *, user, kind: str, post: Post, comment_id: int | None):
+def reaction_event(event_type: str, *, user, kind: str, post: Post, comment_id: int | None) -> UUID:
     """reaction.added and reaction.removed: on the post, or on one of its comments. The post's
     score (for feeds) moves with the first, so both kinds name the post."""
     aggregate = ("comment", comment_id) if comment_id is not None else ("post", post.pk)
@@ -73,7 +74,7 @@ def reaction_event(event_type: str, *, user, kind: str, post: Post, comment_id: 
     )
 
 
-def report_event(event_type: str, report, *, actor, group: Group, **fields) -> OutboxEvent:
+def report_event(event_type: str, report, *, actor, group: Group, **fields) -> UUID:
     payload = {
         "report_id": report.pk,
         "group_id": group.pk,

@@ -91,7 +91,8 @@ _RECORD = (
 
 def event_apply(name: str, event: Event, handler: Handler | None = None) -> bool:
     """Apply the event with consumer `name`'s function, once: True when applied now, False when
-    it had been already. The record and the effect commit together, or neither does."""
+    it had been already. The record and the effect commit together, or neither does (inside a
+    caller's transaction, they are one savepoint)."""
     handler = handler or handler_for(name)
     sql = _RECORD.format(table=connection.ops.quote_name(ProcessedEvent._meta.db_table))
     with transaction.atomic():
@@ -196,31 +197,39 @@ class ConsumerRun:
         return [(entry_id, f, n) for (entry_id, f), n in zip(entries, counts, strict=True)]
 
     def _handle(self, entries: list[tuple[str, dict, int]], report: RunReport) -> None:
+        """Apply a batch in one transaction, each event in a savepoint of its own (a failing
+        event undoes only its own effect), then acknowledge what was applied: one commit per
+        batch rather than per event. Killed before the commit, the whole batch comes again."""
         acked = []
-        for entry_id, fields, deliveries in entries:
-            report.deliveries += 1
-            report.redeliveries += deliveries > 1
-            if deliveries > settings.EVENTS_MAX_DELIVERIES:
-                self._dead_letter(entry_id, fields, deliveries)
-                report.dead_lettered += 1
-                acked.append(entry_id)
-                continue
-            started = time.perf_counter()
-            try:
-                applied = event_apply(self.name, Event.from_entry(entry_id, fields), self.handler)
-            except Exception as error:
-                report.failed += 1
-                report.last_error = f"{entry_id}: {type(error).__name__}: {error}"[:2000]
-                logger.exception("events: consumer %s failed on %s", self.name, entry_id)
-                continue
-            finally:
-                report.seconds += time.perf_counter() - started
-            report.applied += applied
-            report.duplicates += not applied
-            acked.append(entry_id)
+        with transaction.atomic():
+            for entry_id, fields, deliveries in entries:
+                if self._handle_one(entry_id, fields, deliveries, report):
+                    acked.append(entry_id)
         if acked:
             self.client.xack(stream.stream_key(), self.name, *acked)
             report.last_acked_id = max(acked, key=_stream_id_key)
+
+    def _handle_one(self, entry_id: str, fields: dict, deliveries: int, report: RunReport) -> bool:
+        """Whether the entry is done with (applied now or before, or dead-lettered)."""
+        report.deliveries += 1
+        report.redeliveries += deliveries > 1
+        if deliveries > settings.EVENTS_MAX_DELIVERIES:
+            self._dead_letter(entry_id, fields, deliveries)
+            report.dead_lettered += 1
+            return True
+        started = time.perf_counter()
+        try:
+            applied = event_apply(self.name, Event.from_entry(entry_id, fields), self.handler)
+        except Exception as error:
+            report.failed += 1
+            report.last_error = f"{entry_id}: {type(error).__name__}: {error}"[:2000]
+            logger.exception("events: consumer %s failed on %s", self.name, entry_id)
+            return False
+        finally:
+            report.seconds += time.perf_counter() - started
+        report.applied += applied
+        report.duplicates += not applied
+        return True
 
     def _dead_letter(self, entry_id: str, fields: dict, deliveries: int) -> None:
         offset = StreamOffset.objects.filter(consumer=self.name).first()

@@ -17,12 +17,12 @@ from datetime import timedelta
 
 import redis
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from divan.events import stream
-from divan.events.models import PENDING, OutboxEvent, ProcessedEvent
+from divan.events.models import OutboxEvent, ProcessedEvent
 from divan.redis import get_redis
 
 logger = logging.getLogger(__name__)
@@ -51,43 +51,63 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(seconds, settings.EVENTS_RETRY_MAX_SECONDS))
 
 
-def _due(now) -> Q:
-    return PENDING & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+# Due events, oldest first, claimed (locked, skipping those another dispatcher holds) and marked
+# dispatched in one statement; read as the stream wants them (the payload as its JSON text, the
+# time as ISO 8601), with no model in between. The mark commits only after their XADD.
+_CLAIM = (
+    "UPDATE {table} AS e SET dispatched_at = %s, attempts = e.attempts + 1"
+    " WHERE e.id IN (SELECT id FROM {table}"
+    "  WHERE dispatched_at IS NULL AND set_aside_at IS NULL"
+    "  AND (next_attempt_at IS NULL OR next_attempt_at <= %s)"
+    "  ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED)"
+    " RETURNING e.id, e.event_id::text, e.type, e.aggregate_type, e.aggregate_id,"
+    " e.payload::text, to_json(e.created_at) #>> '{{}}', e.attempts"
+)
+
+
+def _sql(template: str) -> str:
+    return template.format(table=connection.ops.quote_name(OutboxEvent._meta.db_table))
 
 
 def _dispatch_batch(client: redis.Redis, batch_size: int) -> tuple[int, int]:
-    """Claim, send and mark one batch in one transaction: (sent, failed)."""
+    """Claim and mark one batch, send it, and commit, in one transaction: (sent, failed). An
+    event Redis refused is unmarked again, with its failed attempt recorded."""
     now = timezone.now()
-    with transaction.atomic():
-        batch = list(
-            OutboxEvent.objects.select_for_update(skip_locked=True)
-            .filter(_due(now))
-            .order_by("id")[:batch_size]
-        )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_sql(_CLAIM), [now, now, batch_size])
+        batch = sorted((stream.OutboxEntry(*row) for row in cursor.fetchall()), key=_by_id)
         if not batch:
             return 0, 0
         pipe = client.pipeline(transaction=False)
-        for event in batch:
-            pipe.xadd(stream.stream_key(), stream.entry_fields(event))
+        for entry in batch:
+            pipe.xadd(stream.stream_key(), entry.fields())
         # A lost connection raises here, and the whole batch stays as it was.
         results = pipe.execute(raise_on_error=False)
-        sent = [event.pk for event, result in zip(batch, results, strict=True)
-                if not isinstance(result, Exception)]  # fmt: skip
-        OutboxEvent.objects.filter(pk__in=sent).update(
-            dispatched_at=now, attempts=F("attempts") + 1
-        )
-        failed = [(event, result) for event, result in zip(batch, results, strict=True)
+        failed = [(entry, result) for entry, result in zip(batch, results, strict=True)
                   if isinstance(result, Exception)]  # fmt: skip
-        for event, error in failed:
-            event.attempts += 1
-            event.last_error = f"{type(error).__name__}: {error}"[:2000]
-            event.next_attempt_at = now + _backoff(event.attempts)
-            if event.attempts >= settings.EVENTS_DISPATCH_MAX_ATTEMPTS:
-                event.set_aside_at = now
-                logger.error("events: set aside %s after %d attempts: %s",
-                             event, event.attempts, event.last_error)  # fmt: skip
-            event.save(update_fields=["attempts", "last_error", "next_attempt_at", "set_aside_at"])
-    return len(sent), len(failed)
+        for entry, error in failed:
+            _attempt_failed(entry, error, now)
+    return len(batch) - len(failed), len(failed)
+
+
+def _by_id(entry: "stream.OutboxEntry") -> int:
+    return entry.id
+
+
+def _attempt_failed(entry: "stream.OutboxEntry", error: Exception, now) -> None:
+    attempts = entry.attempts  # counted by the claim
+    last_error = f"{type(error).__name__}: {error}"[:2000]
+    set_aside = attempts >= settings.EVENTS_DISPATCH_MAX_ATTEMPTS
+    OutboxEvent.objects.filter(pk=entry.id).update(
+        dispatched_at=None,
+        attempts=attempts,
+        last_error=last_error,
+        next_attempt_at=now + _backoff(attempts),
+        set_aside_at=now if set_aside else None,
+    )
+    if set_aside:
+        logger.error("events: set aside %s %s after %d attempts: %s",
+                     entry.type, entry.event_id, attempts, last_error)  # fmt: skip
 
 
 def outbox_dispatch(*, batch_size: int | None = None, max_batches: int | None = None) -> int:

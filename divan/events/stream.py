@@ -3,12 +3,11 @@
 Every key carries the `{events}` hash tag, so that in a Redis Cluster they all live in one slot
 and any command or script may name several of them."""
 
-import json
+from typing import NamedTuple
 
 import redis
 from django.conf import settings
 
-from divan.events.models import OutboxEvent
 from divan.redis import get_redis, redis_key
 
 TAG = "{events}"
@@ -38,17 +37,29 @@ def consumer_lock_key(consumer: str) -> str:
     return redis_key(TAG, "consumer", consumer, "lock")
 
 
-def entry_fields(event: OutboxEvent) -> dict[str, str]:
-    """The stream entry of an outbox row: strings only, the payload as JSON."""
-    return {
-        "event_id": str(event.event_id),
-        "type": event.type,
-        "aggregate_type": event.aggregate_type,
-        "aggregate_id": str(event.aggregate_id),
-        "payload": json.dumps(event.payload, separators=(",", ":")),
-        "created_at": event.created_at.isoformat(),
-        "outbox_id": str(event.pk),
-    }
+class OutboxEntry(NamedTuple):
+    """An outbox row as dispatch claims it: the payload as JSON text, the time as ISO 8601."""
+
+    id: int
+    event_id: str
+    type: str
+    aggregate_type: str
+    aggregate_id: int
+    payload: str
+    created_at: str
+    attempts: int
+
+    def fields(self) -> dict[str, str]:
+        """The stream entry: strings only."""
+        return {
+            "event_id": self.event_id,
+            "type": self.type,
+            "aggregate_type": self.aggregate_type,
+            "aggregate_id": str(self.aggregate_id),
+            "payload": self.payload,
+            "created_at": self.created_at,
+            "outbox_id": str(self.id),
+        }
 
 
 def groups_ensure(client: redis.Redis | None = None) -> None:
