@@ -186,6 +186,8 @@ def test_the_admin_writes_events_through_the_services(admin_client):
     membership.group_join(user=author, group=group)
     post = posts.post_create(author=author, group=group, body="Spam")
     report, _ = reports.report_create(reporter=UserFactory(), post_id=post.pk, reason="spam")
+    other = posts.post_create(author=author, group=group, body="Fine")
+    second, _ = reports.report_create(reporter=UserFactory(), post_id=other.pk, reason="spam")
     events = Events()
     url = f"/admin/communities/group/{group.pk}/change/"
 
@@ -202,6 +204,8 @@ def test_the_admin_writes_events_through_the_services(admin_client):
     admin_client.post(reports_url, {"action": "ban_author", "_selected_action": [report.pk]})
     admin_client.post(reports_url, {"action": "hide_content", "_selected_action": [report.pk]})
     assert events.types() == ["membership.removed", "ban.created", "post.hidden", "report.resolved"]
+    admin_client.post(reports_url, {"action": "dismiss", "_selected_action": [second.pk]})
+    assert events.types() == ["report.dismissed"]
 
     admin_client.post("/admin/communities/group/",
                       {"action": "archive", "_selected_action": [group.pk]})  # fmt: skip

@@ -215,3 +215,27 @@ def test_dispatch_with_redis_unreachable_leaves_the_outbox_as_it_was(settings):
     assert list(OutboxEvent.objects.values_list("attempts", "dispatched_at")) == [(0, None)] * len(
         ids
     )
+
+
+@pytest.mark.django_db
+def test_purge_deletes_dispatched_events_and_records_past_the_retention_only(settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from divan.events.dispatch import outbox_purge
+
+    settings.EVENTS_RETENTION_DAYS = 7
+    ids = make_events(3)
+    outbox_dispatch()
+    consumer_run("recorder", seconds=5, block_ms=0, until_idle=True)
+    make_events(1)  # three more, pending: no retention removes those
+    old = timezone.now() - timedelta(days=8)
+    OutboxEvent.objects.filter(event_id__in=ids[:2]).update(dispatched_at=old, created_at=old)
+    ProcessedEvent.objects.filter(event_id__in=ids[:3]).update(processed_at=old)
+
+    assert outbox_purge(batch_size=1) == 2 + 3
+
+    left = [str(e) for e in OutboxEvent.objects.order_by("id").values_list("event_id", flat=True)]
+    assert left[:3] == ids[2:] and len(left) == len(ids) - 2 + 3
+    assert ProcessedEvent.objects.filter(consumer="recorder").count() == len(ids) - 3
