@@ -181,16 +181,25 @@ def _answer_join_requests(*, group: Group, user, actor, status: str, now) -> Non
         group=group, user=user, status=JoinRequestStatus.PENDING
     )
     for join_request in pending:
-        join_request.status, join_request.decided_at = status, now
-        join_request.decided_by = actor if status == JoinRequestStatus.DENIED else None
-        join_request.save(update_fields=["status", "decided_at", "decided_by"])
-        group_event(
-            f"join_request.{status}",
-            group,
-            actor=actor,
-            user_id=join_request.user_id,
-            join_request_id=join_request.pk,
+        decided_by = actor if status == JoinRequestStatus.DENIED else None
+        _join_request_answer(
+            join_request, group=group, actor=actor, status=status, decided_by=decided_by, now=now
         )
+
+
+def _join_request_answer(
+    join_request: JoinRequest, *, group: Group, actor, status: str, decided_by, now
+) -> None:
+    """Answer one pending join request, with its event."""
+    join_request.status, join_request.decided_by, join_request.decided_at = status, decided_by, now
+    join_request.save(update_fields=["status", "decided_by", "decided_at"])
+    group_event(
+        f"join_request.{status}",
+        group,
+        actor=actor,
+        user_id=join_request.user_id,
+        join_request_id=join_request.pk,
+    )
 
 
 def group_join(*, user, group: Group) -> JoinOutcome:
@@ -318,16 +327,13 @@ def _decide_join_request(*, actor, group: Group, request_id: int, approve: bool)
             if _is_banned(group=group, user=join_request.user):
                 raise Conflict("This user is banned from the group; unban them first.")
             member_add(group=group, user=join_request.user, actor=actor, via="join_request")
-        join_request.status = JoinRequestStatus.APPROVED if approve else JoinRequestStatus.DENIED
-        join_request.decided_by = actor
-        join_request.decided_at = timezone.now()
-        join_request.save(update_fields=["status", "decided_by", "decided_at"])
-        group_event(
-            f"join_request.{join_request.status}",
-            group,
+        _join_request_answer(
+            join_request,
+            group=group,
             actor=actor,
-            user_id=join_request.user_id,
-            join_request_id=join_request.pk,
+            status=JoinRequestStatus.APPROVED if approve else JoinRequestStatus.DENIED,
+            decided_by=actor,
+            now=timezone.now(),
         )
         moderation_log_write(
             group=group,
