@@ -130,11 +130,13 @@ def comment_update(*, actor, comment: Comment, body: str) -> Comment:
             raise Conflict("This comment is hidden by the moderators.")
         if comment.post.locked:
             raise Conflict(LOCKED_POST)
-        changes = {"body": [comment.body, body]}
+        changed_fields = ["body"] if comment.body != body else []  # its text stays in its row
         comment.body = body
         comment.edited_at = timezone.now()
         comment.save(update_fields=["body", "edited_at"])
-        comment_event("comment.edited", comment, actor=actor, post=comment.post, changes=changes)
+        comment_event(
+            "comment.edited", comment, actor=actor, post=comment.post, changed_fields=changed_fields
+        )
     return comment
 
 

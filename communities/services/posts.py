@@ -172,15 +172,25 @@ def post_update(*, actor, post: Post, **changes) -> Post:
             raise Conflict("This post is locked.")
         if post.hidden_at is not None:
             raise Conflict("This post is hidden by the moderators.")
-        changed = {field: [getattr(post, field), value] for field, value in changes.items()}
+        # The event names the fields that changed, not their text: a post's words stay in its
+        # row (an edit removes them from everywhere), and consumers read the row as it is now.
+        changed_fields = [
+            field for field, value in changes.items() if getattr(post, field) != value
+        ]
+        tag_changes = {}
         for field, value in changes.items():
             setattr(post, field, value)
         post.edited_at = timezone.now()
         post.save(update_fields=[*changes, "edited_at"])
         if names is not None:
             before = sorted(post.tags.values_list("name", flat=True))
-            changed["tags"] = [before, post_tags_set(post=post, names=names)]
-        post_event("post.edited", post, actor=actor, changes=changed)
+            after = post_tags_set(post=post, names=names)
+            if sorted(after) != before:
+                changed_fields.append("tags")
+                tag_changes["tags"] = [before, after]
+        post_event(
+            "post.edited", post, actor=actor, changed_fields=changed_fields, changes=tag_changes
+        )
     return post
 
 

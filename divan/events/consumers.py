@@ -91,8 +91,7 @@ _RECORD = (
 
 def event_apply(name: str, event: Event, handler: Handler | None = None) -> bool:
     """Apply the event with consumer `name`'s function, once: True when applied now, False when
-    it had been already. The record and the effect commit together, or neither does (inside a
-    caller's transaction, they are one savepoint)."""
+    it had been already. The record and the effect commit together, or neither does."""
     handler = handler or handler_for(name)
     sql = _RECORD.format(table=connection.ops.quote_name(ProcessedEvent._meta.db_table))
     with transaction.atomic():
@@ -146,6 +145,7 @@ class ConsumerRun:
         self.handler = handler_for(name)
         self.client = client or get_redis()
         self.member = settings.EVENTS_CONSUMER_MEMBER or socket.gethostname()
+        self._errors_key = stream.consumer_errors_key(name)
         stream.groups_ensure(self.client)
 
     def step(self, *, block_ms: int | None = None) -> RunReport:
@@ -197,14 +197,15 @@ class ConsumerRun:
         return [(entry_id, f, n) for (entry_id, f), n in zip(entries, counts, strict=True)]
 
     def _handle(self, entries: list[tuple[str, dict, int]], report: RunReport) -> None:
-        """Apply a batch in one transaction, each event in a savepoint of its own (a failing
-        event undoes only its own effect), then acknowledge what was applied: one commit per
-        batch rather than per event. Killed before the commit, the whole batch comes again."""
-        acked = []
-        with transaction.atomic():
-            for entry_id, fields, deliveries in entries:
-                if self._handle_one(entry_id, fields, deliveries, report):
-                    acked.append(entry_id)
+        """Apply each event in a transaction of its own, then acknowledge the batch. Not one
+        transaction for the batch: an effect locks the rows it changes (a post, a comment) in
+        stream order, which is not the services' lock order, and holding them to the end of a
+        batch would let a user's edit deadlock with the consumer."""
+        acked = [
+            entry_id
+            for entry_id, fields, deliveries in entries
+            if self._handle_one(entry_id, fields, deliveries, report)
+        ]
         if acked:
             self.client.xack(stream.stream_key(), self.name, *acked)
             report.last_acked_id = max(acked, key=_stream_id_key)
@@ -223,6 +224,8 @@ class ConsumerRun:
         except Exception as error:
             report.failed += 1
             report.last_error = f"{entry_id}: {type(error).__name__}: {error}"[:2000]
+            # this entry's own last error, for its dead letter should it come to that
+            self.client.hset(self._errors_key, entry_id, report.last_error)
             logger.exception("events: consumer %s failed on %s", self.name, entry_id)
             return False
         finally:
@@ -232,7 +235,8 @@ class ConsumerRun:
         return True
 
     def _dead_letter(self, entry_id: str, fields: dict, deliveries: int) -> None:
-        offset = StreamOffset.objects.filter(consumer=self.name).first()
+        """Set the entry aside with its own last error; acknowledged right after, with the rest
+        of its batch (dying in between sets it aside twice: a replay applies it once still)."""
         self.client.xadd(
             stream.dead_letter_key(),
             {
@@ -240,9 +244,10 @@ class ConsumerRun:
                 "consumer": self.name,
                 "stream_id": entry_id,
                 "deliveries": str(deliveries),
-                "error": offset.last_error if offset else "",
+                "error": self.client.hget(self._errors_key, entry_id) or "",
             },
         )
+        self.client.hdel(self._errors_key, entry_id)
         logger.error("events: consumer %s sent %s to the dead letters", self.name, entry_id)
 
     def _record(self, report: RunReport) -> None:

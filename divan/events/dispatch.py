@@ -157,3 +157,11 @@ def outbox_purge(*, batch_size: int = 5000) -> int:
             count, _ = model.objects.filter(pk__in=ids).delete()
             deleted += count
     return deleted
+
+
+def outbox_retry_set_aside() -> int:
+    """Make every set-aside event due again, with its attempts counted from zero (after the
+    cause is fixed); how many. Its last error stays until a dispatch succeeds or fails again."""
+    return OutboxEvent.objects.filter(set_aside_at__isnull=False).update(
+        set_aside_at=None, attempts=0, next_attempt_at=None
+    )

@@ -9,7 +9,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import REGISTRY, Collector
 
 from divan.events.selectors import consumers_status, outbox_status, stream_counters
-from divan.events.stream import dead_letter_key
+from divan.events.stream import dead_letter_key, stream_key
 from divan.redis import get_redis
 
 logger = logging.getLogger(__name__)
@@ -53,11 +53,14 @@ class EventsCollector(Collector):
             counters = stream_counters(client)
             consumers = consumers_status(client)
             dead = client.xlen(dead_letter_key())
+            length = client.xlen(stream_key())
         except Exception as error:  # noqa: BLE001 - a scrape never fails for this
             logger.warning("metrics: event stream unreadable: %s", error)
             return
         written = CounterMetricFamily(
-            "divan_events_written", "Events committed, by type", labels=["type"]
+            "divan_events_written",
+            "Events committed, by type (counted after each commit, except while Redis is down)",
+            labels=["type"],
         )
         for key, value in sorted(counters.items()):
             if key.startswith("written:"):
@@ -74,6 +77,10 @@ class EventsCollector(Collector):
         yield GaugeMetricFamily(
             "divan_events_dead_letters", "Events in the dead-letter stream now", value=dead
         )
+        yield GaugeMetricFamily(
+            "divan_events_stream_length", "Entries in the event stream (trimmed as acknowledged)",
+            value=length,
+        )  # fmt: skip
         per_consumer = {
             ("gauge", "lag", "Stream entries not yet delivered to the consumer group"),
             ("gauge", "pending", "Entries delivered to the consumer, not yet acknowledged"),

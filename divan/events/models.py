@@ -34,6 +34,9 @@ class OutboxEvent(models.Model):
         indexes = [
             models.Index(fields=["id"], condition=PENDING, name="outbox_pending"),
             models.Index(fields=["dispatched_at"], name="outbox_dispatched_at"),
+            models.Index(
+                fields=["id"], condition=Q(set_aside_at__isnull=False), name="outbox_set_aside"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -58,9 +58,11 @@ EVENT_TYPES = frozenset(
 )
 
 
+# The event id is drawn by PostgreSQL (gen_random_uuid, version 4) in the INSERT itself.
 _INSERT = (
     "INSERT INTO {table} (event_id, type, aggregate_type, aggregate_id, payload, created_at,"
-    " attempts, last_error) VALUES (%s, %s, %s, %s, %s, %s, 0, '')"
+    " attempts, last_error) VALUES (gen_random_uuid(), %s, %s, %s, %s, %s, 0, '')"
+    " RETURNING event_id"
 )
 
 
@@ -74,13 +76,13 @@ def event_record(
         raise ValueError(f"Unknown event type {event_type!r}.")
     if not connection.in_atomic_block:
         raise RuntimeError(f"{event_type} must be written in the transaction of its change.")
-    event_id = uuid.uuid4()
     table = connection.ops.quote_name(OutboxEvent._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
             _INSERT.format(table=table),
-            [event_id, event_type, aggregate_type, aggregate_id, Jsonb(payload), timezone.now()],
+            [event_type, aggregate_type, aggregate_id, Jsonb(payload), timezone.now()],
         )
+        (event_id,) = cursor.fetchone()
     transaction.on_commit(functools.partial(_committed, event_type), robust=True)
     return event_id
 

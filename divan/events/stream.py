@@ -37,6 +37,11 @@ def consumer_lock_key(consumer: str) -> str:
     return redis_key(TAG, "consumer", consumer, "lock")
 
 
+def consumer_errors_key(consumer: str) -> str:
+    """A hash: stream id -> the last error of the consumer's function on that entry."""
+    return redis_key(TAG, "consumer", consumer, "errors")
+
+
 class OutboxEntry(NamedTuple):
     """An outbox row as dispatch claims it: the payload as JSON text, the time as ISO 8601."""
 
@@ -97,16 +102,18 @@ def _next_id(entry_id: str) -> str:
 
 
 def trim_floor(client: redis.Redis | None = None) -> str | None:
-    """The lowest stream id some consumer group still needs: its oldest pending (delivered,
-    not acknowledged) entry, or the entry after the last one it was delivered; the lowest over
-    all groups. None when there is no group (then nothing is trimmed)."""
+    """The lowest stream id a configured consumer still needs: its group's oldest pending
+    (delivered, not acknowledged) entry, or else the entry after the last one it was delivered;
+    the lowest over the groups of settings.EVENTS_CONSUMERS. A group left in Redis by a consumer
+    taken out of the settings holds nothing back. None when there is no such group."""
     client = client or get_redis()
     floors = []
     for group in _groups(client):
-        if group["pending"]:
-            floors.append(client.xpending(stream_key(), group["name"])["min"])
-        else:
-            floors.append(_next_id(group["last-delivered-id"]))
+        if group["name"] not in settings.EVENTS_CONSUMERS:
+            continue
+        oldest = client.xpending(stream_key(), group["name"])["min"] if group["pending"] else None
+        # no pending entry, or all acknowledged since XINFO answered: past the last delivered
+        floors.append(oldest or _next_id(group["last-delivered-id"]))
     return min(floors, key=_id) if floors else None
 
 

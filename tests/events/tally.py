@@ -13,6 +13,6 @@ TABLE = "events_test_tally"
 
 @consumer("tally")
 def tally(event: Event) -> None:
-    time.sleep(0.002)  # slow enough that a kill lands in the middle of a batch
+    time.sleep(0.005)  # slow enough that a kill lands in the middle of a batch
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {TABLE} (event_id) VALUES (%s)", [event.event_id])

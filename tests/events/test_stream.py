@@ -17,7 +17,7 @@ from divan.events.consumers import (
     dead_letter_replay,
     dead_letters,
 )
-from divan.events.dispatch import outbox_dispatch
+from divan.events.dispatch import outbox_dispatch, outbox_retry_set_aside
 from divan.events.models import OutboxEvent, ProcessedEvent, StreamOffset
 from divan.events.tasks import consume_events, dispatch_events
 from divan.redis import get_redis
@@ -30,7 +30,7 @@ POISON: set[str] = set()  # event ids the test consumer fails on
 @consumer("recorder")
 def _recorder(event) -> None:
     if event.event_id in POISON:
-        raise RuntimeError("poisoned")
+        raise RuntimeError(f"poisoned {event.event_id}")
     APPLIED.append((event.type, event.event_id))
 
 
@@ -115,8 +115,12 @@ def test_an_event_redis_refuses_backs_off_and_is_set_aside_without_blocking(sett
 
     client.delete(stream.stream_key())
     later = make_events(1)[len(ids) :]
-    assert outbox_dispatch() == len(later)
+    assert outbox_dispatch() == len(later)  # the set-aside ones stay aside
     assert stream_event_ids() == later
+
+    assert outbox_retry_set_aside() == len(ids)  # after the fix, an operator sends them again
+    assert outbox_dispatch() == len(ids)
+    assert stream_event_ids() == later + ids
 
 
 @pytest.mark.django_db
@@ -156,30 +160,32 @@ def test_a_consumer_applies_an_event_sent_twice_once():
 
 
 @pytest.mark.django_db
-def test_a_poison_event_goes_to_the_dead_letters_without_blocking_the_rest(settings, caplog):
+def test_poison_events_go_to_the_dead_letters_without_blocking_the_rest(settings, caplog):
     settings.EVENTS_MAX_DELIVERIES = 3
-    ids = make_events(3)
-    poison = ids[2]
-    POISON.add(poison)
+    ids = make_events(4)
+    poison = [ids[2], ids[4]]
+    POISON.update(poison)
     outbox_dispatch()
     run = ConsumerRun("recorder")
 
     with caplog.at_level(logging.CRITICAL):
-        for _ in range(4):  # delivered 3 times and failing; the 4th claim sets it aside
+        for _ in range(4):  # delivered 3 times and failing; the 4th claim sets them aside
             run.step(block_ms=0)
 
-    assert [event_id for _, event_id in APPLIED] == [i for i in ids if i != poison]
-    ((dead_id, fields),) = dead_letters(consumer="recorder")
-    assert (fields["event_id"], fields["deliveries"]) == (poison, "4")
-    assert "RuntimeError: poisoned" in fields["error"]
+    assert [event_id for _, event_id in APPLIED] == [i for i in ids if i not in poison]
+    letters = dead_letters(consumer="recorder")
+    assert [(f["event_id"], f["deliveries"]) for _, f in letters] == [(p, "4") for p in poison]
+    for _, fields in letters:  # each with its own error
+        assert fields["error"].endswith(f"RuntimeError: poisoned {fields['event_id']}")
     assert get_redis().xpending(stream.stream_key(), "recorder")["pending"] == 0
     offset = StreamOffset.objects.get(consumer="recorder")
-    assert (offset.dead_letters, offset.redeliveries) == (1, 3)
+    assert (offset.dead_letters, offset.redeliveries) == (2, 6)
 
     POISON.clear()  # fixed
+    dead_id = letters[0][0]
     assert dead_letter_replay(dead_id) is True
-    assert APPLIED[-1][1] == poison and len(APPLIED) == len(ids)
-    assert dead_letters() == []
+    assert APPLIED[-1][1] == poison[0] and len(APPLIED) == len(ids) - 1
+    assert [f["event_id"] for _, f in dead_letters()] == [poison[1]]
     with pytest.raises(ValueError):
         dead_letter_replay(dead_id)
 
@@ -239,3 +245,26 @@ def test_purge_deletes_dispatched_events_and_records_past_the_retention_only(set
     left = [str(e) for e in OutboxEvent.objects.order_by("id").values_list("event_id", flat=True)]
     assert left[:3] == ids[2:] and len(left) == len(ids) - 2 + 3
     assert ProcessedEvent.objects.filter(consumer="recorder").count() == len(ids) - 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_commit_asks_for_one_dispatch_until_a_dispatch_starts(settings):
+    """The kick after each commit: one Celery message while a dispatch is asked for and has not
+    started, a new one once it has; none, only the count, while the switch is off."""
+    client = get_redis()
+    queue = f"{settings.REDIS_KEY_PREFIX}:celery:{settings.CELERY_TASK_DEFAULT_QUEUE}"
+    client.delete(queue)
+
+    make_events(2)  # four commits: the group (with its owner) and two posts
+    assert (client.llen(queue), client.exists(stream.kick_key())) == (1, 1)
+    outbox_dispatch()  # a dispatch starts: the next commit asks again
+    assert client.exists(stream.kick_key()) == 0
+    make_events(1)
+    assert client.llen(queue) == 2
+
+    settings.COMMUNITIES_WORKERS_ENABLED = False
+    outbox_dispatch()
+    make_events(1)
+    assert (client.llen(queue), client.exists(stream.kick_key())) == (2, 0)
+    assert client.hget(stream.stats_key(), "written:post.created") == "4"
+    client.delete(queue)

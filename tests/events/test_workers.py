@@ -57,7 +57,7 @@ def test_killed_workers_leave_every_event_applied_exactly_once(settings, tally_t
     worker = Worker(**WORKER_ENV)
     try:
         for _ in range(5):
-            for n in range(80):
+            for n in range(100):
                 posts.post_create(author=owner, group=group, body=f"post {n}")
             before = tallied()
             worker.start()
