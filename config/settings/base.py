@@ -262,6 +262,13 @@ REPORT_DETAIL_MAX_LENGTH = env.int("REPORT_DETAIL_MAX_LENGTH", default=2000)
 SEARCH_CONFIG = env("SEARCH_CONFIG", default="english")
 SEARCH_QUERY_MAX_LENGTH = env.int("SEARCH_QUERY_MAX_LENGTH", default=200)
 
+# --- Feeds (feeds/ranking.py explains the score) ------------------------------------------------
+FEED_SCORE_REACTION_WEIGHT = env.float("FEED_SCORE_REACTION_WEIGHT", default=1.0)
+FEED_SCORE_COMMENT_WEIGHT = env.float("FEED_SCORE_COMMENT_WEIGHT", default=2.0)
+FEED_SCORE_REPUTATION_WEIGHT = env.float("FEED_SCORE_REPUTATION_WEIGHT", default=1.0)
+FEED_SCORE_REPUTATION_CAP = env.float("FEED_SCORE_REPUTATION_CAP", default=3.0)
+FEED_SCORE_TIME_CONSTANT_SECONDS = env.float("FEED_SCORE_TIME_CONSTANT_SECONDS", default=45000.0)
+
 # --- Logging ---------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
