@@ -8,6 +8,7 @@ COMMUNITIES_JOBS = {
         "schedule": crontab(minute="*/15"),
     },
     "events.trim": {"task": "events.trim", "schedule": 60.0},
+    "feeds.fanout_sweep": {"task": "feeds.fanout_sweep", "schedule": 30.0},
     "events.purge": {"task": "events.purge", "schedule": crontab(minute=7)},
 }
 

@@ -1,1 +1,1 @@
-"""Feeds: ranked personal and group feeds; they arrive with the events issue."""
+"""Feeds: a ranked personal feed per user and one per group, fanned out on write from events."""

@@ -216,7 +216,7 @@ DIVAN_STARTUP_CHECKS = True
 COMMUNITIES_WORKERS_ENABLED = env.bool("COMMUNITIES_WORKERS_ENABLED", default=True)
 
 # --- Events (README, Events) -------------------------------------------------------------------
-EVENTS_CONSUMERS = env.list("EVENTS_CONSUMERS", default=["search"])
+EVENTS_CONSUMERS = env.list("EVENTS_CONSUMERS", default=["search", "feeds"])
 # Modules that register more consumers when Django starts (the apps' own register themselves).
 EVENTS_CONSUMER_MODULES = env.list("EVENTS_CONSUMER_MODULES", default=[])
 EVENTS_DISPATCH_INTERVAL_SECONDS = env.float("EVENTS_DISPATCH_INTERVAL_SECONDS", default=2.0)
@@ -263,6 +263,11 @@ SEARCH_CONFIG = env("SEARCH_CONFIG", default="english")
 SEARCH_QUERY_MAX_LENGTH = env.int("SEARCH_QUERY_MAX_LENGTH", default=200)
 
 # --- Feeds (feeds/ranking.py explains the score) ------------------------------------------------
+FEED_CACHE_MAX = env.int("FEED_CACHE_MAX", default=5000)
+FEED_ACTIVE_DAYS = env.int("FEED_ACTIVE_DAYS", default=30)
+FEED_FANOUT_CHUNK = env.int("FEED_FANOUT_CHUNK", default=1000)
+FEED_FANOUT_MAX_MEMBERS = env.int("FEED_FANOUT_MAX_MEMBERS", default=10000)
+FEED_FANOUT_RETRY_SECONDS = env.int("FEED_FANOUT_RETRY_SECONDS", default=60)
 FEED_SCORE_REACTION_WEIGHT = env.float("FEED_SCORE_REACTION_WEIGHT", default=1.0)
 FEED_SCORE_COMMENT_WEIGHT = env.float("FEED_SCORE_COMMENT_WEIGHT", default=2.0)
 FEED_SCORE_REPUTATION_WEIGHT = env.float("FEED_SCORE_REPUTATION_WEIGHT", default=1.0)

@@ -117,10 +117,12 @@ def test_prod_settings_start_with_a_secret_key():
             [
                 "communities.purge_expired_bans",
                 "divan.ping",
+                "events.consume.feeds",
                 "events.consume.search",
                 "events.dispatch",
                 "events.purge",
                 "events.trim",
+                "feeds.fanout_sweep",
             ],
         ),
         ("false", ["divan.ping"]),

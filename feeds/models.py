@@ -1,0 +1,63 @@
+"""Feed storage: FeedEntry rows in PostgreSQL are the truth (one per reader and post); one Redis
+sorted set per reader is the cache (feeds/cache.py). FanoutChunk rows record the work of
+fanning a post out, so that a chunk lost with a killed worker is found and done again."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from communities.models import Group, Post
+
+
+class FeedEntry(models.Model):
+    """A post in a reader's feed. `created_at` is the post's, so that a feed reads in order
+    without a join."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="+")
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="+", db_index=False)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "post"], name="feed_entry_once")]
+        indexes = [
+            # a reader's feed, newest first (post ids grow with time)
+            models.Index(fields=["user", "-post"], name="feed_entry_recent"),
+            # a group's posts in a reader's feed, for leaving and bans
+            models.Index(fields=["group", "user"], name="feed_entry_group_user"),
+        ]
+        verbose_name_plural = "feed entries"
+
+    def __str__(self) -> str:
+        return f"post {self.post_id} in the feed of user {self.user_id}"
+
+
+class FanoutChunk(models.Model):
+    """The members of a group with user ids in (after_user_id, last_user_id], to receive a post.
+    Written with the feeds consumer's record of the post.created event; done once its entries
+    are written (running it again changes nothing)."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="+")
+    after_user_id = models.BigIntegerField()
+    last_user_id = models.BigIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+    done_at = models.DateTimeField(null=True, blank=True)
+    entries = models.IntegerField(default=0)
+    # the cache write failed: the sweep drops these readers' caches once Redis answers
+    cache_stale = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["post", "after_user_id"], name="fanout_chunk_once")
+        ]
+        indexes = [
+            models.Index(fields=["created_at"], condition=Q(done_at__isnull=True),
+                         name="fanout_chunk_pending"),
+            models.Index(fields=["id"], condition=Q(cache_stale=True), name="fanout_chunk_stale"),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"post {self.post_id} to users ({self.after_user_id}, {self.last_user_id}]"

@@ -1,0 +1,133 @@
+"""Fan-out on write: a post reaches its group's members' feeds in bounded chunks.
+
+`fanout_plan` (run by the feeds consumer on post.created, in the transaction of its dedup
+record) splits the group's members, by user id, into chunks of FEED_FANOUT_CHUNK and records
+them; each chunk is then one Celery task, `fanout_chunk_run`: one set-based INSERT ... SELECT
+... ON CONFLICT DO NOTHING of feed rows, and one pipelined round trip adding the post to the
+warm caches of the readers it reached, then the chunk is marked done. Running a chunk twice
+changes nothing. A chunk whose task was lost (a killed worker, Redis down) is found by
+`fanout_sweep` and queued again. A group over FEED_FANOUT_MAX_MEMBERS is not fanned out: its
+posts join its members' feeds when they are read (one write per post, not a million).
+
+Cache writes that fail (Redis down) leave the chunk `cache_stale` (so they are counted): once
+Redis answers again, the sweep drops the caches of that chunk's readers, which refill from
+PostgreSQL on their next read. A gap between cache and database is repaired, never served.
+"""
+
+import itertools
+import logging
+from datetime import timedelta
+
+import redis
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from communities.models import Membership, Post
+from feeds import cache
+from feeds.models import FanoutChunk, FeedEntry
+
+logger = logging.getLogger(__name__)
+
+
+def _fanned_out(post: Post) -> bool:
+    """Whether a post is written into its readers' feeds (else it is read from its group)."""
+    return post.group.member_count <= settings.FEED_FANOUT_MAX_MEMBERS
+
+
+def fanout_plan(*, post_id: int) -> list[FanoutChunk]:
+    """Record the chunks that take a live post to its group's members, once (a second plan of
+    the same post finds them); the chunks, to be run."""
+    post = Post.objects.select_related("group").filter(pk=post_id).first()
+    if post is None or post.deleted_at or post.hidden_at or post.group.archived_at:
+        return []
+    if not _fanned_out(post):
+        return []
+    user_ids = list(
+        Membership.objects.filter(group_id=post.group_id)
+        .order_by("user_id")
+        .values_list("user_id", flat=True)
+    )
+    size = settings.FEED_FANOUT_CHUNK
+    bounds = [0, *user_ids[size - 1 :: size]]
+    if user_ids and bounds[-1] != user_ids[-1]:
+        bounds.append(user_ids[-1])
+    FanoutChunk.objects.bulk_create(
+        [
+            FanoutChunk(post_id=post.pk, after_user_id=after, last_user_id=last)
+            for after, last in itertools.pairwise(bounds)
+        ],
+        ignore_conflicts=True,
+    )
+    return list(FanoutChunk.objects.filter(post_id=post.pk).order_by("after_user_id"))
+
+
+# The feed rows of one chunk's members, set-based; the readers it reached.
+_INSERT_ENTRIES = (
+    "INSERT INTO {entry} (user_id, post_id, group_id, created_at)"
+    " SELECT m.user_id, p.id, p.group_id, p.created_at FROM {membership} AS m"
+    " JOIN {post} AS p ON p.group_id = m.group_id"
+    " WHERE p.id = %s AND p.deleted_at IS NULL AND p.hidden_at IS NULL"
+    " AND m.user_id > %s AND m.user_id <= %s"
+    " ON CONFLICT (user_id, post_id) DO NOTHING RETURNING user_id"
+)
+
+
+def _sql(template: str) -> str:
+    tables = {"entry": FeedEntry, "membership": Membership, "post": Post}
+    quote = connection.ops.quote_name
+    return template.format(**{name: quote(model._meta.db_table) for name, model in tables.items()})
+
+
+def fanout_chunk_run(chunk_id: int) -> int:
+    """Write one chunk's feed rows and warm caches, and mark it done; how many rows it wrote
+    (0 when it was done already, or another worker holds it). The cache is written before the
+    commit: killed in between, the chunk is run again and writes both again, so no reader's
+    cache misses a row the database has."""
+    with transaction.atomic():
+        chunk = (
+            FanoutChunk.objects.select_for_update(skip_locked=True)
+            .filter(pk=chunk_id, done_at__isnull=True)
+            .first()
+        )
+        if chunk is None:
+            return 0
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _sql(_INSERT_ENTRIES), [chunk.post_id, chunk.after_user_id, chunk.last_user_id]
+            )
+            reached = [user_id for (user_id,) in cursor.fetchall()]
+        try:
+            cache.cache_add(reached, post_id=chunk.post_id, score=chunk.post_id)
+        except redis.RedisError as error:
+            chunk.cache_stale = True  # counted: chunks with stale caches
+            logger.warning("feeds: cache not written for %s (%s); repaired later", chunk, error)
+        chunk.done_at, chunk.entries = timezone.now(), len(reached)
+        chunk.save(update_fields=["done_at", "entries", "cache_stale"])
+    return len(reached)
+
+
+def fanout_sweep() -> tuple[list[int], int]:
+    """Chunks still pending FEED_FANOUT_RETRY_SECONDS after they were planned (their task was
+    lost), to be queued again; and the stale caches repaired: the readers of chunks whose cache
+    write failed lose their cached feed (it refills from PostgreSQL), once Redis answers."""
+    cutoff = timezone.now() - timedelta(seconds=settings.FEED_FANOUT_RETRY_SECONDS)
+    lost = list(
+        FanoutChunk.objects.filter(done_at__isnull=True, created_at__lte=cutoff)
+        .order_by("id")
+        .values_list("pk", flat=True)[:1000]
+    )
+    repaired = 0
+    for chunk in FanoutChunk.objects.filter(cache_stale=True).order_by("id")[:100]:
+        readers = Membership.objects.filter(
+            group__posts=chunk.post_id,
+            user_id__gt=chunk.after_user_id,
+            user_id__lte=chunk.last_user_id,
+        ).values_list("user_id", flat=True)
+        try:
+            cache.cache_drop(readers)
+        except redis.RedisError:
+            break  # still down: the next sweep tries again
+        FanoutChunk.objects.filter(pk=chunk.pk).update(cache_stale=False)
+        repaired += 1
+    return lost, repaired

@@ -1,0 +1,172 @@
+"""Fan-out on write: a post reaches exactly its group's members' feeds, in PostgreSQL and in
+the warm caches, in chunks that can run twice, be lost and found again, or meet Redis down."""
+
+import pytest
+
+from communities.models import Membership
+from communities.services import groups, membership, posts
+from divan.events.consumers import consumer_run
+from divan.events.dispatch import outbox_dispatch
+from divan.redis import get_redis
+from feeds import cache
+from feeds.models import FanoutChunk, FeedEntry
+from feeds.services import fanout_chunk_run, fanout_plan, fanout_sweep
+from tests.events.processes import RedisServer
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _small_chunks(settings):
+    settings.FEED_FANOUT_CHUNK = 10
+    settings.EVENTS_CONSUMERS = ["feeds"]
+
+
+def group_of(size: int, *, visibility: str = "public"):
+    owner = UserFactory()
+    group = groups.group_create(creator=owner, name="Readers", visibility=visibility)
+    members = UserFactory.create_batch(size - 1)
+    for user in members:
+        membership.group_join(user=user, group=group)
+    return group, [owner, *members]
+
+
+def readers_of(post_id: int) -> set[int]:
+    return set(FeedEntry.objects.filter(post_id=post_id).values_list("user_id", flat=True))
+
+
+def run_all(chunks) -> int:
+    return sum(fanout_chunk_run(chunk.pk) for chunk in chunks)
+
+
+def test_a_post_reaches_every_member_and_nobody_else_in_chunks():
+    group, members = group_of(25)
+    outsider = UserFactory()
+    banned = members[5]
+    membership.membership_ban(actor=members[0], group=group, user_id=banned.pk)
+    warm, cold = members[1], members[2]
+    cache.cache_fill(warm.pk, {1: 1.0})
+    post = posts.post_create(author=members[3], group=group, body="hello")
+
+    chunks = fanout_plan(post_id=post.pk)
+
+    ids = sorted(Membership.objects.filter(group=group).values_list("user_id", flat=True))
+    assert len(ids) == 24  # 10 per chunk: ids 1-10, 11-20, 21-24 of them
+    assert [(c.after_user_id, c.last_user_id) for c in chunks] == [
+        (0, ids[9]), (ids[9], ids[19]), (ids[19], ids[23])
+    ]  # fmt: skip
+    assert run_all(chunks) == 24
+    assert readers_of(post.pk) == {m.pk for m in members} - {banned.pk}
+    assert outsider.pk not in readers_of(post.pk)
+    entry = FeedEntry.objects.get(user=warm, post=post)
+    assert (entry.group_id, entry.created_at) == (group.pk, post.created_at)
+    assert cache.cache_entries(warm.pk) == {1: 1.0, post.pk: float(post.pk)}
+    assert cache.cache_entries(cold.pk) is None  # a cold cache is not started half-full
+    assert set(FanoutChunk.objects.values_list("entries", flat=True)) == {10, 4}
+
+
+def test_running_a_plan_or_a_chunk_twice_changes_nothing():
+    group, members = group_of(12)
+    post = posts.post_create(author=members[0], group=group, body="once")
+    chunks = fanout_plan(post_id=post.pk)
+    run_all(chunks)
+    FanoutChunk.objects.update(done_at=None)  # as if the marks were lost
+
+    assert [c.pk for c in fanout_plan(post_id=post.pk)] == [c.pk for c in chunks]
+    assert run_all(chunks) == 0
+    assert FeedEntry.objects.filter(post=post).count() == 12
+
+
+@pytest.mark.parametrize("change", ["hide", "delete", "too big"])
+def test_no_fan_out_for_a_hidden_or_deleted_post_or_a_group_over_the_limit(change, settings):
+    group, members = group_of(3)
+    post = posts.post_create(author=members[1], group=group, body="x")
+    if change == "hide":
+        posts.post_hide(actor=members[0], post=post)
+    elif change == "delete":
+        posts.post_delete(actor=members[1], post=post)
+    else:
+        settings.FEED_FANOUT_MAX_MEMBERS = 2
+
+    assert fanout_plan(post_id=post.pk) == []
+    assert FeedEntry.objects.count() == 0
+
+
+def test_a_chunk_hidden_meanwhile_writes_nothing():
+    group, members = group_of(4)
+    post = posts.post_create(author=members[1], group=group, body="x")
+    chunks = fanout_plan(post_id=post.pk)
+    posts.post_hide(actor=members[0], post=post)
+
+    assert run_all(chunks) == 0
+    assert FeedEntry.objects.count() == 0
+
+
+def test_the_feeds_consumer_plans_the_fan_out_of_each_new_post_and_queues_its_chunks(
+    settings, django_capture_on_commit_callbacks
+):
+    group, members = group_of(12)
+    post = posts.post_create(author=members[0], group=group, body="x")
+    outbox_dispatch()
+    queue = f"{settings.REDIS_KEY_PREFIX}:celery:{settings.CELERY_TASK_DEFAULT_QUEUE}"
+    get_redis().delete(queue)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        consumer_run("feeds", seconds=5, block_ms=0, until_idle=True)
+
+    assert get_redis().llen(queue) == 2  # one feeds.fanout_chunk task per chunk
+    get_redis().delete(queue)
+
+    ids = sorted(Membership.objects.filter(group=group).values_list("user_id", flat=True))
+    chunks = FanoutChunk.objects.filter(post=post).order_by("after_user_id")
+    assert [(c.after_user_id, c.last_user_id) for c in chunks] == [(0, ids[9]), (ids[9], ids[11])]
+    assert FanoutChunk.objects.exclude(post=post).count() == 0  # only post.created plans
+
+
+def test_the_sweep_finds_lost_chunks(settings):
+    settings.FEED_FANOUT_RETRY_SECONDS = 0
+    group, members = group_of(3)
+    post = posts.post_create(author=members[0], group=group, body="x")
+    chunks = fanout_plan(post_id=post.pk)
+
+    lost, repaired = fanout_sweep()
+
+    assert (lost, repaired) == ([c.pk for c in chunks], 0)
+    run_all(chunks)
+    assert fanout_sweep() == ([], 0)
+
+
+def test_with_redis_down_entries_are_written_and_stale_caches_are_dropped_after(settings):
+    server = RedisServer().start()
+    settings.REDIS_URL = server.url
+    try:
+        group, members = group_of(3)
+        for member in members:
+            cache.cache_fill(member.pk, {1: 1.0})
+        post = posts.post_create(author=members[0], group=group, body="x")
+        chunks = fanout_plan(post_id=post.pk)
+        server.stop()
+
+        assert run_all(chunks) == 3  # the truth is written whatever Redis does
+        assert FanoutChunk.objects.filter(cache_stale=True).count() == 1
+        assert fanout_sweep() == ([], 0)  # still down: nothing repaired yet
+
+        server.start()
+        assert fanout_sweep() == ([], 1)
+        assert [cache.cache_entries(m.pk) for m in members] == [None, None, None]
+        assert FanoutChunk.objects.filter(cache_stale=True).count() == 0
+    finally:
+        server.remove()
+
+
+def test_a_leaver_before_the_chunk_gets_nothing():
+    group, members = group_of(4)
+    post = posts.post_create(author=members[0], group=group, body="x")
+    chunks = fanout_plan(post_id=post.pk)
+    membership.group_leave(user=members[2], group=group)
+
+    run_all(chunks)
+
+    assert readers_of(post.pk) == {m.pk for m in members} - {members[2].pk}
+    assert Membership.objects.filter(group=group).count() == 3

@@ -1,0 +1,81 @@
+"""Fan-out on real Celery worker processes: a post in a group of 1,000 members reaches every
+member's feed, in PostgreSQL and in the cache, and nobody else's; with the worker SIGKILLed in
+the middle of a fan-out, five times, every member still has each post exactly once."""
+
+import time
+
+import pytest
+
+from communities.services import groups, membership, posts
+from divan.events.tasks import consume_events, dispatch_events
+from feeds import cache
+from feeds.models import FanoutChunk, FeedEntry
+from feeds.tasks import sweep_fanout
+from tests.events.processes import Worker, wait_until
+from tests.factories import UserFactory
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+MEMBERS = 1000
+
+
+def nudge() -> None:
+    """What beat does: dispatch, the feeds consumer's run, the fan-out sweep."""
+    dispatch_events.apply_async()
+    consume_events.apply_async(args=["feeds"])
+    sweep_fanout.apply_async()
+
+
+def test_killed_fan_outs_leave_each_member_each_post_exactly_once(settings):
+    settings.EVENTS_CONSUMERS = ["feeds"]
+    owner = UserFactory()
+    group = groups.group_create(creator=owner, name="Thousand", visibility="public")
+    members = [owner, *UserFactory.create_batch(MEMBERS - 1)]
+    for user in members[1:]:
+        membership.group_join(user=user, group=group)
+    outsider = UserFactory()
+    for user in [*members, outsider]:
+        cache.cache_fill(user.pk, {1: 1.0})  # every cache warm
+    worker = Worker(
+        EVENTS_CONSUMERS="feeds",
+        FEED_FANOUT_CHUNK="25",
+        FEED_FANOUT_RETRY_SECONDS="1",
+        EVENTS_CONSUMER_BLOCK_MS="100",
+        EVENTS_CONSUMER_LOCK_SECONDS="1",
+        EVENTS_CLAIM_IDLE_MS="500",
+    )
+    posted, cut_short = [], 0
+    try:
+        for round_number in range(5):
+            post = posts.post_create(author=members[round_number], group=group, body="hi")
+            posted.append(post.pk)
+            worker.start()
+
+            def started(post_id=post.pk) -> int:
+                nudge()
+                return FeedEntry.objects.filter(post_id=post_id).count()
+
+            wait_until(started, timeout=60, message=f"no fan-out began: {worker.log_tail()}")
+            worker.kill()
+            cut_short += FeedEntry.objects.filter(post_id=post.pk).count() < MEMBERS
+
+        worker.start()
+
+        def drained() -> bool:
+            nudge()
+            time.sleep(0.3)
+            return (
+                FeedEntry.objects.filter(post_id__in=posted).count() == MEMBERS * len(posted)
+                and not FanoutChunk.objects.filter(done_at__isnull=True).exists()
+            )
+
+        wait_until(drained, timeout=120, message=f"not drained: {worker.log_tail()}")
+    finally:
+        worker.kill()
+
+    assert cut_short >= 1  # at least one kill landed in the middle of a fan-out
+    for post_id in posted:
+        readers = list(FeedEntry.objects.filter(post_id=post_id).values_list("user_id", flat=True))
+        assert sorted(readers) == sorted(m.pk for m in members)  # each once, nobody else
+    for user in (members[0], members[500], members[-1]):
+        assert set(cache.cache_entries(user.pk)) == {1, *posted}
+    assert cache.cache_entries(outsider.pk) == {1: 1.0}
