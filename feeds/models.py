@@ -61,3 +61,20 @@ class FanoutChunk(models.Model):
 
     def __str__(self) -> str:
         return f"post {self.post_id} to users ({self.after_user_id}, {self.last_user_id}]"
+
+
+class PostScore(models.Model):
+    """A post's ranking score (feeds/ranking.py), one per post whatever the number of its readers:
+    feeds ordered by `top` combine it with each reader's entries. Kept by the feeds consumer as
+    reactions and comments change, and by the periodic rescoring of recent posts."""
+
+    post = models.OneToOneField(Post, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="+", db_index=False)
+    score = models.FloatField()
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["group", "-score"], name="post_score_group_top")]
+
+    def __str__(self) -> str:
+        return f"post {self.post_id}: {self.score:.4f}"

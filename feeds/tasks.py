@@ -1,12 +1,15 @@
 """Thin, named Celery tasks of feeds; each safe to run twice or to be killed halfway. While
 COMMUNITIES_WORKERS_ENABLED is false they do nothing and say so."""
 
+import contextlib
 import logging
 
 from celery import shared_task
 from django.conf import settings
+from redis.exceptions import LockError
 
-from feeds.services import fanout_chunk_run, fanout_sweep
+from divan.redis import get_redis, redis_key
+from feeds.services import fanout_chunk_run, fanout_sweep, rescore_recent
 
 logger = logging.getLogger(__name__)
 
@@ -34,3 +37,23 @@ def sweep_fanout() -> int:
     for chunk_id in lost:
         fanout_chunk.apply_async(args=[chunk_id])
     return len(lost)
+
+
+@shared_task(name="feeds.rescore", ignore_result=True)
+def rescore() -> int | None:
+    """Rescore the recent posts, holding a lock so that two runs never overlap; None when
+    another run holds it."""
+    if _disabled("feeds.rescore"):
+        return 0
+    lock = get_redis().lock(
+        redis_key("feed", "rescore-lock"), timeout=settings.FEED_RESCORE_LOCK_SECONDS,
+        blocking=False,
+    )  # fmt: skip
+    if not lock.acquire():
+        logger.info("feeds.rescore: another run holds the lock; doing nothing")
+        return None
+    try:
+        return rescore_recent()
+    finally:
+        with contextlib.suppress(LockError):
+            lock.release()
