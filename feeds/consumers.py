@@ -3,7 +3,14 @@
 from django.db import transaction
 
 from divan.events.consumers import Event, consumer
-from feeds.services import fanout_plan, score_refresh
+from feeds.services import (
+    fanout_plan,
+    fanout_replan,
+    feed_backfill,
+    feed_remove_group,
+    feed_remove_post,
+    score_refresh,
+)
 
 # What moves a post's score: its reactions and its live comments.
 RESCORED = frozenset(
@@ -18,17 +25,38 @@ RESCORED = frozenset(
 )
 
 
+# What takes a group's posts out of one reader's feed.
+LEFT = frozenset({"membership.left", "membership.removed", "ban.created"})
+
+
 @consumer("feeds")
 def feeds(event: Event) -> None:
-    """post.created: score the post, plan its fan-out in this transaction (with the event's
-    dedup record), and queue the chunks once it commits (a queueing lost is found by the sweep).
-    A reaction or comment on a post: score the post again."""
-    if event.type == "post.created":
-        score_refresh([event.payload["post_id"]])
-        chunks = fanout_plan(post_id=event.payload["post_id"])
+    """Keep feeds following the events:
+    - post.created: score the post, plan its fan-out in this transaction (with the event's
+      dedup record), and queue the chunks once it commits (a lost queueing is found by the
+      sweep); post.restored: fan it out again to the members as they are now;
+    - a reaction or comment changed: score the post again;
+    - post.hidden, post.deleted: the post leaves every feed;
+    - membership.left, membership.removed, ban.created: the group's posts leave that reader's
+      feed; group.archived: every feed;
+    - membership.joined: the new member gets the group's newest posts.
+    Reads check visibility too, as the last line of defence while an event is on its way."""
+    payload = event.payload
+    if event.type in ("post.created", "post.restored"):
+        score_refresh([payload["post_id"]])
+        plan = fanout_plan if event.type == "post.created" else fanout_replan
+        chunks = plan(post_id=payload["post_id"])
         transaction.on_commit(lambda: _queue([chunk.pk for chunk in chunks if not chunk.done_at]))
     elif event.type in RESCORED:
-        score_refresh([event.payload["post_id"]])
+        score_refresh([payload["post_id"]])
+    elif event.type in ("post.hidden", "post.deleted"):
+        feed_remove_post(post_id=payload["post_id"])
+    elif event.type in LEFT:
+        feed_remove_group(group_id=payload["group_id"], user_id=payload["user_id"])
+    elif event.type == "group.archived":
+        feed_remove_group(group_id=payload["group_id"])
+    elif event.type == "membership.joined":
+        feed_backfill(group_id=payload["group_id"], user_id=payload["user_id"])
 
 
 def _queue(chunk_ids: list[int]) -> None:

@@ -193,3 +193,51 @@ def rescore_recent(*, batch_size: int | None = None) -> int:
         with transaction.atomic():
             changed += score_refresh(ids, coefficients=coefficients)
         after = ids[-1]
+
+
+def feed_remove_post(*, post_id: int) -> int:
+    """A post hidden or deleted leaves every feed: its rows, and its place in the readers'
+    caches (one pipelined round trip); how many feeds held it."""
+    readers = list(FeedEntry.objects.filter(post_id=post_id).values_list("user_id", flat=True))
+    FeedEntry.objects.filter(post_id=post_id).delete()
+    cache.cache_remove(readers, post_id=post_id)
+    return len(readers)
+
+
+def feed_remove_group(*, group_id: int, user_id: int | None = None) -> int:
+    """A group's posts leave a reader's feed (left, removed, banned), or every feed (archived):
+    the rows go, and those readers' caches are dropped, to refill from PostgreSQL; how many
+    rows went."""
+    entries = FeedEntry.objects.filter(group_id=group_id)
+    if user_id is not None:
+        entries = entries.filter(user_id=user_id)
+    readers = set(entries.values_list("user_id", flat=True))
+    deleted, _ = entries.delete()
+    cache.cache_drop(readers)
+    return deleted
+
+
+# A new member's feed gets the group's newest live posts.
+_BACKFILL = (
+    "INSERT INTO {entry} (user_id, post_id, group_id, created_at)"
+    " SELECT %s, p.id, p.group_id, p.created_at FROM {post} AS p"
+    " WHERE p.group_id = %s AND p.deleted_at IS NULL AND p.hidden_at IS NULL"
+    " ORDER BY p.id DESC LIMIT %s"
+    " ON CONFLICT (user_id, post_id) DO NOTHING"
+)
+
+
+def feed_backfill(*, group_id: int, user_id: int) -> int:
+    """A member who joins gets the group's FEED_JOIN_BACKFILL newest live posts in one
+    statement, and a cold cache (it refills with them on the next read); how many rows."""
+    with connection.cursor() as cursor:
+        cursor.execute(_sql(_BACKFILL), [user_id, group_id, settings.FEED_JOIN_BACKFILL])
+        added = cursor.rowcount
+    cache.cache_drop([user_id])
+    return added
+
+
+def fanout_replan(*, post_id: int) -> list[FanoutChunk]:
+    """A post restored is fanned out again, to the group's members as they are now."""
+    FanoutChunk.objects.filter(post_id=post_id).delete()
+    return fanout_plan(post_id=post_id)
