@@ -68,7 +68,9 @@ class PostScore(models.Model):
     feeds ordered by `top` combine it with each reader's entries. Kept by the feeds consumer as
     reactions and comments change, and by the periodic rescoring of recent posts."""
 
-    post = models.OneToOneField(Post, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    post = models.OneToOneField(
+        Post, on_delete=models.CASCADE, primary_key=True, related_name="feed_score"
+    )
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="+", db_index=False)
     score = models.FloatField()
     updated_at = models.DateTimeField(default=timezone.now)

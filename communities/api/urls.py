@@ -1,6 +1,7 @@
 from rest_framework.routers import DefaultRouter
 
 from communities.api import comments, moderation, posts, reactions, search, views
+from feeds import api as feeds_api
 
 GROUP = r"groups/(?P<group_pk>[0-9]{1,18})"
 POST = r"posts/(?P<post_pk>[0-9]{1,18})"
@@ -40,5 +41,7 @@ router.register(
 router.register("tags", posts.TagViewSet, basename="tag")
 router.register("reports", moderation.ReportViewSet, basename="report")
 router.register("search", search.SearchViewSet, basename="search")
+router.register("feed", feeds_api.FeedViewSet, basename="feed")
+router.register(f"{GROUP}/feed", feeds_api.GroupFeedViewSet, basename="group-feed")
 
 urlpatterns = router.urls

@@ -8,7 +8,7 @@ from communities.selectors.reactions import with_viewer_kinds
 from communities.selectors.visibility import GroupAccess, post_access, readable_posts
 
 
-def _with_page_data(posts: QuerySet[Post], *, viewer) -> QuerySet[Post]:
+def posts_for_page(posts: QuerySet[Post], *, viewer) -> QuerySet[Post]:
     """What a serialized post needs, in the posts' own query: the author (joined), `tag_names`
     and the viewer's own reaction kinds (`viewer_kinds`), each an array from an indexed
     subquery per row of the page."""
@@ -29,7 +29,7 @@ def post_list(*, viewer, access: GroupAccess, tag: str | None = None) -> QuerySe
     posts = readable_posts(access)
     if tag is not None:
         posts = posts.filter(tags__name=tag)
-    return _with_page_data(posts, viewer=viewer)
+    return posts_for_page(posts, viewer=viewer)
 
 
 def post_get(*, viewer, post_id: int) -> Post:
@@ -39,6 +39,6 @@ def post_get(*, viewer, post_id: int) -> Post:
         viewer=viewer,
         post_id=post_id,
         include_removed=True,
-        posts=_with_page_data(Post.objects.all(), viewer=viewer),
+        posts=posts_for_page(Post.objects.all(), viewer=viewer),
     )
     return post

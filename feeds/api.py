@@ -1,0 +1,57 @@
+"""The feeds over HTTP: GET feed/ (yours) and GET groups/{id}/feed/ (a group's)."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, permissions, serializers, viewsets
+
+from communities.api.serializers import PostSerializer
+from communities.api.views import GroupScopedViewSet
+from communities.models import Post
+from divan.pagination import CursorPagination
+from feeds.selectors import ORDERING, ORDERS, TOP, feed_posts, group_feed_posts
+
+ORDER_PARAMETER = OpenApiParameter(
+    "order", str, enum=list(ORDERS),
+    description="`top` (default): by score, from reactions, comments, reputation and freshness;"
+    " `recent`: newest first.",
+)  # fmt: skip
+
+
+class FeedPagination(CursorPagination):
+    def get_ordering(self, request, queryset, view):
+        return ORDERING[view.feed_order]
+
+
+class FeedMixin:
+    serializer_class = PostSerializer
+    pagination_class = FeedPagination
+
+    @property
+    def feed_order(self) -> str:
+        order = self.request.query_params.get("order", TOP) or TOP
+        if order not in ORDERS:
+            raise serializers.ValidationError(
+                {"order": [f'"{order[:50]}" is not a valid choice. Choose from: top, recent.']}
+            )
+        return order
+
+
+@extend_schema_view(list=extend_schema(parameters=[ORDER_PARAMETER]))
+class FeedViewSet(FeedMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Your feed: the posts of your groups, ranked (`top`) or newest first (`recent`)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Post.objects.none()
+        return feed_posts(viewer=self.request.user, order=self.feed_order)
+
+
+@extend_schema_view(list=extend_schema(parameters=[ORDER_PARAMETER]))
+class GroupFeedViewSet(FeedMixin, mixins.ListModelMixin, GroupScopedViewSet):
+    """A group's feed: its posts, ranked (`top`) or newest first (`recent`)."""
+
+    def get_queryset(self):
+        if self._fake():
+            return Post.objects.none()
+        return group_feed_posts(viewer=self.request.user, access=self.access, order=self.feed_order)
