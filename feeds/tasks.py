@@ -9,21 +9,15 @@ from django.conf import settings
 from redis.exceptions import LockError
 
 from divan.redis import get_redis, redis_key
+from divan.workers import workers_disabled
 from feeds.services import fanout_chunk_run, fanout_sweep, rescore_recent
 
 logger = logging.getLogger(__name__)
 
 
-def _disabled(task: str) -> bool:
-    if settings.COMMUNITIES_WORKERS_ENABLED:
-        return False
-    logger.info("%s: COMMUNITIES_WORKERS_ENABLED is false; doing nothing", task)
-    return True
-
-
 @shared_task(name="feeds.fanout_chunk", ignore_result=True, acks_late=True)
 def fanout_chunk(chunk_id: int) -> int:
-    if _disabled("feeds.fanout_chunk"):
+    if workers_disabled("feeds.fanout_chunk"):
         return 0
     return fanout_chunk_run(chunk_id)
 
@@ -31,7 +25,7 @@ def fanout_chunk(chunk_id: int) -> int:
 @shared_task(name="feeds.fanout_sweep", ignore_result=True)
 def sweep_fanout() -> int:
     """Queue again the chunks whose task was lost, and repair stale caches."""
-    if _disabled("feeds.fanout_sweep"):
+    if workers_disabled("feeds.fanout_sweep"):
         return 0
     lost, _repaired = fanout_sweep()
     for chunk_id in lost:
@@ -43,7 +37,7 @@ def sweep_fanout() -> int:
 def rescore() -> int | None:
     """Rescore the recent posts, holding a lock so that two runs never overlap; None when
     another run holds it."""
-    if _disabled("feeds.rescore"):
+    if workers_disabled("feeds.rescore"):
         return 0
     lock = get_redis().lock(
         redis_key("feed", "rescore-lock"), timeout=settings.FEED_RESCORE_LOCK_SECONDS,

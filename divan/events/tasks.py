@@ -12,20 +12,14 @@ from django.conf import settings
 from divan.events.consumers import consumer_run
 from divan.events.dispatch import dispatch_failure_count, outbox_dispatch, outbox_purge
 from divan.events.stream import stream_trim
+from divan.workers import workers_disabled
 
 logger = logging.getLogger(__name__)
 
 
-def _disabled(task: str) -> bool:
-    if settings.COMMUNITIES_WORKERS_ENABLED:
-        return False
-    logger.info("%s: COMMUNITIES_WORKERS_ENABLED is false; doing nothing", task)
-    return True
-
-
 @shared_task(name="events.dispatch", ignore_result=True)
 def dispatch_events() -> int:
-    if _disabled("events.dispatch"):
+    if workers_disabled("events.dispatch"):
         return 0
     try:
         return outbox_dispatch()
@@ -40,7 +34,7 @@ def consume_events(name: str) -> int:
     """Run consumer `name` for EVENTS_CONSUMER_RUN_SECONDS, then queue the next run at once, so
     that one run is always reading; beat's periodic call restarts the chain after a worker died
     (and does nothing while a run holds the consumer's lock)."""
-    if _disabled("events.consume"):
+    if workers_disabled("events.consume"):
         return 0
     report = consumer_run(name, seconds=settings.EVENTS_CONSUMER_RUN_SECONDS)
     if report is None:
@@ -52,14 +46,14 @@ def consume_events(name: str) -> int:
 
 @shared_task(name="events.trim", ignore_result=True)
 def trim_stream() -> int:
-    if _disabled("events.trim"):
+    if workers_disabled("events.trim"):
         return 0
     return stream_trim()
 
 
 @shared_task(name="events.purge", ignore_result=True)
 def purge_events() -> int:
-    if _disabled("events.purge"):
+    if workers_disabled("events.purge"):
         return 0
     return outbox_purge()
 

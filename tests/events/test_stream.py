@@ -195,7 +195,7 @@ def test_the_switch_off_stops_dispatch_and_consumption_and_on_drains_in_order(se
     ids = make_events(3)
     settings.COMMUNITIES_WORKERS_ENABLED = False
 
-    with caplog.at_level(logging.INFO, logger="divan.events.tasks"):
+    with caplog.at_level(logging.INFO, logger="divan.workers"):
         assert dispatch_events() == 0
         assert consume_events("recorder") == 0
     assert "events.dispatch: COMMUNITIES_WORKERS_ENABLED is false; doing nothing" in caplog.text
