@@ -90,3 +90,9 @@ class WriteThrottle(WindowThrottleMixin, throttling.UserRateThrottle):
         if request.method in SAFE_METHODS:
             return True
         return super().allow_request(request, view)
+
+
+class FeedRebuildThrottle(WindowThrottleMixin, throttling.UserRateThrottle):
+    """Rebuilding one's feed, per user (POST feed/rebuild/): `feed_rebuild` rate."""
+
+    scope = "feed_rebuild"

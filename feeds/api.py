@@ -1,19 +1,27 @@
 """The feeds over HTTP: GET feed/ (yours) and GET groups/{id}/feed/ (a group's)."""
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, permissions, serializers, viewsets
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from communities.api.serializers import PostSerializer
 from communities.api.views import GroupScopedViewSet
 from communities.models import Post
 from divan.pagination import CursorPagination
+from divan.throttling import FeedRebuildThrottle, UserThrottle, WriteThrottle
 from feeds.selectors import ORDERING, ORDERS, TOP, feed_posts, group_feed_posts
+from feeds.services import feed_rebuild
 
 ORDER_PARAMETER = OpenApiParameter(
     "order", str, enum=list(ORDERS),
     description="`top` (default): by score, from reactions, comments, reputation and freshness;"
     " `recent`: newest first.",
 )  # fmt: skip
+
+
+class RebuiltSerializer(serializers.Serializer):
+    entries = serializers.IntegerField(help_text="The posts in your feed after the rebuild.")
 
 
 class FeedPagination(CursorPagination):
@@ -45,6 +53,17 @@ class FeedViewSet(FeedMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
         if getattr(self, "swagger_fake_view", False):
             return Post.objects.none()
         return feed_posts(viewer=self.request.user, order=self.feed_order)
+
+    @extend_schema(request=None, responses={200: RebuiltSerializer})
+    @action(
+        detail=False,
+        methods=["post"],
+        throttle_classes=[UserThrottle, WriteThrottle, FeedRebuildThrottle],
+    )
+    def rebuild(self, request):
+        """Rebuild your feed from the groups you belong to (THROTTLE_FEED_REBUILD_RATE)."""
+        entries = feed_rebuild(user_id=request.user.pk)
+        return Response(RebuiltSerializer({"entries": entries}).data, status=status.HTTP_200_OK)
 
 
 @extend_schema_view(list=extend_schema(parameters=[ORDER_PARAMETER]))

@@ -241,3 +241,52 @@ def fanout_replan(*, post_id: int) -> list[FanoutChunk]:
     """A post restored is fanned out again, to the group's members as they are now."""
     FanoutChunk.objects.filter(post_id=post_id).delete()
     return fanout_plan(post_id=post_id)
+
+
+# A reader's feed as fan-out would have made it: in each group they belong to (and that is fanned
+# out), the live posts since they joined, and the FEED_JOIN_BACKFILL newest before.
+_REBUILD = (
+    "INSERT INTO {entry} (user_id, post_id, group_id, created_at)"
+    " SELECT m.user_id, p.id, p.group_id, p.created_at FROM {membership} AS m"
+    " JOIN {group} AS g ON g.id = m.group_id AND g.archived_at IS NULL AND g.member_count <= %s"
+    " JOIN LATERAL ("
+    "  (SELECT id, group_id, created_at FROM {post} WHERE group_id = m.group_id"
+    "   AND deleted_at IS NULL AND hidden_at IS NULL AND created_at > m.created_at)"
+    "  UNION"
+    "  (SELECT id, group_id, created_at FROM {post} WHERE group_id = m.group_id"
+    "   AND deleted_at IS NULL AND hidden_at IS NULL AND created_at <= m.created_at"
+    "   ORDER BY id DESC LIMIT %s)"
+    " ) AS p ON true"
+    " WHERE m.user_id = %s"
+    " ON CONFLICT (user_id, post_id) DO NOTHING"
+)
+
+
+def feed_rebuild(*, user_id: int) -> int:
+    """Rebuild one reader's feed from scratch, under a per-reader lock (a second rebuild of the
+    same reader waits for the first): the rows fan-out would have written, in one transaction,
+    then a cold cache that refills from them; how many rows. Running it twice gives the same."""
+    from communities.models import Group
+
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_REBUILD_LOCK, user_id])
+        FeedEntry.objects.filter(user_id=user_id).delete()
+        sql = _REBUILD.format(
+            **{
+                name: connection.ops.quote_name(model._meta.db_table)
+                for name, model in {
+                    "entry": FeedEntry, "membership": Membership, "post": Post, "group": Group,
+                }.items()
+            }
+        )  # fmt: skip
+        with connection.cursor() as cursor:
+            cursor.execute(
+                sql, [settings.FEED_FANOUT_MAX_MEMBERS, settings.FEED_JOIN_BACKFILL, user_id]
+            )
+            rows = cursor.rowcount
+    cache.cache_drop([user_id])
+    return rows
+
+
+_REBUILD_LOCK = 0x46454544  # "FEED": the advisory lock space of feed rebuilds

@@ -150,6 +150,7 @@ REST_FRAMEWORK = {
         "anon": env("THROTTLE_ANON_RATE", default="120/min"),
         "user": env("THROTTLE_USER_RATE", default="600/min"),
         "writes": env("THROTTLE_WRITES_RATE", default="60/min"),
+        "feed_rebuild": env("THROTTLE_FEED_REBUILD_RATE", default="5/hour"),
     },
     "DEFAULT_PARSER_CLASSES": [
         "divan.parsers.JSONParser",

@@ -30,5 +30,6 @@ REST_FRAMEWORK = {
         "anon": env("THROTTLE_ANON_RATE", default="100000/min"),
         "user": env("THROTTLE_USER_RATE", default="100000/min"),
         "writes": env("THROTTLE_WRITES_RATE", default="100000/min"),
+        "feed_rebuild": env("THROTTLE_FEED_REBUILD_RATE", default="100000/min"),
     },
 }
