@@ -2,7 +2,9 @@
 order. The only module that speaks Redis sorted sets.
 
 Keys are `<REDIS_KEY_PREFIX>:feed:{u<user id>}`: the braces make the user id the hash tag, so in
-a Redis Cluster each reader's key lives in one slot and every command here names one key.
+a Redis Cluster each reader's key lives in one slot and every command here names one key; the
+same functions take a `RedisCluster` client (tests/feeds/test_cache_cluster.py runs them on a
+real three-node cluster).
 A reader's set holds at most FEED_CACHE_MAX entries (the newest by score), and expires after
 FEED_ACTIVE_DAYS without a write or a read. Fan-out only adds to a set that exists: a missing
 set is a cold cache, refilled whole from PostgreSQL on its reader's next read, never a partial
@@ -13,6 +15,7 @@ from collections.abc import Iterable
 
 import redis
 from django.conf import settings
+from redis.cluster import RedisCluster
 
 from divan.redis import get_redis, redis_key
 
@@ -37,19 +40,33 @@ def _ttl_seconds() -> int:
 
 
 def cache_add(user_ids: Iterable[int], *, post_id: int, score: float,
-              client: redis.Redis | None = None) -> int:  # fmt: skip
-    """Add a post to the warm feeds of these readers, in one pipelined round trip; how many
-    were warm."""
+              client: redis.Redis | RedisCluster | None = None) -> int:  # fmt: skip
+    """Add a post to the warm feeds of these readers, in one pipelined round trip (one per node
+    of a Redis Cluster); how many were warm."""
     client = client or get_redis()
-    script = client.register_script(_ADD_IF_WARM)
-    pipe = client.pipeline(transaction=False)
-    for user_id in user_ids:
-        script(
-            keys=[feed_key(user_id)],
-            args=[post_id, score, settings.FEED_CACHE_MAX, _ttl_seconds()],
-            client=pipe,
-        )
-    return sum(pipe.execute())
+    args = [post_id, score, settings.FEED_CACHE_MAX, _ttl_seconds()]
+    warm = 0
+    for node_client, keys in _by_node(client, [feed_key(user_id) for user_id in user_ids]):
+        script = node_client.register_script(_ADD_IF_WARM)
+        pipe = node_client.pipeline(transaction=False)
+        for key in keys:
+            script(keys=[key], args=args, client=pipe)
+        warm += sum(pipe.execute())
+    return warm
+
+
+def _by_node(client, keys: list[str]):
+    """(a client, its keys): the client itself with every key; or, on a Redis Cluster, each
+    node's own connection with the keys of its slots (redis-py refuses scripts in a cluster
+    pipeline, though each script here names one key, on one node)."""
+    if not isinstance(client, RedisCluster):
+        yield client, keys
+        return
+    grouped: dict[str, tuple] = {}
+    for key in keys:
+        node = client.get_node_from_key(key)
+        grouped.setdefault(node.name, (client.get_redis_connection(node), []))[1].append(key)
+    yield from grouped.values()
 
 
 def cache_fill(user_id: int, entries: dict[int, float], *, client: redis.Redis | None = None):

@@ -35,6 +35,16 @@ def wait_until(condition, *, timeout: float, message: str, every: float = 0.05):
     raise AssertionError(f"timed out after {timeout} s: {message}")
 
 
+def redis_answers(port: int) -> bool:
+    """Whether a Redis on this local port answers PING."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
 class Worker:
     """`celery -A config worker` (prefork, 2 processes) in its own process group, on the test
     run's database, Redis keys and queue, with `env` on top."""
@@ -106,12 +116,7 @@ class RedisServer:
         return self
 
     def _answers(self) -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as sock:
-                sock.sendall(b"PING\r\n")
-                return sock.recv(16).startswith(b"+PONG")
-        except OSError:
-            return False
+        return redis_answers(self.port)
 
     def stop(self) -> None:
         if self.process is not None:
