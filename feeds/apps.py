@@ -7,3 +7,6 @@ class FeedsConfig(AppConfig):
 
     def ready(self) -> None:
         from feeds import consumers  # noqa: F401 - registers the feeds consumer
+        from feeds.metrics import register
+
+        register()

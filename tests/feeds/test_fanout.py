@@ -170,3 +170,31 @@ def test_a_leaver_before_the_chunk_gets_nothing():
 
     assert readers_of(post.pk) == {m.pk for m in members} - {members[2].pk}
     assert Membership.objects.filter(group=group).count() == 3
+
+
+def test_metrics_show_the_fan_out_backlog_and_stale_caches():
+    from django.test import Client
+    from prometheus_client.parser import text_string_to_metric_families
+
+    def figures() -> dict[str, float]:
+        body = Client().get("/metrics").content.decode()
+        return {
+            sample.name: sample.value
+            for family in text_string_to_metric_families(body)
+            for sample in family.samples
+            if sample.name.startswith("divan_feed")
+        }
+
+    group, members = group_of(12)
+    post = posts.post_create(author=members[0], group=group, body="x")
+    chunks = fanout_plan(post_id=post.pk)
+    FanoutChunk.objects.filter(pk=chunks[0].pk).update(cache_stale=True)
+
+    before = figures()
+    assert before["divan_feed_fanout_pending_chunks"] == 2
+    assert before["divan_feed_fanout_oldest_pending_age_seconds"] > 0
+    assert before["divan_feed_cache_stale_chunks"] == 1
+    run_all(chunks)
+    after = figures()
+    assert after["divan_feed_fanout_pending_chunks"] == 0
+    assert after["divan_feed_fanout_oldest_pending_age_seconds"] == 0
