@@ -7,7 +7,7 @@ PORT ?= 8000
 PYTEST_ARGS ?= -n 2
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run test lint format check migrations promtool bench bench-events bench-inprocess clean
+.PHONY: run test lint format check migrations promtool bench bench-events bench-feeds bench-inprocess clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,14 +59,20 @@ clean:
 	rm -rf $(VENV) .run
 
 # Divan over HTTP (gunicorn, wrk) beside this machine's limits, then events (outbox, dispatch,
-# a consumer, commit to search); see README, Performance.
+# a consumer, commit to search), then feeds (fan-out, post to feed, reads, rescoring, memory);
+# see README, Performance.
 bench: $(VENV)/.installed-dev
 	scripts/apt-ensure wrk=wrk pgbench=postgresql-client
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench --events
+	$(BIN)/python -m bench --feeds
 
 bench-events: $(VENV)/.installed-dev
 	$(BIN)/python -m bench --events
+
+bench-feeds: $(VENV)/.installed-dev
+	scripts/apt-ensure wrk=wrk
+	$(BIN)/python -m bench --feeds
 
 # The older in-process figures: latency and queries per request through the test client.
 bench-inprocess: $(VENV)/.installed-dev

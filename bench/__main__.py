@@ -1,5 +1,6 @@
 """`python -m bench`: Divan over real HTTP beside this machine's limits (bench.http_bench);
 `python -m bench --events`: events through the outbox, dispatch and a consumer (bench.events_bench);
+`python -m bench --feeds`: fan-out, post to feed, feed reads, rescoring, memory (bench.feeds_bench);
 `python -m bench --in-process`: the older in-process figures (bench.inprocess)."""
 
 import argparse
@@ -18,6 +19,11 @@ def main(argv: list[str]) -> int:
         action="store_true",
         help="events through the outbox, dispatch and a consumer, and commit-to-search delay",
     )
+    parser.add_argument(
+        "--feeds",
+        action="store_true",
+        help="fan-out, post to feed, feed reads (warm, cold, Redis down), rescoring, memory",
+    )
     options = parser.parse_args(argv)
     if options.events:
         from bench import events_bench
@@ -25,6 +31,15 @@ def main(argv: list[str]) -> int:
 
         try:
             return events_bench.main()
+        except BenchError as error:
+            print(f"\nbench: {error}", file=sys.stderr)
+            return 1
+    if options.feeds:
+        from bench import feeds_bench
+        from bench.errors import BenchError
+
+        try:
+            return feeds_bench.main()
         except BenchError as error:
             print(f"\nbench: {error}", file=sys.stderr)
             return 1

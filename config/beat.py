@@ -10,6 +10,7 @@ COMMUNITIES_JOBS = {
     "events.trim": {"task": "events.trim", "schedule": 60.0},
     "feeds.fanout_sweep": {"task": "feeds.fanout_sweep", "schedule": 30.0},
     "feeds.rescore": {"task": "feeds.rescore", "schedule": crontab(minute="*/10")},
+    "feeds.purge": {"task": "feeds.purge", "schedule": crontab(minute=37)},
     "events.purge": {"task": "events.purge", "schedule": crontab(minute=7)},
 }
 

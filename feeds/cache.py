@@ -1,17 +1,34 @@
-"""The feed cache: one Redis sorted set per reader, members post ids, scores their ranking
-order. The only module that speaks Redis sorted sets.
+"""The feed cache: one Redis sorted set per reader, its members post ids, each scored by its own
+id (ids grow with time, so the set reads newest first). The only module that speaks Redis sorted
+sets.
 
 Keys are `<REDIS_KEY_PREFIX>:feed:{u<user id>}`: the braces make the user id the hash tag, so in
 a Redis Cluster each reader's key lives in one slot and every command here names one key; the
 same functions take a `RedisCluster` client (tests/feeds/test_cache_cluster.py runs them on a
 real three-node cluster).
-A reader's set holds at most FEED_CACHE_MAX entries (the newest by score), and expires after
-FEED_ACTIVE_DAYS without a write or a read. Fan-out only adds to a set that exists: a missing
-set is a cold cache, refilled whole from PostgreSQL on its reader's next read, never a partial
-one that would hide posts for good.
+
+A reader's set is one of three things:
+- **cold**: no key. Its reader's next read fills it from PostgreSQL.
+- **filling**: it holds a placeholder (`fill:<token>`, score -1) while a reader's read copies
+  their rows into it. Fan-out adds to it meanwhile, and the fill merges its rows in without
+  removing theirs, so nothing written during a fill is lost; a drop meanwhile (a reader left a
+  group) removes the placeholder, and the fill then leaves the set cold. Reads treat it as cold.
+- **warm**: the reader's newest posts, at most FEED_CACHE_MAX members. The member `0` (score 0,
+  below every post) says the set holds the whole feed; the first trim removes it, as it is the
+  lowest, and from then on a read that reaches the set's end goes on in PostgreSQL.
+Fan-out only adds to a set that exists, so a cold reader never gets a partial set that would
+hide posts for good. Only reads renew a set's expiry (FEED_ACTIVE_DAYS, less an hour): it
+expires before fan-out stops writing to its reader, never after (feeds.services.feed_open).
+
+Counters every process adds to live in one hash (`stats_key`): reads, fills, and what processes
+counted while Redis did not answer, carried by their next round trip.
 """
 
+import secrets
+import threading
+from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import redis
 from django.conf import settings
@@ -19,14 +36,56 @@ from redis.cluster import RedisCluster
 
 from divan.redis import get_redis, redis_key
 
-# Add the post to a set that exists, keep the newest FEED_CACHE_MAX, renew its expiry.
+COMPLETE = "0"  # the member that says a set holds its reader's whole feed
+_FILLING = "fill:"
+_FILL_SECONDS = 60  # a fill killed halfway leaves its placeholder this long, then the set is cold
+_ADD_BATCH = 500  # members per ZADD inside the fill script
+
+# Add the post to a set that exists; trim it to FEED_CACHE_MAX unless a fill is under way.
 _ADD_IF_WARM = """
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return 0
 end
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[3]) + 1))
-redis.call('EXPIRE', KEYS[1], ARGV[4])
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[1])
+if redis.call('ZCOUNT', KEYS[1], -1, -1) == 0 then
+  redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[2]) + 1))
+end
+return 1
+"""
+
+# Start a fill: a placeholder, unless the set is warm already (another read filled it).
+_FILL_BEGIN = """
+if redis.call('EXISTS', KEYS[1]) == 1 and redis.call('ZCOUNT', KEYS[1], -1, -1) == 0 then
+  return 0
+end
+redis.call('ZADD', KEYS[1], -1, ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return 1
+"""
+
+# Finish a fill: merge the rows in, unless the set was dropped meanwhile (then it stays cold).
+# ARGV: placeholder, whole feed (1/0), cap, expiry, then post ids.
+_FILL_FINISH = """
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) == false then
+  return 0
+end
+redis.call('ZREM', KEYS[1], ARGV[1])
+local batch = tonumber(ARGV[5])
+for first = 6, #ARGV, batch do
+  local pairs = {}
+  for i = first, math.min(first + batch - 1, #ARGV) do
+    pairs[#pairs + 1] = ARGV[i]
+    pairs[#pairs + 1] = ARGV[i]
+  end
+  redis.call('ZADD', KEYS[1], unpack(pairs))
+end
+if ARGV[2] == '1' then
+  redis.call('ZADD', KEYS[1], 0, '0')
+end
+if redis.call('ZCOUNT', KEYS[1], -1, -1) == 0 then
+  redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[3]) + 1))
+  redis.call('EXPIRE', KEYS[1], ARGV[4])
+end
 return 1
 """
 
@@ -35,16 +94,81 @@ def feed_key(user_id: int) -> str:
     return redis_key("feed", f"{{u{user_id}}}")
 
 
-def _ttl_seconds() -> int:
-    return settings.FEED_ACTIVE_DAYS * 86400
+def stats_key() -> str:
+    return redis_key("feed", "{stats}")
 
 
-def cache_add(user_ids: Iterable[int], *, post_id: int, score: float,
-              client: redis.Redis | RedisCluster | None = None) -> int:  # fmt: skip
-    """Add a post to the warm feeds of these readers, in one pipelined round trip (one per node
-    of a Redis Cluster); how many were warm."""
+def ttl_seconds() -> int:
+    """A set's lifetime from its reader's last read: an hour less than FEED_ACTIVE_DAYS, so it
+    is gone before fan-out stops writing to its reader."""
+    return max(settings.FEED_ACTIVE_DAYS * 86400 - 3600, 60)
+
+
+def touch_seconds() -> int:
+    """How long a read goes without renewing the expiry (and the reader's read_at): a day, or a
+    tenth of the lifetime when that is shorter."""
+    return min(86400, ttl_seconds() // 10)
+
+
+# Counts kept in the process until its next round trip carries them (Redis did not answer).
+_unsent: Counter = Counter()
+_unsent_lock = threading.Lock()
+
+
+def count_later(field: str, amount: float = 1) -> None:
+    """Count in the next round trip of this process (as when Redis did not answer)."""
+    with _unsent_lock:
+        _unsent[field] += amount
+
+
+def counts_held_clear() -> None:
+    """Forget the counts held (between tests)."""
+    with _unsent_lock:
+        _unsent.clear()
+
+
+def _count(pipe, **fields: float) -> list[tuple[str, float]]:
+    """Add counters, and those this process holds, to a pipeline; what it took from the held
+    ones (given back by `_count_lost` when the pipeline fails)."""
+    with _unsent_lock:
+        held = list(_unsent.items())
+        _unsent.clear()
+    for field, amount in [*fields.items(), *held]:
+        if isinstance(amount, float):
+            pipe.hincrbyfloat(stats_key(), field, amount)
+        elif amount:
+            pipe.hincrby(stats_key(), field, amount)
+    return held
+
+
+def _count_lost(held: list[tuple[str, float]]) -> None:
+    with _unsent_lock:
+        for field, amount in held:
+            _unsent[field] += amount
+
+
+def stats_add(client: redis.Redis | None = None, **fields: float) -> None:
+    """Add to the shared counters (and send those held), in one round trip; while Redis does
+    not answer, the process holds them (never an error for this)."""
+    pipe = (client or get_redis()).pipeline(transaction=False)
+    held = _count(pipe, **fields)
+    try:
+        pipe.execute()
+    except redis.RedisError:
+        _count_lost([*held, *fields.items()])
+
+
+def stats_read(client: redis.Redis | None = None) -> dict[str, float]:
     client = client or get_redis()
-    args = [post_id, score, settings.FEED_CACHE_MAX, _ttl_seconds()]
+    return {field: float(value) for field, value in client.hgetall(stats_key()).items()}
+
+
+def cache_add(user_ids: Iterable[int], *, post_id: int,
+              client: redis.Redis | RedisCluster | None = None) -> int:  # fmt: skip
+    """Add a post to the warm (or filling) feeds of these readers, in one pipelined round trip
+    (one per node of a Redis Cluster); how many had a set."""
+    client = client or get_redis()
+    args = [post_id, settings.FEED_CACHE_MAX]
     warm = 0
     for node_client, keys in _by_node(client, [feed_key(user_id) for user_id in user_ids]):
         script = node_client.register_script(_ADD_IF_WARM)
@@ -69,30 +193,91 @@ def _by_node(client, keys: list[str]):
     yield from grouped.values()
 
 
-def cache_fill(user_id: int, entries: dict[int, float], *, client: redis.Redis | None = None):
-    """Replace a reader's set with these entries (post id: score), newest FEED_CACHE_MAX kept."""
+def cache_fill_begin(user_id: int, *, client: redis.Redis | None = None) -> str | None:
+    """Mark a cold set as filling; the fill's placeholder, or None when the set is warm."""
+    client = client or get_redis()
+    placeholder = f"{_FILLING}{secrets.token_hex(8)}"
+    started = client.register_script(_FILL_BEGIN)(
+        keys=[feed_key(user_id)], args=[placeholder, _FILL_SECONDS]
+    )
+    count_later("fills")
+    return placeholder if started else None
+
+
+def cache_fill_finish(user_id: int, placeholder: str, post_ids: list[int], *, whole: bool,
+                      client: redis.Redis | None = None) -> bool:  # fmt: skip
+    """Merge a reader's newest post ids (read after `cache_fill_begin`) into their set; `whole`
+    when they are the entire feed. False when the set was dropped meanwhile (it stays cold)."""
+    client = client or get_redis()
+    script = client.register_script(_FILL_FINISH)
+    args = [placeholder, int(whole), settings.FEED_CACHE_MAX, ttl_seconds(), _ADD_BATCH]
+    return bool(script(keys=[feed_key(user_id)], args=[*args, *post_ids]))
+
+
+def cache_fill(user_id: int, post_ids: Iterable[int], *, whole: bool = True,
+               client: redis.Redis | None = None) -> bool:  # fmt: skip
+    """Fill a reader's set with these post ids at once (their rows are known already)."""
+    client = client or get_redis()
+    cache_drop([user_id], client=client)
+    placeholder = cache_fill_begin(user_id, client=client)
+    return cache_fill_finish(user_id, placeholder, list(post_ids), whole=whole, client=client)
+
+
+@dataclass(frozen=True)
+class Window:
+    """Post ids of a warm set, in the order asked; `end`: the set's end was reached and it is
+    the feed's end (the set holds the whole feed); `renew`: the expiry is due for renewal."""
+
+    post_ids: list[int]
+    end: bool
+    renew: bool
+
+
+def cache_window(user_id: int, *, below: int | None = None, above: int | None = None,
+                 count: int | None = None, client: redis.Redis | None = None
+                 ) -> Window | None:  # fmt: skip
+    """A reader's post ids, newest first: all of them, or `count` below the id `below` (or, with
+    `above`, the `count` just above it, oldest first); None when the set is cold or filling. One
+    round trip, which also counts the read."""
     client = client or get_redis()
     key = feed_key(user_id)
-    pipe = client.pipeline(transaction=True)  # one key: a MULTI is cluster-safe
-    pipe.delete(key)
-    if entries:
-        pipe.zadd(key, {str(post_id): score for post_id, score in entries.items()})
-        pipe.zremrangebyrank(key, 0, -(settings.FEED_CACHE_MAX + 1))
-        pipe.expire(key, _ttl_seconds())
-    pipe.execute()
-
-
-def cache_entries(user_id: int, *, client: redis.Redis | None = None) -> dict[int, float] | None:
-    """Every entry of a reader's set, or None when it is cold (no set)."""
-    client = client or get_redis()
-    rows = client.zrange(feed_key(user_id), 0, -1, withscores=True)
-    if not rows:
+    pipe = client.pipeline(transaction=False)
+    pipe.zcount(key, -1, -1)
+    pipe.ttl(key)
+    limit = {"start": 0, "num": count} if count is not None else {}
+    if above is not None:
+        pipe.zrangebyscore(key, f"({above}", "+inf", **limit)
+    else:
+        pipe.zrevrangebyscore(key, f"({below}" if below is not None else "+inf", 0, **limit)
+    held = _count(pipe, reads=1)
+    try:
+        filling, ttl, members = pipe.execute()[:3]
+    except redis.RedisError:
+        _count_lost(held)
+        raise
+    if ttl == -2 or filling:
         return None
-    return {int(member): score for member, score in rows}
+    post_ids = [int(member) for member in members if member != COMPLETE]
+    return Window(
+        post_ids=post_ids,
+        end=COMPLETE in members,
+        renew=0 <= ttl < ttl_seconds() - touch_seconds(),
+    )
+
+
+def cache_renew(user_id: int, *, client: redis.Redis | None = None) -> None:
+    """Renew a warm set's expiry (its reader read it)."""
+    (client or get_redis()).expire(feed_key(user_id), ttl_seconds(), xx=True)
+
+
+def cache_entries(user_id: int, *, client: redis.Redis | None = None) -> list[int] | None:
+    """Every post id of a reader's set, newest first, or None when it is cold or filling."""
+    window = cache_window(user_id, client=client)
+    return None if window is None else window.post_ids
 
 
 def cache_drop(user_ids: Iterable[int], *, client: redis.Redis | None = None) -> None:
-    """Make these readers' caches cold (their next read refills them from PostgreSQL)."""
+    """Make these readers' caches cold (their next read fills them from PostgreSQL)."""
     client = client or get_redis()
     pipe = client.pipeline(transaction=False)
     for user_id in user_ids:

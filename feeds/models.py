@@ -37,13 +37,16 @@ class FeedEntry(models.Model):
 
 class FanoutChunk(models.Model):
     """The members of a group with user ids in (after_user_id, last_user_id], to receive a post.
-    Written with the feeds consumer's record of the post.created event; done once its entries
-    are written (running it again changes nothing)."""
+    Written with the feeds consumer's record of the post.created event; done once its rows and
+    then its caches are written (running it again changes nothing); its record is deleted after
+    FEED_FANOUT_KEEP_HOURS."""
 
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="+")
     after_user_id = models.BigIntegerField()
     last_user_id = models.BigIntegerField()
     created_at = models.DateTimeField(default=timezone.now)
+    # its rows committed (then its caches are written, then it is done)
+    written_at = models.DateTimeField(null=True, blank=True)
     done_at = models.DateTimeField(null=True, blank=True)
     entries = models.IntegerField(default=0)
     # the cache write failed: the sweep drops these readers' caches once Redis answers
@@ -80,3 +83,18 @@ class PostScore(models.Model):
 
     def __str__(self) -> str:
         return f"post {self.post_id}: {self.score:.4f}"
+
+
+class FeedReader(models.Model):
+    """When a reader last opened their feed. Fan-out writes only to readers active within
+    FEED_ACTIVE_DAYS; the others' feeds are rebuilt whole on their next read (feeds.services.
+    feed_open), so their first read is complete, and their caches expire meanwhile. `read_at`
+    moves at most once a day, with the expiry of the reader's cache (see feeds/cache.py)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    read_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} read their feed at {self.read_at:%Y-%m-%d %H:%M}"

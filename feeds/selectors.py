@@ -1,25 +1,68 @@
-"""Reads of feeds, from PostgreSQL: a reader's feed and a group's, newest first (`recent`) or by
-score (`top`), shaped like a group's post list.
+"""Feed pages: a reader's feed and a group's, newest first (`recent`) or by score (`top`), shaped
+like a group's post list. A reader's page is served from their Redis set when it is warm, from
+PostgreSQL when it is cold, filling, suspect or Redis is down; both give the same page.
 
-Visibility is checked on every read, as the last line of defence: a reader's feed is their
-FeedEntry rows (plus their own posts at once, and the posts of groups too large to fan out)
-among the posts `visible_posts` lets them read, never hidden or deleted ones, whatever the
-rows say while an event is on its way."""
+- A reader's feed is their FeedEntry rows (the set caches the newest FEED_CACHE_MAX post ids),
+  plus the posts of their groups too large to fan out, read from those groups at request time.
+- `recent` from the set: the ids below the cursor, a page and a margin of them, then one query
+  that loads those posts (and the large groups' ones in the same range). Should visibility drop
+  so many that the page comes up short before the feed's end, the page is read again from
+  PostgreSQL: a page is always full while posts remain.
+- `top` ranks the newest FEED_CACHE_MAX posts of the feed (the cached window; `recent` reaches
+  back through all of it) by their score: one per post, whatever the number of readers
+  (feeds.models.PostScore), combined with the reader's window in one query.
+- Visibility is checked on every read, as the last line of defence: only posts `visible_posts`
+  lets the viewer read, never hidden or deleted ones, whatever the rows or the set say while an
+  event is on its way.
+- A set that missed a fan-out write (Redis was down for it) is suspect until the sweep drops it:
+  the page query also asks whether such a chunk covers the reader, and if so the page is read
+  from PostgreSQL.
+"""
 
+from dataclasses import dataclass
+
+import redis
 from django.conf import settings
-from django.db.models import F, FloatField, Q, QuerySet, Value
+from django.contrib.postgres.fields import ArrayField
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    Exists,
+    F,
+    FloatField,
+    Func,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce, Extract
+from rest_framework.pagination import Cursor
 
 from communities.models import Membership, Post
 from communities.selectors.posts import posts_for_page
 from communities.selectors.visibility import GroupAccess, readable_posts, visible_posts
-from feeds.models import FeedEntry
+from feeds import cache
+from feeds.models import FanoutChunk, FeedEntry
 from feeds.ranking import EPOCH
+from feeds.services import feed_open, feed_touch
 
 TOP, RECENT = "top", "recent"
 ORDERS = (TOP, RECENT)
 # The pagination's order for each: a unique order by id under the score's (ties are rare).
 ORDERING = {TOP: ("-feed_rank", "-id"), RECENT: ("-id",)}
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """The posts of a reader's feed their set holds for a page: `post_ids`, and `floor`, the
+    lowest post id the page may reach (0: the whole feed); `end`: nothing lies below them;
+    `filled`: the set was cold, and filled by this read."""
+
+    post_ids: list[int]
+    floor: int
+    end: bool
+    filled: bool = False
 
 
 def _with_rank(posts: QuerySet[Post]) -> QuerySet[Post]:
@@ -38,17 +81,124 @@ def _shown(posts: QuerySet[Post]) -> QuerySet[Post]:
     return posts.filter(deleted_at__isnull=True, hidden_at__isnull=True)
 
 
-def feed_posts(*, viewer, order: str = TOP) -> QuerySet[Post]:
-    """The viewer's feed: the posts fanned out to them, their own posts in groups they belong
-    to (at once, before any worker), and the posts of their groups too large to fan out."""
-    groups = Membership.objects.filter(user=viewer).values("group_id")
-    large = groups.filter(group__member_count__gt=settings.FEED_FANOUT_MAX_MEMBERS)
-    entries = FeedEntry.objects.filter(user=viewer).values("post_id")
-    posts = _shown(visible_posts(viewer)).filter(
-        Q(pk__in=entries) | Q(author=viewer, group_id__in=groups) | Q(group_id__in=large)
-    )
+def _large_groups(viewer) -> QuerySet:
+    """The viewer's groups too large to fan out: their posts are read at request time."""
+    return Membership.objects.filter(
+        user=viewer, group__member_count__gt=settings.FEED_FANOUT_MAX_MEMBERS
+    ).values("group_id")
+
+
+def feed_posts(*, viewer, order: str = TOP, candidates: Candidates | None = None) -> QuerySet[Post]:
+    """The viewer's feed: from `candidates` (their set's ids for this page, with `cache_suspect`
+    on each row), or else from their FeedEntry rows; with the posts of their large groups."""
+    large = Q(group_id__in=_large_groups(viewer))
+    posts = _shown(visible_posts(viewer))
+    if candidates is not None:
+        posts = posts.filter(
+            Q(_IdAmong(F("pk"), Value(candidates.post_ids, ArrayField(BigIntegerField()))))
+            | (large & Q(pk__gte=candidates.floor))
+        )
+        posts = posts.annotate(cache_suspect=_suspect(viewer))
+    else:
+        entries = FeedEntry.objects.filter(user=viewer)
+        if order == TOP:  # the newest FEED_CACHE_MAX, as the set holds them
+            cap = settings.FEED_CACHE_MAX
+            newest = entries.order_by("-post_id").values("post_id")[cap - 1 : cap]
+            floor = Coalesce(Subquery(newest), 0)
+            entries = entries.filter(post_id__gte=floor)
+            large &= Q(pk__gte=floor)
+        posts = posts.filter(Q(pk__in=entries.values("post_id")) | large)
     posts = posts_for_page(posts, viewer=viewer)
     return _with_rank(posts) if order == TOP else posts
+
+
+class _IdAmong(Func):
+    """`id = ANY(%s)`: thousands of ids as one array parameter, not a placeholder each."""
+
+    template = "(%(expressions)s))"
+    arg_joiner = " = ANY("
+    output_field = BooleanField()
+
+
+def _suspect(viewer) -> Exists:
+    """Whether a chunk whose cache write failed covers the viewer (one probe of a partial
+    index, evaluated once per query)."""
+    return Exists(
+        FanoutChunk.objects.filter(
+            cache_stale=True, after_user_id__lt=viewer.pk, last_user_id__gte=viewer.pk
+        )
+    )
+
+
+def feed_candidates(*, viewer, order: str, cursor: Cursor | None,
+                    page_size: int) -> Candidates | None:  # fmt: skip
+    """The reader's post ids for this page from their set, filled first when it is cold (and
+    their feed rebuilt when they come back after FEED_ACTIVE_DAYS); None when the page is to be
+    read from PostgreSQL (Redis down, a fill under way elsewhere, a page beyond the set, a
+    cursor going back up)."""
+    below, count = None, None
+    if order == RECENT:
+        if cursor is not None and (cursor.reverse or cursor.offset or not _is_id(cursor.position)):
+            return None  # rare (a previous page, a hand-made cursor): PostgreSQL answers
+        below = int(cursor.position) if cursor is not None and cursor.position else None
+        count = 2 * page_size + 1  # a page, the next one's first, and a margin for the hidden
+    try:
+        window = cache.cache_window(viewer.pk, below=below, count=count)
+    except redis.RedisError:
+        cache.count_later("reads_redis_down")
+        feed_open(user_id=viewer.pk)
+        return None
+    if window is None:
+        return _fill(viewer, below=below, count=count)
+    if window.renew:
+        feed_touch(user_id=viewer.pk)
+    return _candidates(window.post_ids, end=window.end, count=count)
+
+
+def _is_id(position: str | None) -> bool:
+    return position is None or (position.isascii() and position.isdigit())
+
+
+def _candidates(post_ids: list[int], *, end: bool, count: int | None,
+                filled: bool = False) -> Candidates | None:  # fmt: skip
+    """Candidates from ids read newest first: all the set's (`count` None), or `count` of them
+    below the cursor. None when they end before the feed does (a feed longer than
+    FEED_CACHE_MAX): PostgreSQL answers that page."""
+    if end:
+        return Candidates(post_ids=post_ids, floor=0, end=True, filled=filled)
+    if not post_ids or (count is not None and len(post_ids) < count):
+        return None
+    return Candidates(post_ids=post_ids, floor=min(post_ids), end=False, filled=filled)
+
+
+def _fill(viewer, *, below: int | None, count: int | None) -> Candidates | None:
+    """A cold set: the reader is marked active (their feed rebuilt if they were away), their
+    newest FEED_CACHE_MAX post ids are read and copied into the set, and this page's candidates
+    are taken from the same ids."""
+    cache.count_later("reads_cold")
+    feed_open(user_id=viewer.pk)
+    try:
+        placeholder = cache.cache_fill_begin(viewer.pk)
+    except redis.RedisError:
+        cache.count_later("reads_redis_down")
+        return None
+    if placeholder is None:
+        return None  # filled meanwhile by another read: PostgreSQL answers this one
+    cap = settings.FEED_CACHE_MAX
+    newest = list(
+        FeedEntry.objects.filter(user=viewer)
+        .order_by("-post_id")
+        .values_list("post_id", flat=True)[:cap]
+    )
+    whole = len(newest) < cap  # else the set holds the newest `cap`, not the feed's end
+    try:
+        cache.cache_fill_finish(viewer.pk, placeholder, newest, whole=whole)
+    except redis.RedisError:
+        cache.count_later("reads_redis_down")
+    if count is None:
+        return _candidates(newest, end=whole, count=None, filled=True)
+    ids = [post_id for post_id in newest if below is None or post_id < below][:count]
+    return _candidates(ids, end=whole and len(ids) < count, count=count, filled=True)
 
 
 def group_feed_posts(*, viewer, access: GroupAccess, order: str = TOP) -> QuerySet[Post]:

@@ -10,7 +10,13 @@ from redis.exceptions import LockError
 
 from divan.redis import get_redis, redis_key
 from divan.workers import workers_disabled
-from feeds.services import fanout_chunk_run, fanout_sweep, rescore_recent
+from feeds.services import (
+    fanout_chunk_run,
+    fanout_purge,
+    fanout_sweep,
+    feeds_prune,
+    rescore_recent,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -51,3 +57,12 @@ def rescore() -> int | None:
     finally:
         with contextlib.suppress(LockError):
             lock.release()
+
+
+@shared_task(name="feeds.purge", ignore_result=True)
+def purge() -> int:
+    """Delete the records of fan-out chunks done long ago, and the feeds of deactivated
+    accounts."""
+    if workers_disabled("feeds.purge"):
+        return 0
+    return fanout_purge() + feeds_prune()

@@ -27,6 +27,7 @@ from communities.services.membership import (
 from communities.services.moderation_log import moderation_log_write
 from communities.services.tags import post_tags_set, tag_counts_move, tags_normalize
 from divan.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
+from feeds.services import feed_add_own
 
 REASON_MAX_LENGTH = ModerationLogEntry._meta.get_field("reason").max_length
 
@@ -135,6 +136,7 @@ def post_create(
         post.sort_key = insert_with_new_id(post, {"sort_key": "new.id"})
         post.tag_names = post_tags_set(post=post, names=names) if names else []
         post_event("post.created", post, actor=author, group=group, tags=post.tag_names)
+        feed_add_own(post=post)  # the author's feed has it at once; the members' by fan-out
     return post
 
 

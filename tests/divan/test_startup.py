@@ -123,6 +123,7 @@ def test_prod_settings_start_with_a_secret_key():
                 "events.purge",
                 "events.trim",
                 "feeds.fanout_sweep",
+                "feeds.purge",
                 "feeds.rescore",
             ],
         ),

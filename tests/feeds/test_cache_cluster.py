@@ -79,16 +79,19 @@ def test_the_cache_works_on_a_three_node_cluster(cluster, settings):
     assert len(slots) == len(readers) and len(nodes) == 3
 
     for reader in readers[:20]:
-        cache.cache_fill(reader, {1: 1.0, 2: 2.0}, client=cluster)
-    assert cache.cache_add(readers, post_id=3, score=3.0, client=cluster) == 20  # the warm ones
-    assert cache.cache_add(readers, post_id=4, score=4.0, client=cluster) == 20
+        cache.cache_fill(reader, [1, 2], client=cluster)  # the whole feed: 2 posts and the mark
+    assert cache.cache_add(readers, post_id=3, client=cluster) == 20  # the warm ones
+    assert cache.cache_add(readers, post_id=4, client=cluster) == 20
 
-    assert cache.cache_entries(readers[0], client=cluster) == {2: 2.0, 3: 3.0, 4: 4.0}  # capped
+    assert cache.cache_entries(readers[0], client=cluster) == [4, 3, 2]  # capped: no longer whole
+    window = cache.cache_window(readers[0], below=4, count=5, client=cluster)
+    assert (window.post_ids, window.end) == ([3, 2], False)
     assert cache.cache_entries(readers[30], client=cluster) is None  # cold stays cold
     cache.cache_remove(readers, post_id=4, client=cluster)
-    assert cache.cache_entries(readers[5], client=cluster) == {2: 2.0, 3: 3.0}
+    assert cache.cache_entries(readers[5], client=cluster) == [3, 2]
     cache.cache_drop(readers[:10], client=cluster)
     assert [cache.cache_entries(r, client=cluster) is None for r in readers[:20]] == [True] * 10 + [
         False
     ] * 10
-    assert 0 < cluster.ttl(cache.feed_key(readers[15])) <= settings.FEED_ACTIVE_DAYS * 86400
+    assert 0 < cluster.ttl(cache.feed_key(readers[15])) <= cache.ttl_seconds()
+    assert cache.stats_read(client=cluster)["reads"] >= 24

@@ -13,6 +13,8 @@ from feeds.models import FanoutChunk, FeedEntry
 from feeds.services import fanout_chunk_run, fanout_plan, fanout_sweep
 from tests.events.processes import RedisServer
 from tests.factories import UserFactory
+from tests.feeds.readers import make_active
+from tests.fixtures import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +31,7 @@ def group_of(size: int, *, visibility: str = "public"):
     members = UserFactory.create_batch(size - 1)
     for user in members:
         membership.group_join(user=user, group=group)
+    make_active([owner, *members])
     return group, [owner, *members]
 
 
@@ -46,7 +49,7 @@ def test_a_post_reaches_every_member_and_nobody_else_in_chunks():
     banned = members[5]
     membership.membership_ban(actor=members[0], group=group, user_id=banned.pk)
     warm, cold = members[1], members[2]
-    cache.cache_fill(warm.pk, {1: 1.0})
+    cache.cache_fill(warm.pk, [])  # warm, and empty
     post = posts.post_create(author=members[3], group=group, body="hello")
 
     chunks = fanout_plan(post_id=post.pk)
@@ -56,14 +59,14 @@ def test_a_post_reaches_every_member_and_nobody_else_in_chunks():
     assert [(c.after_user_id, c.last_user_id) for c in chunks] == [
         (0, ids[9]), (ids[9], ids[19]), (ids[19], ids[23])
     ]  # fmt: skip
-    assert run_all(chunks) == 24
+    assert run_all(chunks) == 23  # the author's row was written with the post
     assert readers_of(post.pk) == {m.pk for m in members} - {banned.pk}
     assert outsider.pk not in readers_of(post.pk)
     entry = FeedEntry.objects.get(user=warm, post=post)
     assert (entry.group_id, entry.created_at) == (group.pk, post.created_at)
-    assert cache.cache_entries(warm.pk) == {1: 1.0, post.pk: float(post.pk)}
+    assert cache.cache_entries(warm.pk) == [post.pk]
     assert cache.cache_entries(cold.pk) is None  # a cold cache is not started half-full
-    assert set(FanoutChunk.objects.values_list("entries", flat=True)) == {10, 4}
+    assert sorted(FanoutChunk.objects.values_list("entries", flat=True)) == [4, 9, 10]
 
 
 def test_running_a_plan_or_a_chunk_twice_changes_nothing():
@@ -90,7 +93,7 @@ def test_no_fan_out_for_a_hidden_or_deleted_post_or_a_group_over_the_limit(chang
         settings.FEED_FANOUT_MAX_MEMBERS = 2
 
     assert fanout_plan(post_id=post.pk) == []
-    assert FeedEntry.objects.count() == 0
+    assert readers_of(post.pk) == {members[1].pk}  # the author's, written with the post
 
 
 def test_a_chunk_hidden_meanwhile_writes_nothing():
@@ -100,7 +103,7 @@ def test_a_chunk_hidden_meanwhile_writes_nothing():
     posts.post_hide(actor=members[0], post=post)
 
     assert run_all(chunks) == 0
-    assert FeedEntry.objects.count() == 0
+    assert readers_of(post.pk) == {members[1].pk}  # the author's; the hide event removes it
 
 
 def test_the_feeds_consumer_plans_the_fan_out_of_each_new_post_and_queues_its_chunks(
@@ -143,12 +146,12 @@ def test_with_redis_down_entries_are_written_and_stale_caches_are_dropped_after(
     try:
         group, members = group_of(3)
         for member in members:
-            cache.cache_fill(member.pk, {1: 1.0})
+            cache.cache_fill(member.pk, [])
         post = posts.post_create(author=members[0], group=group, body="x")
         chunks = fanout_plan(post_id=post.pk)
         server.stop()
 
-        assert run_all(chunks) == 3  # the truth is written whatever Redis does
+        assert run_all(chunks) == 2  # the truth is written whatever Redis does (and the author's)
         assert FanoutChunk.objects.filter(cache_stale=True).count() == 1
         assert fanout_sweep() == ([], 0)  # still down: nothing repaired yet
 
@@ -179,10 +182,11 @@ def test_metrics_show_the_fan_out_backlog_and_stale_caches():
     def figures() -> dict[str, float]:
         body = Client().get("/metrics").content.decode()
         return {
-            sample.name: sample.value
+            sample.name
+            + "".join(f"|{k}={v}" for k, v in sorted(sample.labels.items())): sample.value
             for family in text_string_to_metric_families(body)
             for sample in family.samples
-            if sample.name.startswith("divan_feed")
+            if sample.name.startswith(("divan_feed", "divan_redis"))
         }
 
     group, members = group_of(12)
@@ -194,7 +198,19 @@ def test_metrics_show_the_fan_out_backlog_and_stale_caches():
     assert before["divan_feed_fanout_pending_chunks"] == 2
     assert before["divan_feed_fanout_oldest_pending_age_seconds"] > 0
     assert before["divan_feed_cache_stale_chunks"] == 1
+    assert before["divan_feed_fanout_entries_total"] == 0
     run_all(chunks)
+    client_for(members[1]).get("/api/communities/v1/feed/")  # cold: filled
+    client_for(members[1]).get("/api/communities/v1/feed/")  # from the cache
     after = figures()
     assert after["divan_feed_fanout_pending_chunks"] == 0
     assert after["divan_feed_fanout_oldest_pending_age_seconds"] == 0
+    assert after["divan_feed_fanout_entries_total"] == 11  # the author's came with the post
+    assert after["divan_feed_fanout_chunks_total"] == 2
+    assert after["divan_feed_fanout_seconds_total"] > 0
+    assert after["divan_feed_fanout_delay_seconds_count"] == 1  # once, when the last chunk ends
+    assert after["divan_feed_fanout_delay_seconds_bucket|le=+Inf"] == 1
+    assert after["divan_feed_reads_total|served=cold"] == 1
+    assert after["divan_feed_reads_total|served=cache"] == 1
+    assert after["divan_feed_cache_write_failures_total"] == 0
+    assert after["divan_redis_used_memory_bytes"] > 0

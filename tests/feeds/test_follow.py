@@ -13,6 +13,7 @@ from feeds import cache
 from feeds.models import FanoutChunk, FeedEntry
 from feeds.services import fanout_chunk_run
 from tests.factories import UserFactory
+from tests.feeds.readers import make_active
 
 pytestmark = pytest.mark.django_db
 
@@ -54,6 +55,7 @@ def assert_consistent(users) -> None:
 def test_feeds_follow_every_change():
     owner, alice, bob, carol = UserFactory.create_batch(4)
     users = [owner, alice, bob, carol]
+    make_active(users)
     lounge = groups.group_create(creator=owner, name="Lounge", visibility="public")
     other = groups.group_create(creator=owner, name="Other", visibility="public")
     for user in (alice, bob):
@@ -66,11 +68,7 @@ def test_feeds_follow_every_change():
 
     for user in users:  # every cache warm from here on
         cache.cache_fill(
-            user.pk,
-            {
-                p: float(p)
-                for p in FeedEntry.objects.filter(user=user).values_list("post_id", flat=True)
-            },
+            user.pk, FeedEntry.objects.filter(user=user).values_list("post_id", flat=True)
         )
     second = posts.post_create(author=bob, group=lounge, body="second")
     process()

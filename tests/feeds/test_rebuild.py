@@ -12,6 +12,7 @@ from feeds import cache
 from feeds.models import FanoutChunk, FeedEntry
 from feeds.services import fanout_chunk_run
 from tests.factories import UserFactory
+from tests.feeds.readers import make_active
 from tests.fixtures import client_for
 
 pytestmark = pytest.mark.django_db
@@ -41,6 +42,7 @@ def history():
     """Posts before and after joins, a hidden one, a leave and a second group: what fan-out and
     the join backfill wrote."""
     owner, alice, bob = UserFactory.create_batch(3)
+    make_active([owner, alice, bob])
     lounge = groups.group_create(creator=owner, name="Lounge", visibility="public")
     club = groups.group_create(creator=owner, name="Club", visibility="private")
     for n in range(4):
@@ -66,7 +68,7 @@ def test_a_rebuild_writes_exactly_what_fan_out_wrote(history):
     FeedEntry.objects.all().delete()
 
     for user in history:
-        cache.cache_fill(user.pk, {1: 1.0})
+        cache.cache_fill(user.pk, [])
         response = client_for(user).post(REBUILD)
         assert response.status_code == 200
         assert response.json() == {"entries": len(rows(user))}

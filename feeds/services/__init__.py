@@ -1,0 +1,36 @@
+"""Every write of feeds: fan-out (fanout.py), scores (rescoring.py), rebuilds and readers
+(rebuild.py)."""
+
+from feeds.services.fanout import (
+    active_since,
+    fanout_chunk_run,
+    fanout_plan,
+    fanout_purge,
+    fanout_replan,
+    fanout_sweep,
+    feed_add_own,
+    feed_backfill,
+    feed_remove_group,
+    feed_remove_post,
+)
+from feeds.services.rebuild import feed_open, feed_rebuild, feed_touch, feeds_prune
+from feeds.services.rescoring import rescore_recent, score_refresh
+
+__all__ = [
+    "active_since",
+    "fanout_chunk_run",
+    "fanout_plan",
+    "fanout_purge",
+    "fanout_replan",
+    "fanout_sweep",
+    "feed_add_own",
+    "feed_backfill",
+    "feed_open",
+    "feed_rebuild",
+    "feed_remove_group",
+    "feed_remove_post",
+    "feed_touch",
+    "feeds_prune",
+    "rescore_recent",
+    "score_refresh",
+]

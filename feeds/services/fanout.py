@@ -1,0 +1,274 @@
+"""Fan-out on write: a post reaches its group's members' feeds in bounded chunks.
+
+`fanout_plan` (run by the feeds consumer on post.created, in the transaction of its dedup
+record) splits the group's members, by user id, into chunks of FEED_FANOUT_CHUNK and records
+them; each chunk is then one Celery task, `fanout_chunk_run`: one set-based INSERT ... SELECT
+... ON CONFLICT DO NOTHING of the feed rows of its active members (those who read their feed
+within FEED_ACTIVE_DAYS; the others' feeds are rebuilt when they come back), committed, then
+one pipelined round trip adding the post to the warm caches of the readers it reached, then the
+chunk is marked done. Running a chunk twice changes nothing. A chunk whose task was lost (a
+killed worker, Redis down) is found by `fanout_sweep` and queued again. A group over
+FEED_FANOUT_MAX_MEMBERS is not fanned out: its posts join its members' feeds when they are read
+(one write per post, not a million). The author's own row is written in the request
+(`feed_add_own`).
+
+Cache writes that fail (Redis down) leave the chunk `cache_stale` (counted): once Redis answers
+again, the sweep drops the caches of that chunk's readers, which refill from PostgreSQL on their
+next read; until then, reads of those readers go to PostgreSQL (feeds.selectors). A gap between
+cache and database is repaired, never served.
+"""
+
+import itertools
+import logging
+import time
+from datetime import timedelta
+
+import redis
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from communities.models import Group, Membership, Post
+from feeds import cache
+from feeds.models import FanoutChunk, FeedEntry, FeedReader, PostScore
+
+logger = logging.getLogger(__name__)
+
+
+def active_since():
+    """Readers who opened their feed since then are active: fan-out writes to them."""
+    return timezone.now() - timedelta(days=settings.FEED_ACTIVE_DAYS)
+
+
+def _fanned_out(post: Post) -> bool:
+    """Whether a post is written into its readers' feeds (else it is read from its group)."""
+    return post.group.member_count <= settings.FEED_FANOUT_MAX_MEMBERS
+
+
+def fanout_plan(*, post_id: int) -> list[FanoutChunk]:
+    """Record the chunks that take a live post to its group's members, once (a second plan of
+    the same post finds them); the chunks, to be run."""
+    post = Post.objects.select_related("group").filter(pk=post_id).first()
+    if post is None or post.deleted_at or post.hidden_at or post.group.archived_at:
+        return []
+    if not _fanned_out(post):
+        return []
+    user_ids = list(
+        Membership.objects.filter(group_id=post.group_id)
+        .order_by("user_id")
+        .values_list("user_id", flat=True)
+    )
+    size = settings.FEED_FANOUT_CHUNK
+    bounds = [0, *user_ids[size - 1 :: size]]
+    if user_ids and bounds[-1] != user_ids[-1]:
+        bounds.append(user_ids[-1])
+    FanoutChunk.objects.bulk_create(
+        [
+            FanoutChunk(post_id=post.pk, after_user_id=after, last_user_id=last)
+            for after, last in itertools.pairwise(bounds)
+        ],
+        ignore_conflicts=True,
+    )
+    return list(FanoutChunk.objects.filter(post_id=post.pk).order_by("after_user_id"))
+
+
+# The feed rows of one chunk's active members, set-based; the readers it reached.
+_INSERT_ENTRIES = (
+    "INSERT INTO {entry} (user_id, post_id, group_id, created_at)"
+    " SELECT m.user_id, p.id, p.group_id, p.created_at FROM {membership} AS m"
+    " JOIN {post} AS p ON p.group_id = m.group_id"
+    " JOIN {reader} AS r ON r.user_id = m.user_id AND r.read_at >= %s"
+    " WHERE p.id = %s AND p.deleted_at IS NULL AND p.hidden_at IS NULL"
+    " AND m.user_id > %s AND m.user_id <= %s"
+    " ON CONFLICT (user_id, post_id) DO NOTHING RETURNING user_id"
+)
+
+
+def table_sql(template: str) -> str:
+    """A statement with the tables' quoted names in place of {entry}, {membership}, ..."""
+    tables = {
+        "entry": FeedEntry, "membership": Membership, "post": Post, "reader": FeedReader,
+        "group": Group, "score": PostScore, "chunk": FanoutChunk,
+    }  # fmt: skip
+    quote = connection.ops.quote_name
+    return template.format(**{name: quote(model._meta.db_table) for name, model in tables.items()})
+
+
+def fanout_chunk_run(chunk_id: int) -> int:
+    """Write one chunk's feed rows, then add the post to the warm caches of the readers it
+    reached, then mark it done; how many rows it wrote (0 when they were written already, or
+    another worker holds the chunk).
+
+    The rows commit first, the cache is written after: a reader's fill that read the database
+    before the commit finds the post added to its set, one that read after has the row (see
+    feeds/cache.py). Killed between the two, the chunk is still pending; run again (the sweep
+    finds it), it adds the post to the caches of the readers whose rows it wrote."""
+    started = time.monotonic()
+    with transaction.atomic():
+        chunk = (
+            FanoutChunk.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("post")
+            .filter(pk=chunk_id, done_at__isnull=True)
+            .first()
+        )
+        if chunk is None:
+            return 0
+        if chunk.written_at is None:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    table_sql(_INSERT_ENTRIES),
+                    [active_since(), chunk.post_id, chunk.after_user_id, chunk.last_user_id],
+                )
+                readers = [user_id for (user_id,) in cursor.fetchall()]
+            written = len(readers)
+            chunk.written_at, chunk.entries = timezone.now(), written
+            chunk.save(update_fields=["written_at", "entries"])
+        else:
+            written = 0
+            readers = list(
+                FeedEntry.objects.filter(
+                    post_id=chunk.post_id,
+                    user_id__gt=chunk.after_user_id,
+                    user_id__lte=chunk.last_user_id,
+                ).values_list("user_id", flat=True)
+            )
+    if chunk.after_user_id < (chunk.post.author_id or 0) <= chunk.last_user_id:
+        readers.append(chunk.post.author_id)  # its row came first (feed_add_own), its cache too
+    try:
+        cache.cache_add(readers, post_id=chunk.post_id)
+        stale = False
+    except redis.RedisError as error:
+        stale = True  # the sweep drops these readers' caches once Redis answers
+        logger.warning("feeds: cache not written for %s (%s); repaired later", chunk, error)
+    FanoutChunk.objects.filter(pk=chunk.pk, done_at__isnull=True).update(
+        done_at=timezone.now(), cache_stale=stale
+    )
+    _count_chunk(chunk, seconds=time.monotonic() - started, stale=stale)
+    return written
+
+
+# The delay from a post to its last reader's feed, in seconds: the histogram's upper bounds.
+DELAY_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
+
+
+def _count_chunk(chunk: FanoutChunk, *, seconds: float, stale: bool) -> None:
+    """Counters of a chunk done; when it was its post's last, the delay from the post's
+    creation to now, the moment its last reader's feed has it."""
+    fields = {
+        "fanout_chunks": 1,
+        "fanout_entries": chunk.entries,
+        "fanout_seconds": seconds,
+        "cache_write_failures": int(stale),
+    }
+    if not FanoutChunk.objects.filter(post_id=chunk.post_id, done_at__isnull=True).exists():
+        created_at = Post.objects.filter(pk=chunk.post_id).values_list("created_at", flat=True)
+        delay = max((timezone.now() - created_at[0]).total_seconds(), 0.0) if created_at else 0
+        fields.update({"delay_count": 1, "delay_seconds": delay})
+        fields.update({f"delay_le:{bound}": 1 for bound in DELAY_BUCKETS if delay <= bound})
+    cache.stats_add(**fields)
+
+
+def fanout_sweep() -> tuple[list[int], int]:
+    """Chunks still pending FEED_FANOUT_RETRY_SECONDS after they were planned (their task was
+    lost), to be queued again; and the stale caches repaired: the readers of chunks whose cache
+    write failed lose their cached feed (it refills from PostgreSQL), once Redis answers."""
+    cutoff = timezone.now() - timedelta(seconds=settings.FEED_FANOUT_RETRY_SECONDS)
+    lost = list(
+        FanoutChunk.objects.filter(done_at__isnull=True, created_at__lte=cutoff)
+        .order_by("id")
+        .values_list("pk", flat=True)[:1000]
+    )
+    repaired = 0
+    for chunk in FanoutChunk.objects.filter(cache_stale=True).order_by("id")[:100]:
+        readers = Membership.objects.filter(
+            group__posts=chunk.post_id,
+            user_id__gt=chunk.after_user_id,
+            user_id__lte=chunk.last_user_id,
+        ).values_list("user_id", flat=True)
+        try:
+            cache.cache_drop(readers)
+        except redis.RedisError:
+            break  # still down: the next sweep tries again
+        FanoutChunk.objects.filter(pk=chunk.pk).update(cache_stale=False)
+        repaired += 1
+    return lost, repaired
+
+
+def feed_remove_post(*, post_id: int) -> int:
+    """A post hidden or deleted leaves every feed: its rows, and its place in the readers'
+    caches (one pipelined round trip); how many feeds held it."""
+    readers = list(FeedEntry.objects.filter(post_id=post_id).values_list("user_id", flat=True))
+    FeedEntry.objects.filter(post_id=post_id).delete()
+    cache.cache_remove(readers, post_id=post_id)
+    return len(readers)
+
+
+def feed_remove_group(*, group_id: int, user_id: int | None = None) -> int:
+    """A group's posts leave a reader's feed (left, removed, banned), or every feed (archived):
+    the rows go, and those readers' caches are dropped, to refill from PostgreSQL; how many
+    rows went."""
+    entries = FeedEntry.objects.filter(group_id=group_id)
+    if user_id is not None:
+        entries = entries.filter(user_id=user_id)
+    readers = set(entries.values_list("user_id", flat=True))
+    deleted, _ = entries.delete()
+    cache.cache_drop(readers)
+    return deleted
+
+
+# A new member's feed gets the group's newest live posts.
+_BACKFILL = (
+    "INSERT INTO {entry} (user_id, post_id, group_id, created_at)"
+    " SELECT %s, p.id, p.group_id, p.created_at FROM {post} AS p"
+    " WHERE p.group_id = %s AND p.deleted_at IS NULL AND p.hidden_at IS NULL"
+    " ORDER BY p.id DESC LIMIT %s"
+    " ON CONFLICT (user_id, post_id) DO NOTHING"
+)
+
+
+def feed_backfill(*, group_id: int, user_id: int) -> int:
+    """A member who joins gets the group's FEED_JOIN_BACKFILL newest live posts in one
+    statement, and a cold cache (it refills with them on the next read); how many rows."""
+    with connection.cursor() as cursor:
+        cursor.execute(table_sql(_BACKFILL), [user_id, group_id, settings.FEED_JOIN_BACKFILL])
+        added = cursor.rowcount
+    cache.cache_drop([user_id])
+    return added
+
+
+# The author's own post, in their feed before any worker.
+_OWN = (
+    "INSERT INTO {entry} (user_id, post_id, group_id, created_at) VALUES (%s, %s, %s, %s)"
+    " ON CONFLICT (user_id, post_id) DO NOTHING"
+)
+
+
+def feed_add_own(*, post: Post) -> None:
+    """Put a new post in its author's feed: the row in the transaction that creates the post,
+    the cache once it commits. A cache write that fails is counted, and the post's fan-out
+    writes it again (its chunk that holds the author adds the post to the author's cache)."""
+    with connection.cursor() as cursor:
+        cursor.execute(table_sql(_OWN), [post.author_id, post.pk, post.group_id, post.created_at])
+
+    def add_to_cache() -> None:
+        try:
+            cache.cache_add([post.author_id], post_id=post.pk)
+        except redis.RedisError:
+            cache.count_later("cache_write_failures")
+
+    transaction.on_commit(add_to_cache)
+
+
+def fanout_purge(*, older_than: timedelta | None = None) -> int:
+    """Delete the records of chunks done more than FEED_FANOUT_KEEP_HOURS ago; how many."""
+    older_than = older_than or timedelta(hours=settings.FEED_FANOUT_KEEP_HOURS)
+    deleted, _ = FanoutChunk.objects.filter(
+        done_at__lt=timezone.now() - older_than, cache_stale=False
+    ).delete()
+    return deleted
+
+
+def fanout_replan(*, post_id: int) -> list[FanoutChunk]:
+    """A post restored is fanned out again, to the group's members as they are now."""
+    FanoutChunk.objects.filter(post_id=post_id).delete()
+    return fanout_plan(post_id=post_id)

@@ -1,0 +1,112 @@
+"""Rebuilding feeds, and the readers who come and go.
+
+A reader is active while they read their feed within FEED_ACTIVE_DAYS (feeds.models.FeedReader):
+fan-out writes only to active readers. `feed_open`, on a read that finds no warm cache, marks
+the reader active and, when they were not, rebuilds their feed first, so that the read is
+complete; `feeds_prune` removes the feeds of deactivated accounts.
+"""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.utils import timezone
+
+from feeds import cache
+from feeds.models import FeedEntry, FeedReader
+from feeds.services.fanout import active_since, table_sql
+
+# A reader's feed as fan-out would have made it: in each group they belong to (and that is fanned
+# out), the live posts since they joined, and the FEED_JOIN_BACKFILL newest before.
+_REBUILD = (
+    "INSERT INTO {entry} (user_id, post_id, group_id, created_at)"
+    " SELECT m.user_id, p.id, p.group_id, p.created_at FROM {membership} AS m"
+    " JOIN {group} AS g ON g.id = m.group_id AND g.archived_at IS NULL AND g.member_count <= %s"
+    " JOIN LATERAL ("
+    "  (SELECT id, group_id, created_at FROM {post} WHERE group_id = m.group_id"
+    "   AND deleted_at IS NULL AND hidden_at IS NULL AND created_at > m.created_at)"
+    "  UNION"
+    "  (SELECT id, group_id, created_at FROM {post} WHERE group_id = m.group_id"
+    "   AND deleted_at IS NULL AND hidden_at IS NULL AND created_at <= m.created_at"
+    "   ORDER BY id DESC LIMIT %s)"
+    " ) AS p ON true"
+    " WHERE m.user_id = %s"
+    " ON CONFLICT (user_id, post_id) DO NOTHING"
+)
+
+
+def feed_rebuild(*, user_id: int) -> int:
+    """Rebuild one reader's feed from scratch, under a per-reader lock (a second rebuild of the
+    same reader waits for the first): the rows fan-out would have written, in one transaction,
+    then a cold cache that refills from them; how many rows. Running it twice gives the same."""
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_REBUILD_LOCK, user_id])
+        FeedEntry.objects.filter(user_id=user_id).delete()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                table_sql(_REBUILD),
+                [settings.FEED_FANOUT_MAX_MEMBERS, settings.FEED_JOIN_BACKFILL, user_id],
+            )
+            rows = cursor.rowcount
+    cache.cache_drop([user_id])
+    cache.stats_add(rebuilds=1)
+    return rows
+
+
+_REBUILD_LOCK = 0x46454544  # "FEED": the advisory lock space of feed rebuilds
+
+
+# Marks a reader active; their read_at before (NULL for a new reader), from the statement's
+# snapshot.
+_MARK_ACTIVE = (
+    "INSERT INTO {reader} AS r (user_id, read_at) VALUES (%s, %s)"
+    " ON CONFLICT (user_id) DO UPDATE SET read_at = EXCLUDED.read_at"
+    " RETURNING (SELECT read_at FROM {reader} WHERE user_id = %s)"
+)
+
+
+def feed_open(*, user_id: int) -> bool:
+    """A reader reads their feed without a warm cache: mark them active, and if they were not
+    (new, or away FEED_ACTIVE_DAYS, so fan-out skipped them), rebuild their feed before the
+    read; whether it was rebuilt. Marking comes first and commits on its own: a chunk that runs
+    after it writes to the reader, and one that ran before found its post committed, which the
+    rebuild then reads."""
+    with connection.cursor() as cursor:
+        cursor.execute(table_sql(_MARK_ACTIVE), [user_id, timezone.now(), user_id])
+        (read_before,) = cursor.fetchone()
+    if read_before is not None and read_before >= active_since():
+        return False
+    feed_rebuild(user_id=user_id)
+    return True
+
+
+def feed_touch(*, user_id: int) -> None:
+    """A reader reads their warm cache, whose expiry is due for renewal (once a day): their
+    read_at moves first, then the expiry (feeds/cache.py: it never outlives their activity)."""
+    FeedReader.objects.filter(pk=user_id).update(read_at=timezone.now())
+    cache.cache_renew(user_id)
+
+
+def feeds_prune(*, batch_size: int = 1000) -> int:
+    """Remove the feeds of deactivated accounts, a batch of accounts at a time: their rows,
+    their reader record (no fan-out reaches them) and their caches; how many accounts."""
+    users = get_user_model().objects.filter(is_active=False)
+    pruned = 0
+    while True:
+        user_ids = list(
+            users.filter(pk__in=FeedReader.objects.values("user_id")).values_list("pk", flat=True)[
+                :batch_size
+            ]
+        )
+        user_ids += list(
+            users.filter(pk__in=FeedEntry.objects.values("user_id"))
+            .exclude(pk__in=user_ids)
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        if not user_ids:
+            return pruned
+        with transaction.atomic():
+            FeedReader.objects.filter(user_id__in=user_ids).delete()
+            FeedEntry.objects.filter(user_id__in=user_ids).delete()
+        cache.cache_drop(user_ids)
+        pruned += len(user_ids)

@@ -1,0 +1,74 @@
+"""Scores: one per post, whatever the number of its readers (feeds.models.PostScore). The feeds
+consumer scores a post again when its reactions or comments change; Celery beat rescores the
+posts of the last FEED_RESCORE_HOURS, in batches (a change of coefficients reaches them)."""
+
+import time
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from communities.models import Post
+from feeds import cache
+from feeds.ranking import Coefficients, hot_score
+from feeds.services.fanout import table_sql
+
+# Upserts scores, writing only those that changed.
+_UPSERT_SCORES = (
+    "INSERT INTO {score} AS s (post_id, group_id, score, updated_at)"
+    " SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::float8[], %s::timestamptz[])"
+    " ON CONFLICT (post_id) DO UPDATE SET score = EXCLUDED.score, updated_at = EXCLUDED.updated_at"
+    " WHERE s.score IS DISTINCT FROM EXCLUDED.score"
+)
+
+
+def score_refresh(post_ids: Iterable[int], *, coefficients: Coefficients | None = None) -> int:
+    """Compute the scores of these posts from their counters and their authors' reputation, in
+    one read and one upsert; how many changed. Running it twice changes nothing."""
+    coefficients = coefficients or Coefficients.from_settings()
+    rows = Post.objects.filter(pk__in=list(post_ids)).values_list(
+        "pk", "group_id", "created_at", "reactions_count", "comments_count", "author__reputation"
+    )
+    now = timezone.now()
+    ids, group_ids, scores = [], [], []
+    for post_id, group_id, created_at, reactions, comments, reputation in rows:
+        ids.append(post_id)
+        group_ids.append(group_id)
+        scores.append(
+            hot_score(
+                created_at=created_at,
+                reactions=reactions,
+                comments=comments,
+                author_reputation=reputation or 0,
+                coefficients=coefficients,
+                now=now,
+            )
+        )
+    if not ids:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(table_sql(_UPSERT_SCORES), [ids, group_ids, scores, [now] * len(ids)])
+        return cursor.rowcount
+
+
+def rescore_recent(*, batch_size: int | None = None) -> int:
+    """Rescore every post created in the last FEED_RESCORE_HOURS, in batches of
+    FEED_RESCORE_BATCH ids, each its own transaction; how many scores changed. Its cost follows
+    the number of recent posts, never the number of readers."""
+    started = time.monotonic()
+    batch_size = batch_size or settings.FEED_RESCORE_BATCH
+    since = timezone.now() - timedelta(hours=settings.FEED_RESCORE_HOURS)
+    recent = Post.objects.filter(created_at__gte=since, deleted_at__isnull=True).order_by("pk")
+    changed, after = 0, 0
+    coefficients = Coefficients.from_settings()
+    while True:
+        ids = list(recent.filter(pk__gt=after).values_list("pk", flat=True)[:batch_size])
+        if not ids:
+            cache.stats_add(rescores=1, rescore_seconds=time.monotonic() - started,
+                            rescored_posts=changed)  # fmt: skip
+            return changed
+        with transaction.atomic():
+            changed += score_refresh(ids, coefficients=coefficients)
+        after = ids[-1]
