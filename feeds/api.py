@@ -64,7 +64,7 @@ class FeedViewSet(FeedMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def list(self, request, *args, **kwargs):
         """A page from the reader's Redis set when it is warm and the page it gives can be
-        trusted (full, or the feed's end, and no failed cache write covers the reader); else
+        trusted (full, or the last there is, and no failed cache write covers the reader); else
         from PostgreSQL (feeds.selectors)."""
         order, paginator = self.feed_order, self.paginator
         candidates = feed_candidates(
@@ -77,7 +77,8 @@ class FeedViewSet(FeedMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
         if candidates is not None:
             queryset = feed_posts(viewer=request.user, order=order, candidates=candidates)
             page = paginator.paginate_queryset(queryset, request, view=self)
-            trusted = page and not page[0].cache_suspect and (paginator.has_next or candidates.end)
+            whole = paginator.has_next or candidates.complete
+            trusted = page and not page[0].cache_suspect and whole
             if not candidates.filled:
                 count_later("reads_cached" if trusted else "reads_fallback")
             page = page if trusted else None

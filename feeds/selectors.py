@@ -19,13 +19,12 @@ PostgreSQL when it is cold, filling, suspect or Redis is down; both give the sam
   from PostgreSQL.
 """
 
+import math
 from dataclasses import dataclass
 
 import redis
 from django.conf import settings
-from django.contrib.postgres.fields import ArrayField
 from django.db.models import (
-    BigIntegerField,
     BooleanField,
     Exists,
     F,
@@ -36,12 +35,17 @@ from django.db.models import (
     Subquery,
     Value,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Extract
 from rest_framework.pagination import Cursor
 
 from communities.models import Membership, Post
 from communities.selectors.posts import posts_for_page
-from communities.selectors.visibility import GroupAccess, readable_posts, visible_posts
+from communities.selectors.visibility import (
+    GroupAccess,
+    content_visible_groups,
+    readable_posts,
+)
 from feeds import cache
 from feeds.models import FanoutChunk, FeedEntry
 from feeds.ranking import EPOCH
@@ -56,13 +60,17 @@ ORDERING = {TOP: ("-feed_rank", "-id"), RECENT: ("-id",)}
 @dataclass(frozen=True)
 class Candidates:
     """The posts of a reader's feed their set holds for a page: `post_ids`, and `floor`, the
-    lowest post id the page may reach (0: the whole feed); `end`: nothing lies below them;
-    `filled`: the set was cold, and filled by this read."""
+    lowest post id the page may reach (0: the whole feed); `complete`: no page of this order
+    goes past them (the feed's end, or for `top` its whole window);
+    `filled`: the set was cold, and filled by this read; for `top`, `take` (the rows the page
+    needs, with the next page's first) ranked below `rank_below` (the cursor's)."""
 
     post_ids: list[int]
     floor: int
-    end: bool
+    complete: bool
     filled: bool = False
+    take: int | None = None
+    rank_below: float | None = None
 
 
 def _with_rank(posts: QuerySet[Post]) -> QuerySet[Post]:
@@ -88,28 +96,43 @@ def _large_groups(viewer) -> QuerySet:
     ).values("group_id")
 
 
+def top_window() -> int:
+    """How many of a feed's newest posts `top` ranks (FEED_TOP_WINDOW, at most the cache's)."""
+    return min(settings.FEED_TOP_WINDOW, settings.FEED_CACHE_MAX)
+
+
 def feed_posts(*, viewer, order: str = TOP, candidates: Candidates | None = None) -> QuerySet[Post]:
     """The viewer's feed: from `candidates` (their set's ids for this page, with `cache_suspect`
     on each row), or else from their FeedEntry rows; with the posts of their large groups."""
     large = Q(group_id__in=_large_groups(viewer))
-    posts = _shown(visible_posts(viewer))
+    posts = _shown(Post.objects.filter(group__in=content_visible_groups(viewer)))
     if candidates is not None:
         posts = posts.filter(
-            Q(_IdAmong(F("pk"), Value(candidates.post_ids, ArrayField(BigIntegerField()))))
+            Q(_IdAmong(F("pk"), _id_array(candidates.post_ids)))
             | (large & Q(pk__gte=candidates.floor))
         )
+        if order == TOP:  # ranked on narrow rows first; only the page's are loaded whole
+            ranked = _with_rank(posts).order_by(*ORDERING[TOP])
+            if candidates.rank_below is not None:
+                ranked = ranked.filter(feed_rank__lt=candidates.rank_below)
+            posts = Post.objects.filter(pk__in=Subquery(ranked.values("pk")[: candidates.take]))
         posts = posts.annotate(cache_suspect=_suspect(viewer))
     else:
         entries = FeedEntry.objects.filter(user=viewer)
-        if order == TOP:  # the newest FEED_CACHE_MAX, as the set holds them
-            cap = settings.FEED_CACHE_MAX
-            newest = entries.order_by("-post_id").values("post_id")[cap - 1 : cap]
+        if order == TOP:  # the newest top_window(), as the set gives them
+            window = top_window()
+            newest = entries.order_by("-post_id").values("post_id")[window - 1 : window]
             floor = Coalesce(Subquery(newest), 0)
             entries = entries.filter(post_id__gte=floor)
             large &= Q(pk__gte=floor)
         posts = posts.filter(Q(pk__in=entries.values("post_id")) | large)
     posts = posts_for_page(posts, viewer=viewer)
     return _with_rank(posts) if order == TOP else posts
+
+
+def _id_array(post_ids: list[int]) -> RawSQL:
+    """Post ids as one array literal: Django would copy and adapt a list item by item."""
+    return RawSQL("%s::bigint[]", ("{" + ",".join(map(str, post_ids)) + "}",))
 
 
 class _IdAmong(Func):
@@ -135,13 +158,23 @@ def feed_candidates(*, viewer, order: str, cursor: Cursor | None,
     """The reader's post ids for this page from their set, filled first when it is cold (and
     their feed rebuilt when they come back after FEED_ACTIVE_DAYS); None when the page is to be
     read from PostgreSQL (Redis down, a fill under way elsewhere, a page beyond the set, a
-    cursor going back up)."""
-    below, count = None, None
+    cursor going back up or not one this API wrote)."""
+    if cursor is not None and cursor.reverse:
+        return None  # a previous page (rare): PostgreSQL answers
+    position = cursor.position if cursor is not None else None
+    offset = cursor.offset if cursor is not None else 0
     if order == RECENT:
-        if cursor is not None and (cursor.reverse or cursor.offset or not _is_id(cursor.position)):
-            return None  # rare (a previous page, a hand-made cursor): PostgreSQL answers
-        below = int(cursor.position) if cursor is not None and cursor.position else None
+        if offset or not _is_id(position):
+            return None
+        below = int(position) if position else None
         count = 2 * page_size + 1  # a page, the next one's first, and a margin for the hidden
+        top = {}
+    else:
+        rank_below = _rank(position)
+        if rank_below is False:
+            return None
+        below, count = None, top_window()
+        top = {"take": offset + page_size + 1, "rank_below": rank_below}
     try:
         window = cache.cache_window(viewer.pk, below=below, count=count)
     except redis.RedisError:
@@ -149,29 +182,41 @@ def feed_candidates(*, viewer, order: str, cursor: Cursor | None,
         feed_open(user_id=viewer.pk)
         return None
     if window is None:
-        return _fill(viewer, below=below, count=count)
+        return _fill(viewer, below=below, count=count, **top)
     if window.renew:
         feed_touch(user_id=viewer.pk)
-    return _candidates(window.post_ids, end=window.end, count=count)
+    return _candidates(window.post_ids, end=window.end, count=count, **top)
+
+
+def _rank(position: str | None) -> float | bool | None:
+    """A `top` cursor's position as a score, None for none, False for one this API never wrote."""
+    if position is None:
+        return None
+    try:
+        rank = float(position)
+    except ValueError:
+        return False
+    return rank if math.isfinite(rank) else False
 
 
 def _is_id(position: str | None) -> bool:
     return position is None or (position.isascii() and position.isdigit())
 
 
-def _candidates(post_ids: list[int], *, end: bool, count: int | None,
-                filled: bool = False) -> Candidates | None:  # fmt: skip
-    """Candidates from ids read newest first: all the set's (`count` None), or `count` of them
-    below the cursor. None when they end before the feed does (a feed longer than
-    FEED_CACHE_MAX): PostgreSQL answers that page."""
+def _candidates(post_ids: list[int], *, end: bool, count: int, filled: bool = False,
+                **top) -> Candidates | None:  # fmt: skip
+    """Candidates from `count` ids read newest first (below the cursor for `recent`; for `top`,
+    with `top`'s arguments, its window). None when they end before the feed does (a feed longer
+    than the set): PostgreSQL answers that page."""
     if end:
-        return Candidates(post_ids=post_ids, floor=0, end=True, filled=filled)
-    if not post_ids or (count is not None and len(post_ids) < count):
+        return Candidates(post_ids=post_ids, floor=0, complete=True, filled=filled, **top)
+    if len(post_ids) < count:
         return None
-    return Candidates(post_ids=post_ids, floor=min(post_ids), end=False, filled=filled)
+    return Candidates(post_ids=post_ids, floor=min(post_ids), complete=bool(top), filled=filled,
+                      **top)  # fmt: skip
 
 
-def _fill(viewer, *, below: int | None, count: int | None) -> Candidates | None:
+def _fill(viewer, *, below: int | None, count: int, **top) -> Candidates | None:
     """A cold set: the reader is marked active (their feed rebuilt if they were away), their
     newest FEED_CACHE_MAX post ids are read and copied into the set, and this page's candidates
     are taken from the same ids."""
@@ -195,10 +240,8 @@ def _fill(viewer, *, below: int | None, count: int | None) -> Candidates | None:
         cache.cache_fill_finish(viewer.pk, placeholder, newest, whole=whole)
     except redis.RedisError:
         cache.count_later("reads_redis_down")
-    if count is None:
-        return _candidates(newest, end=whole, count=None, filled=True)
     ids = [post_id for post_id in newest if below is None or post_id < below][:count]
-    return _candidates(ids, end=whole and len(ids) < count, count=count, filled=True)
+    return _candidates(ids, end=whole and len(ids) < count, count=count, filled=True, **top)
 
 
 def group_feed_posts(*, viewer, access: GroupAccess, order: str = TOP) -> QuerySet[Post]:

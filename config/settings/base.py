@@ -265,6 +265,7 @@ SEARCH_QUERY_MAX_LENGTH = env.int("SEARCH_QUERY_MAX_LENGTH", default=200)
 
 # --- Feeds (feeds/ranking.py explains the score) ------------------------------------------------
 FEED_CACHE_MAX = env.int("FEED_CACHE_MAX", default=5000)
+FEED_TOP_WINDOW = env.int("FEED_TOP_WINDOW", default=1000)
 FEED_ACTIVE_DAYS = env.int("FEED_ACTIVE_DAYS", default=30)
 FEED_FANOUT_CHUNK = env.int("FEED_FANOUT_CHUNK", default=1000)
 FEED_FANOUT_MAX_MEMBERS = env.int("FEED_FANOUT_MAX_MEMBERS", default=10000)
