@@ -11,9 +11,10 @@ PostgreSQL when it is cold, filling, suspect or Redis is down; both give the sam
 - `top` ranks the newest FEED_CACHE_MAX posts of the feed (the cached window; `recent` reaches
   back through all of it) by their score: one per post, whatever the number of readers
   (feeds.models.PostScore), combined with the reader's window in one query.
-- Visibility is checked on every read, as the last line of defence: only posts `visible_posts`
-  lets the viewer read, never hidden or deleted ones, whatever the rows or the set say while an
-  event is on its way.
+- Visibility is checked on every read, as the last line of defence: only posts of the groups the
+  viewer belongs to now (whose content members may read, whatever its visibility), of live
+  groups, never hidden or deleted ones, whatever the rows or the set say while an event is on
+  its way.
 - A set that missed a fan-out write (Redis was down for it) is suspect until the sweep drops it:
   the page query also asks whether such a chunk covers the reader, and if so the page is read
   from PostgreSQL.
@@ -41,11 +42,7 @@ from rest_framework.pagination import Cursor
 
 from communities.models import Membership, Post
 from communities.selectors.posts import posts_for_page
-from communities.selectors.visibility import (
-    GroupAccess,
-    content_visible_groups,
-    readable_posts,
-)
+from communities.selectors.visibility import GroupAccess, readable_posts
 from feeds import cache
 from feeds.models import FanoutChunk, FeedEntry
 from feeds.ranking import EPOCH
@@ -89,11 +86,13 @@ def _shown(posts: QuerySet[Post]) -> QuerySet[Post]:
     return posts.filter(deleted_at__isnull=True, hidden_at__isnull=True)
 
 
-def _large_groups(viewer) -> QuerySet:
-    """The viewer's groups too large to fan out: their posts are read at request time."""
-    return Membership.objects.filter(
-        user=viewer, group__member_count__gt=settings.FEED_FANOUT_MAX_MEMBERS
-    ).values("group_id")
+def _groups(viewer, *, large: bool = False) -> QuerySet:
+    """The viewer's live groups (or only those too large to fan out, whose posts are read at
+    request time)."""
+    groups = Membership.objects.filter(user=viewer, group__archived_at__isnull=True)
+    if large:
+        groups = groups.filter(group__member_count__gt=settings.FEED_FANOUT_MAX_MEMBERS)
+    return groups.values("group_id")
 
 
 def top_window() -> int:
@@ -104,8 +103,10 @@ def top_window() -> int:
 def feed_posts(*, viewer, order: str = TOP, candidates: Candidates | None = None) -> QuerySet[Post]:
     """The viewer's feed: from `candidates` (their set's ids for this page, with `cache_suspect`
     on each row), or else from their FeedEntry rows; with the posts of their large groups."""
-    large = Q(group_id__in=_large_groups(viewer))
-    posts = _shown(Post.objects.filter(group__in=content_visible_groups(viewer)))
+    large = Q(group_id__in=_groups(viewer, large=True))
+    # the last line of defence: posts of the viewer's live groups, neither hidden nor deleted
+    # (members read their groups' content, whatever its visibility)
+    posts = _shown(Post.objects.filter(group_id__in=_groups(viewer)))
     if candidates is not None:
         posts = posts.filter(
             Q(_IdAmong(F("pk"), _id_array(candidates.post_ids)))
