@@ -180,7 +180,7 @@ def feed_candidates(*, viewer, order: str, cursor: Cursor | None,
         window = cache.cache_window(viewer.pk, below=below, count=count)
     except redis.RedisError:
         cache.count_later("reads_redis_down")
-        feed_open(user_id=viewer.pk)
+        feed_open(user_id=viewer.pk, renew=False)
         return None
     if window is None:
         return _fill(viewer, below=below, count=count, **top)

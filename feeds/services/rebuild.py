@@ -65,12 +65,17 @@ _MARK_ACTIVE = (
 )
 
 
-def feed_open(*, user_id: int) -> bool:
+def feed_open(*, user_id: int, renew: bool = True) -> bool:
     """A reader reads their feed without a warm cache: mark them active, and if they were not
     (new, or away FEED_ACTIVE_DAYS, so fan-out skipped them), rebuild their feed before the
     read; whether it was rebuilt. Marking comes first and commits on its own: a chunk that runs
     after it writes to the reader, and one that ran before found its post committed, which the
-    rebuild then reads."""
+    rebuild then reads. Without `renew` (Redis down: no set to keep in step), an active reader
+    costs one read and no write."""
+    if not renew:
+        read_at = FeedReader.objects.filter(pk=user_id).values_list("read_at", flat=True).first()
+        if read_at is not None and read_at >= active_since():
+            return False
     with connection.cursor() as cursor:
         cursor.execute(table_sql(_MARK_ACTIVE), [user_id, timezone.now(), user_id])
         (read_before,) = cursor.fetchone()

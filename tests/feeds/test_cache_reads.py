@@ -254,3 +254,18 @@ def test_a_large_group_reads_the_same_as_a_fanned_out_one(order, settings):
 
     assert fanned_out == read_time == warm
     assert sorted(flat(warm)) == sorted(p.pk for p in [*created, *mine])
+
+
+@pytest.mark.parametrize("order", ["top", "recent"])
+@pytest.mark.parametrize("page_size", [1, 50])
+def test_with_redis_down_a_page_costs_the_same_queries_whatever_its_size(
+    order, page_size, settings, django_assert_num_queries
+):
+    _group, (_owner, reader, _other), _created = group_with_posts(60)
+    client = client_for(reader)
+    settings.REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"  # nothing answers there
+
+    with django_assert_num_queries(3):  # the token, the reader's activity, the page
+        response = client.get(FEED, {"order": order, "page_size": page_size})
+
+    assert len(response.json()["results"]) == page_size
