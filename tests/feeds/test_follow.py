@@ -1,7 +1,7 @@
 """Feeds follow membership and moderation through events: after each of join, leave, removal,
-ban, hide, restore, delete and archive, the feed rows equal what a rebuild from scratch
-produces (every member, every live post of their groups), and every warm cache equals its
-reader's rows."""
+ban, hide, restore, a visibility change, delete and archive, the feed rows equal what a rebuild
+from scratch produces (every member, every live post of their groups), and every warm cache
+equals its reader's rows."""
 
 import pytest
 
@@ -14,6 +14,7 @@ from feeds.models import FanoutChunk, FeedEntry
 from feeds.services import fanout_chunk_run
 from tests.factories import UserFactory
 from tests.feeds.readers import make_active
+from tests.fixtures import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -100,6 +101,13 @@ def test_feeds_follow_every_change():
     process()
     assert_consistent(users)
     assert FeedEntry.objects.filter(post=first).count() == 2  # owner and bob, as they are now
+
+    groups.group_update(actor=owner, group=lounge, visibility="secret")
+    process()
+    assert_consistent(users)
+    for user in (alice, carol):  # they left or were removed: nothing of the lounge reaches them
+        page = client_for(user).get("/api/communities/v1/feed/").json()["results"]
+        assert lounge.pk not in {post["group"] for post in page}
 
     posts.post_delete(actor=bob, post=second)
     groups.group_archive(actor=owner, group=other)
