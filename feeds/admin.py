@@ -10,7 +10,7 @@ from feeds.services import feed_rebuild
 @admin.action(description="Rebuild the selected users' feeds", permissions=["change"])
 def rebuild_feeds(modeladmin, request, queryset):
     users = list(queryset.order_by("pk").values_list("pk", flat=True))
-    entries = sum(feed_rebuild(user_id=user_id) for user_id in users)
+    entries = sum(feed_rebuild(user_id=user_id, rescore=True) for user_id in users)
     modeladmin.message_user(
         request, f"Rebuilt {len(users)} feed(s): {entries} entries.", messages.SUCCESS
     )

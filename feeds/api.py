@@ -94,7 +94,7 @@ class FeedViewSet(FeedMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     )
     def rebuild(self, request):
         """Rebuild your feed from the groups you belong to (THROTTLE_FEED_REBUILD_RATE)."""
-        entries = feed_rebuild(user_id=request.user.pk)
+        entries = feed_rebuild(user_id=request.user.pk, rescore=True)
         return Response(RebuiltSerializer({"entries": entries}).data, status=status.HTTP_200_OK)
 
 

@@ -102,3 +102,10 @@ def hot_score(
         coefficients=coefficients,
     )
     return math.log10(max(earned, 1.0)) + freshness
+
+
+def top_window() -> int:
+    """How many of a feed's newest posts `top` ranks: FEED_TOP_WINDOW, at most FEED_CACHE_MAX."""
+    from django.conf import settings
+
+    return min(settings.FEED_TOP_WINDOW, settings.FEED_CACHE_MAX)

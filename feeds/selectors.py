@@ -45,7 +45,7 @@ from communities.selectors.posts import posts_for_page
 from communities.selectors.visibility import GroupAccess, readable_posts
 from feeds import cache
 from feeds.models import FanoutChunk, FeedEntry
-from feeds.ranking import EPOCH
+from feeds.ranking import EPOCH, top_window
 from feeds.services import feed_open, feed_touch
 
 TOP, RECENT = "top", "recent"
@@ -93,11 +93,6 @@ def _groups(viewer, *, large: bool = False) -> QuerySet:
     if large:
         groups = groups.filter(group__member_count__gt=settings.FEED_FANOUT_MAX_MEMBERS)
     return groups.values("group_id")
-
-
-def top_window() -> int:
-    """How many of a feed's newest posts `top` ranks (FEED_TOP_WINDOW, at most the cache's)."""
-    return min(settings.FEED_TOP_WINDOW, settings.FEED_CACHE_MAX)
 
 
 def feed_posts(*, viewer, order: str = TOP, candidates: Candidates | None = None) -> QuerySet[Post]:

@@ -14,7 +14,7 @@ from feeds.services.fanout import (
     feed_remove_post,
 )
 from feeds.services.rebuild import feed_open, feed_rebuild, feed_touch, feeds_prune
-from feeds.services.rescoring import rescore_recent, score_refresh
+from feeds.services.rescoring import posts_rescore, rescore_recent, score_refresh
 
 __all__ = [
     "active_since",
@@ -31,6 +31,7 @@ __all__ = [
     "feed_remove_post",
     "feed_touch",
     "feeds_prune",
+    "posts_rescore",
     "rescore_recent",
     "score_refresh",
 ]

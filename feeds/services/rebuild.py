@@ -13,7 +13,9 @@ from django.utils import timezone
 
 from feeds import cache
 from feeds.models import FeedEntry, FeedReader
+from feeds.ranking import top_window
 from feeds.services.fanout import active_since, table_sql
+from feeds.services.rescoring import score_refresh
 
 # A reader's feed as fan-out would have made it: in each group they belong to (and that is fanned
 # out), the live posts since they joined, and the FEED_JOIN_BACKFILL newest before.
@@ -34,10 +36,12 @@ _REBUILD = (
 )
 
 
-def feed_rebuild(*, user_id: int) -> int:
+def feed_rebuild(*, user_id: int, rescore: bool = False) -> int:
     """Rebuild one reader's feed from scratch, under a per-reader lock (a second rebuild of the
     same reader waits for the first): the rows fan-out would have written, in one transaction,
-    then a cold cache that refills from them; how many rows. Running it twice gives the same."""
+    then a cold cache that refills from them; how many rows. Running it twice gives the same.
+    With `rescore`, the posts its `top` ranks are scored again first, with the coefficients as
+    they are now."""
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_REBUILD_LOCK, user_id])
@@ -48,6 +52,9 @@ def feed_rebuild(*, user_id: int) -> int:
                 [settings.FEED_FANOUT_MAX_MEMBERS, settings.FEED_JOIN_BACKFILL, user_id],
             )
             rows = cursor.rowcount
+    if rescore:
+        newest = FeedEntry.objects.filter(user_id=user_id).order_by("-post_id")
+        score_refresh(newest.values_list("post_id", flat=True)[: top_window()])
     cache.cache_drop([user_id])
     cache.stats_add(rebuilds=1)
     return rows

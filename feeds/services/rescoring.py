@@ -54,21 +54,32 @@ def score_refresh(post_ids: Iterable[int], *, coefficients: Coefficients | None 
 
 
 def rescore_recent(*, batch_size: int | None = None) -> int:
-    """Rescore every post created in the last FEED_RESCORE_HOURS, in batches of
-    FEED_RESCORE_BATCH ids, each its own transaction; how many scores changed. Its cost follows
-    the number of recent posts, never the number of readers."""
+    """Rescore every post created in the last FEED_RESCORE_HOURS (Celery beat's run); how many
+    scores changed. Its cost follows the number of recent posts, never the number of readers."""
     started = time.monotonic()
-    batch_size = batch_size or settings.FEED_RESCORE_BATCH
     since = timezone.now() - timedelta(hours=settings.FEED_RESCORE_HOURS)
-    recent = Post.objects.filter(created_at__gte=since, deleted_at__isnull=True).order_by("pk")
-    changed, after = 0, 0
+    changed = posts_rescore(since=since, batch_size=batch_size)
+    cache.stats_add(rescores=1, rescore_seconds=time.monotonic() - started,
+                    rescored_posts=changed)  # fmt: skip
+    return changed
+
+
+def posts_rescore(*, since=None, batch_size: int | None = None, progress=None) -> int:
+    """Rescore the live posts created since then (all of them without `since`: after a change
+    of coefficients), in batches of FEED_RESCORE_BATCH ids, each its own transaction; how many
+    scores changed. `progress(done)` is called after each batch."""
+    batch_size = batch_size or settings.FEED_RESCORE_BATCH
+    posts = Post.objects.filter(deleted_at__isnull=True).order_by("pk")
+    if since is not None:
+        posts = posts.filter(created_at__gte=since)
+    changed, done, after = 0, 0, 0
     coefficients = Coefficients.from_settings()
     while True:
-        ids = list(recent.filter(pk__gt=after).values_list("pk", flat=True)[:batch_size])
+        ids = list(posts.filter(pk__gt=after).values_list("pk", flat=True)[:batch_size])
         if not ids:
-            cache.stats_add(rescores=1, rescore_seconds=time.monotonic() - started,
-                            rescored_posts=changed)  # fmt: skip
             return changed
         with transaction.atomic():
             changed += score_refresh(ids, coefficients=coefficients)
-        after = ids[-1]
+        after, done = ids[-1], done + len(ids)
+        if progress is not None:
+            progress(done)

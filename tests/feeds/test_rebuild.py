@@ -5,18 +5,19 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from communities.services import groups, membership, posts
+from communities.services import comments, groups, membership, posts, reactions
 from divan.events.consumers import consumer_run
 from divan.events.dispatch import outbox_dispatch
 from feeds import cache
-from feeds.models import FanoutChunk, FeedEntry
-from feeds.services import fanout_chunk_run
+from feeds.models import FanoutChunk, FeedEntry, PostScore
+from feeds.services import fanout_chunk_run, score_refresh
 from tests.factories import UserFactory
 from tests.feeds.readers import make_active
 from tests.fixtures import client_for
 
 pytestmark = pytest.mark.django_db
 REBUILD = "/api/communities/v1/feed/rebuild/"
+FEED = "/api/communities/v1/feed/"
 
 
 @pytest.fixture(autouse=True)
@@ -115,3 +116,29 @@ def test_rebuilding_is_for_the_reader_themselves_and_throttled(history, settings
     }  # fmt: skip
     client = client_for(history[1])
     assert [client.post(REBUILD).status_code for _ in range(2)] == [200, 429]
+
+
+def test_a_rebuild_after_new_coefficients_re_ranks_everything(settings):
+    owner, reader = UserFactory.create_batch(2)
+    make_active([owner, reader])
+    lounge = groups.group_create(creator=owner, name="Lounge", visibility="public")
+    membership.group_join(user=reader, group=lounge)
+    liked = posts.post_create(author=owner, group=lounge, body="liked")
+    discussed = posts.post_create(author=owner, group=lounge, body="discussed")
+    reactions.reaction_add(user=reader, kind="like", post=liked)
+    for n in range(3):
+        comments.comment_create(author=reader, post=discussed, body=f"{n}")
+    process()
+    client = client_for(reader)
+
+    def top() -> list[int]:
+        return [post["id"] for post in client.get(FEED, {"order": "top"}).json()["results"]]
+
+    settings.FEED_SCORE_REACTION_WEIGHT, settings.FEED_SCORE_COMMENT_WEIGHT = 100.0, 0.0
+    assert top() == [discussed.pk, liked.pk]  # scored with the old weights: comments count
+    call_command("rebuild_feeds", "--all", stdout=StringIO())
+
+    assert top() == [liked.pk, discussed.pk]
+    stored = dict(PostScore.objects.values_list("post_id", "score"))
+    score_refresh([liked.pk, discussed.pk])  # the scores as the new coefficients give them
+    assert dict(PostScore.objects.values_list("post_id", "score")) == stored
