@@ -6,7 +6,21 @@ class FeedsConfig(AppConfig):
     verbose_name = "Feeds"
 
     def ready(self) -> None:
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import post_delete
+
         from feeds import consumers  # noqa: F401 - registers the feeds consumer
         from feeds.metrics import register
 
         register()
+        # Divan deactivates users (feeds.purge then removes their feeds); a user deleted all the
+        # same (the shell) loses their rows by cascade, and here their cached set.
+        post_delete.connect(_drop_deleted_users_cache, sender=get_user_model())
+
+
+def _drop_deleted_users_cache(sender, instance, **kwargs) -> None:
+    from django.db import transaction
+
+    from feeds.services import feed_forget
+
+    transaction.on_commit(lambda: feed_forget(user_id=instance.pk))

@@ -13,7 +13,7 @@ from feeds.services.fanout import (
     feed_remove_group,
     feed_remove_post,
 )
-from feeds.services.rebuild import feed_open, feed_rebuild, feed_touch, feeds_prune
+from feeds.services.rebuild import feed_forget, feed_open, feed_rebuild, feed_touch, feeds_prune
 from feeds.services.rescoring import posts_rescore, rescore_recent, score_refresh
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "fanout_sweep",
     "feed_add_own",
     "feed_backfill",
+    "feed_forget",
     "feed_open",
     "feed_rebuild",
     "feed_remove_group",

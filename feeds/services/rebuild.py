@@ -6,6 +6,9 @@ the reader active and, when they were not, rebuilds their feed first, so that th
 complete; `feeds_prune` removes the feeds of deactivated accounts.
 """
 
+import logging
+
+import redis
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
@@ -16,6 +19,8 @@ from feeds.models import FeedEntry, FeedReader
 from feeds.ranking import top_window
 from feeds.services.fanout import active_since, table_sql
 from feeds.services.rescoring import score_refresh
+
+logger = logging.getLogger(__name__)
 
 # A reader's feed as fan-out would have made it: in each group they belong to (and that is fanned
 # out), the live posts since they joined, and the FEED_JOIN_BACKFILL newest before.
@@ -122,3 +127,11 @@ def feeds_prune(*, batch_size: int = 1000) -> int:
             FeedEntry.objects.filter(user_id__in=user_ids).delete()
         cache.cache_drop(user_ids)
         pruned += len(user_ids)
+
+
+def feed_forget(*, user_id: int) -> None:
+    """A deleted user's cached set goes with their rows (Redis down: it expires on its own)."""
+    try:
+        cache.cache_drop([user_id])
+    except redis.RedisError:
+        logger.warning("feeds: the cache of deleted user %s is left to expire", user_id)

@@ -236,6 +236,19 @@ def test_the_feeds_of_deactivated_accounts_are_removed():
     assert feeds_prune() == 0
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_deleted_users_feed_goes_with_them():
+    _group, (_owner, reader, other), _created = group_with_posts(2)
+    for user in (reader, other):
+        client_for(user).get(FEED)
+
+    User.objects.filter(pk=reader.pk).delete()
+
+    assert not FeedEntry.objects.filter(user_id=reader.pk).exists()
+    assert cache.get_redis().exists(cache.feed_key(reader.pk)) == 0
+    assert cache.cache_entries(other.pk) is not None
+
+
 @pytest.mark.parametrize("order", ["top", "recent"])
 def test_a_large_group_reads_the_same_as_a_fanned_out_one(order, settings):
     group, (_owner, reader, _other), created = group_with_posts(24)
