@@ -41,13 +41,22 @@ _FILLING = "fill:"
 _FILL_SECONDS = 60  # a fill killed halfway leaves its placeholder this long, then the set is cold
 _ADD_BATCH = 500  # members per ZADD inside the fill script
 
-# Add the post to a set that exists; trim it to FEED_CACHE_MAX unless a fill is under way.
+# Add the post to a set that exists; trim it to FEED_CACHE_MAX unless a fill is under way. A post
+# older than everything in a set that is not the whole feed is not added: the rows between would
+# be missing from the set, and reads past its end go on in PostgreSQL, where the row is.
 _ADD_IF_WARM = """
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return 0
 end
+local filling = redis.call('ZCOUNT', KEYS[1], -1, -1) > 0
+if not filling and redis.call('ZSCORE', KEYS[1], '0') == false then
+  local lowest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  if lowest[2] ~= nil and tonumber(ARGV[1]) < tonumber(lowest[2]) then
+    return 0
+  end
+end
 redis.call('ZADD', KEYS[1], ARGV[1], ARGV[1])
-if redis.call('ZCOUNT', KEYS[1], -1, -1) == 0 then
+if not filling then
   redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[2]) + 1))
 end
 return 1
@@ -200,7 +209,6 @@ def cache_fill_begin(user_id: int, *, client: redis.Redis | None = None) -> str 
     started = client.register_script(_FILL_BEGIN)(
         keys=[feed_key(user_id)], args=[placeholder, _FILL_SECONDS]
     )
-    count_later("fills")
     return placeholder if started else None
 
 

@@ -98,3 +98,16 @@ class FeedReader(models.Model):
 
     def __str__(self) -> str:
         return f"user {self.user_id} read their feed at {self.read_at:%Y-%m-%d %H:%M}"
+
+
+class CacheRepair(models.Model):
+    """A reader whose cached set could not be dropped when it had to be (Redis did not answer):
+    their reads go to PostgreSQL, and the sweep drops the set once Redis answers."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"the cached feed of user {self.user_id}, to drop"

@@ -44,7 +44,7 @@ from communities.models import Membership, Post
 from communities.selectors.posts import posts_for_page
 from communities.selectors.visibility import GroupAccess, readable_posts
 from feeds import cache
-from feeds.models import FanoutChunk, FeedEntry
+from feeds.models import CacheRepair, FanoutChunk, FeedEntry
 from feeds.ranking import EPOCH, top_window
 from feeds.services import feed_open, feed_touch
 
@@ -99,13 +99,15 @@ def feed_posts(*, viewer, order: str = TOP, candidates: Candidates | None = None
     """The viewer's feed: from `candidates` (their set's ids for this page, with `cache_suspect`
     on each row), or else from their FeedEntry rows; with the posts of their large groups."""
     large = Q(group_id__in=_groups(viewer, large=True))
+    if order == TOP:  # the newest top_window() of the large groups' posts, as of the rows
+        large &= Q(pk__gte=_large_floor(viewer))
     # the last line of defence: posts of the viewer's live groups, neither hidden nor deleted
     # (members read their groups' content, whatever its visibility)
     posts = _shown(Post.objects.filter(group_id__in=_groups(viewer)))
     if candidates is not None:
+        below_set = Q(pk__gte=candidates.floor) if order == RECENT else Q()
         posts = posts.filter(
-            Q(_IdAmong(F("pk"), _id_array(candidates.post_ids)))
-            | (large & Q(pk__gte=candidates.floor))
+            Q(_IdAmong(F("pk"), _id_array(candidates.post_ids))) | (large & below_set)
         )
         if order == TOP:  # ranked on narrow rows first; only the page's are loaded whole
             ranked = _with_rank(posts).order_by(*ORDERING[TOP])
@@ -118,9 +120,7 @@ def feed_posts(*, viewer, order: str = TOP, candidates: Candidates | None = None
         if order == TOP:  # the newest top_window(), as the set gives them
             window = top_window()
             newest = entries.order_by("-post_id").values("post_id")[window - 1 : window]
-            floor = Coalesce(Subquery(newest), 0)
-            entries = entries.filter(post_id__gte=floor)
-            large &= Q(pk__gte=floor)
+            entries = entries.filter(post_id__gte=Coalesce(Subquery(newest), 0))
         posts = posts.filter(Q(pk__in=entries.values("post_id")) | large)
     posts = posts_for_page(posts, viewer=viewer)
     return _with_rank(posts) if order == TOP else posts
@@ -139,14 +139,25 @@ class _IdAmong(Func):
     output_field = BooleanField()
 
 
-def _suspect(viewer) -> Exists:
-    """Whether a chunk whose cache write failed covers the viewer (one probe of a partial
-    index, evaluated once per query)."""
-    return Exists(
-        FanoutChunk.objects.filter(
-            cache_stale=True, after_user_id__lt=viewer.pk, last_user_id__gte=viewer.pk
-        )
+def _large_floor(viewer):
+    """The id of the top_window()-th newest live post of the viewer's large groups (0 if fewer):
+    `top` ranks no older one of theirs, whatever the number of their posts."""
+    window = top_window()
+    newest = (
+        _shown(Post.objects.filter(group_id__in=_groups(viewer, large=True)))
+        .order_by("-id")
+        .values("id")[window - 1 : window]
     )
+    return Coalesce(Subquery(newest), 0)
+
+
+def _suspect(viewer) -> Q:
+    """Whether the viewer's set may miss a write: a chunk whose cache write failed covers them,
+    or a drop of their set failed (probes of small tables, evaluated once per query)."""
+    stale_chunk = FanoutChunk.objects.filter(
+        cache_stale=True, after_user_id__lt=viewer.pk, last_user_id__gte=viewer.pk
+    )
+    return Exists(stale_chunk) | Exists(CacheRepair.objects.filter(user_id=viewer.pk))
 
 
 def feed_candidates(*, viewer, order: str, cursor: Cursor | None,
@@ -216,7 +227,6 @@ def _fill(viewer, *, below: int | None, count: int, **top) -> Candidates | None:
     """A cold set: the reader is marked active (their feed rebuilt if they were away), their
     newest FEED_CACHE_MAX post ids are read and copied into the set, and this page's candidates
     are taken from the same ids."""
-    cache.count_later("reads_cold")
     feed_open(user_id=viewer.pk)
     try:
         placeholder = cache.cache_fill_begin(viewer.pk)
@@ -225,6 +235,7 @@ def _fill(viewer, *, below: int | None, count: int, **top) -> Candidates | None:
         return None
     if placeholder is None:
         return None  # filled meanwhile by another read: PostgreSQL answers this one
+    cache.count_later("reads_cold")
     cap = settings.FEED_CACHE_MAX
     newest = list(
         FeedEntry.objects.filter(user=viewer)

@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from communities.models import Group, Membership, Post
 from feeds import cache
-from feeds.models import FanoutChunk, FeedEntry, FeedReader, PostScore
+from feeds.models import CacheRepair, FanoutChunk, FeedEntry, FeedReader, PostScore
 
 logger = logging.getLogger(__name__)
 
@@ -140,10 +140,11 @@ def fanout_chunk_run(chunk_id: int) -> int:
     except redis.RedisError as error:
         stale = True  # the sweep drops these readers' caches once Redis answers
         logger.warning("feeds: cache not written for %s (%s); repaired later", chunk, error)
-    FanoutChunk.objects.filter(pk=chunk.pk, done_at__isnull=True).update(
+    marked = FanoutChunk.objects.filter(pk=chunk.pk, done_at__isnull=True).update(
         done_at=timezone.now(), cache_stale=stale
     )
-    _count_chunk(chunk, seconds=time.monotonic() - started, stale=stale)
+    if marked:  # counted once, by the run that finished it
+        _count_chunk(chunk, seconds=time.monotonic() - started, stale=stale)
     return written
 
 
@@ -191,7 +192,44 @@ def fanout_sweep() -> tuple[list[int], int]:
             break  # still down: the next sweep tries again
         FanoutChunk.objects.filter(pk=chunk.pk).update(cache_stale=False)
         repaired += 1
+    repairs = list(
+        CacheRepair.objects.order_by("created_at").values_list("user_id", "created_at")[:1000]
+    )
+    if repairs:
+        try:
+            cache.cache_drop([user_id for user_id, _ in repairs])
+        except redis.RedisError:
+            return lost, repaired
+        for user_id, created_at in repairs:  # not one recorded again meanwhile
+            CacheRepair.objects.filter(user_id=user_id, created_at=created_at).delete()
+        repaired += len(repairs)
     return lost, repaired
+
+
+def drop_or_repair(user_ids) -> None:
+    """Drop these readers' cached sets; when Redis does not answer, record them for repair:
+    their reads go to PostgreSQL, and the sweep drops their sets once Redis answers."""
+    user_ids = list(user_ids)
+    if not user_ids:
+        return
+    try:
+        cache.cache_drop(user_ids)
+    except redis.RedisError:
+        cache.count_later("cache_write_failures")
+        CacheRepair.objects.bulk_create(
+            [CacheRepair(user_id=user_id) for user_id in user_ids],
+            update_conflicts=True, unique_fields=["user"], update_fields=["created_at"],
+        )  # fmt: skip
+
+
+def _drop_now_and_after_commit(user_ids) -> None:
+    """In an event's transaction: drop the sets now (Redis down: the transaction fails and the
+    event is applied again) and once it commits (a fill that read the rows in between would
+    keep them as they were)."""
+    user_ids = list(user_ids)
+    if user_ids:
+        cache.cache_drop(user_ids)
+        transaction.on_commit(lambda: drop_or_repair(user_ids))
 
 
 def feed_remove_post(*, post_id: int) -> int:
@@ -199,8 +237,17 @@ def feed_remove_post(*, post_id: int) -> int:
     caches (one pipelined round trip); how many feeds held it."""
     readers = list(FeedEntry.objects.filter(post_id=post_id).values_list("user_id", flat=True))
     FeedEntry.objects.filter(post_id=post_id).delete()
-    cache.cache_remove(readers, post_id=post_id)
+    cache.cache_remove(readers, post_id=post_id)  # before the commit: else the event comes again
+    # and after it: a fill that read the rows meanwhile put it back (reads hide it anyway)
+    transaction.on_commit(lambda: _remove_after_commit(readers, post_id))
     return len(readers)
+
+
+def _remove_after_commit(readers: list[int], post_id: int) -> None:
+    try:
+        cache.cache_remove(readers, post_id=post_id)
+    except redis.RedisError:
+        logger.warning("feeds: post %s left in caches; reads hide it", post_id)
 
 
 def feed_remove_group(*, group_id: int, user_id: int | None = None) -> int:
@@ -212,7 +259,7 @@ def feed_remove_group(*, group_id: int, user_id: int | None = None) -> int:
         entries = entries.filter(user_id=user_id)
     readers = set(entries.values_list("user_id", flat=True))
     deleted, _ = entries.delete()
-    cache.cache_drop(readers)
+    _drop_now_and_after_commit(readers)
     return deleted
 
 
@@ -232,7 +279,7 @@ def feed_backfill(*, group_id: int, user_id: int) -> int:
     with connection.cursor() as cursor:
         cursor.execute(table_sql(_BACKFILL), [user_id, group_id, settings.FEED_JOIN_BACKFILL])
         added = cursor.rowcount
-    cache.cache_drop([user_id])
+    _drop_now_and_after_commit([user_id])
     return added
 
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 from feeds import cache
 from feeds.models import FeedEntry, FeedReader
 from feeds.ranking import top_window
-from feeds.services.fanout import active_since, table_sql
+from feeds.services.fanout import active_since, drop_or_repair, table_sql
 from feeds.services.rescoring import score_refresh
 
 logger = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ def feed_rebuild(*, user_id: int, rescore: bool = False) -> int:
     if rescore:
         newest = FeedEntry.objects.filter(user_id=user_id).order_by("-post_id")
         score_refresh(newest.values_list("post_id", flat=True)[: top_window()])
-    cache.cache_drop([user_id])
+    drop_or_repair([user_id])
     cache.stats_add(rebuilds=1)
     return rows
 
@@ -68,40 +68,64 @@ def feed_rebuild(*, user_id: int, rescore: bool = False) -> int:
 _REBUILD_LOCK = 0x46454544  # "FEED": the advisory lock space of feed rebuilds
 
 
-# Marks a reader active; their read_at before (NULL for a new reader), from the statement's
-# snapshot.
+# Marks a reader active, holding the reader's rebuild lock (session-level: it outlives the
+# commit, so that the reader's other reads wait for a rebuild to end); their read_at before
+# (NULL for a new reader), from the statement's snapshot.
 _MARK_ACTIVE = (
-    "INSERT INTO {reader} AS r (user_id, read_at) VALUES (%s, %s)"
+    "INSERT INTO {reader} AS r (user_id, read_at)"
+    " SELECT %s, %s FROM (SELECT pg_advisory_lock(%s, %s)) AS locked"
     " ON CONFLICT (user_id) DO UPDATE SET read_at = EXCLUDED.read_at"
     " RETURNING (SELECT read_at FROM {reader} WHERE user_id = %s)"
+)
+# A reader's read_at, once any rebuild of their feed under way has ended.
+_READ_AT = (
+    "SELECT read_at FROM (SELECT pg_advisory_xact_lock(%s, %s)) AS waited"
+    " LEFT JOIN {reader} ON user_id = %s"
 )
 
 
 def feed_open(*, user_id: int, renew: bool = True) -> bool:
     """A reader reads their feed without a warm cache: mark them active, and if they were not
     (new, or away FEED_ACTIVE_DAYS, so fan-out skipped them), rebuild their feed before the
-    read; whether it was rebuilt. Marking comes first and commits on its own: a chunk that runs
-    after it writes to the reader, and one that ran before found its post committed, which the
-    rebuild then reads. Without `renew` (Redis down: no set to keep in step), an active reader
-    costs one read and no write."""
+    read; whether it was rebuilt.
+
+    Marking comes first and commits on its own: a chunk that runs after it writes to the reader,
+    and one that ran before found its post committed, which the rebuild then reads. The reader's
+    lock is held from the mark to the rebuild's end, so that their other reads meanwhile wait
+    instead of reading rows not yet rebuilt. Without `renew` (Redis down: no set to keep in
+    step), an active reader costs one read and no write."""
     if not renew:
-        read_at = FeedReader.objects.filter(pk=user_id).values_list("read_at", flat=True).first()
+        with connection.cursor() as cursor:
+            cursor.execute(table_sql(_READ_AT), [_REBUILD_LOCK, user_id, user_id])
+            (read_at,) = cursor.fetchone()
         if read_at is not None and read_at >= active_since():
             return False
     with connection.cursor() as cursor:
-        cursor.execute(table_sql(_MARK_ACTIVE), [user_id, timezone.now(), user_id])
+        cursor.execute(
+            table_sql(_MARK_ACTIVE),
+            [user_id, timezone.now(), _REBUILD_LOCK, user_id, user_id],
+        )
         (read_before,) = cursor.fetchone()
-    if read_before is not None and read_before >= active_since():
-        return False
-    feed_rebuild(user_id=user_id)
-    return True
+        try:
+            if read_before is not None and read_before >= active_since():
+                return False
+            feed_rebuild(user_id=user_id)
+            return True
+        finally:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_REBUILD_LOCK, user_id])
 
 
 def feed_touch(*, user_id: int) -> None:
     """A reader reads their warm cache, whose expiry is due for renewal (once a day): their
-    read_at moves first, then the expiry (feeds/cache.py: it never outlives their activity)."""
-    FeedReader.objects.filter(pk=user_id).update(read_at=timezone.now())
-    cache.cache_renew(user_id)
+    read_at moves first, then the expiry (feeds/cache.py: it never outlives their activity). A
+    reader without a record (pruned meanwhile) loses the set instead: their next read rebuilds."""
+    if not FeedReader.objects.filter(pk=user_id).update(read_at=timezone.now()):
+        drop_or_repair([user_id])
+        return
+    try:
+        cache.cache_renew(user_id)
+    except redis.RedisError:
+        logger.warning("feeds: expiry of %s not renewed; the set expires early", user_id)
 
 
 def feeds_prune(*, batch_size: int = 1000) -> int:
@@ -125,7 +149,7 @@ def feeds_prune(*, batch_size: int = 1000) -> int:
         with transaction.atomic():
             FeedReader.objects.filter(user_id__in=user_ids).delete()
             FeedEntry.objects.filter(user_id__in=user_ids).delete()
-        cache.cache_drop(user_ids)
+        drop_or_repair(user_ids)
         pruned += len(user_ids)
 
 

@@ -126,7 +126,9 @@ def test_a_page_costs_the_same_queries_whatever_its_size(
     client = world.client("member")
     query = {"order": order, "page_size": page_size}
 
-    with django_assert_num_queries(4):  # cold: the token, active, the newest ids, the page
+    with django_assert_num_queries(
+        5
+    ):  # cold: the token, active (locked), unlocked, the ids, the page
         assert len(ids(client.get(FEED, query))) == page_size
     with django_assert_num_queries(2):  # warm: the token, the page
         assert len(ids(client.get(FEED, query))) == page_size
