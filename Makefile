@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# where clients reach Divan: the local store's upload and download links start with it
+export SITE_URL ?= http://127.0.0.1:$(PORT)
 # Two test processes by default (pytest-xdist); PYTEST_ARGS="-n 0 -k bans" runs in one.
 PYTEST_ARGS ?= -n 2
 export PATH := $(CURDIR)/$(BIN):$(PATH)

@@ -52,6 +52,20 @@ class Conflict(DomainError):
     default_detail = "The request conflicts with the current state."
 
 
+class QuotaExceeded(DomainError):
+    """A per-user quota is spent: 429, with Retry-After (seconds until it frees up)."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_detail = "Quota exceeded."
+
+    def __init__(self, detail: str, *, retry_after: int):
+        super().__init__(detail)
+        self.retry_after = max(int(retry_after), 1)
+
+    def as_api_exception(self) -> exceptions.APIException:
+        return exceptions.Throttled(wait=self.retry_after, detail=self.detail)
+
+
 def _for_api(exc: DomainError, context) -> exceptions.APIException:
     request, view = context.get("request"), context.get("view")
     if isinstance(exc, PermissionDenied) and request is not None and view is not None:

@@ -1,6 +1,7 @@
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from communities.api import comments, moderation, posts, reactions, search, views
+from communities.api import comments, moderation, posts, reactions, search, uploads, views
 from feeds import api as feeds_api
 
 GROUP = r"groups/(?P<group_pk>[0-9]{1,18})"
@@ -43,5 +44,10 @@ router.register("reports", moderation.ReportViewSet, basename="report")
 router.register("search", search.SearchViewSet, basename="search")
 router.register("feed", feeds_api.FeedViewSet, basename="feed")
 router.register(f"{GROUP}/feed", feeds_api.GroupFeedViewSet, basename="group-feed")
+router.register("uploads", uploads.UploadViewSet, basename="upload")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("uploads/local/", uploads.local_upload, name="upload-local"),
+    path("uploads/local/<path:key>", uploads.local_file, name="upload-local-file"),
+    *router.urls,
+]

@@ -18,6 +18,7 @@ from communities.models.moderation import (
 )
 from communities.models.posts import GroupTag, Post, PostTag, Tag, TagCount
 from communities.models.reactions import Reaction
+from communities.models.uploads import Upload, UploadStatus
 
 __all__ = [
     "Ban",
@@ -39,5 +40,7 @@ __all__ = [
     "ReportStatus",
     "Tag",
     "TagCount",
+    "Upload",
+    "UploadStatus",
     "Visibility",
 ]

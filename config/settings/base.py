@@ -181,7 +181,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"ReportStatusEnum": "communities.models.ReportStatus"},
+    "ENUM_NAME_OVERRIDES": {
+        "ReportStatusEnum": "communities.models.ReportStatus",
+        "UploadStatusEnum": "communities.models.UploadStatus",
+    },
     # The docs pages load Swagger UI and ReDoc from our static files, never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -280,6 +283,40 @@ FEED_SCORE_COMMENT_WEIGHT = env.float("FEED_SCORE_COMMENT_WEIGHT", default=2.0)
 FEED_SCORE_REPUTATION_WEIGHT = env.float("FEED_SCORE_REPUTATION_WEIGHT", default=1.0)
 FEED_SCORE_REPUTATION_CAP = env.float("FEED_SCORE_REPUTATION_CAP", default=3.0)
 FEED_SCORE_TIME_CONSTANT_SECONDS = env.float("FEED_SCORE_TIME_CONSTANT_SECONDS", default=45000.0)
+
+# --- Uploads and attachments (communities/storage.py) ------------------------------------------
+# With AWS_STORAGE_BUCKET_NAME set, files go to that S3 bucket (or any S3-compatible store at
+# AWS_S3_ENDPOINT_URL); without it, to UPLOADS_LOCAL_ROOT behind the same API.
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
+AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL", default="") or None
+AWS_S3_REGION_NAME = env("AWS_S3_REGION_NAME", default="us-east-1")
+AWS_S3_ADDRESSING_STYLE = env("AWS_S3_ADDRESSING_STYLE", default="auto")
+AWS_S3_SIGNATURE_VERSION = "s3v4"
+AWS_ACCESS_KEY_ID = env("AWS_ACCESS_KEY_ID", default="") or None  # else boto3's own chain
+AWS_SECRET_ACCESS_KEY = env("AWS_SECRET_ACCESS_KEY", default="") or None
+AWS_DEFAULT_ACL = None
+AWS_S3_FILE_OVERWRITE = True
+# Where clients reach this site: the local store's upload and download links start with it.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+UPLOADS_LOCAL_ROOT = env("UPLOADS_LOCAL_ROOT", default=str(BASE_DIR / ".run" / "uploads"))
+UPLOAD_URL_EXPIRY_SECONDS = env.int("UPLOAD_URL_EXPIRY_SECONDS", default=900)
+DOWNLOAD_URL_EXPIRY_SECONDS = env.int("DOWNLOAD_URL_EXPIRY_SECONDS", default=300)
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=25 * 1024 * 1024)
+UPLOAD_TYPES = env.list(
+    "UPLOAD_TYPES",
+    default=[
+        "image/jpeg", "image/png", "image/gif", "image/webp",
+        "application/pdf", "text/plain", "video/mp4",
+    ],
+)  # fmt: skip
+UPLOAD_MAX_PER_POST = env.int("UPLOAD_MAX_PER_POST", default=10)
+UPLOAD_MAX_PER_COMMENT = env.int("UPLOAD_MAX_PER_COMMENT", default=4)
+UPLOAD_IMAGE_MAX_PIXELS = env.int("UPLOAD_IMAGE_MAX_PIXELS", default=40_000_000)
+UPLOAD_THUMBNAIL_SIZE = env.int("UPLOAD_THUMBNAIL_SIZE", default=320)
+UPLOAD_QUOTA_PENDING = env.int("UPLOAD_QUOTA_PENDING", default=20)
+UPLOAD_QUOTA_BYTES_PER_DAY = env.int("UPLOAD_QUOTA_BYTES_PER_DAY", default=500 * 1024 * 1024)
+UPLOAD_GRACE_SECONDS = env.int("UPLOAD_GRACE_SECONDS", default=3600)
+UPLOAD_UNATTACHED_HOURS = env.int("UPLOAD_UNATTACHED_HOURS", default=24)
 
 # --- Logging ---------------------------------------------------------------------------------
 LOGGING = {

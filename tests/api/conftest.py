@@ -18,6 +18,7 @@ def every_kind_of_row(public_world):
     from communities.services.membership import group_join, invitation_create, membership_ban
     from communities.services.reactions import reaction_add
     from communities.services.reports import report_create
+    from communities.services.uploads import upload_start
     from tests.factories import UserFactory
     from tests.fixtures import make_comment, make_group, make_post
 
@@ -42,4 +43,7 @@ def every_kind_of_row(public_world):
         "join-requests": request.pk,
         "invitations": invitation.pk,
         "closed": closed.pk,
+        "uploads": upload_start(
+            owner=world.user("owner"), filename="a.png", content_type="image/png", size=10
+        )[0].pk,
     }

@@ -17,6 +17,7 @@ from communities.services.membership import membership_ban
 from communities.services.posts import post_delete, post_hide
 from communities.services.reactions import reaction_add
 from communities.services.reports import report_create
+from communities.services.uploads import upload_start
 from tests.api.helpers import concrete, pending_invitation, pending_join_request, schema_paths
 from tests.factories import UserFactory
 from tests.fixtures import VIEWERS, build_world, client_for, make_comment, make_post
@@ -72,6 +73,9 @@ def _planted(visibility: str):
         "reports": report.pk,
         "join-requests": join_request.pk,
         "invitations": invitation.pk if invitation else 999_999,
+        "uploads": upload_start(
+            owner=member, filename=f"{MARK}filename.png", content_type="image/png", size=10
+        )[0].pk,
     }
     hidden_rows = {**rows, "posts": hidden_post.pk, "comments": hidden_comment.pk}
     words = {

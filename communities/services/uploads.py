@@ -1,0 +1,199 @@
+"""Uploads: a member asks to upload a file (`upload_start`: its limits checked, a presigned POST
+back), sends it straight to storage, and asks Divan to check it (`upload_complete`): the object
+exists, its size is the declared one and within the limit, and its real type, read from its
+first bytes, is the declared one and allowed. Only then is it `ready` to attach. Divan never
+trusts the client, nor the store's enforcement of the POST's policy (some S3-compatible stores
+do not enforce it). A failed check deletes the object and says why."""
+
+import logging
+import secrets
+from datetime import timedelta
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from communities import images
+from communities.filetypes import sniff
+from communities.models import Upload, UploadStatus
+from communities.storage import PresignedPost, StorageError, upload_storage
+from divan.exceptions import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    QuotaExceeded,
+    ServiceUnavailable,
+)
+
+logger = logging.getLogger(__name__)
+
+FILENAME_MAX = 255
+
+
+def _check_declared(*, filename: str, content_type: str, size: int) -> None:
+    errors = {}
+    name = PurePosixPath(filename.replace("\\", "/")).name
+    if not name or len(filename) > FILENAME_MAX or any(ord(c) < 32 for c in filename):
+        errors["filename"] = [f"Give the file's name, at most {FILENAME_MAX} characters."]
+    if content_type not in settings.UPLOAD_TYPES:
+        allowed = ", ".join(settings.UPLOAD_TYPES)
+        errors["content_type"] = [f'"{content_type[:100]}" is not allowed. Allowed: {allowed}.']
+    if not 0 < size <= settings.UPLOAD_MAX_BYTES:
+        errors["size"] = [f"A file has 1 to {settings.UPLOAD_MAX_BYTES} bytes."]
+    if errors:
+        raise InvalidInput(errors)
+
+
+def _check_quota(owner, size: int) -> None:
+    now = timezone.now()
+    mine = Upload.objects.filter(owner=owner)
+    pending = mine.filter(status=UploadStatus.PENDING, expires_at__gt=now)
+    if pending.count() >= settings.UPLOAD_QUOTA_PENDING:
+        first_to_expire = pending.order_by("expires_at").values_list("expires_at", flat=True)[0]
+        raise QuotaExceeded(
+            f"You have {settings.UPLOAD_QUOTA_PENDING} uploads pending: complete them first.",
+            retry_after=(first_to_expire - now).total_seconds(),
+        )
+    day = mine.filter(created_at__gt=now - timedelta(days=1)).exclude(status=UploadStatus.REJECTED)
+    used = day.aggregate(total=Coalesce(Sum("size"), 0))["total"]
+    if used + size > settings.UPLOAD_QUOTA_BYTES_PER_DAY:
+        oldest = day.order_by("created_at").values_list("created_at", flat=True).first() or now
+        raise QuotaExceeded(
+            f"Uploads are limited to {settings.UPLOAD_QUOTA_BYTES_PER_DAY} bytes a day.",
+            retry_after=(oldest + timedelta(days=1) - now).total_seconds(),
+        )
+
+
+def _new_key(owner_id: int) -> str:
+    """A key under the owner's prefix and `tmp/`, which a bucket lifecycle rule may expire:
+    a random name, never the client's filename."""
+    return f"tmp/u{owner_id}/{secrets.token_urlsafe(24)}"
+
+
+def upload_start(
+    *, owner, filename: str, content_type: str, size: int
+) -> tuple[Upload, PresignedPost]:
+    """A pending upload and the presigned POST that lets its owner send exactly this file:
+    its key, its Content-Type, at most its declared size, within UPLOAD_URL_EXPIRY_SECONDS."""
+    _check_declared(filename=filename, content_type=content_type, size=size)
+    with transaction.atomic():
+        # one owner's starts take turns, so that two at once cannot both pass the quota
+        type(owner).objects.select_for_update().filter(pk=owner.pk).first()
+        _check_quota(owner, size)
+        expiry = settings.UPLOAD_URL_EXPIRY_SECONDS
+        upload = Upload.objects.create(
+            owner=owner,
+            key=_new_key(owner.pk),
+            filename=PurePosixPath(filename.replace("\\", "/")).name,
+            content_type=content_type,
+            size=size,
+            expires_at=timezone.now() + timedelta(seconds=expiry),
+        )
+    post = upload_storage().presigned_post(
+        key=upload.key, content_type=content_type, max_size=size, expires_in=expiry
+    )
+    return upload, post
+
+
+def upload_owned(*, owner, upload_id) -> Upload:
+    """One of the owner's uploads, else NotFound (another's is as unknown as a missing one)."""
+    upload = Upload.objects.filter(pk=upload_id, owner=owner).first()
+    if upload is None:
+        raise NotFound("No upload matches the given query.")
+    return upload
+
+
+def upload_complete(*, owner, upload_id) -> Upload:
+    """Check what arrived and make the upload `ready`, or `rejected` (the object deleted, the
+    reason kept). Completing a ready or rejected upload again changes nothing. An object not
+    there yet is a 409 while the upload may still arrive (try again), and a rejection after."""
+    upload = upload_owned(owner=owner, upload_id=upload_id)
+    if upload.status != UploadStatus.PENDING:
+        return upload
+    storage = upload_storage()
+    try:
+        size = storage.size(upload.key)
+        reason = _check_object(upload, size, storage.head(upload.key) if size else b"")
+    except StorageError as error:
+        logger.warning("uploads: storage failed while checking %s: %s", upload.pk, error)
+        raise ServiceUnavailable() from error
+    if size is None and timezone.now() < upload.expires_at:
+        raise Conflict("Nothing has been uploaded yet: send the file first, then complete.")
+    with transaction.atomic():
+        upload = Upload.objects.select_for_update().get(pk=upload.pk)
+        if upload.status != UploadStatus.PENDING:
+            return upload  # completed meanwhile by a concurrent request
+        upload.completed_at = timezone.now()
+        if reason:
+            upload.status, upload.reason = UploadStatus.REJECTED, reason
+        else:
+            upload.status = UploadStatus.READY
+        upload.save(update_fields=["status", "reason", "completed_at"])
+        if reason:
+            transaction.on_commit(lambda: _delete_quietly(upload.key))
+        elif upload.is_image:
+            transaction.on_commit(lambda: _queue_image(upload.pk))
+    return upload
+
+
+def _check_object(upload: Upload, size: int | None, head: bytes) -> str:
+    """Why the object is refused ('' when it is what was declared)."""
+    if size is None:
+        return "Nothing was uploaded before the upload link expired."
+    if size != upload.size:
+        return f"The file has {size} bytes; {upload.size} were declared."
+    if size > settings.UPLOAD_MAX_BYTES:
+        return f"The file is larger than {settings.UPLOAD_MAX_BYTES} bytes."
+    real = sniff(head)
+    if real is None:
+        return "The file's content is not of an allowed type."
+    if real != upload.content_type:
+        return f"The file's content is {real}, not the declared {upload.content_type}."
+    return ""
+
+
+def _delete_quietly(key: str) -> None:
+    """Delete an object now if the store answers; the cleanup task deletes what is left."""
+    try:
+        upload_storage().delete(key)
+    except StorageError as error:
+        logger.warning("uploads: %s not deleted yet (%s); cleanup will", key, error)
+
+
+def _queue_image(upload_id) -> None:
+    from communities.tasks import process_upload_image
+
+    process_upload_image.delay(str(upload_id))
+
+
+def upload_process_image(*, upload_id) -> Upload | None:
+    """Read a ready image with Pillow, bounded (UPLOAD_IMAGE_MAX_PIXELS: a decompression bomb or
+    an image too large is refused, the upload rejected and its object deleted); record its width
+    and height, write a thumbnail, and replace the object with the same image stripped of EXIF
+    (location and camera data): what other users download. Running it twice changes nothing."""
+    upload = Upload.objects.filter(pk=upload_id).first()
+    if upload is None or upload.status != UploadStatus.READY or not upload.processing:
+        return upload  # gone, refused, not an image, or processed already
+    storage = upload_storage()
+    try:
+        processed = images.image_clean(storage.read(upload.key, settings.UPLOAD_MAX_BYTES))
+    except images.ImageRefused as refusal:
+        Upload.objects.filter(pk=upload.pk, status=UploadStatus.READY).update(
+            status=UploadStatus.REJECTED, reason=str(refusal), post=None, comment=None
+        )
+        _delete_quietly(upload.key)
+        return Upload.objects.get(pk=upload.pk)
+    thumbnail_key = f"{upload.key}.thumb.jpg"
+    storage.put(thumbnail_key, processed.thumbnail, "image/jpeg")
+    storage.put(upload.key, processed.clean, upload.content_type)
+    Upload.objects.filter(pk=upload.pk, processed_at__isnull=True).update(
+        width=processed.width,
+        height=processed.height,
+        thumbnail_key=thumbnail_key,
+        size=len(processed.clean),
+        processed_at=timezone.now(),
+    )
+    return Upload.objects.get(pk=upload.pk)

@@ -1,0 +1,193 @@
+"""Where uploaded files live: an S3 bucket (or any S3-compatible store), through django-storages'
+S3 storage and its boto3 client, when AWS_STORAGE_BUCKET_NAME is set; else a directory on this
+machine (UPLOADS_LOCAL_ROOT) behind the same calls, with Divan's own endpoints standing in for
+the store's presigned POST and GET (communities/api/uploads.py), so the whole flow works on a
+laptop.
+
+Every call names an object by its key. Nothing here trusts what a client sent: the services
+check what arrived (communities/services/uploads.py)."""
+
+import contextlib
+import functools
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+
+LOCAL_SALT = "divan.uploads.local"
+HEAD_BYTES = 4096  # what a type check reads of an object
+
+
+@dataclass(frozen=True)
+class PresignedPost:
+    url: str
+    fields: dict[str, str]
+
+
+class StorageError(Exception):
+    """The store failed (not: the object is missing); the caller retries later."""
+
+
+class UploadStorage:
+    """The calls the services make; S3Storage and LocalStorage below."""
+
+    def presigned_post(self, *, key: str, content_type: str, max_size: int,
+                       expires_in: int) -> PresignedPost: ...  # fmt: skip
+    def size(self, key: str) -> int | None: ...  # None: no such object
+    def head(self, key: str, length: int = HEAD_BYTES) -> bytes: ...
+    def read(self, key: str, limit: int) -> bytes: ...
+    def put(self, key: str, data: bytes, content_type: str) -> None: ...
+    def delete(self, key: str) -> None: ...  # a missing object is not an error
+    def download_url(self, key: str, *, filename: str, content_type: str,
+                     expires_in: int) -> str: ...  # fmt: skip
+
+
+class S3Storage(UploadStorage):
+    def __init__(self):
+        from storages.backends.s3 import S3Storage as DjangoS3Storage
+
+        storage = DjangoS3Storage()
+        self.bucket = storage.bucket_name
+        self.client = storage.connection.meta.client
+
+    def _call(self, method: str, **kwargs):
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            return getattr(self.client, method)(Bucket=self.bucket, **kwargs)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                raise FileNotFoundError(kwargs.get("Key")) from error
+            raise StorageError(str(error)) from error
+        except BotoCoreError as error:
+            raise StorageError(str(error)) from error
+
+    def presigned_post(self, *, key, content_type, max_size, expires_in):
+        post = self.client.generate_presigned_post(
+            Bucket=self.bucket,
+            Key=key,
+            Fields={"Content-Type": content_type},
+            Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, max_size]],
+            ExpiresIn=expires_in,
+        )
+        return PresignedPost(url=post["url"], fields=post["fields"])
+
+    def size(self, key):
+        try:
+            return self._call("head_object", Key=key)["ContentLength"]
+        except FileNotFoundError:
+            return None
+
+    def head(self, key, length=HEAD_BYTES):
+        return self._call("get_object", Key=key, Range=f"bytes=0-{length - 1}")["Body"].read()
+
+    def read(self, key, limit):
+        body = self._call("get_object", Key=key)["Body"]
+        return body.read(limit + 1)
+
+    def put(self, key, data, content_type):
+        self._call("put_object", Key=key, Body=data, ContentType=content_type)
+
+    def delete(self, key):
+        self._call("delete_object", Key=key)
+
+    def download_url(self, key, *, filename, content_type, expires_in):
+        return self.client.generate_presigned_url(
+            "get_object",
+            Params={
+                "Bucket": self.bucket,
+                "Key": key,
+                "ResponseContentType": content_type,
+                "ResponseContentDisposition": _disposition(filename),
+            },
+            ExpiresIn=expires_in,
+        )
+
+
+class LocalStorage(UploadStorage):
+    """Files under UPLOADS_LOCAL_ROOT; the presigned POST and GET are Divan's own endpoints,
+    each with a signed, expiring token that carries what the store's policy would."""
+
+    def __init__(self):
+        self.root = Path(settings.UPLOADS_LOCAL_ROOT)
+
+    def path(self, key: str) -> Path:
+        path = (self.root / key).resolve()
+        if self.root.resolve() not in path.parents:
+            raise FileNotFoundError(key)  # keys are Divan's; this one is not
+        return path
+
+    def presigned_post(self, *, key, content_type, max_size, expires_in):
+        token = signing.dumps(
+            {"k": key, "t": content_type, "n": max_size, "e": int(time.time()) + expires_in},
+            salt=LOCAL_SALT,
+        )
+        url = settings.SITE_URL + reverse("upload-local") + "?" + urlencode({"token": token})
+        return PresignedPost(url=url, fields={"key": key, "Content-Type": content_type})
+
+    def size(self, key):
+        try:
+            return self.path(key).stat().st_size
+        except FileNotFoundError:
+            return None
+
+    def head(self, key, length=HEAD_BYTES):
+        with self.path(key).open("rb") as file:
+            return file.read(length)
+
+    def read(self, key, limit):
+        with self.path(key).open("rb") as file:
+            return file.read(limit + 1)
+
+    def put(self, key, data, content_type):
+        path = self.path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(path.name + ".partial")
+        partial.write_bytes(data)
+        os.replace(partial, path)
+
+    def delete(self, key):
+        with contextlib.suppress(FileNotFoundError):
+            self.path(key).unlink()
+
+    def download_url(self, key, *, filename, content_type, expires_in):
+        token = signing.dumps(
+            {"k": key, "f": filename, "t": content_type, "e": int(time.time()) + expires_in},
+            salt=LOCAL_SALT,
+        )
+        path = reverse("upload-local-file", kwargs={"key": key})
+        return settings.SITE_URL + path + "?" + urlencode({"token": token})
+
+
+def local_token(token: str, *, max_age: int) -> dict | None:
+    """The payload of a token this machine signed, still unexpired; else None."""
+    try:
+        payload = signing.loads(token, salt=LOCAL_SALT, max_age=max_age)
+    except signing.BadSignature:
+        return None
+    if not isinstance(payload, dict) or payload.get("e", 0) < time.time():
+        return None
+    return payload
+
+
+def _disposition(filename: str) -> str:
+    """`attachment`, with the name as the uploader gave it (RFC 6266), never shown inline."""
+    ascii_name = filename.encode("ascii", "ignore").decode().replace('"', "") or "download"
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+
+
+@functools.cache
+def _storage(bucket: str, endpoint: str | None, root: str) -> UploadStorage:
+    return S3Storage() if bucket else LocalStorage()
+
+
+def upload_storage() -> UploadStorage:
+    """The storage of uploads as the settings say (one per configuration, per process)."""
+    return _storage(
+        settings.AWS_STORAGE_BUCKET_NAME, settings.AWS_S3_ENDPOINT_URL, settings.UPLOADS_LOCAL_ROOT
+    )
