@@ -7,3 +7,6 @@ class CommunitiesConfig(AppConfig):
 
     def ready(self) -> None:
         from communities import consumers  # noqa: F401 - registers the search consumer
+        from communities.metrics import register
+
+        register()

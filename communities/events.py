@@ -87,3 +87,18 @@ def report_event(event_type: str, report, *, actor, group: Group, **fields) -> U
     return event_record(
         event_type, aggregate_type="report", aggregate_id=report.pk, payload=payload
     )
+
+
+def attachment_event(event_type: str, upload, *, actor, post=None, comment=None) -> UUID:
+    """attachment.added and .removed: the upload, and the post or comment it belongs to."""
+    payload = {
+        "upload_id": str(upload.pk),
+        "post_id": post.pk if post is not None else comment.post_id,
+        "comment_id": comment.pk if comment is not None else None,
+        "content_type": upload.content_type,
+        "actor_id": _id(actor),
+    }
+    aggregate = ("post", post.pk) if post is not None else ("comment", comment.pk)
+    return event_record(
+        event_type, aggregate_type=aggregate[0], aggregate_id=aggregate[1], payload=payload
+    )

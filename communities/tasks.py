@@ -2,8 +2,10 @@
 
 from celery import shared_task
 
+from communities.metrics import uploads_count
 from communities.services.membership import ban_purge_expired
-from communities.services.uploads import upload_process_image
+from communities.services.uploads import upload_process_image, uploads_cleanup
+from divan.workers import workers_disabled
 
 
 @shared_task(name="communities.purge_expired_bans", acks_late=True)
@@ -15,4 +17,16 @@ def purge_expired_bans() -> int:
 @shared_task(name="communities.process_upload_image", acks_late=True)
 def process_upload_image(upload_id: str) -> None:
     """Idempotent: an image processed already is left as it is."""
+    if workers_disabled("communities.process_upload_image"):
+        return
     upload_process_image(upload_id=upload_id)
+
+
+@shared_task(name="communities.cleanup_uploads", ignore_result=True)
+def cleanup_uploads() -> dict:
+    """Idempotent: an upload deleted already is not found again."""
+    if workers_disabled("communities.cleanup_uploads"):
+        return {}
+    counts = uploads_cleanup()
+    uploads_count(counts)
+    return counts

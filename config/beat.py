@@ -11,6 +11,10 @@ COMMUNITIES_JOBS = {
     "feeds.fanout_sweep": {"task": "feeds.fanout_sweep", "schedule": 30.0},
     "feeds.rescore": {"task": "feeds.rescore", "schedule": crontab(minute="*/10")},
     "feeds.purge": {"task": "feeds.purge", "schedule": crontab(minute=37)},
+    "communities.cleanup_uploads": {
+        "task": "communities.cleanup_uploads",
+        "schedule": crontab(minute="*/10"),
+    },
     "events.purge": {"task": "events.purge", "schedule": crontab(minute=7)},
 }
 

@@ -8,6 +8,8 @@ from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from communities.api.attachments import SCHEMA as ATTACHMENTS_SCHEMA
+from communities.api.attachments import attachments_shown
 from communities.api.serializers import (
     ReactionSummaryMixin,
     datetime_text,
@@ -39,6 +41,7 @@ class CommentSerializer(ReactionSummaryMixin, serializers.ModelSerializer):
 
     author = serializers.SerializerMethodField()
     body = serializers.SerializerMethodField()
+    attachments = serializers.SerializerMethodField()
     deleted = serializers.SerializerMethodField()
     hidden = serializers.SerializerMethodField()
 
@@ -51,6 +54,7 @@ class CommentSerializer(ReactionSummaryMixin, serializers.ModelSerializer):
             "depth",
             "author",
             "body",
+            "attachments",
             "reaction_counts",
             "reactions_count",
             "my_reactions",
@@ -74,6 +78,13 @@ class CommentSerializer(ReactionSummaryMixin, serializers.ModelSerializer):
             return DELETED_BODY
         return comment.body if self._shown(comment) else REMOVED_BODY
 
+    @extend_schema_field(ATTACHMENTS_SCHEMA)
+    def get_attachments(self, comment) -> list[dict]:
+        """None for a placeholder: it tells nothing of what it held."""
+        if not self._shown(comment):
+            return []
+        return attachments_shown(getattr(comment, "attachment_rows", None))
+
     def get_deleted(self, comment) -> bool:
         return comment.deleted_at is not None
 
@@ -91,6 +102,7 @@ class CommentSerializer(ReactionSummaryMixin, serializers.ModelSerializer):
             "depth": comment.depth,
             "author": self.get_author(comment),
             "body": self.get_body(comment),
+            "attachments": self.get_attachments(comment),
             "reaction_counts": (
                 reaction_counts(comment) if shown else dict.fromkeys(settings.REACTION_KINDS, 0)
             ),
@@ -106,10 +118,18 @@ class CommentSerializer(ReactionSummaryMixin, serializers.ModelSerializer):
 class CommentCreateSerializer(serializers.Serializer):
     body = serializers.CharField(max_length=settings.COMMENT_BODY_MAX_LENGTH)
     parent = id_field(required=False, allow_null=True, help_text="The comment replied to.")
+    attachments = serializers.ListField(
+        child=serializers.UUIDField(), required=False, default=list, max_length=100,
+        help_text="Ids of your own ready uploads, in order (at most UPLOAD_MAX_PER_COMMENT).",
+    )  # fmt: skip
 
 
 class CommentUpdateSerializer(serializers.Serializer):
     body = serializers.CharField(max_length=settings.COMMENT_BODY_MAX_LENGTH)
+    attachments = serializers.ListField(
+        child=serializers.UUIDField(), required=False, max_length=100,
+        help_text="The comment's attachments from now on: ids of your own ready uploads.",
+    )  # fmt: skip
 
 
 class ModerationReasonSerializer(serializers.Serializer):
@@ -160,7 +180,11 @@ class PostCommentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                 viewer=request.user, post_id=post.pk, comment_id=data["parent"]
             )
         comment = comment_services.comment_create(
-            author=request.user, post=post, body=data["body"], parent=parent
+            author=request.user,
+            post=post,
+            body=data["body"],
+            parent=parent,
+            attachments=data.get("attachments", []),
         )
         return _created_comment_response(comment)
 
@@ -203,7 +227,10 @@ class CommentViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         comment_services.comment_update(
-            actor=request.user, comment=comment, body=serializer.validated_data["body"]
+            actor=request.user,
+            comment=comment,
+            body=serializer.validated_data["body"],
+            attachments=serializer.validated_data.get("attachments"),
         )
         return self._shown(comment)
 

@@ -4,6 +4,8 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from communities.api.attachments import SCHEMA as ATTACHMENTS_SCHEMA
+from communities.api.attachments import attachments_shown
 from communities.models import Ban, Group, Invitation, JoinRequest, Membership, Post, Visibility
 from communities.roles import Role
 from communities.selectors.visibility import may_read
@@ -184,8 +186,9 @@ class PostSerializer(ReactionSummaryMixin, serializers.ModelSerializer):
     def get_tags(self, post) -> list[str]:
         return list(post.tag_names)
 
+    @extend_schema_field(ATTACHMENTS_SCHEMA)
     def get_attachments(self, post) -> list[dict]:
-        return []  # uploads come with their own issue
+        return attachments_shown(getattr(post, "attachment_rows", None))
 
     def get_hidden(self, post) -> bool:
         return post.hidden_at is not None
@@ -198,7 +201,7 @@ class PostSerializer(ReactionSummaryMixin, serializers.ModelSerializer):
             "title": post.title,
             "body": post.body,
             "tags": list(post.tag_names),
-            "attachments": [],
+            "attachments": attachments_shown(getattr(post, "attachment_rows", None)),
             "reaction_counts": reaction_counts(post),
             "reactions_count": post.reactions_count,
             "comments_count": post.comments_count,
@@ -220,6 +223,10 @@ class PostCreateSerializer(serializers.Serializer):
     )
     body = serializers.CharField(max_length=settings.POST_BODY_MAX_LENGTH)
     tags = TagsField(limit=settings.TAGS_MAX_PER_POST, required=False, default=list)
+    attachments = serializers.ListField(
+        child=serializers.UUIDField(), required=False, default=list, max_length=100,
+        help_text="Ids of your own ready uploads, in order (at most UPLOAD_MAX_PER_POST).",
+    )  # fmt: skip
 
 
 class PostUpdateSerializer(PostCreateSerializer):
@@ -228,6 +235,10 @@ class PostUpdateSerializer(PostCreateSerializer):
     )
     body = serializers.CharField(max_length=settings.POST_BODY_MAX_LENGTH, required=False)
     tags = TagsField(limit=settings.TAGS_MAX_PER_POST, required=False)
+    attachments = serializers.ListField(
+        child=serializers.UUIDField(), required=False, max_length=100,
+        help_text="The post's attachments from now on: ids of your own ready uploads, in order.",
+    )  # fmt: skip
 
 
 class PostModerationReasonSerializer(serializers.Serializer):

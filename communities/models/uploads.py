@@ -52,6 +52,9 @@ class Upload(models.Model):
     )
     attached_at = models.DateTimeField(null=True, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+    # the cleanup's retries when the store fails: not before `cleanup_after`, backing off
+    cleanup_attempts = models.PositiveSmallIntegerField(default=0)
+    cleanup_after = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

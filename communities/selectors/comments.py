@@ -9,6 +9,7 @@ from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, 
 from django.db.models.functions import Concat
 
 from communities.models import Comment
+from communities.selectors.attachments import with_attachments
 from communities.selectors.reactions import with_viewer_kinds
 from communities.selectors.visibility import (
     GroupAccess,
@@ -20,6 +21,7 @@ from divan.exceptions import InvalidInput, NotFound
 
 
 def _with_viewer_reactions(comments: QuerySet[Comment], viewer) -> QuerySet[Comment]:
+    comments = with_attachments(comments, target="comment")
     return with_viewer_kinds(comments, viewer, target="comment")
 
 

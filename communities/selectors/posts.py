@@ -4,6 +4,7 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import OuterRef, QuerySet
 
 from communities.models import Post, PostTag
+from communities.selectors.attachments import with_attachments
 from communities.selectors.reactions import with_viewer_kinds
 from communities.selectors.visibility import GroupAccess, post_access, readable_posts
 
@@ -19,7 +20,7 @@ def posts_for_page(posts: QuerySet[Post], *, viewer) -> QuerySet[Post]:
         .defer("search_vector")
         .annotate(tag_names=ArraySubquery(tag_names.values("tag__name")))
     )
-    return with_viewer_kinds(posts, viewer, target="post")
+    return with_viewer_kinds(with_attachments(posts, target="post"), viewer, target="post")
 
 
 def post_list(*, viewer, access: GroupAccess, tag: str | None = None) -> QuerySet[Post]:

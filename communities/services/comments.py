@@ -17,6 +17,7 @@ from communities.events import comment_event
 from communities.models import Comment, ModerationAction, Post, Report
 from communities.models.comments import PATH_SEGMENT_WIDTH
 from communities.roles import Action
+from communities.selectors.attachments import attachment_row
 from communities.services.membership import (
     require_can_post,
     require_moderation_role,
@@ -24,6 +25,7 @@ from communities.services.membership import (
 )
 from communities.services.moderation_log import moderation_log_write
 from communities.services.posts import insert_with_new_id, lock_post_row
+from communities.services.uploads import attachments_set
 from divan.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 
 LOCKED_POST = "This post is locked."
@@ -78,7 +80,9 @@ def _segment(comment_id: int) -> str:
     return str(comment_id).zfill(PATH_SEGMENT_WIDTH)
 
 
-def comment_create(*, author, post: Post, body: str, parent: Comment | None = None) -> Comment:
+def comment_create(
+    *, author, post: Post, body: str, parent: Comment | None = None, attachments=()
+) -> Comment:
     """A comment on a post, or a reply to one of its comments, by a member of the post's group.
     Refused on a locked post (409), and below settings.COMMENT_MAX_DEPTH levels (400).
 
@@ -114,11 +118,14 @@ def comment_create(*, author, post: Post, body: str, parent: Comment | None = No
         comment.path = prefix + _segment(comment.pk)
         _count(post.pk, +1)
         comment_event("comment.created", comment, actor=author, post=post)
+        attached = attachments_set(owner=author, upload_ids=attachments, comment=comment, new=True)
+        comment.attachment_rows = [attachment_row(upload) for upload in attached]
     return comment
 
 
-def comment_update(*, actor, comment: Comment, body: str) -> Comment:
-    """The author edits the body of a live comment, while still a member and the post unlocked."""
+def comment_update(*, actor, comment: Comment, body: str, attachments=None) -> Comment:
+    """The author edits the body of a live comment (and its attachments, when given), while
+    still a member and the post unlocked."""
     body = _clean_body(body)
     with transaction.atomic():
         current = _live_comment(comment.pk)
@@ -134,6 +141,8 @@ def comment_update(*, actor, comment: Comment, body: str) -> Comment:
         comment.body = body
         comment.edited_at = timezone.now()
         comment.save(update_fields=["body", "edited_at"])
+        if attachments is not None:
+            attachments_set(owner=actor, upload_ids=attachments, comment=comment)
         comment_event(
             "comment.edited", comment, actor=actor, post=comment.post, changed_fields=changed_fields
         )

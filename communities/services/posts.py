@@ -19,6 +19,7 @@ from django.utils import timezone
 from communities.events import post_event
 from communities.models import Group, ModerationAction, ModerationLogEntry, Post, Report
 from communities.roles import Action
+from communities.selectors.attachments import attachment_row
 from communities.services.membership import (
     require_can_post,
     require_moderation_role,
@@ -26,6 +27,7 @@ from communities.services.membership import (
 )
 from communities.services.moderation_log import moderation_log_write
 from communities.services.tags import post_tags_set, tag_counts_move, tags_normalize
+from communities.services.uploads import attachments_set
 from divan.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from feeds.services import feed_add_own
 
@@ -120,7 +122,7 @@ def insert_with_new_id(row: Model, derived: dict[str, str], params: Sequence = (
 
 
 def post_create(
-    *, author, group: Group, title: str = "", body: str, tags: Iterable[str] = ()
+    *, author, group: Group, title: str = "", body: str, tags: Iterable[str] = (), attachments=()
 ) -> Post:
     """A post by a member of the group (banned users are no longer members). It comes back
     with `tag_names`: its tags, in the order that reads list them."""
@@ -136,11 +138,13 @@ def post_create(
         post.sort_key = insert_with_new_id(post, {"sort_key": "new.id"})
         post.tag_names = post_tags_set(post=post, names=names) if names else []
         post_event("post.created", post, actor=author, group=group, tags=post.tag_names)
+        attached = attachments_set(owner=author, upload_ids=attachments, post=post, new=True)
+        post.attachment_rows = [attachment_row(upload) for upload in attached]
         feed_add_own(post=post)  # the author's feed has it at once; the members' by fan-out
     return post
 
 
-_EDITABLE = {"title", "body", "tags"}
+_EDITABLE = {"title", "body", "tags", "attachments"}
 
 
 def post_update(*, actor, post: Post, **changes) -> Post:
@@ -160,6 +164,7 @@ def post_update(*, actor, post: Post, **changes) -> Post:
         if "tags" in changes
         else None
     )
+    attachments = changes.pop("attachments", None)
     with transaction.atomic():
         # The membership row is locked before the post's (the lock order), so the author and
         # the group are read from the post as it is; neither changes while the author acts.
@@ -190,6 +195,11 @@ def post_update(*, actor, post: Post, **changes) -> Post:
             if sorted(after) != before:
                 changed_fields.append("tags")
                 tag_changes["tags"] = [before, after]
+        if attachments is not None:
+            before = list(post.attachments.order_by("position").values_list("pk", flat=True))
+            attached = attachments_set(owner=actor, upload_ids=attachments, post=post)
+            if [upload.pk for upload in attached] != before:
+                changed_fields.append("attachments")
         post_event(
             "post.edited", post, actor=actor, changed_fields=changed_fields, changes=tag_changes
         )

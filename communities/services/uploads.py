@@ -12,7 +12,7 @@ from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -197,3 +197,103 @@ def upload_process_image(*, upload_id) -> Upload | None:
         processed_at=timezone.now(),
     )
     return Upload.objects.get(pk=upload.pk)
+
+
+def attachments_set(
+    *, owner, upload_ids, post=None, comment=None, new: bool = False
+) -> list[Upload]:
+    """Attach these uploads, in this order, to a post or a comment being written by `owner`, in
+    the caller's transaction: only the owner's own ready uploads, each attached nowhere else, at
+    most UPLOAD_MAX_PER_POST (or _PER_COMMENT); the ones attached before and not named now are
+    detached (the cleanup frees their storage). Writes attachment.added and .removed events.
+    The attached uploads, in order. `new`: the post or comment is being created (it has none)."""
+    from communities.events import attachment_event
+
+    target = "post" if post is not None else "comment"
+    content = post if post is not None else comment
+    limit = settings.UPLOAD_MAX_PER_POST if post is not None else settings.UPLOAD_MAX_PER_COMMENT
+    ids = list(dict.fromkeys(upload_ids))
+    if new and not ids:
+        return []
+    if len(ids) > limit:
+        raise InvalidInput({"attachments": [f"At most {limit} attachments."]})
+    locked = Upload.objects.select_for_update().order_by("pk")
+    found = {upload.pk: upload for upload in locked.filter(pk__in=ids, owner=owner)}
+    errors = []
+    for upload_id in ids:
+        upload = found.get(upload_id)
+        if upload is None:
+            errors.append(f"{upload_id} is not one of your uploads.")
+        elif upload.status != UploadStatus.READY:
+            errors.append(f"{upload_id} is not ready: complete it first.")
+        elif (upload.post_id or upload.comment_id) and getattr(
+            upload, f"{target}_id"
+        ) != content.pk:
+            errors.append(f"{upload_id} is attached elsewhere already.")
+    if errors:
+        raise InvalidInput({"attachments": errors})
+    now = timezone.now()
+    detached = [] if new else locked.filter(**{target: content}).exclude(pk__in=ids)
+    for upload in detached:
+        upload.post = upload.comment = None
+        upload.save(update_fields=["post", "comment"])
+        attachment_event("attachment.removed", upload, actor=owner, **{target: content})
+    attached = []
+    for position, upload_id in enumerate(ids):
+        upload = found[upload_id]
+        new = getattr(upload, f"{target}_id") != content.pk
+        setattr(upload, target, content)
+        upload.position = position
+        upload.attached_at = upload.attached_at if not new else now
+        upload.save(update_fields=[target, "position", "attached_at"])
+        if new:
+            attachment_event("attachment.added", upload, actor=owner, **{target: content})
+        attached.append(upload)
+    return attached
+
+
+CLEANUP_BATCH = 500
+CLEANUP_BACKOFF_MAX = timedelta(hours=1)
+
+
+def uploads_cleanup(*, now=None) -> dict[str, int]:
+    """Delete, from storage and then from the database, the uploads nobody will use: pending
+    ones past their link's expiry and UPLOAD_GRACE_SECONDS, rejected ones (their reason kept
+    that long), ready ones not attached within UPLOAD_UNATTACHED_HOURS of completion, and the
+    attachments of posts and comments deleted UPLOAD_GRACE_SECONDS ago. A row goes only once
+    its objects are gone: when the store fails, it stays, and is tried again later, backing off
+    (a minute, doubling, at most an hour). How many of each kind went."""
+    now = now or timezone.now()
+    grace = timedelta(seconds=settings.UPLOAD_GRACE_SECONDS)
+    unattached = timedelta(hours=settings.UPLOAD_UNATTACHED_HOURS)
+    due = Upload.objects.filter(Q(cleanup_after__isnull=True) | Q(cleanup_after__lte=now))
+    kinds = {
+        "expired": due.filter(status=UploadStatus.PENDING, expires_at__lt=now - grace),
+        "rejected": due.filter(status=UploadStatus.REJECTED, completed_at__lt=now - grace),
+        "unattached": due.filter(
+            status=UploadStatus.READY, post__isnull=True, comment__isnull=True,
+            completed_at__lt=now - unattached,
+        ),
+        "deleted_content": due.filter(
+            Q(post__deleted_at__lt=now - grace) | Q(comment__deleted_at__lt=now - grace)
+        ),
+    }  # fmt: skip
+    storage = upload_storage()
+    counts = dict.fromkeys(kinds, 0)
+    counts["failed"] = 0
+    for kind, uploads in kinds.items():
+        for upload in uploads.order_by("created_at")[:CLEANUP_BATCH]:
+            try:
+                for key in filter(None, (upload.key, upload.thumbnail_key)):
+                    storage.delete(key)
+            except StorageError as error:
+                logger.warning("uploads: %s not deleted (%s); trying again later", upload.pk, error)
+                backoff = min(timedelta(minutes=2**upload.cleanup_attempts), CLEANUP_BACKOFF_MAX)
+                Upload.objects.filter(pk=upload.pk).update(
+                    cleanup_attempts=upload.cleanup_attempts + 1, cleanup_after=now + backoff
+                )
+                counts["failed"] += 1
+                continue
+            Upload.objects.filter(pk=upload.pk).delete()
+            counts[kind] += 1
+    return counts

@@ -54,6 +54,8 @@ EVENT_TYPES = frozenset(
         "report.created",
         "report.resolved",
         "report.dismissed",
+        "attachment.added",
+        "attachment.removed",
     }
 )
 

@@ -237,6 +237,7 @@ def test_comment_output_fields(public_world):
         "depth": 1,
         "author": {"id": author.pk, "username": author.username, "reputation": 1},
         "body": "Hi",
+        "attachments": [],
         "reaction_counts": {"like": 1, "love": 1, "laugh": 0, "wow": 1, "sad": 0, "angry": 0},
         "reactions_count": 3,
         "my_reactions": ["like", "wow"],
@@ -834,7 +835,8 @@ def test_a_placeholder_tells_nothing_of_the_hidden_comment(public_world):
 
     assert placeholder == {
         "id": hidden.pk, "post": post.pk, "parent": None, "depth": 1, "author": None,
-        "body": "[removed]", "reaction_counts": dict.fromkeys(settings.REACTION_KINDS, 0),
+        "body": "[removed]", "attachments": [],
+        "reaction_counts": dict.fromkeys(settings.REACTION_KINDS, 0),
         "reactions_count": 0, "my_reactions": [], "deleted": False, "hidden": True,
         "edited_at": None, "created_at": placeholder["created_at"],
     }  # fmt: skip

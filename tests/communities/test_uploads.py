@@ -11,7 +11,7 @@ import pytest
 import requests
 from PIL import Image
 
-from communities.models import Upload
+from communities.models import Post, Upload
 from communities.services.uploads import upload_process_image
 from communities.storage import upload_storage
 from tests.events.processes import free_port
@@ -272,3 +272,249 @@ def test_an_image_bomb_is_rejected_and_deleted(store, settings):
     assert upload.status == "rejected"
     assert "pixels" in upload.reason
     assert stored(upload.key) is None
+
+
+PDF = b"%PDF-1.4\n% a small document\n" + b"x" * 100
+
+
+def ready(client, data: bytes = PDF, *, content_type="application/pdf", filename="doc.pdf"):
+    """An upload started, sent and completed: its id."""
+    started = start(client, filename=filename, content_type=content_type, size=len(data)).json()
+    assert send(started, data).status_code == 204
+    assert complete(client, started["id"]).json()["status"] == "ready"
+    return started["id"]
+
+
+def posts_url(group) -> str:
+    return f"/api/communities/v1/groups/{group.pk}/posts/"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_attachments_reach_readers_with_working_links_and_nobody_else(store):
+    from tests.fixtures import build_world
+
+    world = build_world("private")
+    member = world.user("member")
+    client = world.client("member")
+    image = io.BytesIO()
+    Image.new("RGB", (400, 300), "teal").save(image, format="PNG")
+    document, picture = ready(client), ready(client, image.getvalue(), content_type="image/png")
+
+    response = client.post(
+        posts_url(world.group), {"body": "see", "attachments": [document, picture]}, format="json"
+    )
+
+    assert response.status_code == 201, response.content
+    shown = response.json()["attachments"]
+    assert [a["id"] for a in shown] == [document, picture]
+    assert (shown[0]["filename"], shown[0]["size"], shown[0]["processing"]) == (
+        "doc.pdf",
+        len(PDF),
+        False,
+    )
+    assert shown[1]["processing"] is True and shown[1]["url"] is None  # EXIF not stripped yet
+    post_id = response.json()["id"]
+    listed = world.client("moderator").get(posts_url(world.group)).json()["results"][0]
+    assert listed["id"] == post_id
+    downloaded = requests.get(listed["attachments"][0]["url"], timeout=10)
+    assert downloaded.status_code == 200 and downloaded.content == PDF
+    assert "attachment" in downloaded.headers["Content-Disposition"]
+    upload_process_image(upload_id=picture)
+    picture_shown = world.client("moderator").get(f"/api/communities/v1/posts/{post_id}/").json()
+    thumbnail = requests.get(picture_shown["attachments"][1]["thumbnail_url"], timeout=10)
+    assert thumbnail.status_code == 200 and thumbnail.content.startswith(b"\xff\xd8\xff")
+    for who in ("outsider", "banned", "anonymous"):  # no post, so no link
+        assert (
+            world.client(who).get(f"/api/communities/v1/posts/{post_id}/").status_code
+            in {
+                "outsider": {404},
+                "banned": {404},
+                "anonymous": {404},
+            }[who]
+        )
+    assert Upload.objects.filter(post_id=post_id, owner=member).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_only_your_own_ready_unattached_uploads_attach_within_the_limits(store, settings):
+    from communities.models import Post
+    from divan.events.models import OutboxEvent
+    from tests.fixtures import build_world
+
+    settings.UPLOAD_MAX_PER_POST = 2
+    world = build_world("public")
+    client = world.client("member")
+    mine, theirs = ready(client), ready(world.client("admin"))
+    pending = start(client).json()["id"]
+    extra = [ready(client), ready(client)]
+    posted = client.post(
+        posts_url(world.group), {"body": "a", "attachments": [mine]}, format="json"
+    )
+    assert posted.status_code == 201
+    posts_before, events_before = Post.objects.count(), OutboxEvent.objects.count()
+
+    refusals = {
+        "another's": [theirs],
+        "pending": [pending],
+        "attached already": [mine],
+        "one too many": [*extra, ready(client)],
+        "unknown": ["00000000-0000-4000-8000-000000000000"],
+    }
+    for case, ids in refusals.items():
+        response = client.post(
+            posts_url(world.group), {"body": "b", "attachments": ids}, format="json"
+        )
+        assert response.status_code == 400, case
+        assert list(response.json()) == ["attachments"], case
+
+    assert (Post.objects.count(), OutboxEvent.objects.count()) == (posts_before, events_before)
+    assert Upload.objects.filter(post__isnull=False).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_edit_replaces_attachments_and_writes_their_events(store):
+    from divan.events.models import OutboxEvent
+    from tests.fixtures import build_world
+
+    world = build_world("public")
+    client = world.client("member")
+    first, second = ready(client), ready(client)
+    post_id = client.post(
+        posts_url(world.group), {"body": "a", "attachments": [first]}, format="json"
+    ).json()["id"]
+
+    edited = client.patch(
+        f"/api/communities/v1/posts/{post_id}/", {"attachments": [second]}, format="json"
+    )
+
+    assert edited.status_code == 200
+    assert [a["id"] for a in edited.json()["attachments"]] == [second]
+    assert Upload.objects.get(pk=first).post_id is None
+    events = list(
+        OutboxEvent.objects.filter(type__startswith="attachment.")
+        .order_by("id")
+        .values_list("type", "payload__upload_id")
+    )
+    assert events == [("attachment.added", first), ("attachment.removed", first),
+                      ("attachment.added", second)]  # fmt: skip
+
+
+@pytest.mark.django_db(transaction=True)
+def test_comments_take_up_to_four_attachments(store):
+    from tests.fixtures import build_world, make_post
+
+    world = build_world("public")
+    client = world.client("member")
+    post = make_post(group=world.group, author=world.user("admin"))
+    ids = [ready(client) for _ in range(5)]
+    url = f"/api/communities/v1/posts/{post.pk}/comments/"
+
+    assert client.post(url, {"body": "x", "attachments": ids}, format="json").status_code == 400
+    created = client.post(url, {"body": "x", "attachments": ids[:4]}, format="json")
+
+    assert created.status_code == 201
+    assert [a["id"] for a in created.json()["attachments"]] == ids[:4]
+    thread = world.client("outsider").get(url).json()["results"][0]
+    assert [a["id"] for a in thread["attachments"]] == ids[:4]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("page_size", [1, 5])
+def test_a_page_of_posts_with_attachments_costs_the_same_queries(
+    s3, page_size, django_assert_num_queries
+):
+    from tests.fixtures import build_world
+
+    world = build_world("public")
+    client = world.client("member")
+    for n in range(5):
+        client.post(
+            posts_url(world.group),
+            {"body": f"{n}", "attachments": [ready(client), ready(client)]},
+            format="json",
+        )
+
+    with django_assert_num_queries(3):  # the token, the group with the viewer's standing, the page
+        page = client.get(posts_url(world.group), {"page_size": page_size}).json()["results"]
+
+    assert [len(post["attachments"]) for post in page] == [2] * page_size
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_cleanup_removes_exactly_what_nobody_will_use(store):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from communities.services.posts import post_delete
+    from communities.services.uploads import uploads_cleanup
+    from tests.fixtures import build_world
+
+    world = build_world("public")
+    client = world.client("member")
+    long_ago = timezone.now() - timedelta(days=2)
+
+    def aged(upload_id, **fields):
+        Upload.objects.filter(pk=upload_id).update(**fields)
+        return upload_id
+
+    expired_started = start(client).json()
+    send(expired_started, PNG)  # sent, never completed
+    expired = aged(expired_started["id"], expires_at=long_ago)
+    fresh_pending = start(client).json()["id"]
+    rejected = start(client, size=999).json()
+    send(rejected, PNG)
+    complete(client, rejected["id"])
+    aged(rejected["id"], completed_at=long_ago)
+    unattached = aged(ready(client), completed_at=long_ago)
+    fresh_ready = ready(client)
+    kept, on_deleted = ready(client), ready(client)
+    client.post(posts_url(world.group), {"body": "k", "attachments": [kept]}, format="json")
+    gone = client.post(
+        posts_url(world.group), {"body": "g", "attachments": [on_deleted]}, format="json"
+    )
+    post_delete(actor=world.user("member"), post=Post.objects.get(pk=gone.json()["id"]))
+    Post.objects.filter(pk=gone.json()["id"]).update(deleted_at=long_ago)
+    aged(kept, completed_at=long_ago)
+    keys = {str(pk): key for pk, key in Upload.objects.values_list("pk", "key")}
+
+    counts = uploads_cleanup()
+
+    assert counts == {
+        "expired": 1,
+        "rejected": 1,
+        "unattached": 1,
+        "deleted_content": 1,
+        "failed": 0,
+    }
+    remaining = {str(pk) for pk in Upload.objects.values_list("pk", flat=True)}
+    assert fresh_pending in remaining and fresh_ready in remaining and kept in remaining
+    assert {expired, rejected["id"], unattached, on_deleted}.isdisjoint(remaining)
+    assert [stored(keys[gone_id]) for gone_id in (expired, unattached, on_deleted)] == [None] * 3
+    assert stored(keys[kept]) is not None
+    assert uploads_cleanup() == dict.fromkeys(counts, 0)  # twice: nothing more
+
+
+@pytest.mark.django_db
+def test_a_storage_error_keeps_the_row_and_backs_off(settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from communities.services.uploads import uploads_cleanup
+
+    settings.AWS_STORAGE_BUCKET_NAME = "divan-test"
+    settings.AWS_S3_ENDPOINT_URL = f"http://127.0.0.1:{free_port()}"  # nothing answers there
+    settings.AWS_ACCESS_KEY_ID = settings.AWS_SECRET_ACCESS_KEY = "testing"
+    owner = UserFactory()
+    upload = Upload.objects.create(
+        owner=owner, key="tmp/x/y", filename="a.png", content_type="image/png", size=1,
+        expires_at=timezone.now() - timedelta(days=1),
+    )  # fmt: skip
+
+    assert uploads_cleanup()["failed"] == 1
+    upload.refresh_from_db()
+    assert upload.cleanup_attempts == 1
+    assert upload.cleanup_after > timezone.now()
+    assert uploads_cleanup()["failed"] == 0  # not due again yet
+    assert Upload.objects.filter(pk=upload.pk).exists()

@@ -115,6 +115,7 @@ def test_prod_settings_start_with_a_secret_key():
         (
             "true",
             [
+                "communities.cleanup_uploads",
                 "communities.purge_expired_bans",
                 "divan.ping",
                 "events.consume.feeds",

@@ -9,8 +9,16 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from communities.models import Ban, Comment, Invitation, JoinRequest, Post, Report
-from communities.services import comments, groups, membership, posts, reactions, reports
+from communities.models import Ban, Comment, Invitation, JoinRequest, Post, Report, Upload
+from communities.services import (
+    comments,
+    groups,
+    membership,
+    posts,
+    reactions,
+    reports,
+    uploads,
+)
 from divan.events.models import OutboxEvent
 from divan.events.outbox import EVENT_TYPES, event_record
 from divan.exceptions import DomainError
@@ -173,6 +181,17 @@ def test_every_service_writes_its_events():
     report, _ = reports.report_create(reporter=owner, post_id=post.pk, reason="spam")
     reports.report_dismiss(actor=admin, report=report)
     expect(["report.created", "report.dismissed"])
+
+    upload, _ = uploads.upload_start(
+        owner=admin, filename="a.pdf", content_type="application/pdf", size=9
+    )
+    expect([])
+    Upload.objects.filter(pk=upload.pk).update(status="ready")  # as its completion would
+    posts.post_update(actor=admin, post=post, attachments=[upload.pk])
+    (attached, _edited) = expect(["attachment.added", "post.edited"])
+    assert (attached.payload["upload_id"], attached.payload["post_id"]) == (str(upload.pk), post.pk)
+    posts.post_update(actor=admin, post=post, attachments=[])
+    expect(["attachment.removed", "post.edited"])
 
     comments.comment_delete(actor=admin, comment=comment)
     expect(["comment.deleted"])
