@@ -42,6 +42,7 @@ class UploadStorage:
     def head(self, key: str, length: int = HEAD_BYTES) -> bytes: ...
     def read(self, key: str, limit: int) -> bytes: ...
     def put(self, key: str, data: bytes, content_type: str) -> None: ...
+    def move(self, key: str, to: str) -> None: ...  # within the store
     def delete(self, key: str) -> None: ...  # a missing object is not an error
     def download_url(self, key: str, *, filename: str, content_type: str,
                      expires_in: int) -> str: ...  # fmt: skip
@@ -54,6 +55,10 @@ class S3Storage(UploadStorage):
         storage = DjangoS3Storage()
         self.bucket = storage.bucket_name
         self.client = storage.connection.meta.client
+        # Links are signed for the host clients reach, which may not be the one Divan reaches
+        # (docker-compose: minio:9000 inside, localhost:9000 outside); signing is local.
+        public = settings.AWS_S3_PUBLIC_ENDPOINT_URL
+        self.signer = self.client if not public else _client(public)
 
     def _call(self, method: str, **kwargs):
         from botocore.exceptions import BotoCoreError, ClientError
@@ -68,7 +73,7 @@ class S3Storage(UploadStorage):
             raise StorageError(str(error)) from error
 
     def presigned_post(self, *, key, content_type, max_size, expires_in):
-        post = self.client.generate_presigned_post(
+        post = self.signer.generate_presigned_post(
             Bucket=self.bucket,
             Key=key,
             Fields={"Content-Type": content_type},
@@ -93,11 +98,15 @@ class S3Storage(UploadStorage):
     def put(self, key, data, content_type):
         self._call("put_object", Key=key, Body=data, ContentType=content_type)
 
+    def move(self, key, to):
+        self._call("copy_object", Key=to, CopySource={"Bucket": self.bucket, "Key": key})
+        self._call("delete_object", Key=key)
+
     def delete(self, key):
         self._call("delete_object", Key=key)
 
     def download_url(self, key, *, filename, content_type, expires_in):
-        return self.client.generate_presigned_url(
+        return self.signer.generate_presigned_url(
             "get_object",
             Params={
                 "Bucket": self.bucket,
@@ -151,6 +160,11 @@ class LocalStorage(UploadStorage):
         partial.write_bytes(data)
         os.replace(partial, path)
 
+    def move(self, key, to):
+        target = self.path(to)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(self.path(key), target)
+
     def delete(self, key):
         with contextlib.suppress(FileNotFoundError):
             self.path(key).unlink()
@@ -162,6 +176,24 @@ class LocalStorage(UploadStorage):
         )
         path = reverse("upload-local-file", kwargs={"key": key})
         return settings.SITE_URL + path + "?" + urlencode({"token": token})
+
+
+def _client(endpoint_url: str):
+    """A boto3 S3 client as django-storages makes one, for another endpoint."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.session.Session().client(
+        "s3",
+        endpoint_url=endpoint_url,
+        region_name=settings.AWS_S3_REGION_NAME,
+        aws_access_key_id=settings.AWS_ACCESS_KEY_ID,
+        aws_secret_access_key=settings.AWS_SECRET_ACCESS_KEY,
+        config=Config(
+            signature_version=settings.AWS_S3_SIGNATURE_VERSION,
+            s3={"addressing_style": settings.AWS_S3_ADDRESSING_STYLE},
+        ),
+    )
 
 
 def local_token(token: str, *, max_age: int) -> dict | None:

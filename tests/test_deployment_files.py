@@ -12,7 +12,7 @@ def test_compose_runs_the_whole_stack_from_the_dockerfile():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
 
-    assert set(services) == {"postgres", "redis", "web", "worker", "beat"}
+    assert set(services) == {"postgres", "redis", "minio", "minio-setup", "web", "worker", "beat"}
     for name in ("web", "worker", "beat"):
         service = services[name]
         assert service["build"] == "."
@@ -21,7 +21,10 @@ def test_compose_runs_the_whole_stack_from_the_dockerfile():
         assert service["depends_on"] == {
             "postgres": {"condition": "service_healthy"},
             "redis": {"condition": "service_healthy"},
+            "minio-setup": {"condition": "service_completed_successfully"},
         }
+        assert service["environment"]["AWS_S3_ENDPOINT_URL"] == "http://minio:9000"
+    assert "mc mb --ignore-existing local/divan" in services["minio-setup"]["entrypoint"]
     assert "manage.py migrate" in services["web"]["command"]
     assert "manage.py seed_demo" in services["web"]["command"]
     assert services["worker"]["command"].startswith("celery -A config worker")

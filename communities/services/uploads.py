@@ -68,9 +68,12 @@ def _check_quota(owner, size: int) -> None:
 
 
 def _new_key(owner_id: int) -> str:
-    """A key under the owner's prefix and `tmp/`, which a bucket lifecycle rule may expire:
-    a random name, never the client's filename."""
-    return f"tmp/u{owner_id}/{secrets.token_urlsafe(24)}"
+    """A key under `tmp/` (which a bucket lifecycle rule may expire: ready uploads move out of
+    it) and the owner's prefix: a random name, never the client's filename."""
+    return f"{TMP_PREFIX}u{owner_id}/{secrets.token_urlsafe(24)}"
+
+
+TMP_PREFIX = "tmp/"
 
 
 def upload_start(
@@ -114,9 +117,14 @@ def upload_complete(*, owner, upload_id) -> Upload:
     if upload.status != UploadStatus.PENDING:
         return upload
     storage = upload_storage()
+    kept = upload.key.removeprefix(TMP_PREFIX)
     try:
-        size = storage.size(upload.key)
-        reason = _check_object(upload, size, storage.head(upload.key) if size else b"")
+        source, size = upload.key, storage.size(upload.key)
+        if size is None and storage.size(kept) is not None:  # moved by a completion cut short
+            source, size = kept, storage.size(kept)
+        reason = _check_object(upload, size, storage.head(source) if size else b"")
+        if size is not None and not reason and source != kept:
+            storage.move(source, kept)  # out of the prefix that a lifecycle rule expires
     except StorageError as error:
         logger.warning("uploads: storage failed while checking %s: %s", upload.pk, error)
         raise ServiceUnavailable() from error
@@ -130,10 +138,10 @@ def upload_complete(*, owner, upload_id) -> Upload:
         if reason:
             upload.status, upload.reason = UploadStatus.REJECTED, reason
         else:
-            upload.status = UploadStatus.READY
-        upload.save(update_fields=["status", "reason", "completed_at"])
+            upload.status, upload.key = UploadStatus.READY, kept
+        upload.save(update_fields=["status", "reason", "completed_at", "key"])
         if reason:
-            transaction.on_commit(lambda: _delete_quietly(upload.key))
+            transaction.on_commit(lambda: _delete_quietly(source))
         elif upload.is_image:
             transaction.on_commit(lambda: _queue_image(upload.pk))
     return upload
@@ -284,7 +292,8 @@ def uploads_cleanup(*, now=None) -> dict[str, int]:
     for kind, uploads in kinds.items():
         for upload in uploads.order_by("created_at")[:CLEANUP_BATCH]:
             try:
-                for key in filter(None, (upload.key, upload.thumbnail_key)):
+                kept = upload.key.removeprefix(TMP_PREFIX)  # a completion cut short moved it
+                for key in dict.fromkeys(filter(None, (upload.key, kept, upload.thumbnail_key))):
                     storage.delete(key)
             except StorageError as error:
                 logger.warning("uploads: %s not deleted (%s); trying again later", upload.pk, error)

@@ -289,6 +289,8 @@ FEED_SCORE_TIME_CONSTANT_SECONDS = env.float("FEED_SCORE_TIME_CONSTANT_SECONDS",
 # AWS_S3_ENDPOINT_URL); without it, to UPLOADS_LOCAL_ROOT behind the same API.
 AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
 AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL", default="") or None
+# the store as clients reach it, when not as Divan does (links are signed for that host)
+AWS_S3_PUBLIC_ENDPOINT_URL = env("AWS_S3_PUBLIC_ENDPOINT_URL", default="") or None
 AWS_S3_REGION_NAME = env("AWS_S3_REGION_NAME", default="us-east-1")
 AWS_S3_ADDRESSING_STYLE = env("AWS_S3_ADDRESSING_STYLE", default="auto")
 AWS_S3_SIGNATURE_VERSION = "s3v4"

@@ -99,6 +99,9 @@ def test_an_upload_is_started_sent_completed_and_downloaded(store):
     assert response.status_code == 200
     assert (response.json()["status"], response.json()["reason"]) == ("ready", "")
     assert complete(client, started["id"]).json()["status"] == "ready"  # twice is harmless
+    upload.refresh_from_db()
+    assert upload.key == f"u{owner.pk}/" + upload.key.split("/")[-1]  # moved out of tmp/
+    assert stored(f"tmp/{upload.key}") is None
     assert client.get(f"{UPLOADS}{started['id']}/").json()["status"] == "ready"
     url = upload_storage().download_url(
         upload.key, filename="cat.png", content_type="image/png", expires_in=300
