@@ -339,17 +339,16 @@ def test_attachments_reach_readers_with_working_links_and_nobody_else(store):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_only_your_own_ready_unattached_uploads_attach_within_the_limits(store, settings):
+def test_only_your_own_ready_unattached_uploads_attach_within_the_limits(store):
     from communities.models import Post
     from divan.events.models import OutboxEvent
     from tests.fixtures import build_world
 
-    settings.UPLOAD_MAX_PER_POST = 2
     world = build_world("public")
     client = world.client("member")
     mine, theirs = ready(client), ready(world.client("admin"))
     pending = start(client).json()["id"]
-    extra = [ready(client), ready(client)]
+    extra = [ready(client) for _ in range(10)]
     posted = client.post(
         posts_url(world.group), {"body": "a", "attachments": [mine]}, format="json"
     )
@@ -360,7 +359,7 @@ def test_only_your_own_ready_unattached_uploads_attach_within_the_limits(store, 
         "another's": [theirs],
         "pending": [pending],
         "attached already": [mine],
-        "one too many": [*extra, ready(client)],
+        "an 11th": [*extra, ready(client)],
         "unknown": ["00000000-0000-4000-8000-000000000000"],
     }
     for case, ids in refusals.items():
@@ -372,6 +371,8 @@ def test_only_your_own_ready_unattached_uploads_attach_within_the_limits(store, 
 
     assert (Post.objects.count(), OutboxEvent.objects.count()) == (posts_before, events_before)
     assert Upload.objects.filter(post__isnull=False).count() == 1
+    ten = client.post(posts_url(world.group), {"body": "c", "attachments": extra}, format="json")
+    assert len(ten.json()["attachments"]) == 10
 
 
 @pytest.mark.django_db(transaction=True)
