@@ -149,7 +149,9 @@ def local_upload(request):
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = 0
-    if not length or length > token["n"] + MULTIPART_OVERHEAD:
+    if not length:
+        return _error(411, "Send the form with its Content-Length.")
+    if length > token["n"] + MULTIPART_OVERHEAD:
         return _error(413, f"The file must have at most {token['n']} bytes.")
     storage = LocalStorage()
     handler = _ToDisk(request, path=storage.path(token["k"]), limit=token["n"])
