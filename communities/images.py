@@ -34,8 +34,9 @@ def image_clean(data: bytes) -> CleanImage:
                 if image.format not in FORMATS:
                     raise ImageRefused("The file is not an image Divan accepts.")
                 width, height = image.size
-                if width * height > limit:
-                    raise ImageRefused(f"The image has more than {limit} pixels.")
+                frames = getattr(image, "n_frames", 1)  # read from the headers, not decoded
+                if width * height * frames > limit:
+                    raise ImageRefused(f"The image has more than {limit} pixels in all.")
                 image.load()
                 clean = _without_metadata(image)
                 thumbnail = _thumbnail(image)
@@ -51,10 +52,14 @@ def image_clean(data: bytes) -> CleanImage:
 def _without_metadata(image: Image.Image) -> bytes:
     """The same image, re-encoded with no EXIF, XMP or comments (animated GIFs keep frames)."""
     out = io.BytesIO()
+    for name in ("exif", "xmp", "comment", "icc_profile", "photoshop", "adobe"):
+        image.info.pop(name, None)
     if image.format == "GIF":
         image.save(out, format="GIF", save_all=getattr(image, "is_animated", False))
     elif image.format == "JPEG":
-        ImageOps.exif_transpose(image).save(out, format="JPEG", quality=92)
+        upright = ImageOps.exif_transpose(image)
+        upright.info = {}
+        upright.save(out, format="JPEG", quality=92)
     elif image.format == "PNG":
         image.save(out, format="PNG")
     else:

@@ -60,7 +60,7 @@ class UploadsCollector(Collector):
         deleted = CounterMetricFamily(
             "divan_uploads_deleted", "Uploads the cleanup deleted, by why", labels=["why"]
         )
-        for why in ("expired", "rejected", "unattached", "deleted_content"):
+        for why in ("expired", "rejected", "unattached", "deleted_content", "orphaned"):
             deleted.add_metric([why], int(stats.get(why, 0)))
         yield deleted
         yield CounterMetricFamily(

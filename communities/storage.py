@@ -19,7 +19,11 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
-LOCAL_SALT = "divan.uploads.local"
+# One salt per purpose: a download link's token is no upload token, and the other way round.
+UPLOAD_SALT = "divan.uploads.local.post"
+DOWNLOAD_SALT = "divan.uploads.local.get"
+UPLOAD_TOKEN_KEYS = frozenset({"k", "t", "n", "e"})
+DOWNLOAD_TOKEN_KEYS = frozenset({"k", "f", "t", "e"})
 HEAD_BYTES = 4096  # what a type check reads of an object
 
 
@@ -120,7 +124,14 @@ class S3Storage(UploadStorage):
 
 class LocalStorage(UploadStorage):
     """Files under UPLOADS_LOCAL_ROOT; the presigned POST and GET are Divan's own endpoints,
-    each with a signed, expiring token that carries what the store's policy would."""
+    each with a signed, expiring token that carries what the store's policy would. A missing
+    file is FileNotFoundError; any other failure of the disk is a StorageError."""
+
+    def __getattribute__(self, name):
+        attribute = super().__getattribute__(name)
+        if name in ("head", "read", "put", "move", "delete"):
+            return _disk_errors(attribute)
+        return attribute
 
     def __init__(self):
         self.root = Path(settings.UPLOADS_LOCAL_ROOT)
@@ -134,7 +145,7 @@ class LocalStorage(UploadStorage):
     def presigned_post(self, *, key, content_type, max_size, expires_in):
         token = signing.dumps(
             {"k": key, "t": content_type, "n": max_size, "e": int(time.time()) + expires_in},
-            salt=LOCAL_SALT,
+            salt=UPLOAD_SALT,
         )
         url = settings.SITE_URL + reverse("upload-local") + "?" + urlencode({"token": token})
         return PresignedPost(url=url, fields={"key": key, "Content-Type": content_type})
@@ -172,10 +183,23 @@ class LocalStorage(UploadStorage):
     def download_url(self, key, *, filename, content_type, expires_in):
         token = signing.dumps(
             {"k": key, "f": filename, "t": content_type, "e": int(time.time()) + expires_in},
-            salt=LOCAL_SALT,
+            salt=DOWNLOAD_SALT,
         )
         path = reverse("upload-local-file", kwargs={"key": key})
         return settings.SITE_URL + path + "?" + urlencode({"token": token})
+
+
+def _disk_errors(method):
+    @functools.wraps(method)
+    def wrapped(*args, **kwargs):
+        try:
+            return method(*args, **kwargs)
+        except FileNotFoundError:
+            raise
+        except OSError as error:
+            raise StorageError(str(error)) from error
+
+    return wrapped
 
 
 def _client(endpoint_url: str):
@@ -196,13 +220,17 @@ def _client(endpoint_url: str):
     )
 
 
-def local_token(token: str, *, max_age: int) -> dict | None:
-    """The payload of a token this machine signed, still unexpired; else None."""
+def local_token(token: str, *, upload: bool, max_age: int) -> dict | None:
+    """The payload of an upload (or download) token this site signed, still unexpired; else
+    None."""
+    salt, keys = (
+        (UPLOAD_SALT, UPLOAD_TOKEN_KEYS) if upload else (DOWNLOAD_SALT, DOWNLOAD_TOKEN_KEYS)
+    )
     try:
-        payload = signing.loads(token, salt=LOCAL_SALT, max_age=max_age)
+        payload = signing.loads(token, salt=salt, max_age=max_age)
     except signing.BadSignature:
         return None
-    if not isinstance(payload, dict) or payload.get("e", 0) < time.time():
+    if not isinstance(payload, dict) or set(payload) != keys or payload["e"] < time.time():
         return None
     return payload
 

@@ -4,7 +4,12 @@ from celery import shared_task
 
 from communities.metrics import uploads_count
 from communities.services.membership import ban_purge_expired
-from communities.services.uploads import upload_process_image, uploads_cleanup
+from communities.services.uploads import (
+    images_unprocessed,
+    upload_process_image,
+    uploads_cleanup,
+)
+from communities.storage import StorageError
 from divan.workers import workers_disabled
 
 
@@ -14,7 +19,14 @@ def purge_expired_bans() -> int:
     return ban_purge_expired()
 
 
-@shared_task(name="communities.process_upload_image", acks_late=True)
+@shared_task(
+    name="communities.process_upload_image",
+    acks_late=True,
+    autoretry_for=(StorageError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=None,
+)
 def process_upload_image(upload_id: str) -> None:
     """Idempotent: an image processed already is left as it is."""
     if workers_disabled("communities.process_upload_image"):
@@ -27,6 +39,8 @@ def cleanup_uploads() -> dict:
     """Idempotent: an upload deleted already is not found again."""
     if workers_disabled("communities.cleanup_uploads"):
         return {}
+    for upload_id in images_unprocessed():  # their task was lost (a broker down, a kill)
+        process_upload_image.delay(str(upload_id))
     counts = uploads_cleanup()
     uploads_count(counts)
     return counts

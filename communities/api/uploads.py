@@ -4,19 +4,21 @@ settings), the endpoints standing in for the store: POST uploads/local/?token= (
 and GET uploads/local/<key>?token= (a download)."""
 
 import os
+import secrets
 from pathlib import Path
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
-from django.http import FileResponse, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpResponse, JsonResponse, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from communities.models import Upload
+from communities.models import Upload, UploadStatus
 from communities.services import uploads as upload_services
 from communities.storage import LocalStorage, local_token
 from divan.throttling import UserThrottle, WriteThrottle
@@ -65,7 +67,7 @@ class UploadViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = UploadSerializer
     permission_classes = [permissions.IsAuthenticated]
     throttle_classes = [UserThrottle, WriteThrottle]
-    lookup_value_regex = "[0-9a-f-]{36}"
+    lookup_value_regex = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
     def get_object(self):
         return upload_services.upload_owned(owner=self.request.user, upload_id=self.kwargs["pk"])
@@ -108,6 +110,8 @@ class _ToDisk(FileUploadHandler):
     def __init__(self, request, *, path: Path, limit: int):
         super().__init__(request)
         self.path, self.limit, self.written, self.out = path, limit, 0, None
+        # each request its own partial file: two POSTs with one link never share one
+        self.partial = path.with_name(f"{path.name}.{secrets.token_hex(8)}.partial")
 
     def new_file(self, field_name, *args, **kwargs):
         super().new_file(field_name, *args, **kwargs)
@@ -115,10 +119,6 @@ class _ToDisk(FileUploadHandler):
             raise _NotTheFile()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.out = self.partial.open("wb")
-
-    @property
-    def partial(self) -> Path:
-        return self.path.with_name(self.path.name + ".partial")
 
     def receive_data_chunk(self, raw_data, start):
         self.written += len(raw_data)
@@ -142,7 +142,9 @@ def local_upload(request):
     and the most bytes; the body is refused past them before or while it is read."""
     if request.method != "POST":
         return _error(405, f'Method "{request.method}" not allowed.')
-    token = local_token(request.GET.get("token", ""), max_age=settings.UPLOAD_URL_EXPIRY_SECONDS)
+    token = local_token(
+        request.GET.get("token", ""), upload=True, max_age=settings.UPLOAD_URL_EXPIRY_SECONDS
+    )
     if token is None:
         return _error(403, "The upload link is invalid or has expired.")
     try:
@@ -153,6 +155,8 @@ def local_upload(request):
         return _error(411, "Send the form with its Content-Length.")
     if length > token["n"] + MULTIPART_OVERHEAD:
         return _error(413, f"The file must have at most {token['n']} bytes.")
+    if not Upload.objects.filter(key=token["k"], status=UploadStatus.PENDING).exists():
+        return _error(409, "This upload is no longer waiting for its file.")
     storage = LocalStorage()
     handler = _ToDisk(request, path=storage.path(token["k"]), limit=token["n"])
     request.upload_handlers = [handler]
@@ -164,6 +168,12 @@ def local_upload(request):
     except _NotTheFile:
         handler.discard()
         return _error(400, "Send the form's fields, then one file as `file`.")
+    except (MultiPartParserError, UnreadablePostError):
+        handler.discard()
+        return _error(400, "The form could not be read as multipart/form-data.")
+    except BaseException:
+        handler.discard()
+        raise
     if (
         "file" not in files
         or fields.get("key") != token["k"]
@@ -177,7 +187,9 @@ def local_upload(request):
 
 def local_file(request, key: str):
     """The local store's presigned GET: the file, as an attachment, while the token lasts."""
-    token = local_token(request.GET.get("token", ""), max_age=settings.DOWNLOAD_URL_EXPIRY_SECONDS)
+    token = local_token(
+        request.GET.get("token", ""), upload=False, max_age=settings.DOWNLOAD_URL_EXPIRY_SECONDS
+    )
     if token is None or token.get("k") != key:
         return _error(403, "The download link is invalid or has expired.")
     try:

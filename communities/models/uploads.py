@@ -24,8 +24,9 @@ class Upload(models.Model):
     completion, and attached at most once, to a post or a comment."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # a deleted user's uploads stay until the cleanup has deleted their files
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="uploads"
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="uploads"
     )
     status = models.CharField(
         max_length=10, choices=UploadStatus.choices, default=UploadStatus.PENDING

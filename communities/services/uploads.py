@@ -112,26 +112,32 @@ def upload_owned(*, owner, upload_id) -> Upload:
 def upload_complete(*, owner, upload_id) -> Upload:
     """Check what arrived and make the upload `ready`, or `rejected` (the object deleted, the
     reason kept). Completing a ready or rejected upload again changes nothing. An object not
-    there yet is a 409 while the upload may still arrive (try again), and a rejection after."""
+    there yet is a 409 while the upload may still arrive (try again), and a rejection after.
+
+    The file is first moved out of `tmp/` to its kept key, which no link lets anyone write, and
+    that copy is checked: a client cannot swap the file after the check with its still valid
+    link."""
     upload = upload_owned(owner=owner, upload_id=upload_id)
     if upload.status != UploadStatus.PENDING:
         return upload
     storage = upload_storage()
     kept = upload.key.removeprefix(TMP_PREFIX)
     try:
-        source, size = upload.key, storage.size(upload.key)
-        if size is None and storage.size(kept) is not None:  # moved by a completion cut short
-            source, size = kept, storage.size(kept)
-        reason = _check_object(upload, size, storage.head(source) if size else b"")
-        if size is not None and not reason and source != kept:
-            storage.move(source, kept)  # out of the prefix that a lifecycle rule expires
+        if storage.size(upload.key) is not None:
+            storage.move(upload.key, kept)
+        size = storage.size(kept)
+        reason = _check_object(upload, size, storage.head(kept) if size else b"")
+    except FileNotFoundError:  # another completion moved or deleted it meanwhile
+        return _completed_meanwhile(owner=owner, upload_id=upload_id)
     except StorageError as error:
         logger.warning("uploads: storage failed while checking %s: %s", upload.pk, error)
         raise ServiceUnavailable() from error
     if size is None and timezone.now() < upload.expires_at:
         raise Conflict("Nothing has been uploaded yet: send the file first, then complete.")
     with transaction.atomic():
-        upload = Upload.objects.select_for_update().get(pk=upload.pk)
+        upload = Upload.objects.select_for_update().filter(pk=upload.pk).first()
+        if upload is None:
+            raise NotFound("No upload matches the given query.")
         if upload.status != UploadStatus.PENDING:
             return upload  # completed meanwhile by a concurrent request
         upload.completed_at = timezone.now()
@@ -141,9 +147,16 @@ def upload_complete(*, owner, upload_id) -> Upload:
             upload.status, upload.key = UploadStatus.READY, kept
         upload.save(update_fields=["status", "reason", "completed_at", "key"])
         if reason:
-            transaction.on_commit(lambda: _delete_quietly(source))
+            transaction.on_commit(lambda: _delete_quietly(kept))
         elif upload.is_image:
-            transaction.on_commit(lambda: _queue_image(upload.pk))
+            transaction.on_commit(lambda: _queue_image(upload.pk), robust=True)
+    return upload
+
+
+def _completed_meanwhile(*, owner, upload_id) -> Upload:
+    upload = upload_owned(owner=owner, upload_id=upload_id)
+    if upload.status == UploadStatus.PENDING:
+        raise Conflict("This upload is being completed; ask again in a moment.")
     return upload
 
 
@@ -171,6 +184,30 @@ def _delete_quietly(key: str) -> None:
         logger.warning("uploads: %s not deleted yet (%s); cleanup will", key, error)
 
 
+def _image_refused(upload: Upload, reason: str) -> None:
+    """An image Pillow refuses is rejected, and leaves the post or comment it was attached to
+    (with its attachment.removed event); its file is deleted."""
+    from communities.events import attachment_event
+
+    with transaction.atomic():
+        locked = (
+            Upload.objects.select_for_update(of=("self",))
+            .filter(pk=upload.pk, status=UploadStatus.READY)
+            .select_related("post", "comment")
+            .first()
+        )
+        if locked is None:
+            return
+        if locked.post is not None or locked.comment is not None:
+            attachment_event(
+                "attachment.removed", locked, actor=None, post=locked.post, comment=locked.comment
+            )
+        locked.status, locked.reason = UploadStatus.REJECTED, reason
+        locked.post = locked.comment = None
+        locked.save(update_fields=["status", "reason", "post", "comment"])
+    _delete_quietly(upload.key)
+
+
 def _queue_image(upload_id) -> None:
     from communities.tasks import process_upload_image
 
@@ -189,10 +226,7 @@ def upload_process_image(*, upload_id) -> Upload | None:
     try:
         processed = images.image_clean(storage.read(upload.key, settings.UPLOAD_MAX_BYTES))
     except images.ImageRefused as refusal:
-        Upload.objects.filter(pk=upload.pk, status=UploadStatus.READY).update(
-            status=UploadStatus.REJECTED, reason=str(refusal), post=None, comment=None
-        )
-        _delete_quietly(upload.key)
+        _image_refused(upload, str(refusal))
         return Upload.objects.get(pk=upload.pk)
     thumbnail_key = f"{upload.key}.thumb.jpg"
     storage.put(thumbnail_key, processed.thumbnail, "image/jpeg")
@@ -264,45 +298,75 @@ CLEANUP_BATCH = 500
 CLEANUP_BACKOFF_MAX = timedelta(hours=1)
 
 
+def images_unprocessed(*, older_than: timedelta = timedelta(minutes=10)) -> list:
+    """Ready images still unprocessed a while after completion (their task was lost)."""
+    return list(
+        Upload.objects.filter(
+            status=UploadStatus.READY,
+            content_type__startswith="image/",
+            processed_at__isnull=True,
+            completed_at__lt=timezone.now() - older_than,
+        ).values_list("pk", flat=True)[:CLEANUP_BATCH]
+    )
+
+
 def uploads_cleanup(*, now=None) -> dict[str, int]:
     """Delete, from storage and then from the database, the uploads nobody will use: pending
     ones past their link's expiry and UPLOAD_GRACE_SECONDS, rejected ones (their reason kept
-    that long), ready ones not attached within UPLOAD_UNATTACHED_HOURS of completion, and the
-    attachments of posts and comments deleted UPLOAD_GRACE_SECONDS ago. A row goes only once
-    its objects are gone: when the store fails, it stays, and is tried again later, backing off
-    (a minute, doubling, at most an hour). How many of each kind went."""
+    that long), ready ones not attached within UPLOAD_UNATTACHED_HOURS of completion, the
+    attachments of posts and comments deleted UPLOAD_GRACE_SECONDS ago, and those of deleted
+    users. Each row is claimed under its lock and checked again, so an attach meanwhile either
+    waits and finds it gone, or keeps it. A row goes only once its objects are gone: when the
+    store fails, it stays, and is tried again later, backing off (a minute, doubling, at most
+    an hour). How many of each kind went."""
     now = now or timezone.now()
-    grace = timedelta(seconds=settings.UPLOAD_GRACE_SECONDS)
-    unattached = timedelta(hours=settings.UPLOAD_UNATTACHED_HOURS)
-    due = Upload.objects.filter(Q(cleanup_after__isnull=True) | Q(cleanup_after__lte=now))
+    grace = now - timedelta(seconds=settings.UPLOAD_GRACE_SECONDS)
+    unattached = now - timedelta(hours=settings.UPLOAD_UNATTACHED_HOURS)
     kinds = {
-        "expired": due.filter(status=UploadStatus.PENDING, expires_at__lt=now - grace),
-        "rejected": due.filter(status=UploadStatus.REJECTED, completed_at__lt=now - grace),
-        "unattached": due.filter(
+        "expired": Q(status=UploadStatus.PENDING, expires_at__lt=grace),
+        "rejected": Q(status=UploadStatus.REJECTED, completed_at__lt=grace),
+        "unattached": Q(
             status=UploadStatus.READY, post__isnull=True, comment__isnull=True,
-            completed_at__lt=now - unattached,
+            completed_at__lt=unattached,
         ),
-        "deleted_content": due.filter(
-            Q(post__deleted_at__lt=now - grace) | Q(comment__deleted_at__lt=now - grace)
-        ),
+        "deleted_content": Q(post__deleted_at__lt=grace) | Q(comment__deleted_at__lt=grace)
+        | Q(comment__post__deleted_at__lt=grace),
+        "orphaned": Q(owner__isnull=True),
     }  # fmt: skip
-    storage = upload_storage()
+    due = Q(cleanup_after__isnull=True) | Q(cleanup_after__lte=now)
     counts = dict.fromkeys(kinds, 0)
     counts["failed"] = 0
-    for kind, uploads in kinds.items():
-        for upload in uploads.order_by("created_at")[:CLEANUP_BATCH]:
-            try:
-                kept = upload.key.removeprefix(TMP_PREFIX)  # a completion cut short moved it
-                for key in dict.fromkeys(filter(None, (upload.key, kept, upload.thumbnail_key))):
-                    storage.delete(key)
-            except StorageError as error:
-                logger.warning("uploads: %s not deleted (%s); trying again later", upload.pk, error)
-                backoff = min(timedelta(minutes=2**upload.cleanup_attempts), CLEANUP_BACKOFF_MAX)
-                Upload.objects.filter(pk=upload.pk).update(
-                    cleanup_attempts=upload.cleanup_attempts + 1, cleanup_after=now + backoff
-                )
-                counts["failed"] += 1
-                continue
-            Upload.objects.filter(pk=upload.pk).delete()
-            counts[kind] += 1
+    for kind, condition in kinds.items():
+        candidates = Upload.objects.filter(due, condition).order_by("created_at")
+        for upload_id in candidates.values_list("pk", flat=True)[:CLEANUP_BATCH]:
+            outcome = _cleanup_one(upload_id, due & condition, now=now)
+            if outcome:
+                counts[kind if outcome == "deleted" else "failed"] += 1
     return counts
+
+
+def _cleanup_one(upload_id, condition: Q, *, now) -> str:
+    """Delete one upload's objects, then its row, holding its lock: 'deleted', 'failed' (the
+    store failed: tried again later) or '' (it no longer qualifies, or another run has it)."""
+    with transaction.atomic():
+        upload = (
+            Upload.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(condition, pk=upload_id)
+            .first()
+        )
+        if upload is None:
+            return ""
+        kept = upload.key.removeprefix(TMP_PREFIX)  # a completion cut short moved it
+        try:
+            storage = upload_storage()
+            for key in dict.fromkeys(filter(None, (upload.key, kept, upload.thumbnail_key))):
+                storage.delete(key)
+        except StorageError as error:
+            logger.warning("uploads: %s not deleted (%s); trying again later", upload.pk, error)
+            backoff = min(timedelta(minutes=2**upload.cleanup_attempts), CLEANUP_BACKOFF_MAX)
+            upload.cleanup_attempts += 1
+            upload.cleanup_after = now + backoff
+            upload.save(update_fields=["cleanup_attempts", "cleanup_after"])
+            return "failed"
+        upload.delete()
+        return "deleted"

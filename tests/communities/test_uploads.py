@@ -108,6 +108,9 @@ def test_an_upload_is_started_sent_completed_and_downloaded(store):
     )
     downloaded = requests.get(url, timeout=10)
     assert downloaded.status_code == 200 and downloaded.content == PNG
+    resent = send(started, b"<html>swapped</html>")  # the link still lives, for tmp/ only
+    assert resent.status_code == (409 if store == "local" else 204)
+    assert requests.get(url, timeout=10).content == PNG  # what was checked is what is kept
 
 
 REFUSED = {
@@ -226,6 +229,12 @@ def test_the_local_endpoint_refuses_expired_forged_and_oversized_uploads(local, 
 
     assert stored(key) is None
     assert stored(Upload.objects.get(pk=expired["id"]).key) is None
+    upload = Upload.objects.get(pk=started["id"])
+    download = upload_storage().download_url(
+        upload.key, filename="a.png", content_type="image/png", expires_in=60
+    )
+    as_upload = started["upload"] | {"url": url.split("?")[0] + "?" + download.split("?")[1]}
+    assert send(started | {"upload": as_upload}, PNG).status_code == 403  # not an upload token
 
 
 def jpeg_with_location() -> bytes:
@@ -489,6 +498,7 @@ def test_the_cleanup_removes_exactly_what_nobody_will_use(store):
         "rejected": 1,
         "unattached": 1,
         "deleted_content": 1,
+        "orphaned": 0,
         "failed": 0,
     }
     remaining = {str(pk) for pk in Upload.objects.values_list("pk", flat=True)}
@@ -522,3 +532,42 @@ def test_a_storage_error_keeps_the_row_and_backs_off(settings):
     assert upload.cleanup_after > timezone.now()
     assert uploads_cleanup()["failed"] == 0  # not due again yet
     assert Upload.objects.filter(pk=upload.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_completion_cut_short_after_moving_the_file_is_finished_by_the_next(store):
+    client = client_for(UserFactory())
+    started = start(client).json()
+    send(started, PNG)
+    upload = Upload.objects.get(pk=started["id"])
+    upload_storage().move(upload.key, upload.key.removeprefix("tmp/"))  # then it was killed
+
+    assert complete(client, started["id"]).json()["status"] == "ready"
+
+
+@pytest.mark.django_db
+def test_an_id_that_is_no_uuid_is_a_404(s3):
+    client = client_for(UserFactory())
+    for bad in ("a" * 36, "-" * 36, "0" * 32, "1"):
+        assert client.post(f"{UPLOADS}{bad}/complete/").status_code == 404, bad
+        assert client.get(f"{UPLOADS}{bad}/").status_code == 404, bad
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_animation_past_the_pixel_budget_is_refused(store, settings):
+    settings.UPLOAD_IMAGE_MAX_PIXELS = 1_000_000
+    frames = [Image.new("L", (500, 500), shade) for shade in range(0, 250, 10)]
+    out = io.BytesIO()
+    frames[0].save(out, format="GIF", save_all=True, append_images=frames[1:])
+    data = out.getvalue()
+    client = client_for(UserFactory())
+    started = start(client, filename="a.gif", content_type="image/gif", size=len(data)).json()
+    send(started, data)
+    complete(client, started["id"])
+
+    upload = upload_process_image(upload_id=started["id"])
+
+    assert (upload.status, upload.reason) == (
+        "rejected",
+        "The image has more than 1000000 pixels in all.",
+    )
