@@ -9,7 +9,7 @@ export SITE_URL ?= http://127.0.0.1:$(PORT)
 PYTEST_ARGS ?= -n 2
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run test lint format check migrations promtool bench bench-events bench-feeds bench-inprocess clean
+.PHONY: run test lint format check migrations promtool bench bench-events bench-feeds bench-uploads bench-inprocess clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -61,13 +61,14 @@ clean:
 	rm -rf $(VENV) .run
 
 # Divan over HTTP (gunicorn, wrk) beside this machine's limits, then events (outbox, dispatch,
-# a consumer, commit to search), then feeds (fan-out, post to feed, reads, rescoring, memory);
-# see README, Performance.
+# a consumer, commit to search), then feeds (fan-out, post to feed, reads, rescoring, memory),
+# then uploads (presign, the local store's upload throughput, memory); see README, Performance.
 bench: $(VENV)/.installed-dev
 	scripts/apt-ensure wrk=wrk pgbench=postgresql-client
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench --events
 	$(BIN)/python -m bench --feeds
+	$(BIN)/python -m bench --uploads
 
 bench-events: $(VENV)/.installed-dev
 	$(BIN)/python -m bench --events
@@ -75,6 +76,10 @@ bench-events: $(VENV)/.installed-dev
 bench-feeds: $(VENV)/.installed-dev
 	scripts/apt-ensure wrk=wrk
 	$(BIN)/python -m bench --feeds
+
+bench-uploads: $(VENV)/.installed-dev
+	scripts/apt-ensure wrk=wrk
+	$(BIN)/python -m bench --uploads
 
 # The older in-process figures: latency and queries per request through the test client.
 bench-inprocess: $(VENV)/.installed-dev

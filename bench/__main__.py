@@ -1,6 +1,7 @@
 """`python -m bench`: Divan over real HTTP beside this machine's limits (bench.http_bench);
 `python -m bench --events`: events through the outbox, dispatch and a consumer (bench.events_bench);
 `python -m bench --feeds`: fan-out, post to feed, feed reads, rescoring, memory (bench.feeds_bench);
+`python -m bench --uploads`: presign, local upload throughput, memory (bench.uploads_bench);
 `python -m bench --in-process`: the older in-process figures (bench.inprocess)."""
 
 import argparse
@@ -24,6 +25,11 @@ def main(argv: list[str]) -> int:
         action="store_true",
         help="fan-out, post to feed, feed reads (warm, cold, Redis down), rescoring, memory",
     )
+    parser.add_argument(
+        "--uploads",
+        action="store_true",
+        help="presign over HTTP, the local store's upload throughput, the web worker's memory",
+    )
     options = parser.parse_args(argv)
     if options.events:
         from bench import events_bench
@@ -40,6 +46,15 @@ def main(argv: list[str]) -> int:
 
         try:
             return feeds_bench.main()
+        except BenchError as error:
+            print(f"\nbench: {error}", file=sys.stderr)
+            return 1
+    if options.uploads:
+        from bench import uploads_bench
+        from bench.errors import BenchError
+
+        try:
+            return uploads_bench.main()
         except BenchError as error:
             print(f"\nbench: {error}", file=sys.stderr)
             return 1
