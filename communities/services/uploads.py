@@ -50,14 +50,18 @@ def _check_declared(*, filename: str, content_type: str, size: int) -> None:
 def _check_quota(owner, size: int) -> None:
     now = timezone.now()
     mine = Upload.objects.filter(owner=owner)
-    pending = mine.filter(status=UploadStatus.PENDING, expires_at__gt=now)
+    # a link lives UPLOAD_URL_EXPIRY_SECONDS: the bound keeps the count on recent index entries
+    link_life = timedelta(seconds=settings.UPLOAD_URL_EXPIRY_SECONDS)
+    pending = mine.filter(
+        status=UploadStatus.PENDING, expires_at__gt=now, created_at__gt=now - link_life
+    )
     if pending.count() >= settings.UPLOAD_QUOTA_PENDING:
         first_to_expire = pending.order_by("expires_at").values_list("expires_at", flat=True)[0]
         raise QuotaExceeded(
             f"You have {settings.UPLOAD_QUOTA_PENDING} uploads pending: complete them first.",
             retry_after=(first_to_expire - now).total_seconds(),
         )
-    day = mine.filter(created_at__gt=now - timedelta(days=1)).exclude(status=UploadStatus.REJECTED)
+    day = mine.filter(created_at__gt=now - timedelta(days=1))  # rejected ones count too
     used = day.aggregate(total=Coalesce(Sum("size"), 0))["total"]
     if used + size > settings.UPLOAD_QUOTA_BYTES_PER_DAY:
         oldest = day.order_by("created_at").values_list("created_at", flat=True).first() or now

@@ -571,3 +571,14 @@ def test_an_animation_past_the_pixel_budget_is_refused(store, settings):
         "rejected",
         "The image has more than 1000000 pixels in all.",
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rejected_uploads_count_toward_the_days_bytes(s3, settings):
+    settings.UPLOAD_QUOTA_BYTES_PER_DAY = 1000
+    client = client_for(UserFactory())
+    junk = start(client, size=900).json()
+    send(junk, b"x" * 900)
+    assert complete(client, junk["id"]).json()["status"] == "rejected"
+
+    assert start(client, size=200).status_code == 429
