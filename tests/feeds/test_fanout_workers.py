@@ -61,7 +61,7 @@ def test_killed_fan_outs_leave_each_member_each_post_exactly_once(settings):
                 nudge()
                 return FeedEntry.objects.filter(post_id=post_id).count() > 1  # not the author's
 
-            wait_until(started, timeout=60, message=f"no fan-out began: {worker.log_tail()}")
+            wait_until(started, timeout=120, message=f"no fan-out began: {worker.log_tail()}")
             worker.kill()
             cut_short += FeedEntry.objects.filter(post_id=post.pk).count() < MEMBERS
 
