@@ -582,3 +582,37 @@ def test_rejected_uploads_count_toward_the_days_bytes(s3, settings):
     assert complete(client, junk["id"]).json()["status"] == "rejected"
 
     assert start(client, size=200).status_code == 429
+
+
+@pytest.mark.django_db(transaction=True)
+def test_uploads_and_the_cleanups_counts_are_on_metrics(s3):
+    from datetime import timedelta
+
+    from django.test import Client
+    from django.utils import timezone
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from communities.tasks import cleanup_uploads
+
+    def figures() -> dict[str, float]:
+        body = Client().get("/metrics").content.decode()
+        return {
+            sample.name + "".join(f"|{v}" for v in sample.labels.values()): sample.value
+            for family in text_string_to_metric_families(body)
+            for sample in family.samples
+            if sample.name.startswith("divan_uploads")
+        }
+
+    client = client_for(UserFactory())
+    ready(client)
+    stale = start(client).json()["id"]
+    Upload.objects.filter(pk=stale).update(expires_at=timezone.now() - timedelta(days=1))
+    before = figures()
+    assert (before["divan_uploads|ready"], before["divan_uploads|pending"]) == (1, 1)
+    assert before["divan_uploads_ready_bytes"] == len(PDF)
+
+    cleanup_uploads.apply()
+
+    after = figures()
+    assert (after["divan_uploads|pending"], after["divan_uploads_deleted_total|expired"]) == (0, 1)
+    assert after["divan_uploads_cleanup_failures_total"] == 0
