@@ -37,9 +37,14 @@ run: $(VENV)/.installed
 	@echo ""
 	$(BIN)/honcho start --port $(PORT)
 
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev web/node_modules/.installed
 	scripts/apt-ensure chromium=chromium  # the API docs test drives it headless
 	$(BIN)/pytest $(PYTEST_ARGS)
+	cd web && DIVAN_PYTHON=$(CURDIR)/$(BIN)/python npm test  # the hub: the API contract
+
+web/node_modules/.installed: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	touch $@
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
@@ -58,7 +63,7 @@ promtool:
 	scripts/install-promtool
 
 clean:
-	rm -rf $(VENV) .run
+	rm -rf $(VENV) .run web/node_modules
 
 # Divan over HTTP (gunicorn, wrk) beside this machine's limits, then events (outbox, dispatch,
 # a consumer, commit to search), then feeds (fan-out, post to feed, reads, rescoring, memory),
