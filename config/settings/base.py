@@ -131,6 +131,11 @@ STORAGES = {
 if env.bool("DJANGO_STATIC_MANIFEST", default=False):
     STORAGES["staticfiles"]["BACKEND"] = "whitenoise.storage.CompressedManifestStaticFilesStorage"
 
+# The hub's session: a cookie no script can read, sent only with same-site requests.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+
 # --- REST framework --------------------------------------------------------------------------
 REST_FRAMEWORK = {
     # Token first: an anonymous API call gets 401 with a WWW-Authenticate header, not 403.

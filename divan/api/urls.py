@@ -9,4 +9,5 @@ urlpatterns = [
     path("token/", views.TokenView.as_view(), name="token"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("me/", views.MeView.as_view(), name="me"),
+    path("session/", views.SessionView.as_view(), name="session"),
 ]

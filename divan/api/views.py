@@ -1,8 +1,11 @@
-"""Auth endpoints: register, obtain a token, log out (revoke it), and who am I."""
+"""Auth endpoints: register, obtain a token, log out (revoke it), who am I, and a browser
+session (an HttpOnly cookie, with CSRF protection) for the hub."""
 
-from django.contrib.auth import logout
+from django.contrib.auth import login, logout
+from django.middleware.csrf import get_token
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, permissions, status
+from rest_framework import generics, permissions, serializers, status
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.response import Response
 
@@ -58,3 +61,44 @@ class MeView(generics.RetrieveAPIView):
 
     def get_object(self):
         return self.request.user
+
+
+class SessionSerializer(serializers.Serializer):
+    user = UserSerializer(allow_null=True)
+    csrf_token = serializers.CharField(
+        help_text="Send it back as the X-CSRFToken header with every write of this session."
+    )
+
+
+def _session(request) -> Response:
+    user = request.user if request.user.is_authenticated else None
+    return Response({"user": UserSerializer(user).data if user else None,
+                     "csrf_token": get_token(request)})  # fmt: skip
+
+
+class SessionView(generics.GenericAPIView):
+    """A browser's session: GET it (who is signed in, and the CSRF token to send back), POST
+    `username` and `password` to sign in (the CSRF token required), DELETE to sign out. The
+    session lives in an HttpOnly, SameSite cookie: no script can read the credential."""
+
+    permission_classes = [permissions.AllowAny]
+    authentication_classes = [SessionAuthentication]
+    serializer_class = AuthTokenSerializer
+
+    @extend_schema(responses={200: SessionSerializer})
+    def get(self, request):
+        return _session(request)
+
+    @extend_schema(responses={200: SessionSerializer})
+    def post(self, request):
+        SessionAuthentication().enforce_csrf(request)  # a forged sign-in is refused too
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        login(request, serializer.validated_data["user"])
+        return _session(request)
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request):
+        if request.user.is_authenticated:  # SessionAuthentication checked its CSRF token
+            logout(request)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -50,6 +50,37 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/session/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description A browser's session: GET it (who is signed in, and the CSRF token to send back), POST
+         *     `username` and `password` to sign in (the CSRF token required), DELETE to sign out. The
+         *     session lives in an HttpOnly, SameSite cookie: no script can read the credential.
+         */
+        get: operations["auth_session_retrieve"];
+        put?: never;
+        /**
+         * @description A browser's session: GET it (who is signed in, and the CSRF token to send back), POST
+         *     `username` and `password` to sign in (the CSRF token required), DELETE to sign out. The
+         *     session lives in an HttpOnly, SameSite cookie: no script can read the credential.
+         */
+        post: operations["auth_session_create"];
+        /**
+         * @description A browser's session: GET it (who is signed in, and the CSRF token to send back), POST
+         *     `username` and `password` to sign in (the CSRF token required), DELETE to sign out. The
+         *     session lives in an HttpOnly, SameSite cookie: no script can read the credential.
+         */
+        delete: operations["auth_session_destroy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/token/": {
         parameters: {
             query?: never;
@@ -1505,6 +1536,11 @@ export interface components {
             /** Format: date-time */
             created_at: string;
         };
+        Session: {
+            user: components["schemas"]["User"] | null;
+            /** @description Send it back as the X-CSRFToken header with every write of this session. */
+            csrf_token: string;
+        };
         StreamStatus: {
             length: number;
             dead_letters: number;
@@ -1665,6 +1701,68 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Registered"];
                 };
+            };
+        };
+    };
+    auth_session_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+        };
+    };
+    auth_session_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AuthTokenRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["AuthTokenRequest"];
+                "multipart/form-data": components["schemas"]["AuthTokenRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+        };
+    };
+    auth_session_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
