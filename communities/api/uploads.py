@@ -8,6 +8,7 @@ import secrets
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 from django.http import FileResponse, HttpResponse, JsonResponse, UnreadablePostError
@@ -168,8 +169,8 @@ def local_upload(request):
     except _NotTheFile:
         handler.discard()
         return _error(400, "Send the form's fields, then one file as `file`.")
-    except (MultiPartParserError, UnreadablePostError):
-        handler.discard()
+    except (MultiPartParserError, UnreadablePostError, RequestDataTooBig, TooManyFieldsSent):
+        handler.discard()  # (a form of another kind is read whole, and refused past 1 MiB)
         return _error(400, "The form could not be read as multipart/form-data.")
     except BaseException:
         handler.discard()

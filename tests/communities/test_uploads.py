@@ -222,6 +222,11 @@ def test_the_local_endpoint_refuses_expired_forged_and_oversized_uploads(local, 
     assert too_big.status_code == 413
     other_key = started["upload"] | {"fields": started["upload"]["fields"] | {"key": "tmp/x"}}
     assert send(started | {"upload": other_key}, PNG).status_code == 400
+    not_multipart = requests.post(
+        url, data=b"a=" + b"x" * 10_000, timeout=10,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )  # fmt: skip
+    assert not_multipart.status_code == 400
     settings.UPLOAD_URL_EXPIRY_SECONDS = 1
     expired = start(client).json()
     time.sleep(2.1)  # the token's own clock: it names its expiry in whole seconds
