@@ -3,8 +3,15 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+HUB_PORT ?= 3000
+export HUB_PORT
+# The hub serves the pages and proxies /api/ to the API on its own origin (one origin for the
+# browser: the session cookie and CSRF), so the browser's links start with the hub's address.
+export HUB_URL ?= http://127.0.0.1:$(HUB_PORT)
+export DIVAN_API_URL ?= http://127.0.0.1:$(PORT)
 # where clients reach Divan: the local store's upload and download links start with it
-export SITE_URL ?= http://127.0.0.1:$(PORT)
+export SITE_URL ?= $(HUB_URL)
+HUB_SOURCES := $(shell find web/src web/next.config.ts web/tsconfig.json -type f 2>/dev/null)
 # Two test processes by default (pytest-xdist); PYTEST_ARGS="-n 0 -k bans" runs in one.
 PYTEST_ARGS ?= -n 2
 export PATH := $(CURDIR)/$(BIN):$(PATH)
@@ -23,13 +30,14 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.installed
 
-run: $(VENV)/.installed
+run: $(VENV)/.installed web/.next/BUILD_ID
 	@mkdir -p .run
 	$(BIN)/python manage.py ensure_db
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	@echo ""
-	@echo "  Divan is starting (Ctrl-C stops web, worker and beat):"
+	@echo "  Divan is starting (Ctrl-C stops web, worker, beat and the hub):"
+	@echo "    Hub       $(HUB_URL)/"
 	@echo "    API       http://127.0.0.1:$(PORT)/api/communities/v1/"
 	@echo "    API docs  http://127.0.0.1:$(PORT)/api/docs/"
 	@echo "    Admin     http://127.0.0.1:$(PORT)/admin/"
@@ -40,11 +48,15 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-dev web/node_modules/.installed
 	scripts/apt-ensure chromium=chromium  # the API docs test drives it headless
 	$(BIN)/pytest $(PYTEST_ARGS)
-	cd web && DIVAN_PYTHON=$(CURDIR)/$(BIN)/python npm test  # the hub: the API contract
+	cd web && DIVAN_PYTHON=$(CURDIR)/$(BIN)/python npm test  # the hub: units and the API contract
+	cd web && DIVAN_PYTHON=$(CURDIR)/$(BIN)/python npm run test:e2e  # the hub in Chromium
 
 web/node_modules/.installed: web/package.json web/package-lock.json
 	cd web && npm ci --no-audit --no-fund
 	touch $@
+
+web/.next/BUILD_ID: web/node_modules/.installed $(HUB_SOURCES)
+	cd web && NEXT_TELEMETRY_DISABLED=1 npx next build
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

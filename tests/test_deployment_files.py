@@ -12,7 +12,9 @@ def test_compose_runs_the_whole_stack_from_the_dockerfile():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
 
-    assert set(services) == {"postgres", "redis", "minio", "minio-setup", "web", "worker", "beat"}
+    assert set(services) == {
+        "postgres", "redis", "minio", "minio-setup", "web", "worker", "beat", "hub"
+    }  # fmt: skip
     for name in ("web", "worker", "beat"):
         service = services[name]
         assert service["build"] == "."
@@ -29,6 +31,20 @@ def test_compose_runs_the_whole_stack_from_the_dockerfile():
     assert "manage.py seed_demo" in services["web"]["command"]
     assert services["worker"]["command"].startswith("celery -A config worker")
     assert services["beat"]["command"].startswith("celery -A config beat")
+    hub = services["hub"]
+    assert hub["build"] == "./web"
+    assert hub["environment"]["DIVAN_API_URL"] == "http://web:8000"
+    assert hub["depends_on"] == {"web": {"condition": "service_healthy"}}
+    assert services["web"]["environment"]["HUB_URL"] == "http://localhost:3000"
+
+
+def test_the_hub_image_builds_and_serves_next():
+    dockerfile = (ROOT / "web" / "Dockerfile").read_text()
+
+    assert "FROM node:20" in dockerfile
+    assert "RUN npm ci" in dockerfile
+    assert "npx next build" in dockerfile
+    assert 'next", "start"' in dockerfile
 
 
 def test_dockerfile_installs_the_pinned_requirements_and_serves_wsgi():
@@ -39,15 +55,16 @@ def test_dockerfile_installs_the_pinned_requirements_and_serves_wsgi():
     assert '"config.wsgi"' in dockerfile
 
 
-def test_procfile_runs_web_worker_and_beat():
+def test_procfile_runs_web_worker_beat_and_the_hub():
     processes = dict(
         line.split(": ", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line
     )
 
-    assert set(processes) == {"web", "worker", "beat"}
+    assert set(processes) == {"web", "worker", "beat", "hub"}
     assert processes["web"].startswith("python manage.py runserver")
     assert processes["worker"].startswith("celery -A config worker")
     assert processes["beat"].startswith("celery -A config beat")
+    assert "next start" in processes["hub"]
 
 
 def test_requirements_are_pinned():

@@ -7,7 +7,14 @@ from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from communities.api.filters import TAG_PARAMETER, tag_filter
+from communities.api.filters import (
+    GROUP_QUERY_PARAMETER,
+    MINE_PARAMETER,
+    TAG_PARAMETER,
+    group_query_filter,
+    mine_filter,
+    tag_filter,
+)
 from communities.api.serializers import (
     BanCreateSerializer,
     BanSerializer,
@@ -46,7 +53,9 @@ def _validated(view, data) -> dict:
     return serializer.validated_data
 
 
-@extend_schema_view(list=extend_schema(parameters=[TAG_PARAMETER]))
+@extend_schema_view(
+    list=extend_schema(parameters=[TAG_PARAMETER, GROUP_QUERY_PARAMETER, MINE_PARAMETER])
+)
 class GroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Groups the viewer may see. Create one, and join or leave it."""
 
@@ -54,7 +63,12 @@ class GroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     def get_queryset(self):
         if self.action == "list":
-            return group_list(viewer=self.request.user, tag=tag_filter(self.request))
+            return group_list(
+                viewer=self.request.user,
+                tag=tag_filter(self.request),
+                query=group_query_filter(self.request),
+                mine=mine_filter(self.request),
+            )
         return group_list(viewer=self.request.user)
 
     def get_serializer_class(self):

@@ -25,15 +25,25 @@ from communities.models import (
 from communities.selectors.visibility import content_visible_groups, visible_groups
 
 
-def group_list(*, viewer, tag: str | None = None) -> QuerySet[Group]:
+def group_list(
+    *, viewer, tag: str | None = None, query: str | None = None, mine: bool = False
+) -> QuerySet[Group]:
     """Visible groups, each with its tag names (`tag_names`) and the viewer's own standing in
     it (`viewer_role`, `viewer_joined_at` from one join on the viewer's membership,
     `viewer_request_pending`, `viewer_invited`), in one query; with `tag`, only the groups
-    tagged with it whose tags the viewer may read."""
+    tagged with it whose tags the viewer may read; with `query`, only those whose name or
+    description (both shown to all who may know the group) holds it, in any case; with
+    `mine`, only those the viewer is a member of (none for an anonymous viewer)."""
     tag_names = GroupTag.objects.filter(group=OuterRef("pk")).order_by("tag__name")
     groups = visible_groups(viewer).annotate(tag_names=ArraySubquery(tag_names.values("tag__name")))
     if tag is not None:
         groups = groups.filter(tags__name=tag, pk__in=content_visible_groups(viewer).values("pk"))
+    if query is not None:
+        groups = groups.filter(Q(name__icontains=query) | Q(description__icontains=query))
+    if mine and not viewer.is_authenticated:
+        groups = groups.none()
+    elif mine:
+        groups = groups.filter(Exists(Membership.objects.filter(group=OuterRef("pk"), user=viewer)))
     if not viewer.is_authenticated:
         return groups.annotate(
             viewer_role=_none(),

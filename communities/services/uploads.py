@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import PurePosixPath
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
@@ -88,7 +89,7 @@ def upload_start(
     _check_declared(filename=filename, content_type=content_type, size=size)
     with transaction.atomic():
         # one owner's starts take turns, so that two at once cannot both pass the quota
-        type(owner).objects.select_for_update().filter(pk=owner.pk).first()
+        get_user_model().objects.select_for_update().filter(pk=owner.pk).first()
         _check_quota(owner, size)
         expiry = settings.UPLOAD_URL_EXPIRY_SECONDS
         upload = Upload.objects.create(

@@ -14,7 +14,9 @@ environ.Env.read_env(BASE_DIR / ".env")  # optional; real environment variables 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="divan-insecure-development-key")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
-CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# The web hub's origin: it proxies the API on its own origin, so its writes come from there.
+HUB_URL = env("HUB_URL", default="http://127.0.0.1:3000")
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[HUB_URL])
 
 INSTALLED_APPS = [
     "django.contrib.admin",

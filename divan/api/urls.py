@@ -10,4 +10,5 @@ urlpatterns = [
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("me/", views.MeView.as_view(), name="me"),
     path("session/", views.SessionView.as_view(), name="session"),
+    path("session/register/", views.SessionRegisterView.as_view(), name="session-register"),
 ]

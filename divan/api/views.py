@@ -1,6 +1,7 @@
 """Auth endpoints: register, obtain a token, log out (revoke it), who am I, and a browser
-session (an HttpOnly cookie, with CSRF protection) for the hub."""
+session (an HttpOnly cookie, with CSRF protection) for the hub, which may also register into one."""
 
+from django.conf import settings
 from django.contrib.auth import login, logout
 from django.middleware.csrf import get_token
 from drf_spectacular.utils import extend_schema
@@ -102,3 +103,25 @@ class SessionView(generics.GenericAPIView):
         if request.user.is_authenticated:  # SessionAuthentication checked its CSRF token
             logout(request)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SessionRegisterView(generics.GenericAPIView):
+    """Register and sign in to a browser session in one step, for the hub: the CSRF token
+    required, as for a sign-in; no API token is issued, so the browser holds no credential a
+    script could read."""
+
+    permission_classes = [permissions.AllowAny]
+    authentication_classes = [SessionAuthentication]
+    serializer_class = RegisterSerializer
+
+    @extend_schema(request=RegisterSerializer, responses={201: SessionSerializer})
+    def post(self, request):
+        SessionAuthentication().enforce_csrf(request)  # a forged registration is refused too
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = user_register(**serializer.validated_data)
+        # login() must be told a backend when several are configured: the one tried first
+        login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
+        response = _session(request)  # login rotated the CSRF token: this is the new one
+        response.status_code = status.HTTP_201_CREATED
+        return response

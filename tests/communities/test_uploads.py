@@ -9,6 +9,7 @@ import boto3
 import pytest
 import requests
 from PIL import Image
+from rest_framework.test import APIClient
 
 from communities.models import Post, Upload
 from communities.services.uploads import upload_process_image
@@ -178,6 +179,17 @@ def test_a_declaration_past_the_limits_is_a_400_and_writes_nothing(s3, declared,
 def test_anonymous_callers_may_not_upload(s3):
     assert start(client_for()).status_code == 401
     assert Upload.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_browser_session_starts_an_upload(s3):
+    """The hub's callers are signed in by Django's session (request.user is a lazy object)."""
+    user = UserFactory()
+    client = APIClient()
+    client.force_login(user)
+    response = start(client)
+    assert response.status_code == 201, response.content
+    assert list(Upload.objects.values_list("owner_id", "status")) == [(user.pk, "pending")]
 
 
 @pytest.mark.django_db

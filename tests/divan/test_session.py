@@ -2,13 +2,17 @@
 sign-in itself and on every write of the session; no credential a script could read."""
 
 import pytest
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from communities.models import Group
+from divan.models import User
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 SESSION = "/api/auth/session/"
+SESSION_REGISTER = "/api/auth/session/register/"
+HUB_ORIGIN = "http://127.0.0.1:3000"  # HUB_URL's default, trusted by default for CSRF
 PASSWORD = "a-long-pass-phrase"
 
 
@@ -87,3 +91,106 @@ def test_signing_out_ends_the_session(browser):
 
     assert browser.get(SESSION).json()["user"] is None
     assert browser.get("/api/auth/me/").status_code == 401
+
+
+def register(browser, token: str | None, **overrides):
+    payload = {"username": "zoe", "email": "zoe@example.com", "password": PASSWORD}
+    headers = {} if token is None else {"HTTP_X_CSRFTOKEN": token}
+    return browser.post(SESSION_REGISTER, {**payload, **overrides}, format="json", **headers)
+
+
+def test_registering_in_a_session_signs_the_new_user_in_without_an_api_token(browser):
+    sent = csrf(browser)
+
+    response = register(browser, sent)
+
+    assert response.status_code == 201, response.content
+    user = User.objects.get()
+    body = response.json()
+    assert body == {
+        "user": {"id": user.pk, "username": "zoe", "email": "zoe@example.com", "reputation": 0},
+        "csrf_token": body["csrf_token"],
+    }
+    assert user.check_password(PASSWORD)
+    assert Token.objects.count() == 0  # no credential a script could read
+    session = browser.cookies["sessionid"]
+    assert session["httponly"] is True and session["samesite"] == "Lax"
+    assert browser.get(SESSION).json()["user"] == body["user"]
+    assert browser.get("/api/auth/me/").json()["username"] == "zoe"
+    # signing in rotated the CSRF token: the new one is the one that works from now on
+    assert body["csrf_token"] != sent
+    assert browser.delete(SESSION, HTTP_X_CSRFTOKEN=body["csrf_token"]).status_code == 204
+    assert browser.get(SESSION).json()["user"] is None
+
+
+def test_a_session_registration_without_its_csrf_token_creates_no_one(browser):
+    csrf(browser)
+
+    response = register(browser, None)
+
+    assert response.status_code == 403
+    assert response.json() == {"detail": "CSRF Failed: CSRF token missing."}
+    assert User.objects.count() == 0
+    assert "sessionid" not in browser.cookies
+
+
+def test_a_session_registration_with_a_taken_username_changes_nothing(browser):
+    UserFactory(username="Zoe", email="someone@example.com")
+
+    response = register(browser, csrf(browser))
+
+    assert response.status_code == 400
+    assert response.json() == {"username": ["A user with that username already exists."]}
+    assert User.objects.count() == 1
+    assert Token.objects.count() == 0
+    assert "sessionid" not in browser.cookies
+    assert browser.get(SESSION).json()["user"] is None
+
+
+def test_a_session_registration_with_a_bad_email_changes_nothing(browser):
+    response = register(browser, csrf(browser), email="not-an-email")
+
+    assert response.status_code == 400
+    assert response.json() == {"email": ["Enter a valid email address."]}
+    assert User.objects.count() == 0
+    assert browser.get(SESSION).json()["user"] is None
+
+
+def test_the_schema_describes_the_session_registration():
+    schema = APIClient().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    post = schema.json()["paths"][SESSION_REGISTER]["post"]
+
+    assert post["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/RegisterRequest"
+    }
+    assert list(post["responses"]) == ["201"]
+    assert post["responses"]["201"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Session"
+    }
+
+
+def test_a_sign_in_from_the_hubs_origin_is_trusted_and_from_another_site_refused(browser):
+    user = UserFactory(password=PASSWORD)
+    credentials = {"username": user.username, "password": PASSWORD}
+
+    evil = browser.post(
+        SESSION, credentials, format="json",
+        HTTP_X_CSRFTOKEN=csrf(browser), HTTP_ORIGIN="http://evil.example",
+    )  # fmt: skip
+
+    assert evil.status_code == 403
+    assert evil.json() == {
+        "detail": "CSRF Failed: Origin checking failed - http://evil.example does not match "
+        "any trusted origins."
+    }
+    assert "sessionid" not in browser.cookies
+    assert browser.get(SESSION).json()["user"] is None
+
+    hub = browser.post(
+        SESSION, credentials, format="json",
+        HTTP_X_CSRFTOKEN=csrf(browser), HTTP_ORIGIN=HUB_ORIGIN,
+    )  # fmt: skip
+
+    assert hub.status_code == 200, hub.content
+    assert hub.json()["user"]["id"] == user.pk
+    assert browser.get(SESSION).json()["user"]["id"] == user.pk

@@ -81,6 +81,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/session/register/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description Register and sign in to a browser session in one step, for the hub: the CSRF token
+         *     required, as for a sign-in; no API token is issued, so the browser holds no credential a
+         *     script could read.
+         */
+        post: operations["auth_session_register_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/token/": {
         parameters: {
             query?: never;
@@ -1766,6 +1787,31 @@ export interface operations {
             };
         };
     };
+    auth_session_register_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegisterRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["RegisterRequest"];
+                "multipart/form-data": components["schemas"]["RegisterRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+        };
+    };
     auth_token_create: {
         parameters: {
             query?: never;
@@ -2052,8 +2098,12 @@ export interface operations {
             query?: {
                 /** @description The pagination cursor value. */
                 cursor?: string;
+                /** @description true: only the groups you are a member of (none when anonymous). */
+                mine?: boolean;
                 /** @description Number of results to return per page. */
                 page_size?: number;
+                /** @description Only groups whose name or description holds this text, in any case (at most 100 characters; blank: no filter). */
+                q?: string;
                 /** @description Only what carries this tag (normalized like any tag). */
                 tag?: string;
             };

@@ -1,0 +1,12 @@
+import type { NextConfig } from "next";
+
+const config: NextConfig = {
+  // Django's URLs end in a slash: the API proxy (src/app/api/[...path]/route.ts) passes paths
+  // through as they are, so Next must not redirect /api/x/ to /api/x.
+  skipTrailingSlashRedirect: true,
+  poweredByHeader: false,
+  reactStrictMode: true,
+  images: { unoptimized: true },
+};
+
+export default config;

@@ -1,0 +1,26 @@
+// The API's shapes the hub uses, by name, from the generated schema (one contract).
+import type { components } from "./schema";
+
+type S = components["schemas"];
+export type User = S["User"];
+export type UserSummary = S["UserSummary"];
+export type Group = S["Group"];
+export type Post = S["Post"];
+export type Comment = S["Comment"];
+export type Attachment = S["Attachment"];
+export type Report = S["Report"];
+export type ModerationLogEntry = S["ModerationLogEntry"];
+export type SearchResult = S["SearchResult"];
+export type Session = S["Session"];
+export type Upload = S["Upload"];
+export type UploadStarted = S["UploadStarted"];
+export type JoinOutcome = S["JoinOutcome"];
+export type Tag = S["Tag"];
+export type Visibility = S["VisibilityEnum"];
+export type ReportReason = S["ReasonEnum"];
+
+export interface Page<T> {
+  next?: string | null;
+  previous?: string | null;
+  results: T[];
+}

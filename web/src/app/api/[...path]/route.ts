@@ -1,0 +1,86 @@
+// The API on the hub's own origin: every /api/... request goes to Divan's backend as it came
+// (method, path with its trailing slash, query, headers, body streamed) and its answer comes
+// back as it went (status, headers with every Set-Cookie, body streamed). So the browser keeps
+// Django's HttpOnly session cookie on this origin and no script ever holds a credential.
+import http from "node:http";
+import { Readable } from "node:stream";
+import type { NextRequest } from "next/server";
+
+export const dynamic = "force-dynamic";
+
+const UPSTREAM = new URL(process.env.DIVAN_API_URL ?? "http://127.0.0.1:8000");
+// Hop-by-hop headers belong to one connection, not to the request (RFC 9110, 7.6.1).
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "transfer-encoding",
+  "te",
+  "trailer",
+  "upgrade",
+  "host",
+]);
+
+function forwardedHeaders(request: NextRequest): http.OutgoingHttpHeaders {
+  const headers: http.OutgoingHttpHeaders = {};
+  request.headers.forEach((value, name) => {
+    if (!HOP_BY_HOP.has(name)) headers[name] = value;
+  });
+  headers.host = UPSTREAM.host;
+  headers["x-forwarded-host"] = request.headers.get("host") ?? "";
+  headers["x-forwarded-proto"] = request.nextUrl.protocol.replace(":", "");
+  return headers;
+}
+
+function answer(upstream: http.IncomingMessage): Response {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(upstream.headers)) {
+    if (value === undefined || HOP_BY_HOP.has(name)) continue;
+    for (const one of Array.isArray(value) ? value : [value]) headers.append(name, one);
+  }
+  const status = upstream.statusCode ?? 502;
+  const empty = status === 204 || status === 304;
+  const body = empty ? null : (Readable.toWeb(upstream) as ReadableStream<Uint8Array>);
+  if (empty) upstream.resume();
+  return new Response(body, { status, statusText: upstream.statusMessage, headers });
+}
+
+function proxy(request: NextRequest): Promise<Response> {
+  const path = request.nextUrl.pathname + request.nextUrl.search;
+  return new Promise((resolve) => {
+    const outgoing = http.request(
+      {
+        protocol: UPSTREAM.protocol,
+        hostname: UPSTREAM.hostname,
+        port: UPSTREAM.port,
+        method: request.method,
+        path,
+        headers: forwardedHeaders(request),
+      },
+      (upstream) => resolve(answer(upstream)),
+    );
+    outgoing.on("error", () =>
+      resolve(
+        Response.json(
+          { detail: "Divan's API is not answering. Try again in a moment." },
+          { status: 502 },
+        ),
+      ),
+    );
+    if (request.body) {
+      Readable.fromWeb(request.body as import("node:stream/web").ReadableStream).pipe(outgoing);
+    } else {
+      outgoing.end();
+    }
+  });
+}
+
+export {
+  proxy as GET,
+  proxy as HEAD,
+  proxy as POST,
+  proxy as PUT,
+  proxy as PATCH,
+  proxy as DELETE,
+  proxy as OPTIONS,
+};

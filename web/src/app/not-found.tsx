@@ -1,0 +1,5 @@
+import { NotFoundView } from "@/components/States";
+
+export default function NotFound() {
+  return <NotFoundView />;
+}

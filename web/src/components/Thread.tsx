@@ -1,0 +1,177 @@
+"use client";
+// A post's comments, depth first (each reply under its parent): reply, edit or delete your
+// own, react, report.
+import { useId, useState } from "react";
+import type { Comment } from "@/api/types";
+import { ApiError, api } from "@/lib/api";
+import { usePages } from "@/lib/hooks";
+import { useSession } from "@/lib/session";
+import { Attachments } from "./Attachments";
+import { Composer } from "./Composer";
+import { Reactions } from "./Reactions";
+import { ReportButton } from "./ReportForm";
+import { Empty, ErrorBox, FormErrors, Loading } from "./States";
+import { Time } from "./Time";
+
+function CommentItem({
+  comment,
+  postId,
+  canWrite,
+  onChanged,
+}: {
+  comment: Comment;
+  postId: number;
+  canWrite: boolean;
+  onChanged: () => void;
+}) {
+  const id = useId();
+  const { user } = useSession();
+  const [replying, setReplying] = useState(false);
+  const [editing, setEditing] = useState(false);
+  const [confirming, setConfirming] = useState(false);
+  const [text, setText] = useState(comment.body);
+  const [error, setError] = useState<ApiError | null>(null);
+  const own = user !== null && comment.author?.id === user.id;
+  const gone = comment.deleted || comment.hidden;
+
+  async function run(call: () => Promise<unknown>) {
+    setError(null);
+    try {
+      await call();
+      setEditing(false);
+      setConfirming(false);
+      onChanged();
+    } catch (failure) {
+      setError(failure instanceof ApiError ? failure : new ApiError(0, null));
+    }
+  }
+
+  return (
+    <li
+      className="comment"
+      style={{ "--depth": Math.min(Math.max((comment.depth ?? 1) - 1, 0), 6) } as React.CSSProperties}
+      data-comment={comment.id}
+    >
+      <article aria-label={`Comment by ${comment.author?.username ?? "a deleted user"}`}>
+        <p className="meta">
+          <strong>{comment.author?.username ?? "[deleted]"}</strong> · <Time iso={comment.created_at} />
+          {comment.edited_at && <span className="muted"> · edited</span>}
+        </p>
+        {gone ? (
+          <p className="muted">{comment.deleted ? "[deleted]" : "[hidden by a moderator]"}</p>
+        ) : editing ? (
+          <form
+            onSubmit={(event) => {
+              event.preventDefault();
+              run(() => api(`comments/${comment.id}/`, { method: "PATCH", body: { body: text } }));
+            }}
+          >
+            <label htmlFor={`${id}-edit`} className="visually-hidden">
+              Edit your comment
+            </label>
+            <textarea id={`${id}-edit`} value={text} rows={3} onChange={(e) => setText(e.target.value)} />
+            <div className="actions">
+              <button type="submit" className="button">
+                Save
+              </button>
+              <button type="button" className="button secondary" onClick={() => setEditing(false)}>
+                Cancel
+              </button>
+            </div>
+          </form>
+        ) : (
+          <p className="body">{comment.body}</p>
+        )}
+        {!gone && <Attachments items={comment.attachments} />}
+        {!gone && (
+          <div className="comment-actions">
+            <Reactions target={comment} on="comments" canReact={canWrite} />
+            {canWrite && (
+              <button type="button" className="link" onClick={() => setReplying((v) => !v)}>
+                Reply
+              </button>
+            )}
+            {own && !editing && (
+              <button type="button" className="link" onClick={() => setEditing(true)}>
+                Edit
+              </button>
+            )}
+            {own &&
+              (confirming ? (
+                <>
+                  <button
+                    type="button"
+                    className="link danger"
+                    onClick={() => run(() => api(`comments/${comment.id}/`, { method: "DELETE" }))}
+                  >
+                    Yes, delete
+                  </button>
+                  <button type="button" className="link" onClick={() => setConfirming(false)}>
+                    Keep
+                  </button>
+                </>
+              ) : (
+                <button type="button" className="link" onClick={() => setConfirming(true)}>
+                  Delete
+                </button>
+              ))}
+            {user && !own && <ReportButton comment={comment.id} />}
+          </div>
+        )}
+        <FormErrors error={error} />
+      </article>
+      {replying && (
+        <Composer<Comment>
+          form={`comment:${postId}:${comment.id}`}
+          path={`posts/${postId}/comments/`}
+          kind="comment"
+          parent={comment.id}
+          autoFocus
+          onCancel={() => setReplying(false)}
+          onCreated={() => {
+            setReplying(false);
+            onChanged();
+          }}
+        />
+      )}
+    </li>
+  );
+}
+
+export function Thread({ postId, canWrite }: { postId: number; canWrite: boolean }) {
+  const comments = usePages<Comment>(`posts/${postId}/comments/?page_size=100`);
+  return (
+    <section id="comments" aria-labelledby="comments-heading" className="thread">
+      <h2 id="comments-heading">Comments</h2>
+      {canWrite && (
+        <Composer<Comment>
+          form={`comment:${postId}`}
+          path={`posts/${postId}/comments/`}
+          kind="comment"
+          onCreated={() => comments.reload()}
+        />
+      )}
+      {comments.error && <ErrorBox error={comments.error} onRetry={comments.reload} />}
+      {!comments.error && comments.items.length === 0 && !comments.loading && (
+        <Empty>No comments yet.</Empty>
+      )}
+      <ol className="comments">
+        {comments.items.map((comment) => (
+          <CommentItem
+            key={comment.id}
+            comment={comment}
+            postId={postId}
+            canWrite={canWrite}
+            onChanged={comments.reload}
+          />
+        ))}
+      </ol>
+      {comments.loading && <Loading label="Loading comments…" />}
+      {!comments.done && !comments.loading && !comments.error && (
+        <button type="button" className="button secondary" onClick={comments.loadMore}>
+          More comments
+        </button>
+      )}
+    </section>
+  );
+}

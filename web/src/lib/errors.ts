@@ -1,0 +1,56 @@
+// DRF's error shape in words: {"detail": "..."}, {"field": ["...", ...]}, nested lists and
+// objects (e.g. {"attachments": {"0": ["..."]}}), and {"non_field_errors": [...]}.
+
+const LABELS: Record<string, string> = {
+  non_field_errors: "",
+  detail: "",
+  title: "Title",
+  body: "Text",
+  tags: "Tags",
+  attachments: "Attachments",
+  username: "Username",
+  password: "Password",
+  email: "Email",
+  name: "Name",
+  slug: "Address",
+  description: "About",
+  visibility: "Visibility",
+  filename: "File name",
+  content_type: "File type",
+  size: "File size",
+  reason: "Reason",
+  q: "Search",
+};
+
+function label(field: string): string {
+  if (field in LABELS) return LABELS[field];
+  if (/^\d+$/.test(field)) return `#${Number(field) + 1}`;
+  return field.charAt(0).toUpperCase() + field.slice(1).replaceAll("_", " ");
+}
+
+function collect(value: unknown, prefix: string, out: string[]): void {
+  if (typeof value === "string") {
+    if (!value.trim()) return;
+    out.push(prefix ? `${prefix}: ${value}` : value);
+  } else if (Array.isArray(value)) {
+    for (const item of value) collect(item, prefix, out);
+  } else if (value && typeof value === "object") {
+    for (const [field, inner] of Object.entries(value)) {
+      const name = label(field);
+      collect(inner, [prefix, name].filter(Boolean).join(" "), out);
+    }
+  }
+}
+
+/** The messages of an error answer, each a sentence a person can read. */
+export function errorMessages(status: number, body: unknown): string[] {
+  const out: string[] = [];
+  collect(body, "", out);
+  if (out.length) return out;
+  if (status === 0) return ["Could not reach Divan. Check your connection and try again."];
+  if (status === 401 || status === 403) return ["You may not do that."];
+  if (status === 404) return ["Not found."];
+  if (status === 429) return ["Too many requests: wait a moment and try again."];
+  if (status >= 500) return ["Something went wrong on our side. Try again in a moment."];
+  return [`The request failed (${status}).`];
+}

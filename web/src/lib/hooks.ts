@@ -1,0 +1,111 @@
+"use client";
+// Reading the API from components: one resource, or a cursor-paginated list that grows.
+import { useCallback, useEffect, useRef, useState } from "react";
+import type { Page } from "@/api/types";
+import { ApiError, api } from "./api";
+import { nextQuery, withQuery } from "./cursor";
+
+export interface Resource<T> {
+  data: T | undefined;
+  error: ApiError | undefined;
+  loading: boolean;
+  reload: () => void;
+  setData: (data: T) => void;
+}
+
+export function useResource<T>(path: string | null): Resource<T> {
+  const [data, setData] = useState<T>();
+  const [error, setError] = useState<ApiError>();
+  const [loading, setLoading] = useState(path !== null);
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    if (path === null) return;
+    const controller = new AbortController();
+    setLoading(true);
+    api<T>(path, { signal: controller.signal }).then(
+      (value) => {
+        setData(value);
+        setError(undefined);
+        setLoading(false);
+      },
+      (failure) => {
+        if (controller.signal.aborted) return;
+        setError(failure instanceof ApiError ? failure : new ApiError(0, null));
+        setLoading(false);
+      },
+    );
+    return () => controller.abort();
+  }, [path, tick]);
+  return { data, error, loading, reload: () => setTick((t) => t + 1), setData };
+}
+
+export interface Pages<T> {
+  items: T[];
+  error: ApiError | undefined;
+  loading: boolean;
+  done: boolean;
+  loadMore: () => void;
+  reload: () => void;
+  setItems: (update: (items: T[]) => T[]) => void;
+}
+
+/** A cursor-paginated list: the first page of `path`, then each `next` on loadMore(). */
+export function usePages<T>(path: string | null): Pages<T> {
+  const [items, setItems] = useState<T[]>([]);
+  const [error, setError] = useState<ApiError>();
+  const [loading, setLoading] = useState(path !== null);
+  const [next, setNext] = useState<string | null>(null);
+  const [done, setDone] = useState(false);
+  const [tick, setTick] = useState(0);
+  const busy = useRef(false);
+  const generation = useRef(0);
+
+  const fetchPage = useCallback(
+    (pagePath: string, reset: boolean) => {
+      const mine = reset ? ++generation.current : generation.current;
+      busy.current = true;
+      setLoading(true);
+      api<Page<T>>(pagePath).then(
+        (page) => {
+          if (mine !== generation.current) return;
+          setItems((old) => (reset ? page.results : [...old, ...page.results]));
+          const query = nextQuery(page.next);
+          setNext(query);
+          setDone(query === null);
+          setError(undefined);
+          setLoading(false);
+          busy.current = false;
+        },
+        (failure) => {
+          if (mine !== generation.current) return;
+          setError(failure instanceof ApiError ? failure : new ApiError(0, null));
+          setLoading(false);
+          busy.current = false;
+        },
+      );
+    },
+    [],
+  );
+
+  useEffect(() => {
+    if (path === null) return;
+    setItems([]);
+    setDone(false);
+    fetchPage(path, true);
+  }, [path, tick, fetchPage]);
+
+  const loadMore = useCallback(() => {
+    if (path === null || busy.current || next === null) return;
+    fetchPage(withQuery(path, next), false);
+  }, [path, next, fetchPage]);
+
+  return {
+    items,
+    error,
+    loading,
+    done,
+    loadMore,
+    reload: () => setTick((t) => t + 1),
+    setItems,
+  };
+}

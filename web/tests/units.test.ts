@@ -1,0 +1,103 @@
+// The hub's own logic, without a browser: error words, cursors, idempotency keys, snippets.
+import { describe, expect, it } from "vitest";
+import { parseTags } from "../src/components/Composer";
+import { nextQuery, withQuery } from "../src/lib/cursor";
+import { errorMessages } from "../src/lib/errors";
+import {
+  type KeyStore,
+  draftClear,
+  draftLoad,
+  draftSave,
+  outcomeUnknown,
+  submitKey,
+  submitSettled,
+} from "../src/lib/idempotency";
+import { snippetParts } from "../src/lib/snippet";
+
+function memoryStore(): KeyStore & { items: Map<string, string> } {
+  const items = new Map<string, string>();
+  return {
+    items,
+    getItem: (key) => items.get(key) ?? null,
+    setItem: (key, value) => void items.set(key, value),
+    removeItem: (key) => void items.delete(key),
+  };
+}
+
+describe("errorMessages", () => {
+  it("reads DRF's detail", () => {
+    expect(errorMessages(403, { detail: "You are banned from this group." })).toEqual([
+      "You are banned from this group.",
+    ]);
+  });
+  it("names each field, and flattens nested lists", () => {
+    expect(
+      errorMessages(400, {
+        body: ["This field may not be blank."],
+        attachments: { "0": ["Upload not found."] },
+        non_field_errors: ["Nope."],
+      }),
+    ).toEqual(["Text: This field may not be blank.", "Attachments #1: Upload not found.", "Nope."]);
+  });
+  it("says what happened when the body is empty", () => {
+    expect(errorMessages(0, null)).toEqual([
+      "Could not reach Divan. Check your connection and try again.",
+    ]);
+    expect(errorMessages(502, null)[0]).toContain("Something went wrong");
+    expect(errorMessages(429, "")[0]).toContain("Too many requests");
+  });
+});
+
+describe("cursors", () => {
+  it("keeps only the query of DRF's absolute next link", () => {
+    const next = "http://127.0.0.1:8000/api/communities/v1/feed/?cursor=cD0x&order=top";
+    expect(nextQuery(next)).toBe("?cursor=cD0x&order=top");
+    expect(withQuery("feed/?order=top", "?cursor=cD0x&order=top")).toBe(
+      "feed/?cursor=cD0x&order=top",
+    );
+    expect(nextQuery(null)).toBeNull();
+  });
+});
+
+describe("one Idempotency-Key per submit", () => {
+  it("gives the same key until the server answers, then a new one", () => {
+    const store = memoryStore();
+    const first = submitKey(store, "post:1");
+    expect(submitKey(store, "post:1")).toBe(first); // a double click, a retry, a reload
+    expect(submitKey(store, "post:2")).not.toBe(first); // another form
+    submitSettled(store, "post:1");
+    expect(submitKey(store, "post:1")).not.toBe(first);
+  });
+  it("keeps the key only when the outcome is unknown", () => {
+    expect([0, 502, 503, 504].map(outcomeUnknown)).toEqual([true, true, true, true]);
+    expect([400, 403, 404, 409, 422, 429, 500].map(outcomeUnknown)).toEqual(
+      [false, false, false, false, false, false, false],
+    );
+  });
+  it("keeps the draft beside it", () => {
+    const store = memoryStore();
+    draftSave(store, "post:1", { body: "hello" });
+    expect(draftLoad(store, "post:1")).toEqual({ body: "hello" });
+    draftClear(store, "post:1");
+    expect(draftLoad(store, "post:1")).toBeNull();
+    store.setItem("divan:draft:post:1", "{not json");
+    expect(draftLoad(store, "post:1")).toBeNull();
+  });
+});
+
+describe("search snippets", () => {
+  it("turns <mark> into marked parts and unescapes the text, never markup", () => {
+    expect(snippetParts("a &lt;b&gt; <mark>hike</mark> &amp; <mark>walk</mark>")).toEqual([
+      { text: "a <b> ", marked: false },
+      { text: "hike", marked: true },
+      { text: " & ", marked: false },
+      { text: "walk", marked: true },
+    ]);
+  });
+});
+
+describe("tags", () => {
+  it("splits on commas and spaces, drops # and repeats", () => {
+    expect(parseTags("#books, fiction  books,,")).toEqual(["books", "fiction"]);
+  });
+});
