@@ -16,7 +16,7 @@ HUB_SOURCES := $(shell find web/src web/next.config.ts web/tsconfig.json -type f
 PYTEST_ARGS ?= -n 2
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run test lint format check migrations promtool bench bench-events bench-feeds bench-uploads bench-inprocess clean
+.PHONY: run test lint format check migrations promtool bench bench-events bench-feeds bench-uploads bench-hub bench-inprocess clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -75,17 +75,22 @@ promtool:
 	scripts/install-promtool
 
 clean:
-	rm -rf $(VENV) .run web/node_modules
+	rm -rf $(VENV) .run web/node_modules web/.next
 
 # Divan over HTTP (gunicorn, wrk) beside this machine's limits, then events (outbox, dispatch,
 # a consumer, commit to search), then feeds (fan-out, post to feed, reads, rescoring, memory),
-# then uploads (presign, the local store's upload throughput, memory); see README, Performance.
-bench: $(VENV)/.installed-dev
+# then uploads (presign, the local store's upload throughput, memory), then the hub's landing
+# page JavaScript against its 200 KB budget; see README, Performance.
+bench: $(VENV)/.installed-dev web/.next/BUILD_ID
 	scripts/apt-ensure wrk=wrk pgbench=postgresql-client
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench --events
 	$(BIN)/python -m bench --feeds
 	$(BIN)/python -m bench --uploads
+	cd web && node scripts/bundle-size.mjs
+
+bench-hub: web/.next/BUILD_ID
+	cd web && node scripts/bundle-size.mjs
 
 bench-events: $(VENV)/.installed-dev
 	$(BIN)/python -m bench --events

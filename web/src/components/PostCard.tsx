@@ -22,14 +22,18 @@ export function PostCard({ post, groupName }: { post: Post; groupName?: string }
     <article className="card post" aria-labelledby={`post-${post.id}`} data-post={post.id}>
       <header>
         <h3 id={`post-${post.id}`}>
-          <Link href={`/p/${post.id}`}>{heading}</Link>
+          <Link href={`/p/${post.id}`} prefetch={false}>
+            {heading}
+          </Link>
         </h3>
         <p className="meta">
           {post.pinned && <span className="badge">Pinned</span>}
           {post.locked && <span className="badge">Locked</span>}
           <span>{post.author?.username ?? "[deleted]"}</span>
           {" · "}
-          <Link href={`/g/${post.group}`}>{groupName ?? "Group"}</Link>
+          <Link href={`/g/${post.group}`} prefetch={false}>
+            {groupName ?? "Group"}
+          </Link>
           {" · "}
           <Time iso={post.created_at} />
         </p>
@@ -39,7 +43,7 @@ export function PostCard({ post, groupName }: { post: Post; groupName?: string }
       <Attachments items={post.attachments} />
       <footer>
         <Reactions target={post} on="posts" canReact={!post.locked} />
-        <Link href={`/p/${post.id}#comments`} className="comments-link">
+        <Link href={`/p/${post.id}#comments`} className="comments-link" prefetch={false}>
           {post.comments_count} {post.comments_count === 1 ? "comment" : "comments"}
         </Link>
       </footer>
