@@ -153,6 +153,9 @@ REST_FRAMEWORK = {
         "divan.throttling.UserThrottle",
         "divan.throttling.WriteThrottle",
     ],
+    # Callers are told apart by REMOTE_ADDR, never by an X-Forwarded-For a client can write.
+    # Behind proxies that each append the address they saw, set how many there are.
+    "NUM_PROXIES": env.int("DJANGO_NUM_PROXIES", default=0),
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("THROTTLE_ANON_RATE", default="120/min"),
         "user": env("THROTTLE_USER_RATE", default="600/min"),

@@ -35,6 +35,17 @@ def test_anonymous_reads_are_throttled_per_address(rates):
     assert client.get(GROUPS).json()["detail"].startswith("Request was throttled.")
 
 
+def test_a_forged_forwarded_for_does_not_make_a_new_caller(rates):
+    rates(anon="2/min")
+    client = APIClient()
+
+    codes = [
+        client.get(GROUPS, HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code for n in range(3)
+    ]
+
+    assert codes == [200, 200, 429]
+
+
 def test_writes_have_a_tighter_scope_than_reads(rates):
     rates(user="100/min", writes="2/min")
     client = client_for(UserFactory())

@@ -45,6 +45,25 @@ describe("private and secret groups by URL", () => {
       expect(await page.locator("main").textContent()).not.toContain("Left Hand");
     });
 
+    it(`gives the ${who} no private post from the API the hub proxies`, async () => {
+      const page = (who === "outsider" ? outsider : anonymous).page;
+      for (const path of [
+        `posts/${privatePost.id}/`,
+        `posts/${privatePost.id}/comments/`,
+        `groups/${bookClub.id}/posts/`,
+        `groups/${bookClub.id}/feed/`,
+        `groups/${founders.id}/`,
+      ]) {
+        const response = await page.request.get(`/api/communities/v1/${path}`);
+        // A private group's lists refuse (401 to nobody signed in, 403 to a non-member); a
+        // private post and a secret group do not exist for them.
+        const refused = who === "anonymous" ? 401 : 403;
+        const listOfBookClub = path.startsWith(`groups/${bookClub.id}/`);
+        expect([path, response.status()]).toEqual([path, listOfBookClub ? refused : 404]);
+        expect(await response.text()).not.toContain("Left Hand");
+      }
+    });
+
     it(`shows the ${who} the private group's page without its posts`, async () => {
       const page = (who === "outsider" ? outsider : anonymous).page;
       await page.goto(`/g/${bookClub.id}`);

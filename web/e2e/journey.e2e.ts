@@ -38,7 +38,9 @@ describe("a community from sign-up to moderation", () => {
   it("signs up, out and in again, holding no credential a script can read", async () => {
     const { page, context } = owner;
     await register(page, ownerName);
-    await expect.poll(() => page.getByLabel("Signed in as").textContent()).toBe(ownerName);
+    await expect
+      .poll(() => page.getByLabel("Signed in as").textContent(), { timeout: 15_000 })
+      .toBe(ownerName);
     const session = (await context.cookies()).find((cookie) => cookie.name === "sessionid");
     expect(session?.httpOnly).toBe(true);
     expect(session?.sameSite).toBe("Lax");
@@ -54,7 +56,7 @@ describe("a community from sign-up to moderation", () => {
     await page.getByLabel("Password").fill("not-the-password");
     await page.getByRole("main").getByRole("button", { name: "Sign in" }).click();
     await expect
-      .poll(() => page.getByRole("main").getByRole("alert").textContent())
+      .poll(() => page.getByRole("main").getByRole("alert").textContent(), { timeout: 15_000 })
       .toContain("Unable to log in with provided credentials.");
     await signIn(page, ownerName, PASSWORD);
   });
@@ -214,7 +216,7 @@ describe("a community from sign-up to moderation", () => {
     await eventually(
       member.page,
       async () =>
-        (await member.page.locator("article.post", { hasText: "Sunday hike" }).count()) === 0 &&
+        (await member.page.getByText("Nothing here yet.").count()) === 1 &&
         (await member.page.locator("article.post").count()) === 0,
     );
   });

@@ -51,16 +51,35 @@ async function waitFor(url: string, what: string, child: ChildProcess, seconds =
   throw new Error(`${what} did not answer ${url} within ${seconds} s: see ${LOGS}`);
 }
 
-function stopAll() {
-  for (const child of children.reverse()) {
-    if (child.pid && child.exitCode === null) {
+function signalAll(signal: NodeJS.Signals) {
+  for (const child of children) {
+    if (child.pid && child.exitCode === null && child.signalCode === null) {
       try {
-        process.kill(-child.pid, "SIGTERM");
+        process.kill(-child.pid, signal); // the whole group: gunicorn's and celery's children too
       } catch {
         // already gone
       }
     }
   }
+}
+
+/** SIGTERM to every process group, then SIGKILL to what is still there after 10 s. */
+async function stopAll() {
+  signalAll("SIGTERM");
+  const deadline = Date.now() + 10_000;
+  while (children.some((c) => c.exitCode === null && c.signalCode === null) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  signalAll("SIGKILL");
+}
+
+// An interrupted run (Ctrl-C, a crash) leaves no server behind either.
+process.once("exit", () => signalAll("SIGKILL"));
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    signalAll("SIGKILL");
+    process.exit(130);
+  });
 }
 
 export default async function setup(project: TestProject) {
@@ -77,6 +96,7 @@ export default async function setup(project: TestProject) {
     REDIS_KEY_PREFIX: `e2e${process.pid}`,
     SITE_URL: hub,
     HUB_URL: hub,
+    DJANGO_CSRF_TRUSTED_ORIGINS: hub, // whatever a developer's .env says
     UPLOADS_LOCAL_ROOT: mkdtempSync(join(tmpdir(), "divan-e2e-uploads-")),
     THROTTLE_ANON_RATE: "100000/min",
     THROTTLE_USER_RATE: "100000/min",
@@ -84,12 +104,18 @@ export default async function setup(project: TestProject) {
     PATH: `${BIN}:${process.env.PATH}`,
     NEXT_TELEMETRY_DISABLED: "1",
   };
+  const drop = () => execFileSync(PYTHON, ["-c", dropScript(database)], { cwd: ROOT, env, stdio: "pipe" });
   const manage = (...args: string[]) =>
     execFileSync(PYTHON, ["manage.py", ...args], { cwd: ROOT, env, stdio: "pipe" });
-  manage("ensure_db");
-  manage("migrate", "--noinput");
-  manage("seed_demo");
-  execFileSync("npx", ["next", "build"], { cwd: WEB, env, stdio: "pipe" });
+  try {
+    manage("ensure_db");
+    manage("migrate", "--noinput");
+    manage("seed_demo");
+    execFileSync("npx", ["next", "build"], { cwd: WEB, env, stdio: "pipe" });
+  } catch (error) {
+    drop();
+    throw error;
+  }
 
   const web = start(
     "gunicorn",
@@ -118,15 +144,16 @@ export default async function setup(project: TestProject) {
     await waitFor(`${hub}/api/auth/session/`, "the hub", next);
     if (worker.exitCode !== null) throw new Error(`the worker exited: see ${LOGS}`);
   } catch (error) {
-    stopAll();
+    await stopAll();
+    drop();
     throw error;
   }
   project.provide("hub", hub);
   project.provide("api", api);
 
-  return () => {
-    stopAll();
-    execFileSync(PYTHON, ["-c", dropScript(database)], { cwd: ROOT, env, stdio: "pipe" });
+  return async () => {
+    await stopAll();
+    drop();
   };
 }
 

@@ -8,6 +8,7 @@ import {
   draftClear,
   draftLoad,
   draftSave,
+  formsForget,
   outcomeUnknown,
   submitKey,
   submitSettled,
@@ -99,5 +100,26 @@ describe("search snippets", () => {
 describe("tags", () => {
   it("splits on commas and spaces, drops # and repeats", () => {
     expect(parseTags("#books, fiction  books,,")).toEqual(["books", "fiction"]);
+  });
+});
+
+describe("a change of person", () => {
+  it("forgets every draft and key of the hub, and nothing else", () => {
+    const items = new Map<string, string>([
+      ["divan:draft:post:1", "{}"],
+      ["divan:idempotency:post:1", "k"],
+      ["other", "kept"],
+    ]);
+    const store = {
+      get length() {
+        return items.size;
+      },
+      key: (index: number) => [...items.keys()][index] ?? null,
+      getItem: (key: string) => items.get(key) ?? null,
+      setItem: (key: string, value: string) => void items.set(key, value),
+      removeItem: (key: string) => void items.delete(key),
+    };
+    formsForget(store);
+    expect([...items.keys()]).toEqual(["other"]);
   });
 });

@@ -5,14 +5,7 @@
 import { useEffect, useId, useRef, useState } from "react";
 import type { Upload } from "@/api/types";
 import { ApiError, api } from "@/lib/api";
-import {
-  draftClear,
-  draftLoad,
-  draftSave,
-  outcomeUnknown,
-  submitKey,
-  submitSettled,
-} from "@/lib/idempotency";
+import { draftClear, draftLoad, draftSave, submitKey, submitSettled } from "@/lib/idempotency";
 import { uploadFile } from "@/lib/upload";
 import { FormErrors } from "./States";
 
@@ -115,7 +108,7 @@ export function Composer<T>({
       onCreated(created);
     } catch (failure) {
       const apiError = failure instanceof ApiError ? failure : new ApiError(0, null);
-      if (!outcomeUnknown(apiError.status)) submitSettled(sessionStorage, form);
+      if (!apiError.outcomeUnknown) submitSettled(sessionStorage, form);
       setError(apiError);
     } finally {
       submitting.current = false;

@@ -53,8 +53,11 @@ export function Header() {
                 type="button"
                 className="button secondary"
                 onClick={async () => {
-                  await signOut();
-                  router.push("/");
+                  try {
+                    await signOut();
+                  } finally {
+                    router.push("/");
+                  }
                 }}
               >
                 Sign out

@@ -54,7 +54,7 @@ export function ReportButton({ post, comment }: { post?: number; comment?: numbe
       setSent(true);
     } catch (failure) {
       const apiError = failure instanceof ApiError ? failure : new ApiError(0, null);
-      if (apiError.status !== 0) setKey(crypto.randomUUID());
+      if (!apiError.outcomeUnknown) setKey(crypto.randomUUID());
       setError(apiError);
     } finally {
       setBusy(false);

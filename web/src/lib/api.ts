@@ -2,6 +2,7 @@
 // the session cookie sent by the browser, the CSRF token on every write, an Idempotency-Key on
 // creates, and failures as ApiError with the server's own words.
 import { errorMessages } from "./errors";
+import { outcomeUnknown } from "./idempotency";
 
 export const API = "/api/communities/v1/";
 
@@ -17,6 +18,24 @@ export class ApiError extends Error {
     this.body = body;
     this.messages = messages;
   }
+
+  /** Whether the server may have done it anyway: no answer, a gateway's, or still running. */
+  get outcomeUnknown(): boolean {
+    return outcomeUnknown(this.status) || inFlight(this.status, this.body);
+  }
+}
+
+function detailOf(body: unknown): string {
+  const detail = (body as { detail?: unknown } | null)?.detail;
+  return typeof detail === "string" ? detail : "";
+}
+
+function inFlight(status: number, body: unknown): boolean {
+  return status === 409 && detailOf(body).includes("still being processed");
+}
+
+function csrfRefused(status: number, body: unknown): boolean {
+  return status === 403 && detailOf(body).startsWith("CSRF Failed");
 }
 
 let csrf: Promise<string> | null = null;
@@ -24,6 +43,11 @@ let csrf: Promise<string> | null = null;
 /** Keep the CSRF token the session endpoint gave (it changes at sign-in and sign-out). */
 export function csrfSet(token: string): void {
   csrf = Promise.resolve(token);
+}
+
+/** Forget it: a sign-in in another tab rotated it; the next write asks for the new one. */
+function csrfForget(): void {
+  csrf = null;
 }
 
 function csrfToken(): Promise<string> {
@@ -58,6 +82,7 @@ export async function api<T>(path: string, options: CallOptions = {}): Promise<T
   const headers: Record<string, string> = { Accept: "application/json" };
   if (options.body !== undefined) headers["Content-Type"] = "application/json";
   if (options.idempotencyKey) headers["Idempotency-Key"] = options.idempotencyKey;
+  let csrfRetried = false;
   for (let attempt = 0; ; attempt++) {
     let response: Response;
     try {
@@ -74,11 +99,22 @@ export async function api<T>(path: string, options: CallOptions = {}): Promise<T
       if (options.signal?.aborted) throw error;
       throw new ApiError(0, null);
     }
-    // The same key's first request is still running (a double submit): wait for its answer.
     if (response.status === 204) return null as T;
-    const data: unknown = await response.json().catch(() => null);
-    if (stillInFlight(response.status, data, options) && attempt < IN_FLIGHT_RETRIES) {
+    const parsed: { data: unknown } | null = await response.json().then(
+      (data: unknown) => ({ data }),
+      () => null,
+    );
+    // A success whose body did not arrive whole: the outcome is unknown, as with no answer.
+    if (parsed === null && response.ok) throw new ApiError(0, null);
+    const data = parsed?.data ?? null;
+    // The same key's first request is still running (a double submit): wait for its answer.
+    if (options.idempotencyKey && inFlight(response.status, data) && attempt < IN_FLIGHT_RETRIES) {
       await new Promise((resolve) => setTimeout(resolve, 250));
+      continue;
+    }
+    if (method !== "GET" && csrfRefused(response.status, data) && !csrfRetried) {
+      csrfRetried = true;
+      csrfForget();
       continue;
     }
     if (!response.ok) throw new ApiError(response.status, data);
@@ -86,12 +122,3 @@ export async function api<T>(path: string, options: CallOptions = {}): Promise<T
   }
 }
 
-function stillInFlight(status: number, data: unknown, options: CallOptions): boolean {
-  const detail = (data as { detail?: unknown } | null)?.detail;
-  return (
-    status === 409 &&
-    Boolean(options.idempotencyKey) &&
-    typeof detail === "string" &&
-    detail.includes("still being processed")
-  );
-}

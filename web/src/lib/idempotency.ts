@@ -53,3 +53,13 @@ export function draftLoad<T>(store: KeyStore, form: string): T | null {
 export function draftClear(store: KeyStore, form: string): void {
   store.removeItem(draftName(form));
 }
+
+/** Forget every key and draft: another person signs in or out in this tab. */
+export function formsForget(store: KeyStore & { readonly length: number; key(index: number): string | null }): void {
+  const names: string[] = [];
+  for (let index = 0; index < store.length; index++) {
+    const name = store.key(index);
+    if (name?.startsWith("divan:")) names.push(name);
+  }
+  for (const name of names) store.removeItem(name);
+}

@@ -4,6 +4,7 @@
 import { createContext, useCallback, useContext, useEffect, useState } from "react";
 import type { Session, User } from "@/api/types";
 import { api, csrfSet } from "./api";
+import { formsForget } from "./idempotency";
 
 interface SessionState {
   user: User | null;
@@ -29,25 +30,33 @@ export function SessionProvider({ children }: { children: React.ReactNode }) {
     api<Session>("/api/auth/session/").then(take, () => setReady(true));
   }, [take]);
 
+  // Drafts and their keys belong to whoever wrote them: a change of person forgets them.
+  const begin = useCallback(
+    (session: Session) => {
+      formsForget(sessionStorage);
+      take(session);
+    },
+    [take],
+  );
   const signIn = useCallback(
     async (username: string, password: string) =>
-      take(await api<Session>("/api/auth/session/", { method: "POST", body: { username, password } })),
-    [take],
+      begin(await api<Session>("/api/auth/session/", { method: "POST", body: { username, password } })),
+    [begin],
   );
   const register = useCallback(
     async (username: string, email: string, password: string) =>
-      take(
+      begin(
         await api<Session>("/api/auth/session/register/", {
           method: "POST",
           body: { username, email, password },
         }),
       ),
-    [take],
+    [begin],
   );
   const signOut = useCallback(async () => {
     await api<null>("/api/auth/session/", { method: "DELETE" });
-    take(await api<Session>("/api/auth/session/"));
-  }, [take]);
+    begin(await api<Session>("/api/auth/session/"));
+  }, [begin]);
 
   return (
     <SessionContext.Provider value={{ user, ready, signIn, register, signOut }}>

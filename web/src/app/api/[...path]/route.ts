@@ -3,12 +3,14 @@
 // back as it went (status, headers with every Set-Cookie, body streamed). So the browser keeps
 // Django's HttpOnly session cookie on this origin and no script ever holds a credential.
 import http from "node:http";
-import { Readable } from "node:stream";
+import { Readable, pipeline } from "node:stream";
 import type { NextRequest } from "next/server";
 
 export const dynamic = "force-dynamic";
 
 const UPSTREAM = new URL(process.env.DIVAN_API_URL ?? "http://127.0.0.1:8000");
+// Longer than gunicorn lets a request run (30 s): the backend answers first, or never will.
+const TIMEOUT_MS = 60_000;
 // Hop-by-hop headers belong to one connection, not to the request (RFC 9110, 7.6.1).
 const HOP_BY_HOP = new Set([
   "connection",
@@ -59,6 +61,8 @@ function proxy(request: NextRequest): Promise<Response> {
       },
       (upstream) => resolve(answer(upstream)),
     );
+    // Whatever fails before the answer (refused, timed out, the browser gone) is a 502 here;
+    // resolving twice is harmless.
     outgoing.on("error", () =>
       resolve(
         Response.json(
@@ -67,8 +71,12 @@ function proxy(request: NextRequest): Promise<Response> {
         ),
       ),
     );
+    outgoing.setTimeout(TIMEOUT_MS, () => outgoing.destroy(new Error("upstream timeout")));
+    // The browser went away: so does the request upstream (an upload stops at once).
+    request.signal.addEventListener("abort", () => outgoing.destroy(new Error("client gone")));
     if (request.body) {
-      Readable.fromWeb(request.body as import("node:stream/web").ReadableStream).pipe(outgoing);
+      const body = Readable.fromWeb(request.body as import("node:stream/web").ReadableStream);
+      pipeline(body, outgoing, (error) => error && outgoing.destroy(error));
     } else {
       outgoing.end();
     }

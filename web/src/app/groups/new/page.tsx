@@ -7,10 +7,7 @@ import type { Group, Visibility } from "@/api/types";
 import { parseTags } from "@/components/Composer";
 import { FormErrors, Loading } from "@/components/States";
 import { ApiError, api } from "@/lib/api";
-import { outcomeUnknown, submitKey, submitSettled } from "@/lib/idempotency";
 import { useSession } from "@/lib/session";
-
-const FORM = "group:new";
 
 export default function NewGroupPage() {
   const { user, ready } = useSession();
@@ -22,6 +19,8 @@ export default function NewGroupPage() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
   const submitting = useRef(false);
+  // One key per submit, kept while the outcome is unknown (a retry sends it again).
+  const key = useRef<string | null>(null);
 
   if (!ready) return <Loading />;
   if (!user)
@@ -41,13 +40,13 @@ export default function NewGroupPage() {
       const group = await api<Group>("groups/", {
         method: "POST",
         body: { name, description, visibility, tags: parseTags(tags) },
-        idempotencyKey: submitKey(sessionStorage, FORM),
+        idempotencyKey: (key.current ??= crypto.randomUUID()),
       });
-      submitSettled(sessionStorage, FORM);
+      key.current = null;
       router.push(`/g/${group.id}`);
     } catch (failure) {
       const apiError = failure instanceof ApiError ? failure : new ApiError(0, null);
-      if (!outcomeUnknown(apiError.status)) submitSettled(sessionStorage, FORM);
+      if (!apiError.outcomeUnknown) key.current = null;
       setError(apiError);
       setBusy(false);
     } finally {
