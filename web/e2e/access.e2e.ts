@@ -83,6 +83,16 @@ describe("private and secret groups by URL", () => {
     });
   }
 
+  it("lets the outsider ask to join the private group, and shows the request waiting", async () => {
+    const { page } = outsider;
+    await page.goto(`/g/${bookClub.id}`);
+    await page.getByRole("button", { name: "Ask to join" }).click();
+    await page.getByText("Your request to join is waiting for a moderator").waitFor();
+    const group = await apiGet<Group>(page, `groups/${bookClub.id}/`);
+    expect([group.join_request_pending, group.membership]).toEqual([true, null]);
+    expect(await page.locator("article.post").count()).toBe(0);
+  });
+
   it("lists neither the secret group nor its name to the outsider", async () => {
     const { page } = outsider;
     await page.goto("/groups");

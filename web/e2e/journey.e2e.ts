@@ -130,6 +130,15 @@ describe("a community from sign-up to moderation", () => {
     );
   });
 
+  it("finds the post by search, the matched word marked", async () => {
+    const { page } = member;
+    await page.goto("/search?q=station");
+    const result = page.locator("ol.results li", { hasText: "Sunday hike" });
+    await eventually(page, async () => (await result.count()) === 1);
+    expect(await result.locator("mark").allTextContents()).toEqual(["station"]);
+    expect(await result.getByRole("link", { name: groupName }).count()).toBe(1);
+  });
+
   it("holds a thread: a comment, a reply to it, an edit and a delete", async () => {
     await member.page.goto(`/p/${postId}`);
     await member.page.getByLabel("Your comment").fill("Count me in!");
