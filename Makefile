@@ -87,9 +87,12 @@ bench: $(VENV)/.installed-dev web/.next/BUILD_ID
 	$(BIN)/python -m bench --events
 	$(BIN)/python -m bench --feeds
 	$(BIN)/python -m bench --uploads
+	$(BIN)/python -m bench --hub
 	cd web && node scripts/bundle-size.mjs
 
-bench-hub: web/.next/BUILD_ID
+bench-hub: $(VENV)/.installed-dev web/.next/BUILD_ID
+	scripts/apt-ensure wrk=wrk
+	$(BIN)/python -m bench --hub
 	cd web && node scripts/bundle-size.mjs
 
 bench-events: $(VENV)/.installed-dev

@@ -2,6 +2,7 @@
 `python -m bench --events`: events through the outbox, dispatch and a consumer (bench.events_bench);
 `python -m bench --feeds`: fan-out, post to feed, feed reads, rescoring, memory (bench.feeds_bench);
 `python -m bench --uploads`: presign, local upload throughput, memory (bench.uploads_bench);
+`python -m bench --hub`: the hub's API proxy beside gunicorn straight (bench.hub_bench);
 `python -m bench --in-process`: the older in-process figures (bench.inprocess)."""
 
 import argparse
@@ -30,7 +31,21 @@ def main(argv: list[str]) -> int:
         action="store_true",
         help="presign over HTTP, the local store's upload throughput, the web worker's memory",
     )
+    parser.add_argument(
+        "--hub",
+        action="store_true",
+        help="the hub's API proxy under wrk, beside the same request straight to gunicorn",
+    )
     options = parser.parse_args(argv)
+    if options.hub:
+        from bench import hub_bench
+        from bench.errors import BenchError
+
+        try:
+            return hub_bench.main()
+        except BenchError as error:
+            print(f"\nbench: {error}", file=sys.stderr)
+            return 1
     if options.events:
         from bench import events_bench
         from bench.errors import BenchError
