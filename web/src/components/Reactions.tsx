@@ -1,7 +1,7 @@
 "use client";
 // Reactions on a post or a comment: each kind with its count; pressing one adds or removes
 // yours, and the counts are then read back from the server (exact, others' included).
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { ApiError, api } from "@/lib/api";
 import { useSession } from "@/lib/session";
 
@@ -35,6 +35,16 @@ export function Reactions({
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
   const enabled = Boolean(user) && canReact && !busy;
+
+  // Fresh counts from the page (it reads the post again now and then): others' reactions too.
+  const countsKey = JSON.stringify(target.reaction_counts ?? {});
+  const mineKey = JSON.stringify(target.my_reactions ?? []);
+  useEffect(() => {
+    if (busy) return;
+    setCounts(JSON.parse(countsKey));
+    setMine(JSON.parse(mineKey));
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [countsKey, mineKey]);
 
   async function toggle(kind: string) {
     const had = mine.includes(kind);

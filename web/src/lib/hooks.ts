@@ -36,7 +36,8 @@ export function useResource<T>(path: string | null): Resource<T> {
     );
     return () => controller.abort();
   }, [path, tick]);
-  return { data, error, loading, reload: () => setTick((t) => t + 1), setData };
+  const reload = useCallback(() => setTick((t) => t + 1), []);
+  return { data, error, loading, reload, setData };
 }
 
 export interface Pages<T> {
@@ -94,6 +95,8 @@ export function usePages<T>(path: string | null): Pages<T> {
     fetchPage(path, true);
   }, [path, tick, fetchPage]);
 
+  const reload = useCallback(() => setTick((t) => t + 1), []);
+
   const loadMore = useCallback(() => {
     if (path === null || busy.current || next === null) return;
     fetchPage(withQuery(path, next), false);
@@ -105,7 +108,7 @@ export function usePages<T>(path: string | null): Pages<T> {
     loading,
     done,
     loadMore,
-    reload: () => setTick((t) => t + 1),
+    reload,
     setItems,
   };
 }

@@ -2,6 +2,7 @@
 // A post: its text, tags, attachments and reactions, and its threaded comments.
 import Link from "next/link";
 import { useParams } from "next/navigation";
+import { useEffect } from "react";
 import type { Group, Post } from "@/api/types";
 import { Attachments } from "@/components/Attachments";
 import { Tags } from "@/components/PostCard";
@@ -13,12 +14,22 @@ import { Time } from "@/components/Time";
 import { useResource } from "@/lib/hooks";
 import { useSession } from "@/lib/session";
 
+const REFRESH_MS = 10_000;
+
 export default function PostPage() {
   const { id } = useParams<{ id: string }>();
   const { user } = useSession();
   const valid = /^\d+$/.test(id);
   const post = useResource<Post>(valid ? `posts/${id}/` : null);
   const group = useResource<Group>(post.data ? `groups/${post.data.group}/` : null);
+  const { reload } = post;
+  // Live counts: the post is read again every few seconds while the page is in view.
+  useEffect(() => {
+    const timer = setInterval(() => {
+      if (document.visibilityState === "visible") reload();
+    }, REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [reload]);
   if (!valid) return <NotFoundView />;
   if (post.error) return <Failure error={post.error} onRetry={post.reload} />;
   if (!post.data) return <Loading label="Loading the post…" />;
