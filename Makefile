@@ -36,7 +36,7 @@ run: $(VENV)/.installed web/.next/BUILD_ID
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	@echo ""
-	@echo "  Divan is starting (Ctrl-C stops web, worker, beat and the hub):"
+	@echo "  Divan is starting (Ctrl-C stops web, worker, beat, events and the hub):"
 	@echo "    Hub       $(HUB_URL)/"
 	@echo "    API       http://127.0.0.1:$(PORT)/api/communities/v1/"
 	@echo "    API docs  http://127.0.0.1:$(PORT)/api/docs/"

@@ -189,7 +189,7 @@ def main() -> int:
     from divan.events.dispatch import outbox_dispatch
     from divan.events.models import OutboxEvent, ProcessedEvent
     from divan.redis import get_redis, redis_key
-    from tests.events.processes import Worker
+    from tests.events.processes import Events, Worker
 
     started = time.perf_counter()
     print(f"Events on {connection.settings_dict['NAME']} ({count:,} events per measurement)")
@@ -240,17 +240,19 @@ def main() -> int:
         fresh_outbox()
         client.delete(stream.stream_key())
         connection.close()
-        worker = Worker(EVENTS_CONSUMERS="search", DJANGO_SECRET_KEY="bench-" + "x" * 40)
-        worker.start()
+        env = {"EVENTS_CONSUMERS": "search", "DJANGO_SECRET_KEY": "bench-" + "x" * 40}
+        worker, events = Worker(concurrency=1, **env).start(), Events(**env).start()
         try:
-            _latencies(seed, 5)  # the worker's start and first runs
+            _latencies(seed, 5)  # the processes' start and first runs
             latencies = _latencies(seed, LATENCY_SAMPLES)
         finally:
             worker.kill()
+            events.kill()
         p50, p99 = statistics.median(latencies), _percentile(latencies, 0.99)
         verdict = "met" if p50 < 200 and p99 < 1000 else "MISSED"
         lines.append(
-            f"  commit to search (real worker, {LATENCY_SAMPLES} posts one at a time)"
+            f"  commit to search (worker at concurrency 1 and the events process,"
+            f" {LATENCY_SAMPLES} posts one at a time)"
             f"   p50 {p50:.0f} ms, p99 {p99:.0f} ms, max {max(latencies):.0f} ms"
             f"  (targets p50 < 200 ms, p99 < 1 s: {verdict})"
         )

@@ -12,8 +12,8 @@ measured in the same run.
   INSERT per follower) and its published 3,000-5,000 entries/s (targets: 60% of the combined
   limit, and 6x 5,000);
 - from the API's 201 for a post to its row and cache entry for the group's last member, with
-  gunicorn and a real Celery worker (targets for 1,000 members: p50 < 300 ms, p99 < 1 s); the
-  worker runs 3 processes, as the feeds consumer's run holds one of them all along;
+  gunicorn, a real Celery worker (2 processes: dispatch and the chunks) and the events process
+  (the feeds consumer) (targets for 1,000 members: p50 < 300 ms, p99 < 1 s);
 - feed pages over HTTP under wrk (gunicorn -w 2, 16 connections, a token per connection, warm
   caches) beside the minimal view (bench.views.raw_feed) in the same server (targets: 50% of
   its throughput, p99 < 50 ms); cold reads (each reader's first read after its cache is
@@ -100,7 +100,7 @@ class FeedKnobs:
             "baseline": 2000,
             "warm_entries": 20,
             "memory_keys": 50,
-            "worker_concurrency": 3,
+            "worker_concurrency": 2,
         }
         values = {}
         for name, default in defaults.items():
@@ -631,15 +631,23 @@ def _measure_memory(keys: int, entries: int) -> float:
 
 
 class Worker:
-    """`celery -A config worker` on this bench's queue, database and Redis keys, in a process
-    group of its own, SIGKILLed as one (a warm shutdown would wait out the consumer's run)."""
+    """`celery -A config worker` and the events process (`manage.py consume_events --all`) on
+    this bench's queue, database and Redis keys, each in a process group of its own, SIGKILLed
+    as one."""
 
     def __init__(self, *, env: dict[str, str], concurrency: int, log_path: Path):
         self.env, self.concurrency, self.log_path = env, concurrency, log_path
         self.process: subprocess.Popen | None = None
+        self.events: subprocess.Popen | None = None
 
     def __enter__(self) -> "Worker":
         celery = Path(sys.executable).with_name("celery")
+        with self.log_path.with_suffix(".events.log").open("wb") as log:
+            self.events = subprocess.Popen(
+                [sys.executable, "manage.py", "consume_events", "--all"],
+                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
                 [
@@ -668,10 +676,11 @@ class Worker:
         return self
 
     def __exit__(self, *exc_info) -> None:
-        process, self.process = self.process, None
-        if process is not None and process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=30)
+        for process in (self.process, self.events):
+            if process is not None and process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=30)
+        self.process = self.events = None
 
     def log_tail(self) -> str:
         try:
@@ -680,7 +689,7 @@ class Worker:
             return ""
 
     def wait_consuming(self, consumer: str) -> None:
-        """Until the consumer's run holds its lock (the worker queued it when ready)."""
+        """Until the consumer's run holds its lock (the events process took it)."""
         from divan.events import stream
         from divan.redis import get_redis
 
@@ -1057,8 +1066,8 @@ def _report(
 
     lines.append(
         f"post to the last member's feed (API 201 to its row and cache entry; a real"
-        f" worker, --concurrency {knobs.worker_concurrency}: the feeds consumer, dispatch"
-        " and the chunks)"
+        f" worker, --concurrency {knobs.worker_concurrency}: dispatch and the chunks; the"
+        " events process: the feeds consumer)"
     )
     for group_id, samples in latency.items():
         members = len(world.group_members[group_id])

@@ -19,17 +19,10 @@ COMMUNITIES_JOBS = {
 }
 
 
-def events_jobs(*, dispatch_seconds: float, consumers: list[str]) -> dict:
-    """Dispatch every few seconds (the safety net behind the kick after each commit), and each
-    consumer's run restarted every 10 seconds (a no-op while its run goes on)."""
-    jobs = {"events.dispatch": {"task": "events.dispatch", "schedule": dispatch_seconds}}
-    for name in consumers:
-        jobs[f"events.consume.{name}"] = {
-            "task": "events.consume",
-            "schedule": 10.0,
-            "args": [name],
-        }
-    return jobs
+def events_jobs(*, dispatch_seconds: float) -> dict:
+    """Dispatch every few seconds: the safety net behind the kick after each commit. (The
+    consumers are no jobs: they run in the events process, `manage.py consume_events --all`.)"""
+    return {"events.dispatch": {"task": "events.dispatch", "schedule": dispatch_seconds}}
 
 
 PLATFORM_JOBS = {
@@ -41,11 +34,10 @@ def beat_schedule(
     *,
     communities_workers_enabled: bool,
     dispatch_seconds: float = 2.0,
-    consumers: list[str] = (),
 ) -> dict:
     """Platform jobs always run; the communities and events jobs only while the switch is on."""
     schedule = dict(PLATFORM_JOBS)
     if communities_workers_enabled:
         schedule.update(COMMUNITIES_JOBS)
-        schedule.update(events_jobs(dispatch_seconds=dispatch_seconds, consumers=list(consumers)))
+        schedule.update(events_jobs(dispatch_seconds=dispatch_seconds))
     return schedule

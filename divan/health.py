@@ -1,4 +1,5 @@
-"""Liveness and readiness: /healthz says the process answers, /readyz checks its dependencies."""
+"""Liveness and readiness: /healthz says the process answers, /readyz checks its dependencies
+and names any background process (worker, beat, a consumer) that is absent or stale."""
 
 from collections.abc import Callable
 
@@ -8,6 +9,7 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from kombu import Connection
 
+from divan.processes import processes_status
 from divan.redis import get_redis
 
 
@@ -50,11 +52,29 @@ def healthz(request):
     return JsonResponse({"status": "ok"})
 
 
+def background_checks() -> dict[str, str]:
+    """Each background process (worker, beat, consumer:<name>): "ok", or why it is absent."""
+    try:
+        return {status.kind: status.state for status in processes_status()}
+    except Exception as error:  # noqa: BLE001 - Redis down: its own check says so
+        return {"processes": f"unknown: {type(error).__name__}: {error}"}
+
+
 @never_cache
 def readyz(request):
+    """503 when this web process cannot serve (PostgreSQL, Redis, the broker). A background
+    process absent or stale is "degraded" with a 200: the API still answers and the outbox
+    keeps every event, so a load balancer should keep sending requests; alerts page on it."""
     checks = run_checks()
     ready = all(state == "ok" for state in checks.values())
+    background = background_checks()
+    if not ready:
+        status = "unavailable"
+    elif all(state == "ok" for state in background.values()):
+        status = "ok"
+    else:
+        status = "degraded"
     return JsonResponse(
-        {"status": "ok" if ready else "unavailable", "checks": checks},
+        {"status": status, "checks": checks, "processes": background},
         status=200 if ready else 503,
     )

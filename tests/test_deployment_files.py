@@ -13,9 +13,9 @@ def test_compose_runs_the_whole_stack_from_the_dockerfile():
     services = compose["services"]
 
     assert set(services) == {
-        "postgres", "redis", "minio", "minio-setup", "web", "worker", "beat", "hub"
+        "postgres", "redis", "minio", "minio-setup", "web", "worker", "beat", "events", "hub"
     }  # fmt: skip
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "worker", "beat", "events"):
         service = services[name]
         assert service["build"] == "."
         assert service["environment"]["DATABASE_URL"].endswith("@postgres:5432/divan")
@@ -31,6 +31,9 @@ def test_compose_runs_the_whole_stack_from_the_dockerfile():
     assert "manage.py seed_demo" in services["web"]["command"]
     assert services["worker"]["command"].startswith("celery -A config worker")
     assert services["beat"]["command"].startswith("celery -A config beat")
+    assert services["events"]["command"] == "python manage.py consume_events --all"
+    for name in ("worker", "beat", "events"):  # background processes come back when they stop
+        assert services[name]["restart"] == "unless-stopped"
     hub = services["hub"]
     assert hub["build"] == "./web"
     assert hub["environment"]["DIVAN_API_URL"] == "http://web:8000"
@@ -55,15 +58,16 @@ def test_dockerfile_installs_the_pinned_requirements_and_serves_wsgi():
     assert '"config.wsgi"' in dockerfile
 
 
-def test_procfile_runs_web_worker_beat_and_the_hub():
+def test_procfile_runs_web_worker_beat_events_and_the_hub():
     processes = dict(
         line.split(": ", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line
     )
 
-    assert set(processes) == {"web", "worker", "beat", "hub"}
+    assert set(processes) == {"web", "worker", "beat", "events", "hub"}
     assert processes["web"].startswith("python manage.py runserver")
     assert processes["worker"].startswith("celery -A config worker")
     assert processes["beat"].startswith("celery -A config beat")
+    assert processes["events"] == "python manage.py consume_events --all"
     assert "next start" in processes["hub"]
 
 

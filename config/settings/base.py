@@ -243,19 +243,20 @@ EVENTS_KICK_TTL_MS = env.int("EVENTS_KICK_TTL_MS", default=5000)
 EVENTS_RETENTION_DAYS = env.int("EVENTS_RETENTION_DAYS", default=7)
 EVENTS_CONSUMER_BATCH = env.int("EVENTS_CONSUMER_BATCH", default=100)
 EVENTS_CONSUMER_BLOCK_MS = env.int("EVENTS_CONSUMER_BLOCK_MS", default=1000)
-EVENTS_CONSUMER_RUN_SECONDS = env.float("EVENTS_CONSUMER_RUN_SECONDS", default=60.0)
-EVENTS_CONSUMER_LOCK_SECONDS = env.float("EVENTS_CONSUMER_LOCK_SECONDS", default=30.0)
+# how long a consumer's lock outlives its holder: a killed events process's consumers are
+# taken over by the next one after this
+EVENTS_CONSUMER_LOCK_SECONDS = env.float("EVENTS_CONSUMER_LOCK_SECONDS", default=10.0)
 EVENTS_CONSUMER_MEMBER = env("EVENTS_CONSUMER_MEMBER", default="")  # default: the host name
 EVENTS_CLAIM_IDLE_MS = env.int("EVENTS_CLAIM_IDLE_MS", default=30_000)
 EVENTS_MAX_DELIVERIES = env.int("EVENTS_MAX_DELIVERIES", default=5)
-EVENTS_START_CONSUMERS_ON_WORKER_READY = env.bool(
-    "EVENTS_START_CONSUMERS_ON_WORKER_READY", default=True
-)
+# Heartbeats of the worker, beat and each consumer (divan.processes): how often each beats, and
+# after how long without one it counts as absent on /readyz, /metrics and /api/ops/events/.
+PROCESS_HEARTBEAT_SECONDS = env.float("PROCESS_HEARTBEAT_SECONDS", default=5.0)
+PROCESS_STALE_SECONDS = env.float("PROCESS_STALE_SECONDS", default=30.0)
 
 CELERY_BEAT_SCHEDULE = beat_schedule(
     communities_workers_enabled=COMMUNITIES_WORKERS_ENABLED,
     dispatch_seconds=EVENTS_DISPATCH_INTERVAL_SECONDS,
-    consumers=EVENTS_CONSUMERS,
 )
 
 # --- Communities -----------------------------------------------------------------------------

@@ -18,7 +18,6 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"global_keyprefix": f"{REDIS_KEY_PREF
 # A database of its own per run, so that two runs on one server never meet.
 DATABASES["default"]["TEST"] = {"NAME": f"test_divan_{TEST_RUN_ID}"}  # noqa: F405
 
-EVENTS_START_CONSUMERS_ON_WORKER_READY = False  # the in-process test worker runs no consumers
 DIVAN_STARTUP_CHECKS = False  # the in-process test worker starts before the test database
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

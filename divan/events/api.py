@@ -20,6 +20,8 @@ class OutboxStatusSerializer(serializers.Serializer):
 class StreamStatusSerializer(serializers.Serializer):
     length = serializers.IntegerField()
     dead_letters = serializers.IntegerField()
+    losses = serializers.IntegerField(help_text="Times Redis was found to have lost the stream.")
+    resent = serializers.IntegerField(help_text="Events sent again after a loss.")
 
 
 class ConsumerStatusSerializer(serializers.Serializer):
@@ -37,10 +39,18 @@ class ConsumerStatusSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField(allow_null=True)
 
 
+class ProcessStatusSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text="worker, beat, or consumer:<name>.")
+    alive = serializers.IntegerField(help_text="Processes seen within PROCESS_STALE_SECONDS.")
+    last_seen_seconds = serializers.FloatField(allow_null=True)
+    state = serializers.CharField(help_text='"ok", or why it counts as absent.')
+
+
 class EventsStatusSerializer(serializers.Serializer):
     outbox = OutboxStatusSerializer()
     stream = StreamStatusSerializer()
     consumers = ConsumerStatusSerializer(many=True)
+    processes = ProcessStatusSerializer(many=True)
 
 
 class StreamUnavailable(APIException):
@@ -51,7 +61,8 @@ class StreamUnavailable(APIException):
 
 class EventsStatusView(APIView):
     """How far events are behind: pending outbox rows and the oldest one's age, the stream's
-    length and dead letters, and each consumer's lag, counts and last error. Site staff only."""
+    length, dead letters and losses, each consumer's lag, counts and last error, and whether
+    the worker, beat and each consumer are running. Site staff only."""
 
     permission_classes = [permissions.IsAdminUser]
 

@@ -148,9 +148,12 @@ class ConsumerRun:
         self._errors_key = stream.consumer_errors_key(name)
         stream.groups_ensure(self.client)
 
-    def step(self, *, block_ms: int | None = None) -> RunReport:
+    def step(self, *, block_ms: int | None = None, claim_idle_ms: int | None = None) -> RunReport:
+        """One step; `claim_idle_ms` (default EVENTS_CLAIM_IDLE_MS) is how long an entry must
+        have been pending elsewhere before this run takes it over."""
         report = RunReport()
-        for entries in self._reclaimed():
+        idle = settings.EVENTS_CLAIM_IDLE_MS if claim_idle_ms is None else claim_idle_ms
+        for entries in self._reclaimed(idle):
             self._handle(entries, report)
         new = self._read_new(settings.EVENTS_CONSUMER_BLOCK_MS if block_ms is None else block_ms)
         self._handle([(entry_id, fields, 1) for entry_id, fields in new], report)
@@ -167,9 +170,9 @@ class ConsumerRun:
         )
         return answer[0][1] if answer else []
 
-    def _reclaimed(self):
+    def _reclaimed(self, min_idle_ms: int):
         """Batches of (id, fields, deliveries) claimed from consumers that left them idle for
-        EVENTS_CLAIM_IDLE_MS (a killed worker, a function that raised), following XAUTOCLAIM's
+        `min_idle_ms` (a killed process, a function that raised), following XAUTOCLAIM's
         cursor until it comes back to 0-0."""
         cursor = "0-0"
         while True:
@@ -177,7 +180,7 @@ class ConsumerRun:
                 stream.stream_key(),
                 self.name,
                 self.member,
-                min_idle_time=settings.EVENTS_CLAIM_IDLE_MS,
+                min_idle_time=min_idle_ms,
                 start_id=cursor,
                 count=settings.EVENTS_CONSUMER_BATCH,
             )

@@ -13,6 +13,7 @@ sends it; the outbox's oldest pending age says how long that has been.
 
 import contextlib
 import logging
+import time
 from datetime import timedelta
 
 import redis
@@ -118,6 +119,7 @@ def outbox_dispatch(*, batch_size: int | None = None, max_batches: int | None = 
     client = get_redis()
     client.delete(stream.kick_key())  # events committed from now on ask for a new dispatch
     stream.groups_ensure(client)
+    stream_loss_repair(client)
     total_sent = total_failed = 0
     try:
         for _ in range(max_batches):
@@ -132,6 +134,46 @@ def outbox_dispatch(*, batch_size: int | None = None, max_batches: int | None = 
             pipe.hincrby(stream.stats_key(), "dispatch_failures", total_failed)
             pipe.execute()
     return total_sent
+
+
+# Dispatched events that some configured consumer has no record of applying: made pending again.
+_RESEND = (
+    "UPDATE {table} AS e SET dispatched_at = NULL, next_attempt_at = NULL"
+    " WHERE e.dispatched_at IS NOT NULL AND EXISTS ("
+    "  SELECT 1 FROM unnest(%s::text[]) AS c(name) WHERE NOT EXISTS ("
+    "   SELECT 1 FROM {processed} AS p WHERE p.consumer = c.name AND p.event_id = e.event_id))"
+)
+
+
+def outbox_resend_unapplied() -> int:
+    """Make every dispatched event that a consumer in EVENTS_CONSUMERS has not applied (no
+    ProcessedEvent) pending again, to be sent anew; how many. Consumers that had applied one
+    find their record and skip it. Dead-lettered events count as not applied: they go round
+    again. Only the retention window is left to resend: older rows are purged."""
+    sql = _RESEND.format(
+        table=connection.ops.quote_name(OutboxEvent._meta.db_table),
+        processed=connection.ops.quote_name(ProcessedEvent._meta.db_table),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [list(settings.EVENTS_CONSUMERS)])
+        return cursor.rowcount
+
+
+def stream_loss_repair(client: redis.Redis) -> int:
+    """The outbox stays the truth when Redis loses the stream. The first dispatch into a Redis
+    sets its epoch key; a dispatch that finds none (Redis restarted empty, or flushed) sends
+    again every event not yet applied by every consumer, and counts the loss on /metrics. On
+    the very first start this finds nothing to send. How many events were made pending again."""
+    if not client.set(stream.epoch_key(), f"{time.time():.3f}", nx=True):
+        return 0
+    resent = outbox_resend_unapplied()
+    if resent:
+        pipe = client.pipeline(transaction=False)
+        pipe.hincrby(stream.stats_key(), "stream_losses", 1)
+        pipe.hincrby(stream.stats_key(), "resent", resent)
+        pipe.execute()
+        logger.warning("events: Redis lost the stream; %d unapplied event(s) sent again", resent)
+    return resent
 
 
 def dispatch_failure_count() -> None:

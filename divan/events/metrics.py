@@ -8,8 +8,14 @@ import logging
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import REGISTRY, Collector
 
-from divan.events.selectors import consumers_status, outbox_status, stream_counters
+from divan.events.selectors import (
+    consumers_status,
+    outbox_status,
+    stream_counters,
+    stream_epoch,
+)
 from divan.events.stream import dead_letter_key, stream_key
+from divan.processes import processes_status
 from divan.redis import get_redis
 
 logger = logging.getLogger(__name__)
@@ -24,6 +30,31 @@ class EventsCollector(Collector):
     def collect(self):
         yield from self._outbox()
         yield from self._stream()
+        yield from self._processes()
+
+    def _processes(self):
+        try:
+            statuses = processes_status()
+        except Exception as error:  # noqa: BLE001 - a scrape never fails for this
+            logger.warning("metrics: process heartbeats unreadable: %s", error)
+            return
+        alive = GaugeMetricFamily(
+            "divan_processes",
+            "Processes of each kind (worker, beat, consumer:<name>) seen within"
+            " PROCESS_STALE_SECONDS; 0: absent",
+            labels=["process"],
+        )
+        seen = GaugeMetricFamily(
+            "divan_process_last_seen_seconds",
+            "Seconds since a process of this kind last said it was alive (absent: never)",
+            labels=["process"],
+        )
+        for status in statuses:
+            alive.add_metric([status.kind], status.alive)
+            if status.last_seen_seconds is not None:
+                seen.add_metric([status.kind], status.last_seen_seconds)
+        yield alive
+        yield seen
 
     def _outbox(self):
         try:
@@ -53,6 +84,7 @@ class EventsCollector(Collector):
             counters = stream_counters(client)
             consumers = consumers_status(client)
             dead = client.xlen(dead_letter_key())
+            epoch = stream_epoch(client)
             length = client.xlen(stream_key())
         except Exception as error:  # noqa: BLE001 - a scrape never fails for this
             logger.warning("metrics: event stream unreadable: %s", error)
@@ -74,6 +106,21 @@ class EventsCollector(Collector):
             "divan_events_dispatch_failures", "Events or dispatch runs that failed",
             value=counters.get("dispatch_failures", 0),
         )  # fmt: skip
+        yield CounterMetricFamily(
+            "divan_events_stream_losses",
+            "Times dispatch found Redis had lost the stream and sent the unapplied events again",
+            value=counters.get("stream_losses", 0),
+        )
+        yield CounterMetricFamily(
+            "divan_events_resent", "Events sent again after Redis lost the stream",
+            value=counters.get("resent", 0),
+        )  # fmt: skip
+        if epoch is not None:
+            yield GaugeMetricFamily(
+                "divan_events_stream_epoch_timestamp_seconds",
+                "When dispatch began writing to this Redis (it changes when Redis lost the stream)",
+                value=epoch,
+            )
         yield GaugeMetricFamily(
             "divan_events_dead_letters", "Events in the dead-letter stream now", value=dead
         )

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from divan.events import stream
 from divan.events.models import PENDING, OutboxEvent, StreamOffset
+from divan.processes import processes_status
 from divan.redis import get_redis
 
 
@@ -96,14 +97,27 @@ def stream_counters(client: redis.Redis | None = None) -> dict[str, int]:
     return {key: int(value) for key, value in client.hgetall(stream.stats_key()).items()}
 
 
+def stream_epoch(client: redis.Redis | None = None) -> float | None:
+    """When dispatch first wrote to this Redis (after a loss: when it found the loss); None
+    before any dispatch."""
+    value = (client or get_redis()).get(stream.epoch_key())
+    return float(value) if value else None
+
+
 def events_status() -> dict:
     """The whole picture, for GET /api/ops/events/."""
     client = get_redis()
+    counters = stream_counters(client)
     return {
         "outbox": asdict(outbox_status()),
         "stream": {
             "length": client.xlen(stream.stream_key()),
             "dead_letters": client.xlen(stream.dead_letter_key()),
+            "losses": counters.get("stream_losses", 0),
+            "resent": counters.get("resent", 0),
         },
         "consumers": [asdict(status) for status in consumers_status(client)],
+        "processes": [
+            {**asdict(status), "state": status.state} for status in processes_status(client)
+        ],
     }

@@ -28,6 +28,13 @@ def kick_key() -> str:
     return redis_key(TAG, "dispatch-kick")
 
 
+def epoch_key() -> str:
+    """Set by the first dispatch into this Redis; gone when Redis lost its data (restarted
+    empty, flushed), which tells dispatch that the stream may have lost events (see
+    divan.events.dispatch.outbox_resend_unapplied)."""
+    return redis_key(TAG, "epoch")
+
+
 def stats_key() -> str:
     """A hash of counters shared by every process: events written by type, dispatched, ..."""
     return redis_key(TAG, "stats")

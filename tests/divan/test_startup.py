@@ -118,8 +118,6 @@ def test_prod_settings_start_with_a_secret_key():
                 "communities.cleanup_uploads",
                 "communities.purge_expired_bans",
                 "divan.ping",
-                "events.consume.feeds",
-                "events.consume.search",
                 "events.dispatch",
                 "events.purge",
                 "events.trim",

@@ -1,7 +1,8 @@
-"""Real processes for the event tests: a Celery worker on this run's queue, database and Redis
-keys, and a redis-server of the test's own on a free port; each started and SIGKILLed (or
-stopped) by the test, never the shared services."""
+"""Real processes for the tests: a Celery worker, beat and the events process on this run's
+queue, database and Redis keys, and a redis-server of the test's own on a free port; each
+started and SIGKILLed (or stopped) by the test, never the shared services."""
 
+import contextlib
 import os
 import shutil
 import signal
@@ -45,9 +46,11 @@ def redis_answers(port: int) -> bool:
         return False
 
 
-class Worker:
-    """`celery -A config worker` (prefork, 2 processes) in its own process group, on the test
-    run's database, Redis keys and queue, with `env` on top."""
+class DivanProcess:
+    """A Divan process (`argv`, run from the project's root) in its own process group, on the
+    test run's database, Redis keys and queue, with `env` on top; its output goes to a log."""
+
+    name = "process"
 
     def __init__(self, **env: str):
         database = connection.settings_dict
@@ -65,38 +68,93 @@ class Worker:
             **env,
         }
         self.process: subprocess.Popen | None = None
-        handle, self.log_path = tempfile.mkstemp(prefix="divan-worker-", suffix=".log")
+        handle, self.log_path = tempfile.mkstemp(prefix=f"divan-{self.name}-", suffix=".log")
         os.close(handle)
 
-    def start(self) -> "Worker":
-        celery = Path(sys.executable).with_name("celery")
-        log = open(self.log_path, "ab")  # noqa: SIM115 - the worker writes it while it runs
+    def argv(self) -> list[str]:
+        raise NotImplementedError
+
+    def start(self) -> "DivanProcess":
+        log = open(self.log_path, "ab")  # noqa: SIM115 - the process writes it while it runs
         self.process = subprocess.Popen(
-            [str(celery), "-A", "config", "worker", "--pool", "prefork", "--concurrency", "2",
-             "-Q", settings.CELERY_TASK_DEFAULT_QUEUE, "--without-gossip", "--without-mingle",
-             "--without-heartbeat", "--loglevel", "WARNING"],
-            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            self.argv(), cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True,
         )  # fmt: skip
-        log.close()  # the worker holds its own copy
+        log.close()  # the process holds its own copy
         return self
 
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
     def kill(self) -> None:
-        """SIGKILL the worker and its pool processes at once, wherever they are."""
-        if self.process is not None and self.process.poll() is None:
+        """SIGKILL the process and its children at once, wherever they are."""
+        if self.running():
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=30)
         self.process = None
 
+    def stop(self, timeout: float = 30) -> int:
+        """SIGTERM, as a supervisor stops it; its exit code."""
+        assert self.running(), f"{self.name} is not running"
+        self.process.send_signal(signal.SIGTERM)
+        code = self.process.wait(timeout=timeout)
+        self.process = None
+        return code
+
     def log_tail(self) -> str:
-        return Path(self.log_path).read_text(errors="replace")[-3000:]
+        return f"{self.name}: " + Path(self.log_path).read_text(errors="replace")[-3000:]
+
+
+class Worker(DivanProcess):
+    """`celery -A config worker` (prefork, `concurrency` processes) on the run's queue."""
+
+    name = "worker"
+
+    def __init__(self, concurrency: int = 1, **env: str):
+        super().__init__(**env)
+        self.concurrency = concurrency
+
+    def argv(self) -> list[str]:
+        return [str(Path(sys.executable).with_name("celery")), "-A", "config", "worker",
+                "--pool", "prefork", "--concurrency", str(self.concurrency),
+                "-Q", settings.CELERY_TASK_DEFAULT_QUEUE, "--without-gossip",
+                "--without-mingle", "--without-heartbeat", "--loglevel", "WARNING"]  # fmt: skip
+
+
+class Beat(DivanProcess):
+    """`celery -A config beat`, with a schedule file of its own."""
+
+    name = "beat"
+
+    def argv(self) -> list[str]:
+        schedule = Path(tempfile.mkdtemp(prefix="divan-beat-")) / "schedule"
+        return [str(Path(sys.executable).with_name("celery")), "-A", "config", "beat",
+                "--schedule", str(schedule), "--loglevel", "WARNING"]  # fmt: skip
+
+
+class Events(DivanProcess):
+    """The events process: `manage.py consume_events --all`."""
+
+    name = "events"
+
+    def argv(self) -> list[str]:
+        return [sys.executable, "manage.py", "consume_events", "--all"]
+
+
+def queued_messages() -> int:
+    """Celery messages waiting in this run's queue."""
+    from divan.redis import get_redis
+
+    prefix = settings.CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"]
+    return get_redis().llen(prefix + settings.CELERY_TASK_DEFAULT_QUEUE)
 
 
 class RedisServer:
     """A redis-server of the test's own on a free port, with an append-only file, so that
-    what it held survives a stop and a start."""
+    what it held survives a stop and a start (with `persist=False`, it starts again empty)."""
 
-    def __init__(self):
+    def __init__(self, *, persist: bool = True):
+        self.persist = persist
         self.port = free_port()
         self.directory = tempfile.mkdtemp(prefix="divan-redis-")
         self.process: subprocess.Popen | None = None
@@ -109,7 +167,7 @@ class RedisServer:
         self.process = subprocess.Popen(
             [shutil.which("redis-server") or "redis-server", "--port", str(self.port),
              "--bind", "127.0.0.1", "--dir", self.directory, "--save", "",
-             "--appendonly", "yes", "--appendfsync", "always"],
+             "--appendonly", "yes" if self.persist else "no", "--appendfsync", "always"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         wait_until(self._answers, timeout=10, message="redis-server did not start")
@@ -117,6 +175,15 @@ class RedisServer:
 
     def _answers(self) -> bool:
         return redis_answers(self.port)
+
+    def shutdown_nosave(self) -> None:
+        """SHUTDOWN NOSAVE: gone, with nothing written; started again, it is empty."""
+        import redis
+
+        with contextlib.suppress(redis.ConnectionError):
+            redis.Redis.from_url(self.url).shutdown(nosave=True)
+        self.process.wait(timeout=10)
+        self.process = None
 
     def stop(self) -> None:
         if self.process is not None:

@@ -5,7 +5,6 @@ stream order, and PostgreSQL would end the user's edit with a deadlock)."""
 
 import json
 import threading
-import time
 import uuid
 
 import pytest
@@ -36,15 +35,18 @@ def test_a_users_edit_during_a_consumer_batch_goes_through(settings, monkeypatch
     group = groups.group_create(creator=owner, name="G", visibility="public")
     post = posts.post_create(author=owner, group=group, body="alpha")
     comment = comments.comment_create(author=owner, post=post, body="beta")
-    indexing_post = threading.Event()
+    indexing_post, user_done = threading.Event(), threading.Event()
     index_post = search_consumer.search_index_post
 
-    def index_post_slowly(post_id: int) -> None:
+    def index_post_when_the_user_is_done(post_id: int) -> None:
         indexing_post.set()  # the comment's event is done; the user edits now
-        time.sleep(0.5)  # hold the batch here while the user's edit runs
+        # Hold the batch here until the user's edit has finished. Had the batch kept the
+        # comment's row locked, the edit would wait on it, this would give up after 10 s, and
+        # the post's lock below would close the cycle: PostgreSQL ends one with a deadlock.
+        user_done.wait(timeout=10)
         index_post(post_id)
 
-    monkeypatch.setattr(search_consumer, "search_index_post", index_post_slowly)
+    monkeypatch.setattr(search_consumer, "search_index_post", index_post_when_the_user_is_done)
     errors = []
 
     def user_edits() -> None:
@@ -54,6 +56,7 @@ def test_a_users_edit_during_a_consumer_batch_goes_through(settings, monkeypatch
         except Exception as error:  # noqa: BLE001 - the assertion below names it
             errors.append(repr(error))
         finally:
+            user_done.set()
             connection.close()
 
     user = threading.Thread(target=user_edits)

@@ -1,20 +1,26 @@
 """Redis down while events are written and dispatched: the API keeps answering writes, the
-outbox keeps every event, and once Redis is back every one of them reaches the stream. The test
+outbox keeps every event, and once Redis is back every one of them reaches the stream; Redis
+back empty after a dispatch: the events it lost are sent again. The test
 runs a redis-server of its own on a free port, and stops and restarts that one."""
 
 import logging
 
 import pytest
 import redis
+from django.test import Client
+from prometheus_client.parser import text_string_to_metric_families
 
-from communities.services import groups
+from communities.services import groups, membership, posts
 from divan.events import stream
+from divan.events.consumers import consumer_run
 from divan.events.dispatch import outbox_dispatch
 from divan.events.models import OutboxEvent
 from divan.events.tasks import dispatch_events
 from divan.redis import get_redis
-from tests.events.processes import RedisServer
+from feeds.models import FeedEntry
+from tests.events.processes import Beat, Events, RedisServer, Worker, wait_until
 from tests.factories import UserFactory
+from tests.feeds.readers import make_active
 from tests.fixtures import client_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -76,3 +82,59 @@ def test_with_redis_down_an_idempotent_create_is_refused_with_503_and_writes_not
         "detail": "A service Divan needs for this request is unavailable; try again shortly."
     }
     assert group.posts.count() == 0 and OutboxEvent.objects.count() == before
+
+
+def test_events_dispatched_into_a_redis_that_comes_back_empty_are_sent_again(settings):
+    """Dispatched (XADD, marked), then Redis restarts without its data before any consumer read
+    them: the outbox is the truth, so dispatch finds the stream's epoch gone, sends again every
+    event not applied by every consumer, and the loss shows on /metrics."""
+    server = RedisServer(persist=False).start()
+    settings.REDIS_URL = server.url
+    settings.EVENTS_CONSUMERS = ["search", "feeds"]
+    settings.COMMUNITIES_WORKERS_ENABLED = False  # no kicks to the shared broker from here
+    owner = UserFactory()
+    group = groups.group_create(creator=owner, name="Harbour", visibility="public")
+    members = [owner, *UserFactory.create_batch(7)]
+    for user in members[1:]:
+        membership.group_join(user=user, group=group)
+    make_active(members)
+    outbox_dispatch()
+    for name in settings.EVENTS_CONSUMERS:  # the group's events applied: only the posts wait
+        consumer_run(name, seconds=30, block_ms=0, until_idle=True)
+    post_ids = [
+        posts.post_create(author=members[n % 8], group=group, body=f"harbour light {n}").pk
+        for n in range(10)
+    ]
+    assert outbox_dispatch() == 10
+    server.shutdown_nosave()
+    server.start()  # empty: no stream, no groups, no epoch
+    env = {
+        "REDIS_URL": server.url, "CELERY_BROKER_URL": server.url,
+        "CELERY_RESULT_BACKEND": server.url, "EVENTS_CONSUMERS": "search,feeds",
+        "EVENTS_DISPATCH_INTERVAL_SECONDS": "0.5",
+    }  # fmt: skip
+    processes = [Worker(**env), Beat(**env), Events(**env)]
+    client = client_for(members[3])
+    try:
+        for process in processes:
+            process.start()
+
+        def recovered() -> bool:
+            found = client.get("/api/communities/v1/search/", {"q": "harbour"}).json()["results"]
+            rows = FeedEntry.objects.filter(post_id__in=post_ids).count()
+            return sorted(hit["id"] for hit in found) == sorted(post_ids) and rows == 80
+
+        wait_until(recovered, timeout=60, every=0.2, message="\n".join(
+            process.log_tail() for process in processes))  # fmt: skip
+        metrics = Client().get("/metrics").content.decode()
+        figures = {
+            sample.name: sample.value
+            for family in text_string_to_metric_families(metrics)
+            for sample in family.samples
+        }
+        assert figures["divan_events_stream_losses_total"] == 1
+        assert figures["divan_events_resent_total"] == 10
+    finally:
+        for process in processes:
+            process.kill()
+        server.remove()

@@ -8,6 +8,7 @@ from django.test import Client
 from prometheus_client.parser import text_string_to_metric_families
 
 from communities.services import groups, posts
+from divan import processes
 from divan.events.consumers import consumer_run
 from divan.events.dispatch import outbox_dispatch
 from divan.events.models import OutboxEvent
@@ -40,7 +41,7 @@ def samples() -> dict[tuple[str, tuple], float]:
         (sample.name, tuple(sorted(sample.labels.items()))): sample.value
         for family in text_string_to_metric_families(body)
         for sample in family.samples
-        if sample.name.startswith(("divan_outbox", "divan_events"))
+        if sample.name.startswith(("divan_outbox", "divan_events", "divan_processes"))
     }
 
 
@@ -60,7 +61,16 @@ def test_the_status_shows_the_outbox_the_stream_and_each_consumer():
 
     before = client_for(staff).get(OPS).json()
     assert before["outbox"]["pending"] == 5 and before["outbox"]["oldest_pending_age_seconds"] > 0
-    assert before["stream"] == {"length": 0, "dead_letters": 0}
+    assert before["stream"] == {"length": 0, "dead_letters": 0, "losses": 0, "resent": 0}
+    processes.heartbeat("worker")
+    assert client_for(staff).get(OPS).json()["processes"] == [
+        {"kind": "worker", "alive": 1, "last_seen_seconds": pytest.approx(0, abs=5), "state": "ok"},
+        {"kind": "beat", "alive": 0, "last_seen_seconds": None, "state": "absent: none running"},
+        {
+            "kind": "consumer:recorder", "alive": 0, "last_seen_seconds": None,
+            "state": "absent: none running",
+        },
+    ]  # fmt: skip
     assert before["consumers"][0]["name"] == "recorder" and before["consumers"][0]["lag"] == 0
 
     outbox_dispatch()
@@ -97,6 +107,7 @@ def test_metrics_show_events_written_dispatched_and_consumed(django_capture_on_c
 
 
 def test_every_metric_the_alerts_use_is_exported():
+    outbox_dispatch()  # the stream's epoch is set by the first dispatch
     exported = {name for name, _ in samples()}
     rules = (RULES / "alerts.yml").read_text()
     used = {
@@ -105,6 +116,8 @@ def test_every_metric_the_alerts_use_is_exported():
         "divan_events_consumer_lag",
         "divan_events_consumer_pending",
         "divan_events_dead_letters",
+        "divan_processes",
+        "divan_events_stream_epoch_timestamp_seconds",
     }
     assert all(name in rules for name in used)
     assert used <= exported

@@ -1,6 +1,6 @@
-"""Search kept current by the search consumer on a real Celery worker: a post is found, an
-edit is found by its new words, and deleted or hidden content is gone (its vector cleared),
-each within 2 seconds of the commit."""
+"""Search kept current by the search consumer in the events process, with a real Celery worker
+at concurrency 1 dispatching: a post is found, an edit is found by its new words, and deleted or
+hidden content is gone (its vector cleared), each within 2 seconds of the commit."""
 
 import time
 
@@ -8,8 +8,7 @@ import pytest
 
 from communities.models import Post
 from communities.services import groups, membership, posts
-from divan.events.tasks import consume_events
-from tests.events.processes import Worker, wait_until
+from tests.events.processes import Events, Worker, wait_until
 from tests.factories import UserFactory
 from tests.fixtures import client_for
 
@@ -34,10 +33,11 @@ def within_two_seconds(condition, message: str) -> float:
 @pytest.fixture
 def worker(settings):
     settings.EVENTS_CONSUMERS = ["search"]
-    process = Worker(EVENTS_CONSUMERS="search", EVENTS_CONSUMER_BLOCK_MS="200").start()
-    consume_events.apply_async(args=["search"])  # as beat would, once the worker runs
-    yield process
-    process.kill()
+    env = {"EVENTS_CONSUMERS": "search", "EVENTS_CONSUMER_BLOCK_MS": "200"}
+    worker, events = Worker(**env).start(), Events(**env).start()
+    yield worker, events
+    worker.kill()
+    events.kill()
 
 
 def test_a_post_its_edit_its_hiding_and_its_deletion_reach_search_within_two_seconds(worker):
@@ -53,7 +53,7 @@ def test_a_post_its_edit_its_hiding_and_its_deletion_reach_search_within_two_sec
         f"/api/communities/v1/groups/{group.pk}/posts/", {"body": "warming up"}, format="json"
     )
     wait_until(lambda: found(client, "warming") == [first.json()["id"]], timeout=60,
-               message=f"the worker indexed nothing:\n{worker.log_tail()}")  # fmt: skip
+               message="nothing indexed:\n" + "\n".join(p.log_tail() for p in worker))  # fmt: skip
 
     created = client.post(
         f"/api/communities/v1/groups/{group.pk}/posts/",

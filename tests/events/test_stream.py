@@ -2,11 +2,13 @@
 PostgreSQL: events reach the stream once in the normal case, failures back off and are set
 aside, trimming never passes an unacknowledged entry, and consumers apply each event once."""
 
+import io
 import logging
 import threading
 
 import pytest
 import redis
+from django.core.management import call_command
 
 from communities.services import groups, posts
 from divan.events import stream
@@ -19,7 +21,7 @@ from divan.events.consumers import (
 )
 from divan.events.dispatch import outbox_dispatch, outbox_retry_set_aside
 from divan.events.models import OutboxEvent, ProcessedEvent, StreamOffset
-from divan.events.tasks import consume_events, dispatch_events
+from divan.events.tasks import dispatch_events
 from divan.redis import get_redis
 from tests.factories import UserFactory
 
@@ -197,13 +199,16 @@ def test_the_switch_off_stops_dispatch_and_consumption_and_on_drains_in_order(se
 
     with caplog.at_level(logging.INFO, logger="divan.workers"):
         assert dispatch_events() == 0
-        assert consume_events("recorder") == 0
+    for argv in (["recorder"], ["--all", "--seconds", "0.1"]):  # by hand, and the events process
+        out = io.StringIO()
+        call_command("consume_events", *argv, stdout=out)
+        assert out.getvalue() == "COMMUNITIES_WORKERS_ENABLED is false: not consuming.\n"
     assert "events.dispatch: COMMUNITIES_WORKERS_ENABLED is false; doing nothing" in caplog.text
+    assert APPLIED == []
     assert OutboxEvent.objects.filter(dispatched_at__isnull=True).count() == len(ids)
     assert get_redis().exists(stream.stream_key()) == 0
 
     settings.COMMUNITIES_WORKERS_ENABLED = True
-    settings.EVENTS_CONSUMER_RUN_SECONDS = 0.5
     assert dispatch_events() == len(ids)
     consumer_run("recorder", seconds=5, block_ms=0, until_idle=True)
     assert [event_id for _, event_id in APPLIED] == ids

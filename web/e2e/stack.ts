@@ -127,11 +127,12 @@ export default async function setup(project: TestProject) {
   const worker = start(
     "worker",
     join(BIN, "celery"),
-    ["-A", "config", "worker", "-B", "--loglevel=INFO", "--concurrency=4",
+    ["-A", "config", "worker", "-B", "--loglevel=INFO", "--concurrency=2",
      "--schedule", join(env.UPLOADS_LOCAL_ROOT as string, "beat-schedule")],
     ROOT,
     env,
   );
+  const events = start("events", PYTHON, ["manage.py", "consume_events", "--all"], ROOT, env);
   const next = start(
     "hub",
     join(WEB, "node_modules", ".bin", "next"),
@@ -143,6 +144,7 @@ export default async function setup(project: TestProject) {
     await waitFor(`${api}/healthz`, "gunicorn", web);
     await waitFor(`${hub}/api/auth/session/`, "the hub", next);
     if (worker.exitCode !== null) throw new Error(`the worker exited: see ${LOGS}`);
+    if (events.exitCode !== null) throw new Error(`the events process exited: see ${LOGS}`);
   } catch (error) {
     await stopAll();
     drop();
