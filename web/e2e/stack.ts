@@ -1,6 +1,6 @@
 // Starts the whole stack for the browser tests, on free ports, with its own database and Redis
 // key prefix (the shared servers are never flushed or stopped): migrate, the demo data,
-// gunicorn, a Celery worker with beat, and the hub built and served by `next start`.
+// gunicorn, a Celery worker with beat, the events process, and the hub built and served by `next start`.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, openSync } from "node:fs";
 import net from "node:net";
