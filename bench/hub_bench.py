@@ -5,7 +5,8 @@ the same run: the raw limit the proxy can at most reach.
 - the request: `GET /api/auth/session/` with no session (Django's session and CSRF middleware,
   one throttle INCR in Redis, no SQL), the hub's first request on every page;
 - gunicorn -w 2 sync as the other benches (production settings, throttles out of the way), and
-  `next start`, one Node process, proxying to it (the build must exist: `make bench` makes it);
+  the hub's server (`web/server.mjs`, Next's handler in one Node process), proxying to it (the
+  build must exist: `make bench` makes it);
 - wrk -t2 -c16 for BENCH_SECONDS (8) per run, after a warm-up, BENCH_ROUNDS (3) rounds
   alternating the two, medians. Every answer must be 2xx.
 """
@@ -48,8 +49,7 @@ def _start_hub(api_port: int, env: dict[str, str], log_path: Path) -> tuple[subp
     port = free_port()
     with log_path.open("wb") as log:
         hub = subprocess.Popen(
-            [str(WEB / "node_modules" / ".bin" / "next"), "start", "-p", str(port),
-             "-H", "127.0.0.1"],
+            ["node", "server.mjs", "-p", str(port), "-H", "127.0.0.1"],
             cwd=WEB,
             env={**env, "DIVAN_API_URL": f"http://127.0.0.1:{api_port}",
                  "NEXT_TELEMETRY_DISABLED": "1"},
@@ -60,7 +60,7 @@ def _start_hub(api_port: int, env: dict[str, str], log_path: Path) -> tuple[subp
     deadline = time.monotonic() + START_DEADLINE_SECONDS
     while time.monotonic() < deadline:
         if hub.poll() is not None:
-            raise BenchError(f"next start exited with {hub.returncode}: {log_path.read_text()}")
+            raise BenchError(f"the hub exited with {hub.returncode}: {log_path.read_text()}")
         try:
             if request(port, "GET", PATH)[0] == 200:
                 return hub, port

@@ -39,15 +39,16 @@ def test_compose_runs_the_whole_stack_from_the_dockerfile():
     assert hub["environment"]["DIVAN_API_URL"] == "http://web:8000"
     assert hub["depends_on"] == {"web": {"condition": "service_healthy"}}
     assert services["web"]["environment"]["HUB_URL"] == "http://localhost:3000"
+    assert services["web"]["environment"]["DJANGO_NUM_PROXIES"] == "1"  # behind the hub
 
 
-def test_the_hub_image_builds_and_serves_next():
+def test_the_hub_image_builds_and_serves_it_with_its_server():
     dockerfile = (ROOT / "web" / "Dockerfile").read_text()
 
     assert "FROM node:20" in dockerfile
     assert "RUN npm ci" in dockerfile
     assert "npx next build" in dockerfile
-    assert 'next", "start"' in dockerfile
+    assert 'CMD ["node", "server.mjs"' in dockerfile
 
 
 def test_dockerfile_installs_the_pinned_requirements_and_serves_wsgi():
@@ -64,11 +65,11 @@ def test_procfile_runs_web_worker_beat_events_and_the_hub():
     )
 
     assert set(processes) == {"web", "worker", "beat", "events", "hub"}
-    assert processes["web"].startswith("python manage.py runserver")
+    assert processes["web"].startswith("DJANGO_NUM_PROXIES=1 python manage.py runserver")
     assert processes["worker"].startswith("celery -A config worker")
     assert processes["beat"].startswith("celery -A config beat")
     assert processes["events"] == "python manage.py consume_events --all"
-    assert "next start" in processes["hub"]
+    assert "exec node server.mjs" in processes["hub"]
 
 
 def test_requirements_are_pinned():

@@ -154,7 +154,8 @@ REST_FRAMEWORK = {
         "divan.throttling.WriteThrottle",
     ],
     # Callers are told apart by REMOTE_ADDR, never by an X-Forwarded-For a client can write.
-    # Behind proxies that each append the address they saw, set how many there are.
+    # Behind proxies that each append the address they saw, set how many there are (the hub is
+    # one: make run and docker compose set 1).
     "NUM_PROXIES": env.int("DJANGO_NUM_PROXIES", default=0),
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("THROTTLE_ANON_RATE", default="120/min"),

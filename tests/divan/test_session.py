@@ -12,7 +12,8 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 SESSION = "/api/auth/session/"
 SESSION_REGISTER = "/api/auth/session/register/"
-HUB_ORIGIN = "http://127.0.0.1:3000"  # HUB_URL's default, trusted by default for CSRF
+# The hub's origin, pinned as the one trusted origin: make run's HUB_URL follows HUB_PORT.
+HUB_ORIGIN = "http://hub.example:3000"
 PASSWORD = "a-long-pass-phrase"
 
 
@@ -169,7 +170,8 @@ def test_the_schema_describes_the_session_registration():
     }
 
 
-def test_a_sign_in_from_the_hubs_origin_is_trusted_and_from_another_site_refused(browser):
+def test_a_sign_in_from_the_hubs_origin_is_trusted_and_from_another_site_refused(browser, settings):
+    settings.CSRF_TRUSTED_ORIGINS = [HUB_ORIGIN]  # as HUB_URL is by default, whatever the env says
     user = UserFactory(password=PASSWORD)
     credentials = {"username": user.username, "password": PASSWORD}
 

@@ -15,10 +15,11 @@ GROUPS = "/api/communities/v1/groups/"
 
 @pytest.fixture
 def rates(settings):
-    def set_rates(**rates):
+    def set_rates(num_proxies=0, **rates):  # no proxy unless a test says so, whatever the env says
         current = django_settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
         settings.REST_FRAMEWORK = {
             **django_settings.REST_FRAMEWORK,
+            "NUM_PROXIES": num_proxies,
             "DEFAULT_THROTTLE_RATES": {**current, **rates},
         }
 
@@ -44,6 +45,22 @@ def test_a_forged_forwarded_for_does_not_make_a_new_caller(rates):
     ]
 
     assert codes == [200, 200, 429]
+
+
+def test_behind_the_hub_the_address_it_appended_is_the_caller(rates):
+    """DJANGO_NUM_PROXIES=1: the last X-Forwarded-For entry is the peer the hub saw; what the
+    client wrote before it neither frees it from its bucket nor puts it in another's."""
+    rates(anon="2/day", num_proxies=1)  # a day's window: the burst never straddles two
+    hub = APIClient()  # every request comes from the hub's own address
+
+    client = [
+        hub.get(GROUPS, HTTP_X_FORWARDED_FOR=f"203.0.113.{n}, 198.51.100.7").status_code
+        for n in range(3)
+    ]
+    other = hub.get(GROUPS, HTTP_X_FORWARDED_FOR="198.51.100.7, 198.51.100.8").status_code
+
+    assert client == [200, 200, 429]
+    assert other == 200
 
 
 def test_writes_have_a_tighter_scope_than_reads(rates):

@@ -2,6 +2,8 @@
 // (method, path with its trailing slash, query, headers, body streamed) and its answer comes
 // back as it went (status, headers with every Set-Cookie, body streamed). So the browser keeps
 // Django's HttpOnly session cookie on this origin and no script ever holds a credential.
+// X-Forwarded-For arrives with the connecting peer already appended by the hub's server
+// (server.mjs): Django trusts that last hop (DJANGO_NUM_PROXIES=1) to tell visitors apart.
 import http from "node:http";
 import { Readable, pipeline } from "node:stream";
 import type { NextRequest } from "next/server";

@@ -1,0 +1,32 @@
+// A path that is not valid percent-encoded UTF-8 is the client's error, refused by the hub's
+// server (server.mjs) before Next routes it: Next itself would answer 500.
+import { describe, expect, it } from "vitest";
+import { HUB } from "./browser";
+import { send } from "./http";
+
+describe("paths that cannot be decoded", () => {
+  it("are a 400 in DRF's shape under /api/", async () => {
+    for (const path of ["/api/%ff", "/api/communities/v1/groups/%E0%A4%A/"]) {
+      const answer = await send(HUB(), path);
+      expect([path, answer.status]).toEqual([path, 400]);
+      expect(answer.headers["content-type"]).toBe("application/json");
+      expect(JSON.parse(answer.body)).toEqual({ detail: "The path is not valid percent-encoded UTF-8." });
+    }
+  });
+
+  it("are a 400 page for pages", async () => {
+    for (const path of ["/g/%ff", "/p/%E0%A4%A"]) {
+      const answer = await send(HUB(), path);
+      expect([path, answer.status]).toEqual([path, 400]);
+      expect(answer.headers["content-type"]).toBe("text/html; charset=utf-8");
+      expect(answer.body).toContain("<h1>Bad request</h1>");
+    }
+  });
+
+  it("leave well-formed escapes alone", async () => {
+    const missing = await send(HUB(), "/api/communities/v1/groups/%E0%A4%A4/");
+    expect(missing.status).toBe(404); // decoded, routed, and answered by Django
+    const search = await send(HUB(), "/search?q=%E0%A4%A4");
+    expect(search.status).toBe(200);
+  });
+});

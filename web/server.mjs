@@ -1,0 +1,65 @@
+// The hub's HTTP server: Next's own request handler (what `next start` runs), behind the two
+// checks that must see the raw request before Next does.
+// - The connecting peer is appended to X-Forwarded-For. Next's route handlers never see the
+//   socket, and `next start` keeps a client's own X-Forwarded-For as sent, so without this the
+//   API could not tell visitors apart, or would believe the address a client wrote.
+// - A path that is not valid percent-encoded UTF-8 is a 400 here: Next answers it with a 500.
+// Usage: node server.mjs [-p PORT] [-H HOST] [--dev]
+import http from "node:http";
+import { parseArgs } from "node:util";
+
+const { values: options } = parseArgs({
+  options: {
+    port: { type: "string", short: "p", default: process.env.PORT ?? "3000" },
+    hostname: { type: "string", short: "H", default: "127.0.0.1" },
+    dev: { type: "boolean", default: false },
+  },
+});
+const dev = options.dev;
+// As `next start` and `next dev` set it, before Next and React load: they pick their builds by it.
+process.env.NODE_ENV ||= dev ? "development" : "production";
+const { default: next } = await import("next");
+
+const port = Number(options.port);
+const hostname = options.hostname;
+const app = next({ dev, dir: import.meta.dirname, hostname, port });
+await app.prepare();
+const handle = app.getRequestHandler();
+
+function decodable(target) {
+  try {
+    decodeURIComponent(target.split("?", 1)[0]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// The request cannot be read, so no route can say whether what it names exists: a 400, in
+// DRF's shape under /api/ (what API clients parse), as a short page elsewhere.
+function badRequest(request, response) {
+  const api = request.url.startsWith("/api/");
+  const body = api
+    ? JSON.stringify({ detail: "The path is not valid percent-encoded UTF-8." })
+    : '<!doctype html><title>Bad request</title><h1>Bad request</h1><p>This address is not valid. <a href="/">Divan</a></p>';
+  response.writeHead(400, {
+    "content-type": api ? "application/json" : "text/html; charset=utf-8",
+    "content-length": Buffer.byteLength(body),
+    "cache-control": "no-store",
+  });
+  response.end(request.method === "HEAD" ? undefined : body);
+}
+
+const server = http.createServer((request, response) => {
+  const peer = request.socket.remoteAddress;
+  if (!peer) return void request.socket.destroy(); // the client is already gone
+  const forwarded = request.headers["x-forwarded-for"];
+  request.headers["x-forwarded-for"] = forwarded ? `${forwarded}, ${peer}` : peer;
+  if (!decodable(request.url ?? "/")) return badRequest(request, response);
+  handle(request, response).catch((error) => {
+    console.error(error);
+    if (!response.headersSent) response.writeHead(500);
+    response.end();
+  });
+});
+server.listen(port, hostname, () => console.log(`> the hub is ready on http://${hostname}:${port}`));
