@@ -34,7 +34,8 @@ def feeds(event: Event) -> None:
     """Keep feeds following the events:
     - post.created: score the post, plan its fan-out in this transaction (with the event's
       dedup record), and queue the chunks once it commits (a lost queueing is found by the
-      sweep); post.restored: fan it out again to the members as they are now;
+      sweep); post.restored: fan it out again to the members as they are now (or, in a group
+      over the limit now, read it at request time from then on);
     - a reaction or comment changed: score the post again;
     - post.hidden, post.deleted: the post leaves every feed;
     - membership.left, membership.removed, ban.created: the group's posts leave that reader's

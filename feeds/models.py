@@ -1,6 +1,7 @@
 """Feed storage: FeedEntry rows in PostgreSQL are the truth (one per reader and post); one Redis
 sorted set per reader is the cache (feeds/cache.py). FanoutChunk rows record the work of
-fanning a post out, so that a chunk lost with a killed worker is found and done again."""
+fanning a post out, so that a chunk lost with a killed worker is found and done again;
+LargeGroupPost rows the posts that are not fanned out, read from their group instead."""
 
 from django.conf import settings
 from django.db import models
@@ -64,6 +65,22 @@ class FanoutChunk(models.Model):
 
     def __str__(self) -> str:
         return f"post {self.post_id} to users ({self.after_user_id}, {self.last_user_id}]"
+
+
+class LargeGroupPost(models.Model):
+    """A post written while its group had more than FEED_FANOUT_MAX_MEMBERS members: it is never
+    fanned out, and every member's feed reads it from the group at request time, whatever the
+    group's size later. Decided once per post, in the transaction that creates it
+    (feeds.services.feed_add_own), so a group crossing the limit either way changes how none of
+    its posts are served: those read at request time stay read, those fanned out keep their
+    rows."""
+
+    post = models.OneToOneField(
+        Post, on_delete=models.CASCADE, primary_key=True, related_name="feed_large_group"
+    )
+
+    def __str__(self) -> str:
+        return f"post {self.post_id}, read from its group"
 
 
 class PostScore(models.Model):

@@ -3,9 +3,10 @@ like a group's post list. A reader's page is served from their Redis set when it
 PostgreSQL when it is cold, filling, suspect or Redis is down; both give the same page.
 
 - A reader's feed is their FeedEntry rows (the set caches the newest FEED_CACHE_MAX post ids),
-  plus the posts of their groups too large to fan out, read from those groups at request time.
+  plus the posts of their groups that were not fanned out (written while the group was over
+  FEED_FANOUT_MAX_MEMBERS: feeds.models.LargeGroupPost), read from the groups at request time.
 - `recent` from the set: the ids below the cursor, a page and a margin of them, then one query
-  that loads those posts (and the large groups' ones in the same range). Should visibility drop
+  that loads those posts (and the read-at-request ones in the same range). Should visibility drop
   so many that the page comes up short before the feed's end, the page is read again from
   PostgreSQL: a page is always full while posts remain.
 - `top` ranks the newest FEED_CACHE_MAX posts of the feed (the cached window; `recent` reaches
@@ -86,28 +87,33 @@ def _shown(posts: QuerySet[Post]) -> QuerySet[Post]:
     return posts.filter(deleted_at__isnull=True, hidden_at__isnull=True)
 
 
-def _groups(viewer, *, large: bool = False) -> QuerySet:
-    """The viewer's live groups (or only those too large to fan out, whose posts are read at
-    request time)."""
+def _groups(viewer) -> QuerySet:
+    """The viewer's live groups."""
     groups = Membership.objects.filter(user=viewer, group__archived_at__isnull=True)
-    if large:
-        groups = groups.filter(group__member_count__gt=settings.FEED_FANOUT_MAX_MEMBERS)
     return groups.values("group_id")
+
+
+def _read_at_request() -> Q:
+    """Posts that were not fanned out, read from their groups at request time: a join on
+    LargeGroupPost's primary key, probed per post as the page's scan reaches it (a subquery
+    here would hash every such post of every group)."""
+    return Q(feed_large_group__isnull=False)
 
 
 def feed_posts(*, viewer, order: str = TOP, candidates: Candidates | None = None) -> QuerySet[Post]:
     """The viewer's feed: from `candidates` (their set's ids for this page, with `cache_suspect`
-    on each row), or else from their FeedEntry rows; with the posts of their large groups."""
-    large = Q(group_id__in=_groups(viewer, large=True))
-    if order == TOP:  # the newest top_window() of the large groups' posts, as of the rows
-        large &= Q(pk__gte=_large_floor(viewer))
+    on each row), or else from their FeedEntry rows; with their groups' posts read at request
+    time."""
+    read = _read_at_request()
+    if order == TOP:  # the newest top_window() of the posts read at request time, as of the rows
+        read &= Q(pk__gte=_read_floor(viewer))
     # the last line of defence: posts of the viewer's live groups, neither hidden nor deleted
     # (members read their groups' content, whatever its visibility)
     posts = _shown(Post.objects.filter(group_id__in=_groups(viewer)))
     if candidates is not None:
         below_set = Q(pk__gte=candidates.floor) if order == RECENT else Q()
         posts = posts.filter(
-            Q(_IdAmong(F("pk"), _id_array(candidates.post_ids))) | (large & below_set)
+            Q(_IdAmong(F("pk"), _id_array(candidates.post_ids))) | (read & below_set)
         )
         if order == TOP:  # ranked on narrow rows first; only the page's are loaded whole
             ranked = _with_rank(posts).order_by(*ORDERING[TOP])
@@ -121,7 +127,7 @@ def feed_posts(*, viewer, order: str = TOP, candidates: Candidates | None = None
             window = top_window()
             newest = entries.order_by("-post_id").values("post_id")[window - 1 : window]
             entries = entries.filter(post_id__gte=Coalesce(Subquery(newest), 0))
-        posts = posts.filter(Q(pk__in=entries.values("post_id")) | large)
+        posts = posts.filter(Q(pk__in=entries.values("post_id")) | read)
     posts = posts_for_page(posts, viewer=viewer)
     return _with_rank(posts) if order == TOP else posts
 
@@ -139,12 +145,12 @@ class _IdAmong(Func):
     output_field = BooleanField()
 
 
-def _large_floor(viewer):
-    """The id of the top_window()-th newest live post of the viewer's large groups (0 if fewer):
-    `top` ranks no older one of theirs, whatever the number of their posts."""
+def _read_floor(viewer):
+    """The id of the top_window()-th newest live post of the viewer's groups read at request
+    time (0 if fewer): `top` ranks no older one of them, whatever their number."""
     window = top_window()
     newest = (
-        _shown(Post.objects.filter(group_id__in=_groups(viewer, large=True)))
+        _shown(Post.objects.filter(_read_at_request(), group_id__in=_groups(viewer)))
         .order_by("-id")
         .values("id")[window - 1 : window]
     )

@@ -7,10 +7,11 @@ them; each chunk is then one Celery task, `fanout_chunk_run`: one set-based INSE
 within FEED_ACTIVE_DAYS; the others' feeds are rebuilt when they come back), committed, then
 one pipelined round trip adding the post to the warm caches of the readers it reached, then the
 chunk is marked done. Running a chunk twice changes nothing. A chunk whose task was lost (a
-killed worker, Redis down) is found by `fanout_sweep` and queued again. A group over
-FEED_FANOUT_MAX_MEMBERS is not fanned out: its posts join its members' feeds when they are read
-(one write per post, not a million). The author's own row is written in the request
-(`feed_add_own`).
+killed worker, Redis down) is found by `fanout_sweep` and queued again. A post written while its
+group has more than FEED_FANOUT_MAX_MEMBERS members is not fanned out: `feed_add_own`, in the
+transaction that creates it, records it as a LargeGroupPost, and its members' feeds read it from
+the group at request time (one write per post, not a million), whatever the group's size later.
+Otherwise the author's own row is written there, in the request.
 
 Cache writes that fail (Redis down) leave the chunk `cache_stale` (counted): once Redis answers
 again, the sweep drops the caches of that chunk's readers, which refill from PostgreSQL on their
@@ -26,11 +27,19 @@ from datetime import timedelta
 import redis
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from communities.models import Group, Membership, Post
 from feeds import cache
-from feeds.models import CacheRepair, FanoutChunk, FeedEntry, FeedReader, PostScore
+from feeds.models import (
+    CacheRepair,
+    FanoutChunk,
+    FeedEntry,
+    FeedReader,
+    LargeGroupPost,
+    PostScore,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -40,18 +49,18 @@ def active_since():
     return timezone.now() - timedelta(days=settings.FEED_ACTIVE_DAYS)
 
 
-def _fanned_out(post: Post) -> bool:
-    """Whether a post is written into its readers' feeds (else it is read from its group)."""
-    return post.group.member_count <= settings.FEED_FANOUT_MAX_MEMBERS
-
-
 def fanout_plan(*, post_id: int) -> list[FanoutChunk]:
     """Record the chunks that take a live post to its group's members, once (a second plan of
-    the same post finds them); the chunks, to be run."""
-    post = Post.objects.select_related("group").filter(pk=post_id).first()
+    the same post finds them); the chunks, to be run. None for a post read at request time."""
+    post = (
+        Post.objects.select_related("group")
+        .annotate(read_at_request=Exists(LargeGroupPost.objects.filter(post_id=OuterRef("pk"))))
+        .filter(pk=post_id)
+        .first()
+    )
     if post is None or post.deleted_at or post.hidden_at or post.group.archived_at:
         return []
-    if not _fanned_out(post):
+    if post.read_at_request:
         return []
     user_ids = list(
         Membership.objects.filter(group_id=post.group_id)
@@ -88,7 +97,7 @@ def table_sql(template: str) -> str:
     """A statement with the tables' quoted names in place of {entry}, {membership}, ..."""
     tables = {
         "entry": FeedEntry, "membership": Membership, "post": Post, "reader": FeedReader,
-        "group": Group, "score": PostScore, "chunk": FanoutChunk,
+        "group": Group, "score": PostScore, "chunk": FanoutChunk, "large": LargeGroupPost,
     }  # fmt: skip
     quote = connection.ops.quote_name
     return template.format(**{name: quote(model._meta.db_table) for name, model in tables.items()})
@@ -263,19 +272,21 @@ def feed_remove_group(*, group_id: int, user_id: int | None = None) -> int:
     return deleted
 
 
-# A new member's feed gets the group's newest live posts.
+# A new member's feed gets the group's newest live posts that were fanned out.
 _BACKFILL = (
     "INSERT INTO {entry} (user_id, post_id, group_id, created_at)"
     " SELECT %s, p.id, p.group_id, p.created_at FROM {post} AS p"
     " WHERE p.group_id = %s AND p.deleted_at IS NULL AND p.hidden_at IS NULL"
+    " AND NOT EXISTS (SELECT FROM {large} AS l WHERE l.post_id = p.id)"
     " ORDER BY p.id DESC LIMIT %s"
     " ON CONFLICT (user_id, post_id) DO NOTHING"
 )
 
 
 def feed_backfill(*, group_id: int, user_id: int) -> int:
-    """A member who joins gets the group's FEED_JOIN_BACKFILL newest live posts in one
-    statement, and a cold cache (it refills with them on the next read); how many rows."""
+    """A member who joins gets the group's FEED_JOIN_BACKFILL newest live posts that were fanned
+    out, in one statement (those read at request time reach them anyway), and a cold cache (it
+    refills with them on the next read); how many rows."""
     with connection.cursor() as cursor:
         cursor.execute(table_sql(_BACKFILL), [user_id, group_id, settings.FEED_JOIN_BACKFILL])
         added = cursor.rowcount
@@ -283,19 +294,34 @@ def feed_backfill(*, group_id: int, user_id: int) -> int:
     return added
 
 
-# The author's own post, in their feed before any worker.
+# How a new post is served, decided once from its group's size as this statement reads it: a
+# group over the limit records it to be read at request time, any other gives the author's row.
 _OWN = (
-    "INSERT INTO {entry} (user_id, post_id, group_id, created_at) VALUES (%s, %s, %s, %s)"
-    " ON CONFLICT (user_id, post_id) DO NOTHING"
+    "WITH g AS (SELECT member_count > %s AS large FROM {group} WHERE id = %s),"
+    " read_at_request AS (INSERT INTO {large} (post_id) SELECT %s FROM g WHERE large"
+    "  ON CONFLICT (post_id) DO NOTHING),"
+    " own AS (INSERT INTO {entry} (user_id, post_id, group_id, created_at)"
+    "  SELECT %s, %s, %s, %s FROM g WHERE NOT large ON CONFLICT (user_id, post_id) DO NOTHING)"
+    " SELECT large FROM g"
 )
 
 
 def feed_add_own(*, post: Post) -> None:
-    """Put a new post in its author's feed: the row in the transaction that creates the post,
-    the cache once it commits. A cache write that fails is counted, and the post's fan-out
-    writes it again (its chunk that holds the author adds the post to the author's cache)."""
+    """In the transaction that creates a post, decide how it is served, in one statement: in a
+    group over FEED_FANOUT_MAX_MEMBERS, it is recorded as read at request time (a
+    LargeGroupPost: every member's feed reads it from the group, the author's too); else its
+    row in its author's feed, and the cache once it commits. A cache write that fails is
+    counted, and the post's fan-out writes it again (its chunk that holds the author adds the
+    post to the author's cache)."""
     with connection.cursor() as cursor:
-        cursor.execute(table_sql(_OWN), [post.author_id, post.pk, post.group_id, post.created_at])
+        cursor.execute(
+            table_sql(_OWN),
+            [settings.FEED_FANOUT_MAX_MEMBERS, post.group_id, post.pk,
+             post.author_id, post.pk, post.group_id, post.created_at],
+        )  # fmt: skip
+        ((large,),) = cursor.fetchall()
+    if large:
+        return
 
     def add_to_cache() -> None:
         try:
@@ -316,6 +342,14 @@ def fanout_purge(*, older_than: timedelta | None = None) -> int:
 
 
 def fanout_replan(*, post_id: int) -> list[FanoutChunk]:
-    """A post restored is fanned out again, to the group's members as they are now."""
+    """A post restored is fanned out again, to the group's members as they are now; or, when
+    its group is over FEED_FANOUT_MAX_MEMBERS now, it is read at request time from here on (its
+    rows went when it was hidden). A post read at request time stays so."""
     FanoutChunk.objects.filter(post_id=post_id).delete()
+    large = Post.objects.filter(
+        pk=post_id, group__member_count__gt=settings.FEED_FANOUT_MAX_MEMBERS
+    )
+    if large.exists():
+        LargeGroupPost.objects.bulk_create([LargeGroupPost(post_id=post_id)], ignore_conflicts=True)
+        return []
     return fanout_plan(post_id=post_id)

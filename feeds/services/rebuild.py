@@ -22,19 +22,22 @@ from feeds.services.rescoring import score_refresh
 
 logger = logging.getLogger(__name__)
 
-# A reader's feed as fan-out would have made it: in each group they belong to (and that is fanned
-# out), the live posts since they joined, and the FEED_JOIN_BACKFILL newest before.
+# A reader's feed as fan-out would have made it: in each live group they belong to, of the live
+# posts that were fanned out (not read at request time), those since they joined and the
+# FEED_JOIN_BACKFILL newest before.
+_FANNED_OUT = (
+    "SELECT id, group_id, created_at FROM {post} AS p WHERE group_id = m.group_id"
+    " AND deleted_at IS NULL AND hidden_at IS NULL"
+    " AND NOT EXISTS (SELECT FROM {large} AS l WHERE l.post_id = p.id)"
+)
 _REBUILD = (
     "INSERT INTO {entry} (user_id, post_id, group_id, created_at)"
     " SELECT m.user_id, p.id, p.group_id, p.created_at FROM {membership} AS m"
-    " JOIN {group} AS g ON g.id = m.group_id AND g.archived_at IS NULL AND g.member_count <= %s"
+    " JOIN {group} AS g ON g.id = m.group_id AND g.archived_at IS NULL"
     " JOIN LATERAL ("
-    "  (SELECT id, group_id, created_at FROM {post} WHERE group_id = m.group_id"
-    "   AND deleted_at IS NULL AND hidden_at IS NULL AND created_at > m.created_at)"
+    f"  ({_FANNED_OUT} AND created_at > m.created_at)"
     "  UNION"
-    "  (SELECT id, group_id, created_at FROM {post} WHERE group_id = m.group_id"
-    "   AND deleted_at IS NULL AND hidden_at IS NULL AND created_at <= m.created_at"
-    "   ORDER BY id DESC LIMIT %s)"
+    f"  ({_FANNED_OUT} AND created_at <= m.created_at ORDER BY id DESC LIMIT %s)"
     " ) AS p ON true"
     " WHERE m.user_id = %s"
     " ON CONFLICT (user_id, post_id) DO NOTHING"
@@ -54,7 +57,7 @@ def feed_rebuild(*, user_id: int, rescore: bool = False) -> int:
         with connection.cursor() as cursor:
             cursor.execute(
                 table_sql(_REBUILD),
-                [settings.FEED_FANOUT_MAX_MEMBERS, settings.FEED_JOIN_BACKFILL, user_id],
+                [settings.FEED_JOIN_BACKFILL, user_id],
             )
             rows = cursor.rowcount
     if rescore:

@@ -9,8 +9,14 @@ from divan.events.consumers import consumer_run
 from divan.events.dispatch import outbox_dispatch
 from divan.redis import get_redis
 from feeds import cache
-from feeds.models import FanoutChunk, FeedEntry
-from feeds.services import fanout_chunk_run, fanout_plan, fanout_sweep
+from feeds.models import FanoutChunk, FeedEntry, LargeGroupPost
+from feeds.services import (
+    fanout_chunk_run,
+    fanout_plan,
+    fanout_replan,
+    fanout_sweep,
+    feed_remove_post,
+)
 from tests.events.processes import RedisServer
 from tests.factories import UserFactory
 from tests.feeds.readers import make_active
@@ -81,19 +87,51 @@ def test_running_a_plan_or_a_chunk_twice_changes_nothing():
     assert FeedEntry.objects.filter(post=post).count() == 12
 
 
-@pytest.mark.parametrize("change", ["hide", "delete", "too big"])
-def test_no_fan_out_for_a_hidden_or_deleted_post_or_a_group_over_the_limit(change, settings):
+@pytest.mark.parametrize("change", ["hide", "delete"])
+def test_no_fan_out_for_a_hidden_or_deleted_post(change):
     group, members = group_of(3)
     post = posts.post_create(author=members[1], group=group, body="x")
     if change == "hide":
         posts.post_hide(actor=members[0], post=post)
-    elif change == "delete":
-        posts.post_delete(actor=members[1], post=post)
     else:
-        settings.FEED_FANOUT_MAX_MEMBERS = 2
+        posts.post_delete(actor=members[1], post=post)
 
     assert fanout_plan(post_id=post.pk) == []
     assert readers_of(post.pk) == {members[1].pk}  # the author's, written with the post
+
+
+def test_a_post_written_over_the_limit_is_never_fanned_out_whatever_the_group_becomes(settings):
+    group, members = group_of(3)
+    settings.FEED_FANOUT_MAX_MEMBERS = 2
+    post = posts.post_create(author=members[1], group=group, body="x")
+
+    assert LargeGroupPost.objects.filter(post=post).exists()
+    assert readers_of(post.pk) == set()  # the author's feed reads it from the group too
+    settings.FEED_FANOUT_MAX_MEMBERS = 3  # as if the group had shrunk to the limit
+    assert fanout_plan(post_id=post.pk) == []
+    within = posts.post_create(author=members[1], group=group, body="y")
+    assert readers_of(within.pk) == {members[1].pk}
+    settings.FEED_FANOUT_MAX_MEMBERS = 2  # as if the group had grown past it: decided already
+    assert run_all(fanout_plan(post_id=within.pk)) == 2
+    assert readers_of(within.pk) == {m.pk for m in members}
+    assert list(LargeGroupPost.objects.values_list("post_id", flat=True)) == [post.pk]
+
+
+def test_a_post_restored_over_the_limit_is_read_at_request_time_once_however_often(settings):
+    group, members = group_of(3)
+    post = posts.post_create(author=members[1], group=group, body="x")
+    run_all(fanout_plan(post_id=post.pk))
+    posts.post_hide(actor=members[0], post=post)
+    feed_remove_post(post_id=post.pk)  # what the hide event does
+    posts.post_restore(actor=members[0], post=post)
+    settings.FEED_FANOUT_MAX_MEMBERS = 2  # as if the group had grown past the limit meanwhile
+
+    assert fanout_replan(post_id=post.pk) == []
+    assert fanout_replan(post_id=post.pk) == []  # the event applied again changes nothing
+
+    assert list(LargeGroupPost.objects.values_list("post_id", flat=True)) == [post.pk]
+    assert readers_of(post.pk) == set()
+    assert not FanoutChunk.objects.filter(post=post).exists()
 
 
 def test_a_chunk_hidden_meanwhile_writes_nothing():

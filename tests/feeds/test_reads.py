@@ -116,12 +116,15 @@ def test_paging_yields_every_entry_once_in_order(order):
 
 @pytest.mark.parametrize("order", ["top", "recent"])
 @pytest.mark.parametrize("page_size", [1, 50])
+@pytest.mark.parametrize("read_at_request", [0, 30], ids=["fanned-out", "half-read-at-request"])
 def test_a_page_costs_the_same_queries_whatever_its_size(
-    order, page_size, django_assert_num_queries
+    order, page_size, read_at_request, settings, django_assert_num_queries
 ):
     world = build_world("public")
     make_active([world.user("member")])
-    for n in range(60):
+    limit = settings.FEED_FANOUT_MAX_MEMBERS
+    for n in range(60):  # the first ones written while the group was over the limit
+        settings.FEED_FANOUT_MAX_MEMBERS = 1 if n < read_at_request else limit
         fan_out(posts.post_create(author=world.user("admin"), group=world.group, body=f"{n}"))
     client = world.client("member")
     query = {"order": order, "page_size": page_size}
