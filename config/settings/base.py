@@ -330,6 +330,13 @@ UPLOAD_QUOTA_BYTES_PER_DAY = env.int("UPLOAD_QUOTA_BYTES_PER_DAY", default=500 *
 UPLOAD_GRACE_SECONDS = env.int("UPLOAD_GRACE_SECONDS", default=3600)
 UPLOAD_UNATTACHED_HOURS = env.int("UPLOAD_UNATTACHED_HOURS", default=24)
 
+# --- Metrics (divan/metrics.py) ----------------------------------------------------------------
+# /metrics answers requests with `Authorization: Bearer <METRICS_TOKEN>`; with no token set, only
+# direct callers on this machine (a loopback address, no proxy header).
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+# How long a process keeps the figures it read from PostgreSQL and Redis for /metrics.
+METRICS_CACHE_SECONDS = env.float("METRICS_CACHE_SECONDS", default=5.0)
+
 # --- Logging ---------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
