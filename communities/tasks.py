@@ -16,16 +16,22 @@ from divan.workers import workers_disabled
 @shared_task(name="communities.purge_expired_bans", acks_late=True)
 def purge_expired_bans() -> int:
     """Idempotent: deleting already-expired bans twice deletes nothing the second time."""
+    if workers_disabled("communities.purge_expired_bans"):
+        return 0
     return ban_purge_expired()
 
 
+# A store that fails is tried again 6 times, after at most 5, 10, 20, 40, 80 and 160 s (jittered):
+# at most 315 s in all. Then the task fails and the upload stays ready and unprocessed, which is
+# safe: cleanup_uploads queues it again (images_unprocessed, every 10 minutes), so a long outage
+# costs one bounded chain of retries per cleanup run, never a chain that retries for ever.
 @shared_task(
     name="communities.process_upload_image",
     acks_late=True,
     autoretry_for=(StorageError,),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=None,
+    retry_backoff=5,
+    retry_backoff_max=300,
+    max_retries=6,
 )
 def process_upload_image(upload_id: str) -> None:
     """Idempotent: an image processed already is left as it is."""

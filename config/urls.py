@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from divan import health
 from divan.events.api import EventsStatusView
+from divan.metrics import metrics_view
 
 
 class SwaggerUIView(SpectacularSwaggerView):
@@ -24,5 +25,6 @@ urlpatterns = [
     path("api-auth/", include("rest_framework.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
-    path("", include("django_prometheus.urls")),
+    # django-prometheus' exposition, to Prometheus's bearer token or this machine (divan.metrics)
+    path("metrics", metrics_view, name="prometheus-django-metrics"),
 ]

@@ -6,11 +6,12 @@ refreshes and their duration; and Redis's memory."""
 
 import logging
 
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Min
 from django.utils import timezone
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
-from prometheus_client.registry import REGISTRY, Collector
+from prometheus_client.registry import REGISTRY
 
+from divan.metrics import CachedCollector
 from divan.redis import get_redis
 from feeds.cache import stats_add, stats_read
 from feeds.models import FanoutChunk
@@ -39,17 +40,15 @@ READS = {
 logger = logging.getLogger(__name__)
 
 
-class FeedsCollector(Collector):
-    def describe(self):
-        return []  # registering must not query the database while Django starts
-
-    def collect(self):
+class FeedsCollector(CachedCollector):
+    def read(self):
+        # Each read is of one partial index (fanout_chunk_pending, fanout_chunk_stale): the done
+        # chunks kept for FEED_FANOUT_KEEP_HOURS, nearly all of the table, are not read.
         try:
-            row = FanoutChunk.objects.aggregate(
-                pending=Count("id", filter=Q(done_at__isnull=True)),
-                oldest=Min("created_at", filter=Q(done_at__isnull=True)),
-                stale=Count("id", filter=Q(cache_stale=True)),
+            row = FanoutChunk.objects.filter(done_at__isnull=True).aggregate(
+                pending=Count("*"), oldest=Min("created_at")
             )
+            row["stale"] = FanoutChunk.objects.filter(cache_stale=True).count()
         except Exception as error:  # noqa: BLE001 - a scrape never fails for this
             logger.warning("metrics: fan-out unreadable: %s", error)
             return

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.test import Client
 from rest_framework.test import APIClient
 
 from communities.models import Comment, Group, Post, Visibility
@@ -30,6 +32,13 @@ def client_for(user=None) -> APIClient:
     if user is not None:
         client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(user=user).key}")
     return client
+
+
+def metrics_scrape(client=None):
+    """GET /metrics as Prometheus does, with the bearer token (config/settings/test.py sets it)."""
+    return (client or Client()).get(
+        "/metrics", HTTP_AUTHORIZATION=f"Bearer {settings.METRICS_TOKEN}"
+    )
 
 
 def make_group(*, owner, visibility=Visibility.PUBLIC, name=None) -> Group:

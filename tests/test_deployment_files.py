@@ -1,6 +1,9 @@
 """The files that run Divan elsewhere stay in step with the code: docker-compose, Dockerfile,
-Procfile. (This machine has no Docker engine; these checks are what can be proved here.)"""
+Procfile, .env.example. (This machine has no Docker engine; these checks are what can be proved
+here.)"""
 
+import ast
+import re
 from pathlib import Path
 
 import yaml
@@ -78,3 +81,42 @@ def test_requirements_are_pinned():
             line = line.strip()
             if line and not line.startswith(("#", "-r")):
                 assert "==" in line, f"{name}: {line} is not pinned"
+
+
+def settings_read_from_the_environment() -> dict[str, str]:
+    """The name of each setting config/settings/*.py reads with `env(...)` or `env.<cast>(...)`
+    (`env.int`, `env.bool`, `env.list`, `env.float`, `env.db_url`...), with where it is read."""
+    names = {}
+    for path in sorted((ROOT / "config" / "settings").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if not isinstance(node, ast.Call):
+                continue
+            call = node.func
+            reads = (isinstance(call, ast.Name) and call.id == "env") or (
+                isinstance(call, ast.Attribute)
+                and isinstance(call.value, ast.Name)
+                and call.value.id == "env"
+                and call.attr != "read_env"
+            )
+            if not reads:
+                continue
+            where = f"config/settings/{path.name}:{node.lineno}"
+            name = node.args[0] if node.args else None
+            assert isinstance(name, ast.Constant) and isinstance(name.value, str), (
+                f"{where}: the setting's name is not a string literal"
+            )
+            names.setdefault(name.value, where)
+    return names
+
+
+def test_env_example_lists_every_setting_read_from_the_environment():
+    example = (ROOT / ".env.example").read_text()
+    listed = set(re.findall(r"^([A-Z][A-Z0-9_]*)=", example, flags=re.MULTILINE))
+    read = settings_read_from_the_environment()
+    assert {"DJANGO_SECRET_KEY", "DATABASE_URL", "REDIS_URL", "FEED_CACHE_MAX"} <= set(read)
+
+    missing = sorted(set(read) - listed)
+
+    assert missing == [], ".env.example lacks " + ", ".join(
+        f"{name} (read at {read[name]})" for name in missing
+    )

@@ -332,11 +332,26 @@ UPLOAD_QUOTA_BYTES_PER_DAY = env.int("UPLOAD_QUOTA_BYTES_PER_DAY", default=500 *
 UPLOAD_GRACE_SECONDS = env.int("UPLOAD_GRACE_SECONDS", default=3600)
 UPLOAD_UNATTACHED_HOURS = env.int("UPLOAD_UNATTACHED_HOURS", default=24)
 
+# --- Metrics (divan/metrics.py) ----------------------------------------------------------------
+# /metrics answers requests with `Authorization: Bearer <METRICS_TOKEN>`; with no token set, only
+# direct callers on this machine (a loopback address, no proxy header).
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+# How long a process keeps the figures it read from PostgreSQL and Redis for /metrics.
+METRICS_CACHE_SECONDS = env.float("METRICS_CACHE_SECONDS", default=5.0)
+
 # --- Logging ---------------------------------------------------------------------------------
+# Celery logs each task beat sends, and each one the worker receives and finishes, at INFO: an
+# idle stack's dispatch every 2 s alone is 90 lines a minute. These three loggers log at
+# CELERY_TASK_LOG_LEVEL (WARNING: what went wrong); a task's failure is an ERROR of
+# celery.app.trace, so it stays. `--loglevel` sets the root logger's level, not theirs.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        name: {"level": env("CELERY_TASK_LOG_LEVEL", default="WARNING")}
+        for name in ("celery.beat", "celery.app.trace", "celery.worker.strategy")
+    },
 }

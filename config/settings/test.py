@@ -20,6 +20,11 @@ DATABASES["default"]["TEST"] = {"NAME": f"test_divan_{TEST_RUN_ID}"}  # noqa: F4
 
 DIVAN_STARTUP_CHECKS = False  # the in-process test worker starts before the test database
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# /metrics as deployed, behind a token (tests.fixtures.metrics_scrape sends it); its figures read
+# afresh at each scrape, as the tests that change them and scrape again expect. Access and the
+# cache have their own tests (tests/divan/test_metrics.py).
+METRICS_TOKEN = "divan-test-metrics-token"
+METRICS_CACHE_SECONDS = 0
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 
 # Throttling is exercised by its own tests with tight rates; elsewhere it stays out of the way.

@@ -6,7 +6,7 @@ A scrape while PostgreSQL or Redis is down leaves out what it could not read, an
 import logging
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
-from prometheus_client.registry import REGISTRY, Collector
+from prometheus_client.registry import REGISTRY
 
 from divan.events.selectors import (
     consumers_status,
@@ -15,19 +15,15 @@ from divan.events.selectors import (
     stream_epoch,
 )
 from divan.events.stream import dead_letter_key, stream_key
+from divan.metrics import CachedCollector
 from divan.processes import processes_status
 from divan.redis import get_redis
 
 logger = logging.getLogger(__name__)
 
 
-class EventsCollector(Collector):
-    def describe(self):
-        """Nothing up front: without describe(), registering would run collect() (and query
-        the database while Django starts)."""
-        return []
-
-    def collect(self):
+class EventsCollector(CachedCollector):
+    def read(self):
         yield from self._outbox()
         yield from self._stream()
         yield from self._processes()

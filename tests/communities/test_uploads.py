@@ -16,7 +16,7 @@ from communities.services.uploads import upload_process_image
 from communities.storage import upload_storage
 from tests.events.processes import free_port
 from tests.factories import UserFactory
-from tests.fixtures import client_for
+from tests.fixtures import client_for, metrics_scrape
 
 UPLOADS = "/api/communities/v1/uploads/"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
@@ -606,14 +606,13 @@ def test_rejected_uploads_count_toward_the_days_bytes(s3, settings):
 def test_uploads_and_the_cleanups_counts_are_on_metrics(s3):
     from datetime import timedelta
 
-    from django.test import Client
     from django.utils import timezone
     from prometheus_client.parser import text_string_to_metric_families
 
     from communities.tasks import cleanup_uploads
 
     def figures() -> dict[str, float]:
-        body = Client().get("/metrics").content.decode()
+        body = metrics_scrape().content.decode()
         return {
             sample.name + "".join(f"|{v}" for v in sample.labels.values()): sample.value
             for family in text_string_to_metric_families(body)

@@ -20,7 +20,7 @@ from tests.events.conftest import tallied
 from tests.events.processes import Beat, Events, Worker, queued_messages, wait_until
 from tests.factories import UserFactory
 from tests.feeds.readers import make_active
-from tests.fixtures import client_for
+from tests.fixtures import client_for, metrics_scrape
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -47,7 +47,7 @@ def search(client, q: str) -> list[int]:
 
 def processes_up() -> dict[str, float]:
     """/metrics' divan_processes, by process."""
-    body = Client().get("/metrics").content.decode()
+    body = metrics_scrape().content.decode()
     return {
         sample.labels["process"]: sample.value
         for family in text_string_to_metric_families(body)

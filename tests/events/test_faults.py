@@ -7,7 +7,6 @@ import logging
 
 import pytest
 import redis
-from django.test import Client
 from prometheus_client.parser import text_string_to_metric_families
 
 from communities.services import groups, membership, posts
@@ -21,7 +20,7 @@ from feeds.models import FeedEntry
 from tests.events.processes import Beat, Events, RedisServer, Worker, wait_until
 from tests.factories import UserFactory
 from tests.feeds.readers import make_active
-from tests.fixtures import client_for
+from tests.fixtures import client_for, metrics_scrape
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -126,7 +125,7 @@ def test_events_dispatched_into_a_redis_that_comes_back_empty_are_sent_again(set
 
         wait_until(recovered, timeout=60, every=0.2, message="\n".join(
             process.log_tail() for process in processes))  # fmt: skip
-        metrics = Client().get("/metrics").content.decode()
+        metrics = metrics_scrape().content.decode()
         figures = {
             sample.name: sample.value
             for family in text_string_to_metric_families(metrics)

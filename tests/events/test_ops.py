@@ -4,7 +4,6 @@ the alert rules over them (promtool checks the rules and runs their unit tests).
 import subprocess
 
 import pytest
-from django.test import Client
 from prometheus_client.parser import text_string_to_metric_families
 
 from communities.services import groups, posts
@@ -15,7 +14,7 @@ from divan.events.models import OutboxEvent
 from tests.divan.test_metrics import ROOT, promtool
 from tests.events.test_stream import APPLIED  # noqa: F401 - registers the "recorder" consumer
 from tests.factories import UserFactory
-from tests.fixtures import client_for
+from tests.fixtures import client_for, metrics_scrape
 
 pytestmark = pytest.mark.django_db
 OPS = "/api/ops/events/"
@@ -36,7 +35,7 @@ def five_events() -> None:
 
 
 def samples() -> dict[tuple[str, tuple], float]:
-    body = Client().get("/metrics").content.decode()
+    body = metrics_scrape().content.decode()
     return {
         (sample.name, tuple(sorted(sample.labels.items()))): sample.value
         for family in text_string_to_metric_families(body)

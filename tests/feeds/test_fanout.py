@@ -20,7 +20,7 @@ from feeds.services import (
 from tests.events.processes import RedisServer
 from tests.factories import UserFactory
 from tests.feeds.readers import make_active
-from tests.fixtures import client_for
+from tests.fixtures import client_for, metrics_scrape
 
 pytestmark = pytest.mark.django_db
 
@@ -214,11 +214,10 @@ def test_a_leaver_before_the_chunk_gets_nothing():
 
 
 def test_metrics_show_the_fan_out_backlog_and_stale_caches():
-    from django.test import Client
     from prometheus_client.parser import text_string_to_metric_families
 
     def figures() -> dict[str, float]:
-        body = Client().get("/metrics").content.decode()
+        body = metrics_scrape().content.decode()
         return {
             sample.name
             + "".join(f"|{k}={v}" for k, v in sorted(sample.labels.items())): sample.value

@@ -1,0 +1,130 @@
+"""/metrics: who may read it, and the figures Divan's collectors read for it, held a few seconds.
+
+Access, the way Prometheus deployments do it: with METRICS_TOKEN set, a request must carry
+`Authorization: Bearer <METRICS_TOKEN>` (Prometheus's `authorization: {credentials_file: ...}`),
+compared in constant time; without it, only a direct caller on this machine may read it (a
+loopback REMOTE_ADDR and no proxy header), so `make run`'s http://127.0.0.1:8000/metrics works
+and nothing is public by default. A refusal is answered before any collector runs.
+
+Answers: 401 with `WWW-Authenticate: Bearer` when a token is configured and the request lacks it
+or sends another (RFC 6750: sending the right one would succeed); 403 when no token is configured
+and the caller is not local, since no credentials could be accepted (401 would invite a retry).
+
+The collectors (divan.events.metrics, feeds.metrics, communities.metrics) read PostgreSQL and
+Redis. Each is a CachedCollector: what it read is kept for METRICS_CACHE_SECONDS in this process,
+so a burst of scrapes (two Prometheus servers, retries, a person's curl) reads them once."""
+
+import hashlib
+import ipaddress
+import secrets
+import threading
+from collections.abc import Callable, Iterable
+from time import monotonic
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+from django_prometheus.exports import ExportToDjangoView
+from prometheus_client.metrics_core import Metric
+from prometheus_client.registry import Collector
+
+# A request carrying one of these came through a proxy, whatever its REMOTE_ADDR says.
+PROXY_HEADERS = ("X-Forwarded-For", "Forwarded", "X-Real-IP")
+
+
+def _bearer_token(request: HttpRequest) -> str | None:
+    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not credentials.strip():
+        return None
+    return credentials.strip()
+
+
+def _same(given: str, expected: str) -> bool:
+    """Constant time whatever the lengths: compare the digests, not the strings."""
+    return secrets.compare_digest(
+        hashlib.sha256(given.encode()).digest(), hashlib.sha256(expected.encode()).digest()
+    )
+
+
+def _direct_loopback(request: HttpRequest) -> bool:
+    if any(header in request.headers for header in PROXY_HEADERS):
+        return False
+    try:
+        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return address.is_loopback
+
+
+def _unauthorized(detail: str, *, invalid: bool) -> JsonResponse:
+    response = JsonResponse({"detail": detail}, status=401)
+    challenge = 'Bearer realm="metrics"'
+    response["WWW-Authenticate"] = challenge + (', error="invalid_token"' if invalid else "")
+    return response
+
+
+def metrics_refusal(request: HttpRequest) -> HttpResponse | None:
+    """The answer to a caller who may not read /metrics; None for one who may."""
+    token = settings.METRICS_TOKEN
+    if token:
+        given = _bearer_token(request)
+        if given is None:
+            return _unauthorized("Authentication credentials were not provided.", invalid=False)
+        if not _same(given, token):
+            return _unauthorized("Invalid token.", invalid=True)
+        return None
+    if _direct_loopback(request):
+        return None
+    return JsonResponse(
+        {"detail": "Metrics are served to this machine only; set METRICS_TOKEN to scrape them."},
+        status=403,
+    )
+
+
+@require_safe
+@never_cache
+def metrics_view(request: HttpRequest) -> HttpResponse:
+    """django-prometheus' exposition, behind metrics_refusal."""
+    refusal = metrics_refusal(request)
+    if refusal is not None:
+        return refusal
+    return ExportToDjangoView(request)
+
+
+_lock = threading.Lock()
+_held: dict[str, tuple[float, list[Metric]]] = {}  # collector name: (read at, its families)
+
+
+def _read_or_held(name: str, read: Callable[[], Iterable[Metric]]) -> list[Metric]:
+    """One lock for all: a scrape that arrives while another reads waits, then finds it held."""
+    with _lock:
+        now = monotonic()
+        held = _held.get(name)
+        if held is None or now - held[0] >= settings.METRICS_CACHE_SECONDS:
+            held = _held[name] = (now, list(read()))
+        return held[1]
+
+
+def metrics_forget() -> None:
+    """Drop what every collector holds: the next scrape reads afresh."""
+    with _lock:
+        _held.clear()
+
+
+class CachedCollector(Collector):
+    """A collector whose figures are read at most once per METRICS_CACHE_SECONDS in a process.
+    Subclasses implement read()."""
+
+    def describe(self):
+        """Nothing up front: without describe(), registering would run collect() (and query
+        the database while Django starts)."""
+        return []
+
+    def read(self) -> Iterable[Metric]:
+        raise NotImplementedError
+
+    def collect(self):
+        return _read_or_held(type(self).__name__, self.read)
