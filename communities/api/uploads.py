@@ -21,7 +21,7 @@ from rest_framework.response import Response
 
 from communities.models import Upload, UploadStatus
 from communities.services import uploads as upload_services
-from communities.storage import LocalStorage, local_token
+from communities.storage import LocalStorage, local_token, site_url
 from divan.throttling import UserThrottle, WriteThrottle
 
 # What a multipart body may hold beside the file itself: its boundaries and small fields.
@@ -80,7 +80,9 @@ class UploadViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         serializer = UploadStartSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        upload, post = upload_services.upload_start(owner=request.user, **data)
+        upload, post = upload_services.upload_start(
+            owner=request.user, site=site_url(request), **data
+        )
         upload.upload = {"url": post.url, "fields": post.fields}
         return Response(UploadStartedSerializer(upload).data, status=status.HTTP_201_CREATED)
 

@@ -82,10 +82,11 @@ TMP_PREFIX = "tmp/"
 
 
 def upload_start(
-    *, owner, filename: str, content_type: str, size: int
+    *, owner, filename: str, content_type: str, size: int, site: str
 ) -> tuple[Upload, PresignedPost]:
     """A pending upload and the presigned POST that lets its owner send exactly this file:
-    its key, its Content-Type, at most its declared size, within UPLOAD_URL_EXPIRY_SECONDS."""
+    its key, its Content-Type, at most its declared size, within UPLOAD_URL_EXPIRY_SECONDS.
+    `site`: where the owner reaches Divan (storage.site_url), for the local store's link."""
     _check_declared(filename=filename, content_type=content_type, size=size)
     with transaction.atomic():
         # one owner's starts take turns, so that two at once cannot both pass the quota
@@ -101,7 +102,7 @@ def upload_start(
             expires_at=timezone.now() + timedelta(seconds=expiry),
         )
     post = upload_storage().presigned_post(
-        key=upload.key, content_type=content_type, max_size=size, expires_in=expiry
+        key=upload.key, content_type=content_type, max_size=size, expires_in=expiry, site=site
     )
     return upload, post
 

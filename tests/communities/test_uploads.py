@@ -81,7 +81,7 @@ def stored(key: str) -> int | None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_upload_is_started_sent_completed_and_downloaded(store):
+def test_an_upload_is_started_sent_completed_and_downloaded(store, settings):
     owner = UserFactory()
     client = client_for(owner)
 
@@ -104,7 +104,11 @@ def test_an_upload_is_started_sent_completed_and_downloaded(store):
     assert stored(f"tmp/{upload.key}") is None
     assert client.get(f"{UPLOADS}{started['id']}/").json()["status"] == "ready"
     url = upload_storage().download_url(
-        upload.key, filename="cat.png", content_type="image/png", expires_in=300
+        upload.key,
+        filename="cat.png",
+        content_type="image/png",
+        expires_in=300,
+        site=settings.SITE_URL,
     )
     downloaded = requests.get(url, timeout=10)
     assert downloaded.status_code == 200 and downloaded.content == PNG
@@ -219,7 +223,7 @@ def test_the_bytes_quota_counts_a_day_of_uploads(s3, settings):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_local_endpoint_refuses_expired_forged_and_oversized_uploads(local):
+def test_the_local_endpoint_refuses_expired_forged_and_oversized_uploads(local, settings):
     client = client_for(UserFactory())
     started = start(client).json()
     key = Upload.objects.get(pk=started["id"]).key
@@ -241,7 +245,7 @@ def test_the_local_endpoint_refuses_expired_forged_and_oversized_uploads(local):
     expired = start(client).json()
     stale = upload_storage().presigned_post(  # the same link, signed as expired a second ago
         key=Upload.objects.get(pk=expired["id"]).key, content_type="image/png",
-        max_size=len(PNG), expires_in=-1,
+        max_size=len(PNG), expires_in=-1, site=settings.SITE_URL,
     )  # fmt: skip
     assert send({"upload": {"url": stale.url, "fields": stale.fields}}, PNG).status_code == 403
 
@@ -249,7 +253,11 @@ def test_the_local_endpoint_refuses_expired_forged_and_oversized_uploads(local):
     assert stored(Upload.objects.get(pk=expired["id"]).key) is None
     upload = Upload.objects.get(pk=started["id"])
     download = upload_storage().download_url(
-        upload.key, filename="a.png", content_type="image/png", expires_in=60
+        upload.key,
+        filename="a.png",
+        content_type="image/png",
+        expires_in=60,
+        site=settings.SITE_URL,
     )
     as_upload = started["upload"] | {"url": url.split("?")[0] + "?" + download.split("?")[1]}
     assert send(started | {"upload": as_upload}, PNG).status_code == 403  # not an upload token
@@ -634,3 +642,98 @@ def test_uploads_and_the_cleanups_counts_are_on_metrics(s3):
     after = figures()
     assert (after["divan_uploads|pending"], after["divan_uploads_deleted_total|expired"]) == (0, 1)
     assert after["divan_uploads_cleanup_failures_total"] == 0
+
+
+def api_session(user) -> requests.Session:
+    """Real HTTP to the live server, with the user's real token."""
+    from divan.services.users import token_issue
+
+    session = requests.Session()
+    session.headers["Authorization"] = f"Token {token_issue(user=user).key}"
+    return session
+
+
+FORGED = {"X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "https"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_site_url_local_links_follow_the_address_the_api_is_reached_at(
+    local, live_server, settings
+):
+    from tests.fixtures import make_group
+
+    settings.SITE_URL = ""  # the default: a server on any port signs links for itself
+    owner = UserFactory()
+    group = make_group(owner=owner)
+    api, base = api_session(owner), live_server.url
+    declared = {"filename": "doc.pdf", "content_type": "application/pdf", "size": len(PDF)}
+
+    started = api.post(base + UPLOADS, json=declared, timeout=10)
+
+    assert started.status_code == 201, started.content
+    assert started.json()["upload"]["url"].startswith(f"{base}/api/communities/v1/uploads/local/?")
+    assert send(started.json(), PDF).status_code == 204
+    upload_id = started.json()["id"]
+    completed = api.post(f"{base}{UPLOADS}{upload_id}/complete/", timeout=10)
+    assert completed.json()["status"] == "ready"
+    posted = api.post(
+        base + posts_url(group), json={"body": "see", "attachments": [upload_id]}, timeout=10
+    )
+    assert posted.status_code == 201, posted.content
+    link = posted.json()["attachments"][0]["url"]
+    assert link.startswith(f"{base}/api/communities/v1/uploads/local/u{owner.pk}/")
+    assert requests.get(link, timeout=10).content == PDF
+    # a client's own X-Forwarded-* move nothing while no proxy is trusted (DJANGO_NUM_PROXIES=0)
+    assert settings.REST_FRAMEWORK["NUM_PROXIES"] == 0
+    forged_start = api.post(base + UPLOADS, json=declared, headers=FORGED, timeout=10)
+    assert forged_start.json()["upload"]["url"].startswith(base + "/api/")
+    read = api.get(f"{base}/api/communities/v1/posts/{posted.json()['id']}/", headers=FORGED)
+    assert read.json()["attachments"][0]["url"].startswith(base + "/api/")
+    assert Upload.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_behind_a_trusted_proxy_links_follow_its_forwarded_host_and_site_url_wins(
+    local, live_server, settings
+):
+    # what base.py sets when DJANGO_NUM_PROXIES > 0 (test_forwarded_headers_are_trusted_...)
+    settings.USE_X_FORWARDED_HOST = True
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "hub.example"]
+    settings.SITE_URL = ""
+    api, base = api_session(UserFactory()), live_server.url
+    declared = {"filename": "doc.pdf", "content_type": "application/pdf", "size": len(PDF)}
+    proxied = {"X-Forwarded-Host": "hub.example:3000", "X-Forwarded-Proto": "https"}
+
+    through_proxy = api.post(base + UPLOADS, json=declared, headers=proxied, timeout=10)
+    settings.SITE_URL = "http://127.0.0.1:3999"
+    with_site_url = api.post(base + UPLOADS, json=declared, headers=proxied, timeout=10)
+
+    assert through_proxy.json()["upload"]["url"].startswith("https://hub.example:3000/api/")
+    assert with_site_url.json()["upload"]["url"].startswith("http://127.0.0.1:3999/api/")
+
+
+@pytest.mark.parametrize("proxies", ["0", "1"])
+def test_forwarded_headers_are_trusted_only_behind_proxies(proxies):
+    """What base.py makes of DJANGO_NUM_PROXIES, in dev and prod; SITE_URL unset is empty."""
+    import subprocess
+    import sys
+
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.USE_X_FORWARDED_HOST, s.SECURE_PROXY_SSL_HEADER, repr(s.SITE_URL))"
+    )
+    header = "None" if proxies == "0" else "('HTTP_X_FORWARDED_PROTO', 'https')"
+    for module in ("config.settings.dev", "config.settings.prod"):
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "DJANGO_SETTINGS_MODULE": module,
+            "DJANGO_NUM_PROXIES": proxies,
+            "DJANGO_SECRET_KEY": "x" * 50,
+            "DJANGO_ALLOWED_HOSTS": "divan.example",
+        }
+        result = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == f"{proxies == '1'} {header} ''", module
