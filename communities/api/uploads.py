@@ -131,7 +131,9 @@ class _ToDisk(FileUploadHandler):
 
     def file_complete(self, file_size):
         self.out.close()
-        return UploadedFile(file=None, name="file", size=file_size)
+        # the closed partial stands for the file: Django's parser closes every file it holds
+        # when a later part fails, and closing it again is harmless (None would be a 500)
+        return UploadedFile(file=self.out, name="file", size=file_size)
 
     def discard(self) -> None:
         if self.out is not None:
@@ -177,10 +179,12 @@ def local_upload(request):
     except BaseException:
         handler.discard()
         raise
+    # exactly the link's fields, once each, and one file: a field sent after the file is refused
+    # too (a part without a name, which Django's parser skips, is ignored, as S3 ignores it)
     if (
-        "file" not in files
-        or fields.get("key") != token["k"]
-        or (fields.get("Content-Type") != token["t"])
+        list(files) != ["file"]
+        or len(files.getlist("file")) != 1
+        or sorted(fields.lists()) != [("Content-Type", [token["t"]]), ("key", [token["k"]])]
     ):
         handler.discard()
         return _error(400, "The form's fields must be those of the upload link.")

@@ -737,3 +737,58 @@ def test_forwarded_headers_are_trusted_only_behind_proxies(proxies):
         )
         assert result.returncode == 0, result.stderr
         assert result.stdout.strip() == f"{proxies == '1'} {header} ''", module
+
+
+BOUNDARY = "divan-test-boundary"
+
+
+def form_part(name: str, data: bytes, *, filename=None, headers: bytes = b"") -> bytes:
+    disposition = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename else "")
+    head = f"--{BOUNDARY}\r\nContent-Disposition: {disposition}\r\n".encode() + headers
+    return head + b"\r\n" + data + b"\r\n"
+
+
+NOT_ONE_FILE = "Send the form's fields, then one file as `file`."
+AFTER_THE_FILE = {  # each was a 500 (Django's parser closing a file that was None), or a 204
+    "a second file": (form_part("file", b"more", filename="g"), NOT_ONE_FILE),
+    "a file2 file": (form_part("file2", b"more", filename="g"), NOT_ONE_FILE),
+    "a file2 field": (
+        form_part("file2", b"more"),
+        "The form's fields must be those of the upload link.",
+    ),
+    "a file part that is not base64": (
+        form_part("x", b"!!!!", filename="g", headers=b"Content-Transfer-Encoding: base64\r\n"),
+        NOT_ONE_FILE,
+    ),
+    "a part whose headers pass the parser's limit": (
+        form_part("x", b"more", headers=b"X-Padding: " + b"y" * 2000 + b"\r\n"),
+        "The form could not be read as multipart/form-data.",
+    ),
+}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("case", list(AFTER_THE_FILE))
+def test_a_part_after_the_file_is_a_400_that_writes_nothing(local, settings, case):
+    from pathlib import Path
+
+    tail, detail = AFTER_THE_FILE[case]
+    client = client_for(UserFactory())
+    started = start(client).json()
+    form = started["upload"]
+    before = list(Upload.objects.values())
+    body = b"".join(form_part(name, value.encode()) for name, value in form["fields"].items())
+    body += form_part("file", PNG, filename="f", headers=b"Content-Type: image/png\r\n")
+    body += tail + f"--{BOUNDARY}--\r\n".encode()
+
+    response = requests.post(
+        form["url"], data=body, timeout=10,
+        headers={"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"},
+    )  # fmt: skip
+
+    assert response.status_code == 400, response.text[:300]
+    assert response.json() == {"detail": detail}
+    assert list(Upload.objects.values()) == before
+    assert [p for p in Path(settings.UPLOADS_LOCAL_ROOT).rglob("*") if p.is_file()] == []
+    assert send(started, PNG).status_code == 204  # the link still works, for the file alone
+    assert complete(client, started["id"]).json()["status"] == "ready"
