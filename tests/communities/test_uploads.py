@@ -792,3 +792,45 @@ def test_a_part_after_the_file_is_a_400_that_writes_nothing(local, settings, cas
     assert [p for p in Path(settings.UPLOADS_LOCAL_ROOT).rglob("*") if p.is_file()] == []
     assert send(started, PNG).status_code == 204  # the link still works, for the file alone
     assert complete(client, started["id"]).json()["status"] == "ready"
+
+
+def jpeg_on_its_side() -> bytes:
+    """40x20, red in its top-left corner, with a JFIF header and then EXIF Orientation=6: a
+    viewer turns it 90 degrees clockwise, to 20x40 with the red in the top-right corner."""
+    image = Image.new("RGB", (40, 20), "white")
+    image.paste((255, 0, 0), (0, 0, 16, 10))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: rotate 90 CW
+    exif[0x010F] = "SpyCam"  # Make: stripped with the rest
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif, quality=95)
+    return out.getvalue()
+
+
+def near(pixel, colour, tolerance=48) -> bool:
+    return all(abs(a - b) <= tolerance for a, b in zip(pixel, colour, strict=True))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_jpeg_is_turned_by_its_exif_orientation_before_it_is_stripped(store):
+    data = jpeg_on_its_side()
+    assert data[6:10] == b"JFIF" and Image.open(io.BytesIO(data)).getexif()[0x0112] == 6
+    client = client_for(UserFactory())
+    started = start(client, filename="side.jpg", content_type="image/jpeg", size=len(data)).json()
+    send(started, data)
+    complete(client, started["id"])
+
+    upload = upload_process_image(upload_id=started["id"])
+
+    assert (upload.width, upload.height) == (20, 40)
+    shown = client.get(f"{UPLOADS}{started['id']}/").json()
+    assert (shown["width"], shown["height"]) == (20, 40)
+    storage = upload_storage()
+    for key in (upload.key, upload.thumbnail_key):
+        image = Image.open(io.BytesIO(storage.read(key, 10**7)))
+        assert image.size == (20, 40), key
+        assert dict(image.getexif()) == {}, key  # no Orientation left to turn it again
+        rgb = image.convert("RGB")
+        assert near(rgb.getpixel((16, 3)), (255, 0, 0)), key  # the red corner, now top-right
+        assert near(rgb.getpixel((3, 3)), (255, 255, 255)), key
+        assert near(rgb.getpixel((16, 36)), (255, 255, 255)), key
