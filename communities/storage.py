@@ -13,6 +13,7 @@ import contextlib
 import functools
 import os
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlencode
@@ -27,6 +28,7 @@ DOWNLOAD_SALT = "divan.uploads.local.get"
 UPLOAD_TOKEN_KEYS = frozenset({"k", "t", "n", "e"})
 DOWNLOAD_TOKEN_KEYS = frozenset({"k", "f", "t", "e"})
 HEAD_BYTES = 4096  # what a type check reads of an object
+CHUNK_BYTES = 64 * 1024  # what a check of a whole object holds at once
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ class UploadStorage:
     def size(self, key: str) -> int | None: ...  # None: no such object
     def head(self, key: str, length: int = HEAD_BYTES) -> bytes: ...
     def read(self, key: str, limit: int) -> bytes: ...
+    def chunks(self, key: str) -> Iterator[bytes]: ...  # the whole object, CHUNK_BYTES at a time
     def put(self, key: str, data: bytes, content_type: str) -> None: ...
     def move(self, key: str, to: str) -> None: ...  # within the store
     def delete(self, key: str) -> None: ...  # a missing object is not an error
@@ -102,6 +105,17 @@ class S3Storage(UploadStorage):
     def read(self, key, limit):
         body = self._call("get_object", Key=key)["Body"]
         return body.read(limit + 1)
+
+    def chunks(self, key):
+        from botocore.exceptions import BotoCoreError
+
+        body = self._call("get_object", Key=key)["Body"]
+        try:
+            yield from body.iter_chunks(CHUNK_BYTES)
+        except BotoCoreError as error:
+            raise StorageError(str(error)) from error
+        finally:
+            body.close()
 
     def put(self, key, data, content_type):
         self._call("put_object", Key=key, Body=data, ContentType=content_type)
@@ -167,6 +181,16 @@ class LocalStorage(UploadStorage):
     def read(self, key, limit):
         with self.path(key).open("rb") as file:
             return file.read(limit + 1)
+
+    def chunks(self, key):
+        try:
+            with self.path(key).open("rb") as file:
+                while chunk := file.read(CHUNK_BYTES):
+                    yield chunk
+        except FileNotFoundError:
+            raise
+        except OSError as error:  # as _disk_errors, for a generator
+            raise StorageError(str(error)) from error
 
     def put(self, key, data, content_type):
         path = self.path(key)

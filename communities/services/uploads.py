@@ -18,7 +18,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from communities import images
-from communities.filetypes import sniff
+from communities.filetypes import sniff, text_refusal
 from communities.models import Upload, UploadStatus
 from communities.storage import PresignedPost, StorageError, upload_storage
 from divan.exceptions import (
@@ -132,7 +132,8 @@ def upload_complete(*, owner, upload_id) -> Upload:
         if storage.size(upload.key) is not None:
             storage.move(upload.key, kept)
         size = storage.size(kept)
-        reason = _check_object(upload, size, storage.head(kept) if size else b"")
+        head = storage.head(kept) if size else b""
+        reason = _check_object(upload, size, head, whole=lambda: storage.chunks(kept))
     except FileNotFoundError:  # another completion moved or deleted it meanwhile
         return _completed_meanwhile(owner=owner, upload_id=upload_id)
     except StorageError as error:
@@ -166,8 +167,9 @@ def _completed_meanwhile(*, owner, upload_id) -> Upload:
     return upload
 
 
-def _check_object(upload: Upload, size: int | None, head: bytes) -> str:
-    """Why the object is refused ('' when it is what was declared)."""
+def _check_object(upload: Upload, size: int | None, head: bytes, *, whole) -> str:
+    """Why the object is refused ('' when it is what was declared). `whole()`: its chunks, for
+    text, which is read to its end (markup may come after the head)."""
     if size is None:
         return "Nothing was uploaded before the upload link expired."
     if size != upload.size:
@@ -175,6 +177,8 @@ def _check_object(upload: Upload, size: int | None, head: bytes) -> str:
     if size > settings.UPLOAD_MAX_BYTES:
         return f"The file is larger than {settings.UPLOAD_MAX_BYTES} bytes."
     real = sniff(head)
+    if upload.content_type == "text/plain" and real in (None, "text/plain"):
+        return text_refusal(whole())  # says why, wherever in the text it is
     if real is None:
         return "The file's content is not of an allowed type."
     if real != upload.content_type:

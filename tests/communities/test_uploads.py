@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from communities.models import Post, Upload
 from communities.services.uploads import upload_process_image
-from communities.storage import upload_storage
+from communities.storage import CHUNK_BYTES, upload_storage
 from tests.events.processes import free_port
 from tests.factories import UserFactory
 from tests.fixtures import client_for
@@ -834,3 +834,55 @@ def test_a_jpeg_is_turned_by_its_exif_orientation_before_it_is_stripped(store):
         assert near(rgb.getpixel((16, 3)), (255, 0, 0)), key  # the red corner, now top-right
         assert near(rgb.getpixel((3, 3)), (255, 255, 255)), key
         assert near(rgb.getpixel((16, 36)), (255, 255, 255)), key
+
+
+TEXT_REFUSED = {
+    "a tag in the first line": b"hello <img src=x onerror=alert(1)>\n",
+    "a tag after the first 4 KiB": b"plain words\n" * 400 + b"<script>alert(1)</script>\n",
+    "a tag split across two chunks": b"a" * (CHUNK_BYTES - 1) + b"<svg onload=alert(1)>",
+    "an end tag": b"x" * 5000 + b"</p>",
+    "a comment": b"x" * 5000 + b"<!-- -->",
+    "a processing instruction": b"x" * 5000 + b"<?xml ?>",
+}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("case", list(TEXT_REFUSED))
+def test_text_with_a_tag_anywhere_is_refused(store, case):
+    data = TEXT_REFUSED[case]
+    at = data.index(b"<")
+    client = client_for(UserFactory())
+    started = start(client, filename="a.txt", content_type="text/plain", size=len(data)).json()
+    assert send(started, data).status_code == 204
+    key = Upload.objects.get(pk=started["id"]).key
+
+    response = complete(client, started["id"])
+
+    assert response.status_code == 200
+    assert (response.json()["status"], response.json()["reason"]) == (
+        "rejected",
+        f"The text has an HTML tag at byte {at}: plain text may hold none.",
+    )
+    assert stored(key) is None and stored(key.removeprefix("tmp/")) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_text_with_less_than_signs_that_are_no_tags_is_accepted(store):
+    data = ("if a < b and c <= d: print('1 < 2 <3 é')\n" * 200).encode()  # past 4 KiB
+    assert len(data) > 8192
+    client = client_for(UserFactory())
+
+    assert ready(client, data, content_type="text/plain", filename="a.txt")
+
+
+def test_the_text_check_reads_every_chunk_and_across_their_boundaries():
+    from communities.filetypes import text_refusal
+
+    tag = "The text has an HTML tag at byte {}: plain text may hold none."
+    assert text_refusal([b"hello <", b"img src=x>"]) == tag.format(6)
+    assert text_refusal([b"a <", b"", b"/b>"]) == tag.format(2)  # an empty chunk between
+    assert text_refusal([b"a <", b" b", b" <", b"3"]) == ""
+    assert text_refusal([b"caf\xc3", b"\xa9 <", b"\xc3\xa9"]) == ""  # a character split in two
+    assert text_refusal([b"ok", b"\xff"]) == "The text is not UTF-8."
+    assert text_refusal([b"ok", b"\xc3"]) == "The text is not UTF-8."  # cut at its very end
+    assert text_refusal([b"ok", b"a\x00"]) == "The text has NUL bytes: it is not plain text."
