@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from communities import images
 from communities.filetypes import sniff, text_refusal
-from communities.models import Upload, UploadStatus
+from communities.models import Upload, UploadCharge, UploadStatus
 from communities.storage import PresignedPost, StorageError, upload_storage
 from divan.exceptions import (
     Conflict,
@@ -62,7 +62,8 @@ def _check_quota(owner, size: int) -> None:
             f"You have {settings.UPLOAD_QUOTA_PENDING} uploads pending: complete them first.",
             retry_after=(first_to_expire - now).total_seconds(),
         )
-    day = mine.filter(created_at__gt=now - timedelta(days=1))  # rejected ones count too
+    # what was charged, not what is left: processing shrinks a size, the cleanup deletes rows
+    day = UploadCharge.objects.filter(owner=owner, created_at__gt=now - timedelta(days=1))
     used = day.aggregate(total=Coalesce(Sum("size"), 0))["total"]
     if used + size > settings.UPLOAD_QUOTA_BYTES_PER_DAY:
         oldest = day.order_by("created_at").values_list("created_at", flat=True).first() or now
@@ -89,8 +90,9 @@ def upload_start(
     `site`: where the owner reaches Divan (storage.site_url), for the local store's link."""
     _check_declared(filename=filename, content_type=content_type, size=size)
     with transaction.atomic():
-        # one owner's starts take turns, so that two at once cannot both pass the quota
-        get_user_model().objects.select_for_update().filter(pk=owner.pk).first()
+        # one owner's starts take turns, so that two at once cannot both pass the quota; FOR NO
+        # KEY UPDATE, which inserts referencing the user (their posts, this upload) never wait on
+        get_user_model().objects.select_for_update(no_key=True).filter(pk=owner.pk).first()
         _check_quota(owner, size)
         expiry = settings.UPLOAD_URL_EXPIRY_SECONDS
         upload = Upload.objects.create(
@@ -101,6 +103,7 @@ def upload_start(
             size=size,
             expires_at=timezone.now() + timedelta(seconds=expiry),
         )
+        UploadCharge.objects.create(owner=owner, size=size, created_at=upload.created_at)
     post = upload_storage().presigned_post(
         key=upload.key, content_type=content_type, max_size=size, expires_in=expiry, site=site
     )
@@ -306,6 +309,13 @@ def attachments_set(
 
 CLEANUP_BATCH = 500
 CLEANUP_BACKOFF_MAX = timedelta(hours=1)
+
+
+def upload_charges_prune(*, now=None) -> int:
+    """Delete the quota charges older than the day they count in; how many went."""
+    now = now or timezone.now()
+    deleted, _ = UploadCharge.objects.filter(created_at__lt=now - timedelta(days=1)).delete()
+    return deleted
 
 
 def images_unprocessed(*, older_than: timedelta = timedelta(minutes=10)) -> list:

@@ -886,3 +886,91 @@ def test_the_text_check_reads_every_chunk_and_across_their_boundaries():
     assert text_refusal([b"ok", b"\xff"]) == "The text is not UTF-8."
     assert text_refusal([b"ok", b"\xc3"]) == "The text is not UTF-8."  # cut at its very end
     assert text_refusal([b"ok", b"a\x00"]) == "The text has NUL bytes: it is not plain text."
+
+
+def png_padded(padding: int) -> bytes:
+    """A 1x1 PNG carrying `padding` bytes in a private ancillary chunk, which decoders skip and
+    processing drops: the cleaned file is a few dozen bytes."""
+    import struct
+    import zlib
+
+    out = io.BytesIO()
+    Image.new("RGB", (1, 1), "navy").save(out, format="PNG")
+    data = out.getvalue()
+    body = b"prVt" + b"\x00" * padding
+    chunk = struct.pack(">I", padding) + body + struct.pack(">I", zlib.crc32(body))
+    end = data.rindex(b"IEND") - 4
+    return data[:end] + chunk + data[end:]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_processed_image_still_counts_the_bytes_it_arrived_with(s3, settings):
+    data = png_padded(100_000)
+    settings.UPLOAD_QUOTA_BYTES_PER_DAY = len(data) + 99
+    client = client_for(UserFactory())
+    started = start(client, filename="p.png", content_type="image/png", size=len(data)).json()
+    send(started, data)
+    complete(client, started["id"])
+    processed = upload_process_image(upload_id=started["id"])
+    assert processed.processed_at is not None and processed.size < 200  # cleaned, rewritten
+
+    refused = start(client, size=100)
+
+    assert refused.status_code == 429, refused.content
+    assert int(refused["Retry-After"]) > 86000
+    assert Upload.objects.count() == 1
+    assert start(client, size=99).status_code == 201  # what is left of the day
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_cleanup_deleting_rejected_and_expired_uploads_gives_no_quota_back(s3, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from communities.services.uploads import uploads_cleanup
+
+    settings.UPLOAD_QUOTA_BYTES_PER_DAY = 1000
+    client = client_for(UserFactory())
+    junk = start(client, size=600).json()
+    send(junk, b"x" * 600)
+    assert complete(client, junk["id"]).json()["status"] == "rejected"
+    never_sent = start(client, size=300).json()["id"]
+    two_hours_ago = timezone.now() - timedelta(hours=2)  # past the grace, within the day
+    Upload.objects.filter(pk=junk["id"]).update(completed_at=two_hours_ago)
+    Upload.objects.filter(pk=never_sent).update(expires_at=two_hours_ago)
+
+    counts = uploads_cleanup()
+    assert (counts["rejected"], counts["expired"], Upload.objects.count()) == (1, 1, 0)
+
+    refused = start(client, size=200)
+
+    assert refused.status_code == 429, refused.content
+    assert int(refused["Retry-After"]) > 86000
+    assert Upload.objects.count() == 0
+    assert start(client, size=100).status_code == 201
+
+
+@pytest.mark.django_db(transaction=True)
+def test_quota_charges_are_written_with_each_start_and_pruned_after_a_day(s3, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from communities.models import UploadCharge
+    from communities.tasks import cleanup_uploads
+
+    settings.UPLOAD_QUOTA_BYTES_PER_DAY = 1000
+    owner = UserFactory()
+    client = client_for(owner)
+    first = start(client, size=700).json()["id"]
+    assert start(client, size=400).status_code == 429  # a refusal charges nothing
+    assert list(UploadCharge.objects.values_list("owner_id", "size")) == [(owner.pk, 700)]
+    Upload.objects.filter(pk=first).update(created_at=timezone.now() - timedelta(days=2))
+    UploadCharge.objects.update(created_at=timezone.now() - timedelta(days=1, seconds=1))
+
+    cleanup_uploads.apply()
+
+    assert UploadCharge.objects.count() == 0
+    assert start(client, size=1000).status_code == 201
+    assert list(UploadCharge.objects.values_list("owner_id", "size")) == [(owner.pk, 1000)]
