@@ -9,7 +9,8 @@ export HUB_PORT
 # browser: the session cookie and CSRF), so the browser's links start with the hub's address.
 export HUB_URL ?= http://127.0.0.1:$(HUB_PORT)
 export DIVAN_API_URL ?= http://127.0.0.1:$(PORT)
-# where clients reach Divan: the local store's upload and download links start with it
+# where browsers reach Divan: the local store's upload and download links start with it (unset,
+# with the address each request reached)
 export SITE_URL ?= $(HUB_URL)
 HUB_SOURCES := $(shell find web/src web/next.config.ts web/tsconfig.json -type f 2>/dev/null)
 # Two test processes by default (pytest-xdist); PYTEST_ARGS="-n 0 -k bans" runs in one.

@@ -1,6 +1,7 @@
 """Images with Pillow, bounded: a decompression bomb or an image past UPLOAD_IMAGE_MAX_PIXELS is
-refused before it is decoded; what is kept is re-encoded without its EXIF (location, camera),
-and a JPEG thumbnail of at most UPLOAD_THUMBNAIL_SIZE pixels a side is made."""
+refused before it is decoded; what is kept is turned upright by its EXIF orientation, then
+re-encoded without its EXIF (location, camera), and a JPEG thumbnail of at most
+UPLOAD_THUMBNAIL_SIZE pixels a side is made."""
 
 import io
 import warnings
@@ -38,6 +39,8 @@ def image_clean(data: bytes) -> CleanImage:
                 if width * height * frames > limit:
                     raise ImageRefused(f"The image has more than {limit} pixels in all.")
                 image.load()
+                _turn_upright(image)
+                width, height = image.size  # as shown: after turning
                 clean = _without_metadata(image)
                 thumbnail = _thumbnail(image)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
@@ -49,6 +52,14 @@ def image_clean(data: bytes) -> CleanImage:
     return CleanImage(width=width, height=height, clean=clean, thumbnail=thumbnail)
 
 
+def _turn_upright(image: Image.Image) -> None:
+    """Turn the image as a viewer would by its EXIF orientation, in place, before its EXIF is
+    stripped (after, the stripped image would show on its side). An animation is left as it
+    is: turning it would keep one frame."""
+    if not getattr(image, "is_animated", False):
+        ImageOps.exif_transpose(image, in_place=True)
+
+
 def _without_metadata(image: Image.Image) -> bytes:
     """The same image, re-encoded with no EXIF, XMP or comments (animated GIFs keep frames)."""
     out = io.BytesIO()
@@ -57,9 +68,8 @@ def _without_metadata(image: Image.Image) -> bytes:
     if image.format == "GIF":
         image.save(out, format="GIF", save_all=getattr(image, "is_animated", False))
     elif image.format == "JPEG":
-        upright = ImageOps.exif_transpose(image)
-        upright.info = {}
-        upright.save(out, format="JPEG", quality=92)
+        image.info = {}
+        image.save(out, format="JPEG", quality=92)
     elif image.format == "PNG":
         image.save(out, format="PNG")
     else:
@@ -69,7 +79,7 @@ def _without_metadata(image: Image.Image) -> bytes:
 
 def _thumbnail(image: Image.Image) -> bytes:
     side = settings.UPLOAD_THUMBNAIL_SIZE
-    thumb = ImageOps.exif_transpose(image).convert("RGB")
+    thumb = image.convert("RGB")
     thumb.thumbnail((side, side))
     out = io.BytesIO()
     thumb.save(out, format="JPEG", quality=85)

@@ -5,12 +5,15 @@ the store's presigned POST and GET (communities/api/uploads.py), so the whole fl
 laptop.
 
 Every call names an object by its key. Nothing here trusts what a client sent: the services
-check what arrived (communities/services/uploads.py)."""
+check what arrived (communities/services/uploads.py). A link (presigned POST or GET) is made
+for a request: the local store's links start with `site_url(request)`; nothing without a
+request (a Celery task) makes one."""
 
 import contextlib
 import functools
 import os
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlencode
@@ -25,6 +28,7 @@ DOWNLOAD_SALT = "divan.uploads.local.get"
 UPLOAD_TOKEN_KEYS = frozenset({"k", "t", "n", "e"})
 DOWNLOAD_TOKEN_KEYS = frozenset({"k", "f", "t", "e"})
 HEAD_BYTES = 4096  # what a type check reads of an object
+CHUNK_BYTES = 64 * 1024  # what a check of a whole object holds at once
 
 
 @dataclass(frozen=True)
@@ -40,16 +44,19 @@ class StorageError(Exception):
 class UploadStorage:
     """The calls the services make; S3Storage and LocalStorage below."""
 
+    # `site`: where the client reaches Divan (site_url(request)); the local store's links
+    # start with it, S3's with the bucket's endpoint
     def presigned_post(self, *, key: str, content_type: str, max_size: int,
-                       expires_in: int) -> PresignedPost: ...  # fmt: skip
+                       expires_in: int, site: str) -> PresignedPost: ...  # fmt: skip
     def size(self, key: str) -> int | None: ...  # None: no such object
     def head(self, key: str, length: int = HEAD_BYTES) -> bytes: ...
     def read(self, key: str, limit: int) -> bytes: ...
+    def chunks(self, key: str) -> Iterator[bytes]: ...  # the whole object, CHUNK_BYTES at a time
     def put(self, key: str, data: bytes, content_type: str) -> None: ...
     def move(self, key: str, to: str) -> None: ...  # within the store
     def delete(self, key: str) -> None: ...  # a missing object is not an error
     def download_url(self, key: str, *, filename: str, content_type: str,
-                     expires_in: int) -> str: ...  # fmt: skip
+                     expires_in: int, site: str) -> str: ...  # fmt: skip
 
 
 class S3Storage(UploadStorage):
@@ -76,7 +83,7 @@ class S3Storage(UploadStorage):
         except BotoCoreError as error:
             raise StorageError(str(error)) from error
 
-    def presigned_post(self, *, key, content_type, max_size, expires_in):
+    def presigned_post(self, *, key, content_type, max_size, expires_in, site):
         post = self.signer.generate_presigned_post(
             Bucket=self.bucket,
             Key=key,
@@ -99,6 +106,17 @@ class S3Storage(UploadStorage):
         body = self._call("get_object", Key=key)["Body"]
         return body.read(limit + 1)
 
+    def chunks(self, key):
+        from botocore.exceptions import BotoCoreError
+
+        body = self._call("get_object", Key=key)["Body"]
+        try:
+            yield from body.iter_chunks(CHUNK_BYTES)
+        except BotoCoreError as error:
+            raise StorageError(str(error)) from error
+        finally:
+            body.close()
+
     def put(self, key, data, content_type):
         self._call("put_object", Key=key, Body=data, ContentType=content_type)
 
@@ -109,7 +127,7 @@ class S3Storage(UploadStorage):
     def delete(self, key):
         self._call("delete_object", Key=key)
 
-    def download_url(self, key, *, filename, content_type, expires_in):
+    def download_url(self, key, *, filename, content_type, expires_in, site):
         return self.signer.generate_presigned_url(
             "get_object",
             Params={
@@ -142,12 +160,12 @@ class LocalStorage(UploadStorage):
             raise FileNotFoundError(key)  # keys are Divan's; this one is not
         return path
 
-    def presigned_post(self, *, key, content_type, max_size, expires_in):
+    def presigned_post(self, *, key, content_type, max_size, expires_in, site):
         token = signing.dumps(
             {"k": key, "t": content_type, "n": max_size, "e": int(time.time()) + expires_in},
             salt=UPLOAD_SALT,
         )
-        url = settings.SITE_URL + reverse("upload-local") + "?" + urlencode({"token": token})
+        url = _site(site) + reverse("upload-local") + "?" + urlencode({"token": token})
         return PresignedPost(url=url, fields={"key": key, "Content-Type": content_type})
 
     def size(self, key):
@@ -163,6 +181,16 @@ class LocalStorage(UploadStorage):
     def read(self, key, limit):
         with self.path(key).open("rb") as file:
             return file.read(limit + 1)
+
+    def chunks(self, key):
+        try:
+            with self.path(key).open("rb") as file:
+                while chunk := file.read(CHUNK_BYTES):
+                    yield chunk
+        except FileNotFoundError:
+            raise
+        except OSError as error:  # as _disk_errors, for a generator
+            raise StorageError(str(error)) from error
 
     def put(self, key, data, content_type):
         path = self.path(key)
@@ -180,13 +208,30 @@ class LocalStorage(UploadStorage):
         with contextlib.suppress(FileNotFoundError):
             self.path(key).unlink()
 
-    def download_url(self, key, *, filename, content_type, expires_in):
+    def download_url(self, key, *, filename, content_type, expires_in, site):
         token = signing.dumps(
             {"k": key, "f": filename, "t": content_type, "e": int(time.time()) + expires_in},
             salt=DOWNLOAD_SALT,
         )
         path = reverse("upload-local-file", kwargs={"key": key})
-        return settings.SITE_URL + path + "?" + urlencode({"token": token})
+        return _site(site) + path + "?" + urlencode({"token": token})
+
+
+def site_url(request) -> str:
+    """Where the client that sent `request` reaches Divan, as links should start: SITE_URL when
+    set, else the request's own scheme and host. X-Forwarded-Host and -Proto count only behind
+    trusted proxies (DJANGO_NUM_PROXIES above 0 turns on USE_X_FORWARDED_HOST and
+    SECURE_PROXY_SSL_HEADER); a host not in ALLOWED_HOSTS is refused with a 400. Without a
+    request, SITE_URL or '' (then the local store makes no link)."""
+    if settings.SITE_URL or request is None:
+        return settings.SITE_URL.rstrip("/")
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+def _site(site: str) -> str:
+    if not site:  # a caller without a request (a task) asked for a link
+        raise ValueError("The local store's links need site_url(request), or SITE_URL set.")
+    return site
 
 
 def _disk_errors(method):

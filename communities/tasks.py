@@ -6,6 +6,7 @@ from communities.metrics import uploads_count
 from communities.services.membership import ban_purge_expired
 from communities.services.uploads import (
     images_unprocessed,
+    upload_charges_prune,
     upload_process_image,
     uploads_cleanup,
 )
@@ -49,4 +50,5 @@ def cleanup_uploads() -> dict:
         process_upload_image.delay(str(upload_id))
     counts = uploads_cleanup()
     uploads_count(counts)
+    upload_charges_prune()
     return counts

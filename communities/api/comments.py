@@ -83,7 +83,8 @@ class CommentSerializer(ReactionSummaryMixin, serializers.ModelSerializer):
         """None for a placeholder: it tells nothing of what it held."""
         if not self._shown(comment):
             return []
-        return attachments_shown(getattr(comment, "attachment_rows", None))
+        rows = getattr(comment, "attachment_rows", None)
+        return attachments_shown(rows, request=self.context.get("request"))
 
     def get_deleted(self, comment) -> bool:
         return comment.deleted_at is not None
@@ -140,12 +141,13 @@ class ThreadPagination(CursorPagination):
     ordering = "path"  # depth-first: each comment right after its parent and elder siblings
 
 
-def _created_comment_response(comment: Comment) -> Response:
+def _created_comment_response(request, comment: Comment) -> Response:
     """The 201 of a create: what comment_get would read back, from what the create holds (its
     author is the viewer, nothing is counted and the viewer has no reactions on it yet),
     without reading it back."""
     comment.viewer_kinds = []
-    return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+    serialized = CommentSerializer(comment, context={"request": request}).data
+    return Response(serialized, status=status.HTTP_201_CREATED)
 
 
 class PostCommentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -186,7 +188,7 @@ class PostCommentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             parent=parent,
             attachments=data.get("attachments", []),
         )
-        return _created_comment_response(comment)
+        return _created_comment_response(request, comment)
 
 
 class CommentViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -212,14 +214,11 @@ class CommentViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         return comment
 
     def _shown(self, comment: Comment) -> Response:
-        return Response(
-            CommentSerializer(comment_get(viewer=self.request.user, comment_id=comment.pk)).data
-        )
+        return self.retrieve(self.request, pk=comment.pk)
 
     def retrieve(self, request, pk=None):
-        return Response(
-            CommentSerializer(comment_get(viewer=request.user, comment_id=int(pk))).data
-        )
+        comment = comment_get(viewer=request.user, comment_id=int(pk))
+        return Response(CommentSerializer(comment, context={"request": request}).data)
 
     @extend_schema(responses={200: CommentSerializer})
     def partial_update(self, request, pk=None):

@@ -33,17 +33,17 @@ class TagPagination(CursorPagination):
 
 
 def _post_response(request, post_id: int, status_code: int = status.HTTP_200_OK) -> Response:
-    return Response(
-        PostSerializer(post_get(viewer=request.user, post_id=post_id)).data, status=status_code
-    )
+    post = post_get(viewer=request.user, post_id=post_id)
+    return Response(PostSerializer(post, context={"request": request}).data, status=status_code)
 
 
-def _created_post_response(post: Post) -> Response:
+def _created_post_response(request, post: Post) -> Response:
     """The 201 of a create: what `_post_response` would read back, from what the create holds
     (its author is the viewer, its `tag_names` come from post_create, nothing is counted and the
     viewer has no reactions on it yet), without reading it back."""
     post.viewer_kinds = []
-    return Response(PostSerializer(post).data, status=status.HTTP_201_CREATED)
+    serialized = PostSerializer(post, context={"request": request}).data
+    return Response(serialized, status=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(list=extend_schema(parameters=[TAG_PARAMETER]))
@@ -67,7 +67,7 @@ class GroupPostViewSet(mixins.ListModelMixin, GroupScopedViewSet):
         post = post_services.post_create(
             author=request.user, group=group, **_validated(self, request.data)
         )
-        return _created_post_response(post)
+        return _created_post_response(request, post)
 
 
 class PostViewSet(viewsets.GenericViewSet):

@@ -188,7 +188,8 @@ class PostSerializer(ReactionSummaryMixin, serializers.ModelSerializer):
 
     @extend_schema_field(ATTACHMENTS_SCHEMA)
     def get_attachments(self, post) -> list[dict]:
-        return attachments_shown(getattr(post, "attachment_rows", None))
+        rows = getattr(post, "attachment_rows", None)
+        return attachments_shown(rows, request=self.context.get("request"))
 
     def get_hidden(self, post) -> bool:
         return post.hidden_at is not None
@@ -201,7 +202,7 @@ class PostSerializer(ReactionSummaryMixin, serializers.ModelSerializer):
             "title": post.title,
             "body": post.body,
             "tags": list(post.tag_names),
-            "attachments": attachments_shown(getattr(post, "attachment_rows", None)),
+            "attachments": self.get_attachments(post),
             "reaction_counts": reaction_counts(post),
             "reactions_count": post.reactions_count,
             "comments_count": post.comments_count,

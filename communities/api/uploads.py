@@ -21,7 +21,7 @@ from rest_framework.response import Response
 
 from communities.models import Upload, UploadStatus
 from communities.services import uploads as upload_services
-from communities.storage import LocalStorage, local_token
+from communities.storage import LocalStorage, local_token, site_url
 from divan.throttling import UserThrottle, WriteThrottle
 
 # What a multipart body may hold beside the file itself: its boundaries and small fields.
@@ -80,7 +80,9 @@ class UploadViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         serializer = UploadStartSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        upload, post = upload_services.upload_start(owner=request.user, **data)
+        upload, post = upload_services.upload_start(
+            owner=request.user, site=site_url(request), **data
+        )
         upload.upload = {"url": post.url, "fields": post.fields}
         return Response(UploadStartedSerializer(upload).data, status=status.HTTP_201_CREATED)
 
@@ -129,7 +131,9 @@ class _ToDisk(FileUploadHandler):
 
     def file_complete(self, file_size):
         self.out.close()
-        return UploadedFile(file=None, name="file", size=file_size)
+        # the closed partial stands for the file: Django's parser closes every file it holds
+        # when a later part fails, and closing it again is harmless (None would be a 500)
+        return UploadedFile(file=self.out, name="file", size=file_size)
 
     def discard(self) -> None:
         if self.out is not None:
@@ -175,10 +179,12 @@ def local_upload(request):
     except BaseException:
         handler.discard()
         raise
+    # exactly the link's fields, once each, and one file: a field sent after the file is refused
+    # too (a part without a name, which Django's parser skips, is ignored, as S3 ignores it)
     if (
-        "file" not in files
-        or fields.get("key") != token["k"]
-        or (fields.get("Content-Type") != token["t"])
+        list(files) != ["file"]
+        or len(files.getlist("file")) != 1
+        or sorted(fields.lists()) != [("Content-Type", [token["t"]]), ("key", [token["k"]])]
     ):
         handler.discard()
         return _error(400, "The form's fields must be those of the upload link.")

@@ -18,7 +18,7 @@ from communities.models.moderation import (
 )
 from communities.models.posts import GroupTag, Post, PostTag, Tag, TagCount
 from communities.models.reactions import Reaction
-from communities.models.uploads import Upload, UploadStatus
+from communities.models.uploads import Upload, UploadCharge, UploadStatus
 
 __all__ = [
     "Ban",
@@ -41,6 +41,7 @@ __all__ = [
     "Tag",
     "TagCount",
     "Upload",
+    "UploadCharge",
     "UploadStatus",
     "Visibility",
 ]

@@ -86,3 +86,22 @@ class Upload(models.Model):
     def processing(self) -> bool:
         """A ready image not yet measured, thumbnailed and stripped of its metadata."""
         return self.is_image and self.status == UploadStatus.READY and self.processed_at is None
+
+
+class UploadCharge(models.Model):
+    """Bytes charged to a user's daily quota (UPLOAD_QUOTA_BYTES_PER_DAY) as an upload starts:
+    its declared size, the most its link takes. Kept apart from the upload, whose `size` image
+    processing rewrites and whose row the cleanup deletes, so that neither gives quota back.
+    Pruned once older than the day it counts in."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="upload_charges"
+    )
+    size = models.BigIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["owner", "created_at"], name="upload_charge_owner_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.size} bytes of user {self.owner_id} at {self.created_at:%Y-%m-%d %H:%M}"

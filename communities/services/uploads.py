@@ -18,8 +18,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from communities import images
-from communities.filetypes import sniff
-from communities.models import Upload, UploadStatus
+from communities.filetypes import sniff, text_refusal
+from communities.models import Upload, UploadCharge, UploadStatus
 from communities.storage import PresignedPost, StorageError, upload_storage
 from divan.exceptions import (
     Conflict,
@@ -62,7 +62,8 @@ def _check_quota(owner, size: int) -> None:
             f"You have {settings.UPLOAD_QUOTA_PENDING} uploads pending: complete them first.",
             retry_after=(first_to_expire - now).total_seconds(),
         )
-    day = mine.filter(created_at__gt=now - timedelta(days=1))  # rejected ones count too
+    # what was charged, not what is left: processing shrinks a size, the cleanup deletes rows
+    day = UploadCharge.objects.filter(owner=owner, created_at__gt=now - timedelta(days=1))
     used = day.aggregate(total=Coalesce(Sum("size"), 0))["total"]
     if used + size > settings.UPLOAD_QUOTA_BYTES_PER_DAY:
         oldest = day.order_by("created_at").values_list("created_at", flat=True).first() or now
@@ -82,14 +83,16 @@ TMP_PREFIX = "tmp/"
 
 
 def upload_start(
-    *, owner, filename: str, content_type: str, size: int
+    *, owner, filename: str, content_type: str, size: int, site: str
 ) -> tuple[Upload, PresignedPost]:
     """A pending upload and the presigned POST that lets its owner send exactly this file:
-    its key, its Content-Type, at most its declared size, within UPLOAD_URL_EXPIRY_SECONDS."""
+    its key, its Content-Type, at most its declared size, within UPLOAD_URL_EXPIRY_SECONDS.
+    `site`: where the owner reaches Divan (storage.site_url), for the local store's link."""
     _check_declared(filename=filename, content_type=content_type, size=size)
     with transaction.atomic():
-        # one owner's starts take turns, so that two at once cannot both pass the quota
-        get_user_model().objects.select_for_update().filter(pk=owner.pk).first()
+        # one owner's starts take turns, so that two at once cannot both pass the quota; FOR NO
+        # KEY UPDATE, which inserts referencing the user (their posts, this upload) never wait on
+        get_user_model().objects.select_for_update(no_key=True).filter(pk=owner.pk).first()
         _check_quota(owner, size)
         expiry = settings.UPLOAD_URL_EXPIRY_SECONDS
         upload = Upload.objects.create(
@@ -100,8 +103,9 @@ def upload_start(
             size=size,
             expires_at=timezone.now() + timedelta(seconds=expiry),
         )
+        UploadCharge.objects.create(owner=owner, size=size, created_at=upload.created_at)
     post = upload_storage().presigned_post(
-        key=upload.key, content_type=content_type, max_size=size, expires_in=expiry
+        key=upload.key, content_type=content_type, max_size=size, expires_in=expiry, site=site
     )
     return upload, post
 
@@ -131,7 +135,8 @@ def upload_complete(*, owner, upload_id) -> Upload:
         if storage.size(upload.key) is not None:
             storage.move(upload.key, kept)
         size = storage.size(kept)
-        reason = _check_object(upload, size, storage.head(kept) if size else b"")
+        head = storage.head(kept) if size else b""
+        reason = _check_object(upload, size, head, whole=lambda: storage.chunks(kept))
     except FileNotFoundError:  # another completion moved or deleted it meanwhile
         return _completed_meanwhile(owner=owner, upload_id=upload_id)
     except StorageError as error:
@@ -165,8 +170,9 @@ def _completed_meanwhile(*, owner, upload_id) -> Upload:
     return upload
 
 
-def _check_object(upload: Upload, size: int | None, head: bytes) -> str:
-    """Why the object is refused ('' when it is what was declared)."""
+def _check_object(upload: Upload, size: int | None, head: bytes, *, whole) -> str:
+    """Why the object is refused ('' when it is what was declared). `whole()`: its chunks, for
+    text, which is read to its end (markup may come after the head)."""
     if size is None:
         return "Nothing was uploaded before the upload link expired."
     if size != upload.size:
@@ -174,6 +180,8 @@ def _check_object(upload: Upload, size: int | None, head: bytes) -> str:
     if size > settings.UPLOAD_MAX_BYTES:
         return f"The file is larger than {settings.UPLOAD_MAX_BYTES} bytes."
     real = sniff(head)
+    if upload.content_type == "text/plain" and real in (None, "text/plain"):
+        return text_refusal(whole())  # says why, wherever in the text it is
     if real is None:
         return "The file's content is not of an allowed type."
     if real != upload.content_type:
@@ -301,6 +309,13 @@ def attachments_set(
 
 CLEANUP_BATCH = 500
 CLEANUP_BACKOFF_MAX = timedelta(hours=1)
+
+
+def upload_charges_prune(*, now=None) -> int:
+    """Delete the quota charges older than the day they count in; how many went."""
+    now = now or timezone.now()
+    deleted, _ = UploadCharge.objects.filter(created_at__lt=now - timedelta(days=1)).delete()
+    return deleted
 
 
 def images_unprocessed(*, older_than: timedelta = timedelta(minutes=10)) -> list:

@@ -176,6 +176,11 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "divan.exceptions.exception_handler",
     "NON_FIELD_ERRORS_KEY": "non_field_errors",
 }
+# X-Forwarded-Host and -Proto are believed only behind the proxies that DJANGO_NUM_PROXIES
+# counts (the hub sets both, overwriting what a browser sent): a client reaching Divan directly
+# could write any. They decide request.get_host() and request.scheme, hence storage.site_url.
+USE_X_FORWARDED_HOST = REST_FRAMEWORK["NUM_PROXIES"] > 0
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if USE_X_FORWARDED_HOST else None
 PAGE_SIZE_MAX = 100
 
 # Bounds on every request (divan.parsers): past them a 413 or a 400, never a 500 or a body
@@ -311,7 +316,8 @@ AWS_SECRET_ACCESS_KEY = env("AWS_SECRET_ACCESS_KEY", default="") or None
 AWS_DEFAULT_ACL = None
 AWS_S3_FILE_OVERWRITE = True
 # Where clients reach this site: the local store's upload and download links start with it.
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# Empty: each request's own scheme and host (storage.site_url).
+SITE_URL = env("SITE_URL", default="")
 UPLOADS_LOCAL_ROOT = env("UPLOADS_LOCAL_ROOT", default=str(BASE_DIR / ".run" / "uploads"))
 UPLOAD_URL_EXPIRY_SECONDS = env.int("UPLOAD_URL_EXPIRY_SECONDS", default=900)
 DOWNLOAD_URL_EXPIRY_SECONDS = env.int("DOWNLOAD_URL_EXPIRY_SECONDS", default=300)

@@ -44,6 +44,10 @@ def every_kind_of_row(public_world):
         "invitations": invitation.pk,
         "closed": closed.pk,
         "uploads": upload_start(
-            owner=world.user("owner"), filename="a.png", content_type="image/png", size=10
+            owner=world.user("owner"),
+            filename="a.png",
+            content_type="image/png",
+            size=10,
+            site="http://testserver",
         )[0].pk,
     }

@@ -74,7 +74,11 @@ def _planted(visibility: str):
         "join-requests": join_request.pk,
         "invitations": invitation.pk if invitation else 999_999,
         "uploads": upload_start(
-            owner=member, filename=f"{MARK}filename.png", content_type="image/png", size=10
+            owner=member,
+            filename=f"{MARK}filename.png",
+            content_type="image/png",
+            size=10,
+            site="http://testserver",
         )[0].pk,
     }
     hidden_rows = {**rows, "posts": hidden_post.pk, "comments": hidden_comment.pk}

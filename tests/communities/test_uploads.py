@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from communities.models import Post, Upload
 from communities.services.uploads import upload_process_image
-from communities.storage import upload_storage
+from communities.storage import CHUNK_BYTES, upload_storage
 from tests.events.processes import free_port
 from tests.factories import UserFactory
 from tests.fixtures import client_for, metrics_scrape
@@ -81,7 +81,7 @@ def stored(key: str) -> int | None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_upload_is_started_sent_completed_and_downloaded(store):
+def test_an_upload_is_started_sent_completed_and_downloaded(store, settings):
     owner = UserFactory()
     client = client_for(owner)
 
@@ -104,7 +104,11 @@ def test_an_upload_is_started_sent_completed_and_downloaded(store):
     assert stored(f"tmp/{upload.key}") is None
     assert client.get(f"{UPLOADS}{started['id']}/").json()["status"] == "ready"
     url = upload_storage().download_url(
-        upload.key, filename="cat.png", content_type="image/png", expires_in=300
+        upload.key,
+        filename="cat.png",
+        content_type="image/png",
+        expires_in=300,
+        site=settings.SITE_URL,
     )
     downloaded = requests.get(url, timeout=10)
     assert downloaded.status_code == 200 and downloaded.content == PNG
@@ -219,7 +223,7 @@ def test_the_bytes_quota_counts_a_day_of_uploads(s3, settings):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_local_endpoint_refuses_expired_forged_and_oversized_uploads(local):
+def test_the_local_endpoint_refuses_expired_forged_and_oversized_uploads(local, settings):
     client = client_for(UserFactory())
     started = start(client).json()
     key = Upload.objects.get(pk=started["id"]).key
@@ -241,7 +245,7 @@ def test_the_local_endpoint_refuses_expired_forged_and_oversized_uploads(local):
     expired = start(client).json()
     stale = upload_storage().presigned_post(  # the same link, signed as expired a second ago
         key=Upload.objects.get(pk=expired["id"]).key, content_type="image/png",
-        max_size=len(PNG), expires_in=-1,
+        max_size=len(PNG), expires_in=-1, site=settings.SITE_URL,
     )  # fmt: skip
     assert send({"upload": {"url": stale.url, "fields": stale.fields}}, PNG).status_code == 403
 
@@ -249,7 +253,11 @@ def test_the_local_endpoint_refuses_expired_forged_and_oversized_uploads(local):
     assert stored(Upload.objects.get(pk=expired["id"]).key) is None
     upload = Upload.objects.get(pk=started["id"])
     download = upload_storage().download_url(
-        upload.key, filename="a.png", content_type="image/png", expires_in=60
+        upload.key,
+        filename="a.png",
+        content_type="image/png",
+        expires_in=60,
+        site=settings.SITE_URL,
     )
     as_upload = started["upload"] | {"url": url.split("?")[0] + "?" + download.split("?")[1]}
     assert send(started | {"upload": as_upload}, PNG).status_code == 403  # not an upload token
@@ -633,3 +641,335 @@ def test_uploads_and_the_cleanups_counts_are_on_metrics(s3):
     after = figures()
     assert (after["divan_uploads|pending"], after["divan_uploads_deleted_total|expired"]) == (0, 1)
     assert after["divan_uploads_cleanup_failures_total"] == 0
+
+
+def api_session(user) -> requests.Session:
+    """Real HTTP to the live server, with the user's real token."""
+    from divan.services.users import token_issue
+
+    session = requests.Session()
+    session.headers["Authorization"] = f"Token {token_issue(user=user).key}"
+    return session
+
+
+FORGED = {"X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "https"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_site_url_local_links_follow_the_address_the_api_is_reached_at(
+    local, live_server, settings
+):
+    from tests.fixtures import make_group
+
+    settings.SITE_URL = ""  # the default: a server on any port signs links for itself
+    owner = UserFactory()
+    group = make_group(owner=owner)
+    api, base = api_session(owner), live_server.url
+    declared = {"filename": "doc.pdf", "content_type": "application/pdf", "size": len(PDF)}
+
+    started = api.post(base + UPLOADS, json=declared, timeout=10)
+
+    assert started.status_code == 201, started.content
+    assert started.json()["upload"]["url"].startswith(f"{base}/api/communities/v1/uploads/local/?")
+    assert send(started.json(), PDF).status_code == 204
+    upload_id = started.json()["id"]
+    completed = api.post(f"{base}{UPLOADS}{upload_id}/complete/", timeout=10)
+    assert completed.json()["status"] == "ready"
+    posted = api.post(
+        base + posts_url(group), json={"body": "see", "attachments": [upload_id]}, timeout=10
+    )
+    assert posted.status_code == 201, posted.content
+    link = posted.json()["attachments"][0]["url"]
+    assert link.startswith(f"{base}/api/communities/v1/uploads/local/u{owner.pk}/")
+    assert requests.get(link, timeout=10).content == PDF
+    # a client's own X-Forwarded-* move nothing while no proxy is trusted (DJANGO_NUM_PROXIES=0)
+    assert settings.REST_FRAMEWORK["NUM_PROXIES"] == 0
+    forged_start = api.post(base + UPLOADS, json=declared, headers=FORGED, timeout=10)
+    assert forged_start.json()["upload"]["url"].startswith(base + "/api/")
+    read = api.get(f"{base}/api/communities/v1/posts/{posted.json()['id']}/", headers=FORGED)
+    assert read.json()["attachments"][0]["url"].startswith(base + "/api/")
+    assert Upload.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_behind_a_trusted_proxy_links_follow_its_forwarded_host_and_site_url_wins(
+    local, live_server, settings
+):
+    # what base.py sets when DJANGO_NUM_PROXIES > 0 (test_forwarded_headers_are_trusted_...)
+    settings.USE_X_FORWARDED_HOST = True
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "hub.example"]
+    settings.SITE_URL = ""
+    api, base = api_session(UserFactory()), live_server.url
+    declared = {"filename": "doc.pdf", "content_type": "application/pdf", "size": len(PDF)}
+    proxied = {"X-Forwarded-Host": "hub.example:3000", "X-Forwarded-Proto": "https"}
+
+    through_proxy = api.post(base + UPLOADS, json=declared, headers=proxied, timeout=10)
+    settings.SITE_URL = "http://127.0.0.1:3999"
+    with_site_url = api.post(base + UPLOADS, json=declared, headers=proxied, timeout=10)
+
+    assert through_proxy.json()["upload"]["url"].startswith("https://hub.example:3000/api/")
+    assert with_site_url.json()["upload"]["url"].startswith("http://127.0.0.1:3999/api/")
+
+
+@pytest.mark.parametrize("proxies", ["0", "1"])
+def test_forwarded_headers_are_trusted_only_behind_proxies(proxies):
+    """What base.py makes of DJANGO_NUM_PROXIES, in dev and prod; SITE_URL unset is empty."""
+    import subprocess
+    import sys
+
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.USE_X_FORWARDED_HOST, s.SECURE_PROXY_SSL_HEADER, repr(s.SITE_URL))"
+    )
+    header = "None" if proxies == "0" else "('HTTP_X_FORWARDED_PROTO', 'https')"
+    for module in ("config.settings.dev", "config.settings.prod"):
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "DJANGO_SETTINGS_MODULE": module,
+            "DJANGO_NUM_PROXIES": proxies,
+            "DJANGO_SECRET_KEY": "x" * 50,
+            "DJANGO_ALLOWED_HOSTS": "divan.example",
+        }
+        result = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == f"{proxies == '1'} {header} ''", module
+
+
+BOUNDARY = "divan-test-boundary"
+
+
+def form_part(name: str, data: bytes, *, filename=None, headers: bytes = b"") -> bytes:
+    disposition = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename else "")
+    head = f"--{BOUNDARY}\r\nContent-Disposition: {disposition}\r\n".encode() + headers
+    return head + b"\r\n" + data + b"\r\n"
+
+
+NOT_ONE_FILE = "Send the form's fields, then one file as `file`."
+AFTER_THE_FILE = {  # each was a 500 (Django's parser closing a file that was None), or a 204
+    "a second file": (form_part("file", b"more", filename="g"), NOT_ONE_FILE),
+    "a file2 file": (form_part("file2", b"more", filename="g"), NOT_ONE_FILE),
+    "a file2 field": (
+        form_part("file2", b"more"),
+        "The form's fields must be those of the upload link.",
+    ),
+    "a file part that is not base64": (
+        form_part("x", b"!!!!", filename="g", headers=b"Content-Transfer-Encoding: base64\r\n"),
+        NOT_ONE_FILE,
+    ),
+    "a part whose headers pass the parser's limit": (
+        form_part("x", b"more", headers=b"X-Padding: " + b"y" * 2000 + b"\r\n"),
+        "The form could not be read as multipart/form-data.",
+    ),
+}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("case", list(AFTER_THE_FILE))
+def test_a_part_after_the_file_is_a_400_that_writes_nothing(local, settings, case):
+    from pathlib import Path
+
+    tail, detail = AFTER_THE_FILE[case]
+    client = client_for(UserFactory())
+    started = start(client).json()
+    form = started["upload"]
+    before = list(Upload.objects.values())
+    body = b"".join(form_part(name, value.encode()) for name, value in form["fields"].items())
+    body += form_part("file", PNG, filename="f", headers=b"Content-Type: image/png\r\n")
+    body += tail + f"--{BOUNDARY}--\r\n".encode()
+
+    response = requests.post(
+        form["url"], data=body, timeout=10,
+        headers={"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"},
+    )  # fmt: skip
+
+    assert response.status_code == 400, response.text[:300]
+    assert response.json() == {"detail": detail}
+    assert list(Upload.objects.values()) == before
+    assert [p for p in Path(settings.UPLOADS_LOCAL_ROOT).rglob("*") if p.is_file()] == []
+    assert send(started, PNG).status_code == 204  # the link still works, for the file alone
+    assert complete(client, started["id"]).json()["status"] == "ready"
+
+
+def jpeg_on_its_side() -> bytes:
+    """40x20, red in its top-left corner, with a JFIF header and then EXIF Orientation=6: a
+    viewer turns it 90 degrees clockwise, to 20x40 with the red in the top-right corner."""
+    image = Image.new("RGB", (40, 20), "white")
+    image.paste((255, 0, 0), (0, 0, 16, 10))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: rotate 90 CW
+    exif[0x010F] = "SpyCam"  # Make: stripped with the rest
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif, quality=95)
+    return out.getvalue()
+
+
+def near(pixel, colour, tolerance=48) -> bool:
+    return all(abs(a - b) <= tolerance for a, b in zip(pixel, colour, strict=True))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_jpeg_is_turned_by_its_exif_orientation_before_it_is_stripped(store):
+    data = jpeg_on_its_side()
+    assert data[6:10] == b"JFIF" and Image.open(io.BytesIO(data)).getexif()[0x0112] == 6
+    client = client_for(UserFactory())
+    started = start(client, filename="side.jpg", content_type="image/jpeg", size=len(data)).json()
+    send(started, data)
+    complete(client, started["id"])
+
+    upload = upload_process_image(upload_id=started["id"])
+
+    assert (upload.width, upload.height) == (20, 40)
+    shown = client.get(f"{UPLOADS}{started['id']}/").json()
+    assert (shown["width"], shown["height"]) == (20, 40)
+    storage = upload_storage()
+    for key in (upload.key, upload.thumbnail_key):
+        image = Image.open(io.BytesIO(storage.read(key, 10**7)))
+        assert image.size == (20, 40), key
+        assert dict(image.getexif()) == {}, key  # no Orientation left to turn it again
+        rgb = image.convert("RGB")
+        assert near(rgb.getpixel((16, 3)), (255, 0, 0)), key  # the red corner, now top-right
+        assert near(rgb.getpixel((3, 3)), (255, 255, 255)), key
+        assert near(rgb.getpixel((16, 36)), (255, 255, 255)), key
+
+
+TEXT_REFUSED = {
+    "a tag in the first line": b"hello <img src=x onerror=alert(1)>\n",
+    "a tag after the first 4 KiB": b"plain words\n" * 400 + b"<script>alert(1)</script>\n",
+    "a tag split across two chunks": b"a" * (CHUNK_BYTES - 1) + b"<svg onload=alert(1)>",
+    "an end tag": b"x" * 5000 + b"</p>",
+    "a comment": b"x" * 5000 + b"<!-- -->",
+    "a processing instruction": b"x" * 5000 + b"<?xml ?>",
+}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("case", list(TEXT_REFUSED))
+def test_text_with_a_tag_anywhere_is_refused(store, case):
+    data = TEXT_REFUSED[case]
+    at = data.index(b"<")
+    client = client_for(UserFactory())
+    started = start(client, filename="a.txt", content_type="text/plain", size=len(data)).json()
+    assert send(started, data).status_code == 204
+    key = Upload.objects.get(pk=started["id"]).key
+
+    response = complete(client, started["id"])
+
+    assert response.status_code == 200
+    assert (response.json()["status"], response.json()["reason"]) == (
+        "rejected",
+        f"The text has an HTML tag at byte {at}: plain text may hold none.",
+    )
+    assert stored(key) is None and stored(key.removeprefix("tmp/")) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_text_with_less_than_signs_that_are_no_tags_is_accepted(store):
+    data = ("if a < b and c <= d: print('1 < 2 <3 é')\n" * 200).encode()  # past 4 KiB
+    assert len(data) > 8192
+    client = client_for(UserFactory())
+
+    assert ready(client, data, content_type="text/plain", filename="a.txt")
+
+
+def test_the_text_check_reads_every_chunk_and_across_their_boundaries():
+    from communities.filetypes import text_refusal
+
+    tag = "The text has an HTML tag at byte {}: plain text may hold none."
+    assert text_refusal([b"hello <", b"img src=x>"]) == tag.format(6)
+    assert text_refusal([b"a <", b"", b"/b>"]) == tag.format(2)  # an empty chunk between
+    assert text_refusal([b"a <", b" b", b" <", b"3"]) == ""
+    assert text_refusal([b"caf\xc3", b"\xa9 <", b"\xc3\xa9"]) == ""  # a character split in two
+    assert text_refusal([b"ok", b"\xff"]) == "The text is not UTF-8."
+    assert text_refusal([b"ok", b"\xc3"]) == "The text is not UTF-8."  # cut at its very end
+    assert text_refusal([b"ok", b"a\x00"]) == "The text has NUL bytes: it is not plain text."
+
+
+def png_padded(padding: int) -> bytes:
+    """A 1x1 PNG carrying `padding` bytes in a private ancillary chunk, which decoders skip and
+    processing drops: the cleaned file is a few dozen bytes."""
+    import struct
+    import zlib
+
+    out = io.BytesIO()
+    Image.new("RGB", (1, 1), "navy").save(out, format="PNG")
+    data = out.getvalue()
+    body = b"prVt" + b"\x00" * padding
+    chunk = struct.pack(">I", padding) + body + struct.pack(">I", zlib.crc32(body))
+    end = data.rindex(b"IEND") - 4
+    return data[:end] + chunk + data[end:]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_processed_image_still_counts_the_bytes_it_arrived_with(s3, settings):
+    data = png_padded(100_000)
+    settings.UPLOAD_QUOTA_BYTES_PER_DAY = len(data) + 99
+    client = client_for(UserFactory())
+    started = start(client, filename="p.png", content_type="image/png", size=len(data)).json()
+    send(started, data)
+    complete(client, started["id"])
+    processed = upload_process_image(upload_id=started["id"])
+    assert processed.processed_at is not None and processed.size < 200  # cleaned, rewritten
+
+    refused = start(client, size=100)
+
+    assert refused.status_code == 429, refused.content
+    assert int(refused["Retry-After"]) > 86000
+    assert Upload.objects.count() == 1
+    assert start(client, size=99).status_code == 201  # what is left of the day
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_cleanup_deleting_rejected_and_expired_uploads_gives_no_quota_back(s3, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from communities.services.uploads import uploads_cleanup
+
+    settings.UPLOAD_QUOTA_BYTES_PER_DAY = 1000
+    client = client_for(UserFactory())
+    junk = start(client, size=600).json()
+    send(junk, b"x" * 600)
+    assert complete(client, junk["id"]).json()["status"] == "rejected"
+    never_sent = start(client, size=300).json()["id"]
+    two_hours_ago = timezone.now() - timedelta(hours=2)  # past the grace, within the day
+    Upload.objects.filter(pk=junk["id"]).update(completed_at=two_hours_ago)
+    Upload.objects.filter(pk=never_sent).update(expires_at=two_hours_ago)
+
+    counts = uploads_cleanup()
+    assert (counts["rejected"], counts["expired"], Upload.objects.count()) == (1, 1, 0)
+
+    refused = start(client, size=200)
+
+    assert refused.status_code == 429, refused.content
+    assert int(refused["Retry-After"]) > 86000
+    assert Upload.objects.count() == 0
+    assert start(client, size=100).status_code == 201
+
+
+@pytest.mark.django_db(transaction=True)
+def test_quota_charges_are_written_with_each_start_and_pruned_after_a_day(s3, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from communities.models import UploadCharge
+    from communities.tasks import cleanup_uploads
+
+    settings.UPLOAD_QUOTA_BYTES_PER_DAY = 1000
+    owner = UserFactory()
+    client = client_for(owner)
+    first = start(client, size=700).json()["id"]
+    assert start(client, size=400).status_code == 429  # a refusal charges nothing
+    assert list(UploadCharge.objects.values_list("owner_id", "size")) == [(owner.pk, 700)]
+    Upload.objects.filter(pk=first).update(created_at=timezone.now() - timedelta(days=2))
+    UploadCharge.objects.update(created_at=timezone.now() - timedelta(days=1, seconds=1))
+
+    cleanup_uploads.apply()
+
+    assert UploadCharge.objects.count() == 0
+    assert start(client, size=1000).status_code == 201
+    assert list(UploadCharge.objects.values_list("owner_id", "size")) == [(owner.pk, 1000)]

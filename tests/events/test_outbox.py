@@ -183,7 +183,11 @@ def test_every_service_writes_its_events():
     expect(["report.created", "report.dismissed"])
 
     upload, _ = uploads.upload_start(
-        owner=admin, filename="a.pdf", content_type="application/pdf", size=9
+        owner=admin,
+        filename="a.pdf",
+        content_type="application/pdf",
+        size=9,
+        site="http://testserver",
     )
     expect([])
     Upload.objects.filter(pk=upload.pk).update(status="ready")  # as its completion would
