@@ -919,7 +919,8 @@ export interface paths {
         };
         /**
          * @description How far events are behind: pending outbox rows and the oldest one's age, the stream's
-         *     length and dead letters, and each consumer's lag, counts and last error. Site staff only.
+         *     length, dead letters and losses, each consumer's lag, counts and last error, and whether
+         *     the worker, beat and each consumer are running. Site staff only.
          */
         get: operations["ops_events_retrieve"];
         put?: never;
@@ -1055,6 +1056,7 @@ export interface components {
             outbox: components["schemas"]["OutboxStatus"];
             stream: components["schemas"]["StreamStatus"];
             consumers: components["schemas"]["ConsumerStatus"][];
+            processes: components["schemas"]["ProcessStatus"][];
         };
         Group: {
             readonly id: number;
@@ -1436,6 +1438,16 @@ export interface components {
                 [key: string]: string;
             };
         };
+        ProcessStatus: {
+            /** @description worker, beat, or consumer:<name>. */
+            kind: string;
+            /** @description Processes seen within PROCESS_STALE_SECONDS. */
+            alive: number;
+            /** Format: double */
+            last_seen_seconds: number | null;
+            /** @description "ok", or why it counts as absent. */
+            state: string;
+        };
         Reaction: {
             readonly id: number;
             readonly user: components["schemas"]["UserSummary"];
@@ -1565,6 +1577,10 @@ export interface components {
         StreamStatus: {
             length: number;
             dead_letters: number;
+            /** @description Times Redis was found to have lost the stream. */
+            losses: number;
+            /** @description Events sent again after a loss. */
+            resent: number;
         };
         Tag: {
             readonly name: string;
