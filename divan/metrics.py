@@ -4,7 +4,9 @@ Access, the way Prometheus deployments do it: with METRICS_TOKEN set, a request 
 `Authorization: Bearer <METRICS_TOKEN>` (Prometheus's `authorization: {credentials_file: ...}`),
 compared in constant time; without it, only a direct caller on this machine may read it (a
 loopback REMOTE_ADDR and no proxy header), so `make run`'s http://127.0.0.1:8000/metrics works
-and nothing is public by default. A refusal is answered before any collector runs.
+and nothing is public by default. Production settings turn that off
+(METRICS_LOOPBACK_WITHOUT_TOKEN): a proxy on the same host may add no header, and then every
+request would look local. A refusal is answered before any collector runs.
 
 Answers: 401 with `WWW-Authenticate: Bearer` when a token is configured and the request lacks it
 or sends another (RFC 6750: sending the right one would succeed); 403 when no token is configured
@@ -76,6 +78,8 @@ def metrics_refusal(request: HttpRequest) -> HttpResponse | None:
         if not _same(given, token):
             return _unauthorized("Invalid token.", invalid=True)
         return None
+    if not settings.METRICS_LOOPBACK_WITHOUT_TOKEN:
+        return JsonResponse({"detail": "Metrics need METRICS_TOKEN, which is not set."}, status=403)
     if _direct_loopback(request):
         return None
     return JsonResponse(

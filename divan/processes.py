@@ -1,7 +1,7 @@
 """Heartbeats of Divan's long-lived processes (the Celery worker, beat, each event consumer), so
 that /readyz, /api/ops/events/, `manage.py event_outbox` and /metrics can say which is absent.
 
-Each process adds itself (`host:pid`) with the time to one Redis sorted set per kind,
+Each process adds itself (`host:pid`) with Redis's time to one Redis sorted set per kind,
 `<prefix>:processes:<kind>`, every PROCESS_HEARTBEAT_SECONDS; a kind is alive while one of its
 members was seen within PROCESS_STALE_SECONDS. A clean stop removes its member at once."""
 
@@ -9,7 +9,6 @@ import logging
 import os
 import socket
 import threading
-import time
 from dataclasses import dataclass
 
 import redis
@@ -46,13 +45,20 @@ def member_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+# Redis's clock, not the host's: hosts whose clocks disagree still agree on who is stale.
+_BEAT = """
+local time = redis.call('TIME')
+local now = tonumber(time[1]) + tonumber(time[2]) / 1000000
+redis.call('ZADD', KEYS[1], now, ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[2]))
+return 1
+"""
+
+
 def heartbeat(kind: str, member: str | None = None, client: redis.Redis | None = None) -> None:
     """Say that this process of `kind` is alive now (one round trip)."""
-    now = time.time()
-    pipe = (client or get_redis()).pipeline(transaction=False)
-    pipe.zadd(_key(kind), {member or member_name(): now})
-    pipe.zremrangebyscore(_key(kind), "-inf", now - FORGET_SECONDS)
-    pipe.execute()
+    client = client or get_redis()
+    client.register_script(_BEAT)(keys=[_key(kind)], args=[member or member_name(), FORGET_SECONDS])
 
 
 def heartbeat_stop(kind: str, member: str | None = None) -> None:
@@ -79,18 +85,20 @@ class ProcessStatus:
 
 
 def processes_status(client: redis.Redis | None = None) -> list[ProcessStatus]:
-    """Each expected kind's live members and its newest heartbeat's age (one round trip)."""
+    """Each expected kind's live members and its newest heartbeat's age, by Redis's clock (one
+    round trip; a kind's set holds one member per process)."""
     kinds = expected_kinds()
-    now = time.time()
     pipe = (client or get_redis()).pipeline(transaction=False)
+    pipe.time()
     for kind in kinds:
-        pipe.zcount(_key(kind), now - settings.PROCESS_STALE_SECONDS, "+inf")
-        pipe.zrevrange(_key(kind), 0, 0, withscores=True)
-    answers = pipe.execute()
+        pipe.zrange(_key(kind), 0, -1, withscores=True)
+    (seconds, microseconds), *members = pipe.execute()
+    now = seconds + microseconds / 1_000_000
     statuses = []
-    for index, kind in enumerate(kinds):
-        alive, newest = answers[2 * index], answers[2 * index + 1]
-        seen = max(now - newest[0][1], 0.0) if newest else None
+    for kind, beats in zip(kinds, members, strict=True):
+        ages = [max(now - score, 0.0) for _, score in beats]
+        alive = sum(age <= settings.PROCESS_STALE_SECONDS for age in ages)
+        seen = min(ages) if ages else None
         statuses.append(ProcessStatus(kind=kind, alive=alive, last_seen_seconds=seen))
     return statuses
 

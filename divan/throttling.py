@@ -57,9 +57,10 @@ class WindowThrottleMixin:
             count = _hit_script(get_redis())(
                 keys=[redis_key("throttle", key, window)], args=[self.duration + 1]
             )
-        except (redis.ConnectionError, redis.TimeoutError) as error:
-            # Open, not shut: with Redis down the API keeps answering, unthrottled meanwhile.
-            logger.warning("throttle %s not counted, Redis unreachable: %s", self.scope, error)
+        except redis.RedisError as error:
+            # Open, not shut: with Redis down (or read-only after a failover, or out of memory)
+            # the API keeps answering, unthrottled meanwhile.
+            logger.warning("throttle %s not counted, Redis refused: %s", self.scope, error)
             return True
         self.seconds_left = (window + 1) * self.duration - now
         return count <= self.num_requests

@@ -35,6 +35,8 @@ def test_compose_runs_the_whole_stack_from_the_dockerfile():
     assert services["worker"]["command"].startswith("celery -A config worker")
     assert services["beat"]["command"].startswith("celery -A config beat")
     assert services["events"]["command"] == "python manage.py consume_events --all"
+    # Django believes X-Forwarded-For's last hop (the hub): reachable from this machine only
+    assert services["web"]["ports"] == ["127.0.0.1:8000:8000"]
     for name in ("worker", "beat", "events"):  # background processes come back when they stop
         assert services[name]["restart"] == "unless-stopped"
     hub = services["hub"]

@@ -3,7 +3,10 @@
 // - The connecting peer is appended to X-Forwarded-For. Next's route handlers never see the
 //   socket, and `next start` keeps a client's own X-Forwarded-For as sent, so without this the
 //   API could not tell visitors apart, or would believe the address a client wrote.
-// - A path that is not valid percent-encoded UTF-8 is a 400 here: Next answers it with a 500.
+// - X-Forwarded-Proto, -Host and -Port from the client are dropped (Next would believe them, and
+//   the API with it), unless HUB_BEHIND_PROXY=1 says a proxy in front of the hub sets them.
+// - A path that is not valid percent-encoded UTF-8, or a target that is no path (`*`), is a 400
+//   here: Next answers both with a 500.
 // Usage: node server.mjs [-p PORT] [-H HOST] [--dev]
 import http from "node:http";
 import { parseArgs } from "node:util";
@@ -25,8 +28,11 @@ const hostname = options.hostname;
 const app = next({ dev, dir: import.meta.dirname, hostname, port });
 await app.prepare();
 const handle = app.getRequestHandler();
+const behindProxy = process.env.HUB_BEHIND_PROXY === "1";
+const CLIENT_WRITTEN = ["x-forwarded-proto", "x-forwarded-host", "x-forwarded-port", "forwarded"];
 
 function decodable(target) {
+  if (!target.startsWith("/")) return false; // `*` (OPTIONS *) or an absolute URL: no page
   try {
     decodeURIComponent(target.split("?", 1)[0]);
     return true;
@@ -40,7 +46,7 @@ function decodable(target) {
 function badRequest(request, response) {
   const api = request.url.startsWith("/api/");
   const body = api
-    ? JSON.stringify({ detail: "The path is not valid percent-encoded UTF-8." })
+    ? JSON.stringify({ detail: "The path is not a path of valid percent-encoded UTF-8." })
     : '<!doctype html><title>Bad request</title><h1>Bad request</h1><p>This address is not valid. <a href="/">Divan</a></p>';
   response.writeHead(400, {
     "content-type": api ? "application/json" : "text/html; charset=utf-8",
@@ -55,6 +61,7 @@ const server = http.createServer((request, response) => {
   if (!peer) return void request.socket.destroy(); // the client is already gone
   const forwarded = request.headers["x-forwarded-for"];
   request.headers["x-forwarded-for"] = forwarded ? `${forwarded}, ${peer}` : peer;
+  if (!behindProxy) for (const name of CLIENT_WRITTEN) delete request.headers[name];
   if (!decodable(request.url ?? "/")) return badRequest(request, response);
   handle(request, response).catch((error) => {
     console.error(error);

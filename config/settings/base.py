@@ -342,6 +342,8 @@ UPLOAD_UNATTACHED_HOURS = env.int("UPLOAD_UNATTACHED_HOURS", default=24)
 # /metrics answers requests with `Authorization: Bearer <METRICS_TOKEN>`; with no token set, only
 # direct callers on this machine (a loopback address, no proxy header).
 METRICS_TOKEN = env("METRICS_TOKEN", default="")
+# without a token, whether direct callers on this machine may read it (production: no, see prod)
+METRICS_LOOPBACK_WITHOUT_TOKEN = True
 # How long a process keeps the figures it read from PostgreSQL and Redis for /metrics.
 METRICS_CACHE_SECONDS = env.float("METRICS_CACHE_SECONDS", default=5.0)
 

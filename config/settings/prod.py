@@ -21,3 +21,6 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # WhiteNoise indexes the static files once per process; looking them up on every request
 # (base.py's WHITENOISE_AUTOREFRESH, for checkouts and tests) is for development only.
 WHITENOISE_AUTOREFRESH = False
+# /metrics needs METRICS_TOKEN: a proxy on this host may send no X-Forwarded-For, and then every
+# request through it would look like a local caller.
+METRICS_LOOPBACK_WITHOUT_TOKEN = False

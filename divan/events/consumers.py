@@ -148,13 +148,23 @@ class ConsumerRun:
         self._errors_key = stream.consumer_errors_key(name)
         stream.groups_ensure(self.client)
 
-    def step(self, *, block_ms: int | None = None, claim_idle_ms: int | None = None) -> RunReport:
+    def step(
+        self,
+        *,
+        block_ms: int | None = None,
+        claim_idle_ms: int | None = None,
+        after_batch: Callable[[], None] | None = None,
+    ) -> RunReport:
         """One step; `claim_idle_ms` (default EVENTS_CLAIM_IDLE_MS) is how long an entry must
-        have been pending elsewhere before this run takes it over."""
+        have been pending elsewhere before this run takes it over; `after_batch` is called after
+        each batch (the events process renews its lock and heartbeat there, however long a
+        backlog the step works through)."""
         report = RunReport()
         idle = settings.EVENTS_CLAIM_IDLE_MS if claim_idle_ms is None else claim_idle_ms
         for entries in self._reclaimed(idle):
             self._handle(entries, report)
+            if after_batch:
+                after_batch()
         new = self._read_new(settings.EVENTS_CONSUMER_BLOCK_MS if block_ms is None else block_ms)
         self._handle([(entry_id, fields, 1) for entry_id, fields in new], report)
         self._record(report)

@@ -82,8 +82,10 @@ def _dispatch_batch(client: redis.Redis, batch_size: int) -> tuple[int, int]:
         pipe = client.pipeline(transaction=False)
         for entry in batch:
             pipe.xadd(stream.stream_key(), entry.fields())
+        # after the entries: a snapshot of Redis that has this mark has them too
+        pipe.zadd(stream.high_water_key(), {"id": batch[-1].id}, gt=True)
         # A lost connection raises here, and the whole batch stays as it was.
-        results = pipe.execute(raise_on_error=False)
+        results = pipe.execute(raise_on_error=False)[:-1]
         failed = [(entry, result) for entry, result in zip(batch, results, strict=True)
                   if isinstance(result, Exception)]  # fmt: skip
         for entry, error in failed:
@@ -136,43 +138,77 @@ def outbox_dispatch(*, batch_size: int | None = None, max_batches: int | None = 
     return total_sent
 
 
-# Dispatched events that some configured consumer has no record of applying: made pending again.
+# Dispatched events in an id range that some configured consumer has no record of applying:
+# made pending again, their attempts counted from zero.
 _RESEND = (
-    "UPDATE {table} AS e SET dispatched_at = NULL, next_attempt_at = NULL"
-    " WHERE e.dispatched_at IS NOT NULL AND EXISTS ("
+    "UPDATE {table} AS e SET dispatched_at = NULL, next_attempt_at = NULL, attempts = 0"
+    " WHERE e.id > %s AND e.id <= %s AND e.dispatched_at IS NOT NULL AND EXISTS ("
     "  SELECT 1 FROM unnest(%s::text[]) AS c(name) WHERE NOT EXISTS ("
     "   SELECT 1 FROM {processed} AS p WHERE p.consumer = c.name AND p.event_id = e.event_id))"
 )
+RESEND_RANGE = 10_000
 
 
-def outbox_resend_unapplied() -> int:
-    """Make every dispatched event that a consumer in EVENTS_CONSUMERS has not applied (no
-    ProcessedEvent) pending again, to be sent anew; how many. Consumers that had applied one
-    find their record and skip it. Dead-lettered events count as not applied: they go round
-    again. Only the retention window is left to resend: older rows are purged."""
+def outbox_resend_unapplied(*, after_id: int, up_to_id: int) -> int:
+    """Make every dispatched event with an id in (after_id, up_to_id] that a consumer in
+    EVENTS_CONSUMERS has not applied (no ProcessedEvent) pending again, to be sent anew; how
+    many. Consumers that had applied one find their record and skip it; dead-lettered events
+    count as not applied and go round again. One statement per RESEND_RANGE ids, each its own
+    transaction, so a long repair holds no lock for long; killed halfway, it is run again."""
     sql = _RESEND.format(
         table=connection.ops.quote_name(OutboxEvent._meta.db_table),
         processed=connection.ops.quote_name(ProcessedEvent._meta.db_table),
     )
+    consumers = list(settings.EVENTS_CONSUMERS)
+    resent = 0
     with connection.cursor() as cursor:
-        cursor.execute(sql, [list(settings.EVENTS_CONSUMERS)])
-        return cursor.rowcount
+        for low in range(after_id, up_to_id, RESEND_RANGE):
+            cursor.execute(sql, [low, min(low + RESEND_RANGE, up_to_id), consumers])
+            resent += cursor.rowcount
+    return resent
+
+
+def _stream_was_read(client: redis.Redis) -> bool:
+    """Whether a consumer group has been delivered entries from this Redis's stream (a group
+    made again after a loss starts at 0-0)."""
+    groups = stream.groups_of(client)
+    return any(group["last-delivered-id"] not in ("0-0", b"0-0") for group in groups)
 
 
 def stream_loss_repair(client: redis.Redis) -> int:
-    """The outbox stays the truth when Redis loses the stream. The first dispatch into a Redis
-    sets its epoch key; a dispatch that finds none (Redis restarted empty, or flushed) sends
-    again every event not yet applied by every consumer, and counts the loss on /metrics. On
-    the very first start this finds nothing to send. How many events were made pending again."""
-    if not client.set(stream.epoch_key(), f"{time.time():.3f}", nx=True):
+    """The outbox stays the truth when Redis loses events after their dispatch: restarted
+    empty, flushed, or restored from an older snapshot. Every batch's XADDs are followed, in
+    their round trip, by the highest outbox id sent (`{events}:dispatched`), so Redis holds the
+    mark only with the entries. A dispatch compares it with the highest id PostgreSQL has marked
+    dispatched (read first: marks commit after their round trip, so a mark read after it is at
+    least as high unless Redis lost it); lower or missing, every event above the mark that a
+    consumer has not applied is made pending again, then the mark is raised. The loss is counted
+    and the stream's epoch moved (its alert). A Redis that kept its stream but has no mark yet
+    (Divan before this check: its consumer groups have read entries) gets the mark, and nothing
+    is resent. How many events were resent."""
+    last = (
+        OutboxEvent.objects.filter(dispatched_at__isnull=False)
+        .order_by("-id")
+        .values_list("id", flat=True)
+        .first()
+    )
+    if last is None:
+        return 0  # nothing was ever dispatched
+    mark = client.zscore(stream.high_water_key(), "id")
+    if mark is not None and mark >= last:
         return 0
-    resent = outbox_resend_unapplied()
-    if resent:
-        pipe = client.pipeline(transaction=False)
-        pipe.hincrby(stream.stats_key(), "stream_losses", 1)
-        pipe.hincrby(stream.stats_key(), "resent", resent)
-        pipe.execute()
-        logger.warning("events: Redis lost the stream; %d unapplied event(s) sent again", resent)
+    if mark is None and _stream_was_read(client):
+        client.zadd(stream.high_water_key(), {"id": last}, gt=True)  # a first start, not a loss
+        return 0
+    resent = outbox_resend_unapplied(after_id=int(mark or 0), up_to_id=last)
+    pipe = client.pipeline(transaction=False)
+    pipe.zadd(stream.high_water_key(), {"id": last}, gt=True)
+    pipe.set(stream.epoch_key(), f"{time.time():.3f}")
+    pipe.hincrby(stream.stats_key(), "stream_losses", 1)
+    pipe.hincrby(stream.stats_key(), "resent", resent)
+    pipe.execute()
+    logger.warning("events: Redis lost dispatched events (its mark %s, the outbox's %d); %d"
+                   " unapplied event(s) sent again", mark, last, resent)  # fmt: skip
     return resent
 
 

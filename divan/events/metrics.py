@@ -111,12 +111,11 @@ class EventsCollector(CachedCollector):
             "divan_events_resent", "Events sent again after Redis lost the stream",
             value=counters.get("resent", 0),
         )  # fmt: skip
-        if epoch is not None:
-            yield GaugeMetricFamily(
-                "divan_events_stream_epoch_timestamp_seconds",
-                "When dispatch began writing to this Redis (it changes when Redis lost the stream)",
-                value=epoch,
-            )
+        yield GaugeMetricFamily(
+            "divan_events_stream_epoch_timestamp_seconds",
+            "When dispatch last found Redis had lost dispatched events and resent them (0: never)",
+            value=epoch,
+        )
         yield GaugeMetricFamily(
             "divan_events_dead_letters", "Events in the dead-letter stream now", value=dead
         )

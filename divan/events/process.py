@@ -45,26 +45,25 @@ class ConsumerLoop:
         self.member = f"{member_name()}:{name}"
 
     def run(self) -> None:
-        backoff = BACKOFF_FIRST_SECONDS
+        self.backoff = BACKOFF_FIRST_SECONDS
         try:
             while not self.stop.is_set():
                 try:
-                    if self._hold_and_read():
-                        backoff = BACKOFF_FIRST_SECONDS
+                    self._hold_and_read()
                 except Exception:  # a consumer thread outlives any one failure
                     logger.exception(
-                        "events: consumer %s failed; again in %.0f s", self.name, backoff
+                        "events: consumer %s failed; again in %.0f s", self.name, self.backoff
                     )
                     connection.close()  # a broken connection is opened anew
-                    self.stop.wait(backoff)
-                    backoff = min(backoff * 2, BACKOFF_MAX_SECONDS)
+                    self.stop.wait(self.backoff)
+                    self.backoff = min(self.backoff * 2, BACKOFF_MAX_SECONDS)
         finally:
             heartbeat_stop(self.kind, self.member)
             connection.close()
 
-    def _hold_and_read(self) -> bool:
-        """Read while holding the consumer's lock; False when another process holds it (then
-        wait a while, as its standby)."""
+    def _hold_and_read(self) -> None:
+        """Read while holding the consumer's lock; when another process holds it, wait a while
+        (as its standby) and return."""
         client = get_redis()
         lock = client.lock(
             stream.consumer_lock_key(self.name),
@@ -72,20 +71,26 @@ class ConsumerLoop:
             blocking=False,
         )
         if not lock.acquire():
-            self.stop.wait(max(settings.EVENTS_CONSUMER_LOCK_SECONDS / 2, 0.2))
-            return False
+            self.stop.wait(max(settings.EVENTS_CONSUMER_LOCK_SECONDS / 4, 0.2))
+            return
+
+        def alive() -> None:
+            """After every batch: the lock renewed (raising once lost, so the loop begins
+            again), and the heartbeat."""
+            lock.reacquire()
+            heartbeat(self.kind, self.member, client)
+
         try:
             run = ConsumerRun(self.name, client=client)
             claim_idle_ms = 0  # what the last holder left pending is abandoned: take it now
             while not self.stop.is_set():
-                run.step(claim_idle_ms=claim_idle_ms)
+                run.step(claim_idle_ms=claim_idle_ms, after_batch=alive)
                 claim_idle_ms = None
-                heartbeat(self.kind, self.member, client)
-                lock.reacquire()  # raises once lost: the loop begins again
+                alive()
+                self.backoff = BACKOFF_FIRST_SECONDS  # a step went through
         finally:
             with contextlib.suppress(LockError, redis.RedisError):
                 lock.release()
-        return True
 
 
 def consumers_run(names: list[str], stop: threading.Event) -> int:

@@ -99,11 +99,11 @@ def stream_counters(client: redis.Redis | None = None) -> dict[str, int]:
     return {key: int(value) for key, value in client.hgetall(stream.stats_key()).items()}
 
 
-def stream_epoch(client: redis.Redis | None = None) -> float | None:
-    """When dispatch first wrote to this Redis (after a loss: when it found the loss); None
-    before any dispatch."""
+def stream_epoch(client: redis.Redis | None = None) -> float:
+    """When dispatch last found that Redis had lost dispatched events (0: never, as far as this
+    Redis knows)."""
     value = (client or get_redis()).get(stream.epoch_key())
-    return float(value) if value else None
+    return float(value) if value else 0.0
 
 
 def events_status() -> dict:

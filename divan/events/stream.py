@@ -28,10 +28,14 @@ def kick_key() -> str:
     return redis_key(TAG, "dispatch-kick")
 
 
+def high_water_key() -> str:
+    """A sorted set holding the highest outbox id dispatched into this Redis (member `id`),
+    raised with ZADD GT after each batch's entries (see dispatch.stream_loss_repair)."""
+    return redis_key(TAG, "dispatched")
+
+
 def epoch_key() -> str:
-    """Set by the first dispatch into this Redis; gone when Redis lost its data (restarted
-    empty, flushed), which tells dispatch that the stream may have lost events (see
-    divan.events.dispatch.outbox_resend_unapplied)."""
+    """When dispatch last found that Redis had lost dispatched events and sent them again."""
     return redis_key(TAG, "epoch")
 
 
@@ -78,7 +82,7 @@ def groups_ensure(client: redis.Redis | None = None) -> None:
     """Create the consumer group of every consumer in settings.EVENTS_CONSUMERS that is
     missing, reading from the stream's start: no event appended after this is missed."""
     client = client or get_redis()
-    existing = {group["name"] for group in _groups(client)}
+    existing = {group["name"] for group in groups_of(client)}
     for consumer in settings.EVENTS_CONSUMERS:
         if consumer in existing:
             continue
@@ -89,7 +93,7 @@ def groups_ensure(client: redis.Redis | None = None) -> None:
                 raise
 
 
-def _groups(client: redis.Redis) -> list[dict]:
+def groups_of(client: redis.Redis) -> list[dict]:
     try:
         return client.xinfo_groups(stream_key())
     except redis.ResponseError as error:
@@ -115,7 +119,7 @@ def trim_floor(client: redis.Redis | None = None) -> str | None:
     taken out of the settings holds nothing back. None when there is no such group."""
     client = client or get_redis()
     floors = []
-    for group in _groups(client):
+    for group in groups_of(client):
         if group["name"] not in settings.EVENTS_CONSUMERS:
             continue
         oldest = client.xpending(stream_key(), group["name"])["min"] if group["pending"] else None

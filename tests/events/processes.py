@@ -176,6 +176,20 @@ class RedisServer:
     def _answers(self) -> bool:
         return redis_answers(self.port)
 
+    def snapshot(self) -> str:
+        """A copy of what a stopped server holds on disk, for `restore`."""
+        assert self.process is None, "stop the server first"
+        copy = tempfile.mkdtemp(prefix="divan-redis-snapshot-")
+        shutil.copytree(self.directory, copy, dirs_exist_ok=True)
+        return copy
+
+    def restore(self, snapshot: str) -> None:
+        """Put a snapshot back in place of what a stopped server holds (an older backup)."""
+        assert self.process is None, "stop the server first"
+        shutil.rmtree(self.directory)
+        shutil.copytree(snapshot, self.directory)
+        shutil.rmtree(snapshot, ignore_errors=True)
+
     def shutdown_nosave(self) -> None:
         """SHUTDOWN NOSAVE: gone, with nothing written; started again, it is empty."""
         import redis

@@ -83,11 +83,13 @@ def test_with_redis_down_an_idempotent_create_is_refused_with_503_and_writes_not
     assert group.posts.count() == 0 and OutboxEvent.objects.count() == before
 
 
-def test_events_dispatched_into_a_redis_that_comes_back_empty_are_sent_again(settings):
-    """Dispatched (XADD, marked), then Redis restarts without its data before any consumer read
-    them: the outbox is the truth, so dispatch finds the stream's epoch gone, sends again every
-    event not applied by every consumer, and the loss shows on /metrics."""
-    server = RedisServer(persist=False).start()
+@pytest.mark.parametrize("comes_back", ["empty", "from an older snapshot"])
+def test_events_dispatched_into_a_redis_that_loses_them_are_sent_again(settings, comes_back):
+    """Dispatched (XADD, marked), then Redis restarts without them before any consumer read
+    them, empty or as an older snapshot had it: the outbox is the truth, so dispatch finds the
+    stream's mark below the outbox's, sends again every event not applied by every consumer,
+    and the loss shows on /metrics."""
+    server = RedisServer(persist=comes_back != "empty").start()
     settings.REDIS_URL = server.url
     settings.EVENTS_CONSUMERS = ["search", "feeds"]
     settings.COMMUNITIES_WORKERS_ENABLED = False  # no kicks to the shared broker from here
@@ -100,13 +102,21 @@ def test_events_dispatched_into_a_redis_that_comes_back_empty_are_sent_again(set
     outbox_dispatch()
     for name in settings.EVENTS_CONSUMERS:  # the group's events applied: only the posts wait
         consumer_run(name, seconds=30, block_ms=0, until_idle=True)
+    if comes_back != "empty":
+        server.stop()
+        snapshot = server.snapshot()
+        server.start()
     post_ids = [
         posts.post_create(author=members[n % 8], group=group, body=f"harbour light {n}").pk
         for n in range(10)
     ]
     assert outbox_dispatch() == 10
-    server.shutdown_nosave()
-    server.start()  # empty: no stream, no groups, no epoch
+    if comes_back == "empty":
+        server.shutdown_nosave()
+    else:
+        server.stop()
+        server.restore(snapshot)  # the stream, its groups and its mark as they were before
+    server.start()
     env = {
         "REDIS_URL": server.url, "CELERY_BROKER_URL": server.url,
         "CELERY_RESULT_BACKEND": server.url, "EVENTS_CONSUMERS": "search,feeds",

@@ -11,7 +11,7 @@ import redis
 from django.core.management import call_command
 
 from communities.services import groups, posts
-from divan.events import stream
+from divan.events import dispatch, stream
 from divan.events.consumers import (
     ConsumerRun,
     consumer,
@@ -273,3 +273,60 @@ def test_a_commit_asks_for_one_dispatch_until_a_dispatch_starts(settings):
     assert (client.llen(queue), client.exists(stream.kick_key())) == (2, 0)
     assert client.hget(stream.stats_key(), "written:post.created") == "4"
     client.delete(queue)
+
+
+@pytest.mark.django_db
+def test_a_redis_that_lost_its_stream_gets_every_unapplied_event_again_and_only_those():
+    ids = make_events(3)  # the group's two, and three posts
+    outbox_dispatch()
+    consumer_run("recorder", seconds=5, block_ms=0, until_idle=True)
+    more = make_events(2)[len(ids) :]  # another group's two and two posts: dispatched, not read
+    assert outbox_dispatch() == 4
+    client = get_redis()
+    client.delete(stream.stream_key(), stream.high_water_key())  # Redis restarted empty
+
+    assert outbox_dispatch() == 4  # only what the consumer had not applied
+    consumer_run("recorder", seconds=5, block_ms=0, until_idle=True)
+
+    assert [event_id for _, event_id in APPLIED] == ids + more
+    assert client.hget(stream.stats_key(), "stream_losses") == "1"
+    assert client.hget(stream.stats_key(), "resent") == "4"
+    assert outbox_dispatch() == 0  # the mark is back: no loss twice
+    assert client.hget(stream.stats_key(), "stream_losses") == "1"
+
+
+@pytest.mark.django_db
+def test_a_repair_cut_short_is_done_again_by_the_next_dispatch(monkeypatch):
+    ids = make_events(1)
+    outbox_dispatch()
+    get_redis().delete(stream.stream_key(), stream.high_water_key())
+
+    def cut_short(**bounds):
+        raise RuntimeError("killed")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(dispatch, "outbox_resend_unapplied", cut_short)
+        with pytest.raises(RuntimeError):
+            outbox_dispatch()
+    assert get_redis().zscore(stream.high_water_key(), "id") is None  # not marked as repaired
+
+    assert outbox_dispatch() == len(ids)
+    consumer_run("recorder", seconds=5, block_ms=0, until_idle=True)
+    assert [event_id for _, event_id in APPLIED] == ids
+
+
+@pytest.mark.django_db
+def test_a_stream_read_before_marks_existed_gets_its_mark_without_a_resend():
+    make_events(2)
+    outbox_dispatch()
+    consumer_run("recorder", seconds=5, block_ms=0, until_idle=True)
+    client = get_redis()
+    client.delete(stream.high_water_key())  # as Divan left it before the mark
+    APPLIED.clear()
+
+    assert outbox_dispatch() == 0
+    consumer_run("recorder", seconds=5, block_ms=0, until_idle=True)
+
+    assert APPLIED == []
+    assert client.zscore(stream.high_water_key(), "id") == OutboxEvent.objects.latest("id").pk
+    assert client.hget(stream.stats_key(), "stream_losses") is None

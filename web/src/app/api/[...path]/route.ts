@@ -31,7 +31,9 @@ function forwardedHeaders(request: NextRequest): http.OutgoingHttpHeaders {
     if (!HOP_BY_HOP.has(name)) headers[name] = value;
   });
   headers.host = UPSTREAM.host;
-  headers["x-forwarded-host"] = request.headers.get("host") ?? "";
+  const host = request.headers.get("host");
+  if (host) headers["x-forwarded-host"] = host;
+  else delete headers["x-forwarded-host"];
   headers["x-forwarded-proto"] = request.nextUrl.protocol.replace(":", "");
   return headers;
 }
