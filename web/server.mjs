@@ -46,7 +46,7 @@ function decodable(target) {
 function badRequest(request, response) {
   const api = request.url.startsWith("/api/");
   const body = api
-    ? JSON.stringify({ detail: "The path is not a path of valid percent-encoded UTF-8." })
+    ? JSON.stringify({ detail: "The path is not valid percent-encoded UTF-8." })
     : '<!doctype html><title>Bad request</title><h1>Bad request</h1><p>This address is not valid. <a href="/">Divan</a></p>';
   response.writeHead(400, {
     "content-type": api ? "application/json" : "text/html; charset=utf-8",

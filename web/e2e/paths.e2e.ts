@@ -30,3 +30,19 @@ describe("paths that cannot be decoded", () => {
     expect(search.status).toBe(200);
   });
 });
+
+describe("what a client may not write", () => {
+  it("a target that is no path is a 400, not a 500", async () => {
+    const answer = await send(HUB(), "*", { method: "OPTIONS" });
+    expect(answer.status).toBe(400);
+  });
+
+  it("X-Forwarded-Proto and -Host are the hub's, not the client's", async () => {
+    const answer = await send(HUB(), "/api/communities/v1/groups/?page_size=1", {
+      headers: { "x-forwarded-proto": "https", "x-forwarded-host": "elsewhere.example" },
+    });
+    expect(answer.status).toBe(200);
+    const next: string = JSON.parse(answer.body).next;
+    expect(next.startsWith(`${HUB()}/api/communities/v1/groups/?`)).toBe(true);
+  });
+});
