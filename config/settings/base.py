@@ -265,6 +265,13 @@ CELERY_BEAT_SCHEDULE = beat_schedule(
     dispatch_seconds=EVENTS_DISPATCH_INTERVAL_SECONDS,
 )
 
+# --- Demo data (communities/management/commands/seed_demo.py) -------------------------------------
+# `seed_demo --if-demo` (what docker compose runs at start) seeds only with DIVAN_DEMO on; a plain
+# `seed_demo` (make run's) always does. The demo's superuser `admin` has a published password:
+# production never creates it (prod.py), so its only admin is the one `createsuperuser` makes.
+DIVAN_DEMO = env.bool("DIVAN_DEMO", default=False)
+DEMO_ADMIN = True
+
 # --- Communities -----------------------------------------------------------------------------
 GROUP_NAME_MAX_LENGTH = 100
 GROUP_DESCRIPTION_MAX_LENGTH = env.int("GROUP_DESCRIPTION_MAX_LENGTH", default=5000)

@@ -24,3 +24,5 @@ WHITENOISE_AUTOREFRESH = False
 # /metrics needs METRICS_TOKEN: a proxy on this host may send no X-Forwarded-For, and then every
 # request through it would look like a local caller.
 METRICS_LOOPBACK_WITHOUT_TOKEN = False
+# The demo's `admin / divan-admin-password` is public: seed_demo creates no superuser here.
+DEMO_ADMIN = False
