@@ -10,8 +10,11 @@ COPY . .
 # WhiteNoise serves the static files collected here (hashed, compressed) and nothing else.
 ENV DJANGO_STATIC_MANIFEST=true WHITENOISE_USE_FINDERS=false
 RUN DJANGO_SETTINGS_MODULE=config.settings.dev python manage.py collectstatic --noinput \
-    && useradd --create-home divan && mkdir -p .run && chown -R divan /app
+    && useradd --create-home divan && mkdir -p .run/uploads && chown -R divan /app
 USER divan
+# Production unless a compose file says otherwise: it refuses to start without its secrets.
+ENV DJANGO_SETTINGS_MODULE=config.settings.prod
 
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3"]
+# workers (WEB_CONCURRENCY), bind and timeout from the environment: config/gunicorn.py
+CMD ["gunicorn", "config.wsgi", "--config", "config/gunicorn.py"]

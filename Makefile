@@ -17,7 +17,7 @@ HUB_SOURCES := $(shell find web/src web/next.config.ts web/tsconfig.json -type f
 PYTEST_ARGS ?= -n 2
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run test lint format check migrations promtool bench bench-events bench-feeds bench-uploads bench-hub bench-inprocess clean
+.PHONY: run test lint format check migrations prod-check promtool bench bench-events bench-feeds bench-uploads bench-hub bench-inprocess clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -71,6 +71,15 @@ migrations: $(VENV)/.installed-dev
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 check: lint migrations test
+
+# Production as far as this machine can prove it without Docker: the compose files, the image,
+# the healthcheck and the settings (tests/test_deployment_files.py), then Django's deploy checks
+# under config.settings.prod with a throwaway secret (README, Running Divan for real).
+prod-check: $(VENV)/.installed-dev
+	$(BIN)/pytest -n 0 tests/test_deployment_files.py
+	DJANGO_SETTINGS_MODULE=config.settings.prod DJANGO_ALLOWED_HOSTS=divan.example \
+	  DJANGO_SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(48))') \
+	  $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 promtool:
 	scripts/install-promtool

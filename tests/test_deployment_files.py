@@ -3,9 +3,14 @@ Procfile, .env.example. (This machine has no Docker engine; these checks are wha
 here.)"""
 
 import ast
+import os
 import re
+import runpy
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,7 +36,9 @@ def test_compose_runs_the_whole_stack_from_the_dockerfile():
         assert service["environment"]["AWS_S3_ENDPOINT_URL"] == "http://minio:9000"
     assert "mc mb --ignore-existing local/divan" in services["minio-setup"]["entrypoint"]
     assert "manage.py migrate" in services["web"]["command"]
-    assert "manage.py seed_demo" in services["web"]["command"]
+    # the demo world, as its DIVAN_DEMO=1 asks (docker-compose.prod.yml leaves it out)
+    assert "manage.py seed_demo --if-demo" in services["web"]["command"]
+    assert services["web"]["environment"]["DIVAN_DEMO"] == "1"
     assert services["worker"]["command"].startswith("celery -A config worker")
     assert services["beat"]["command"].startswith("celery -A config beat")
     assert services["events"]["command"] == "python manage.py consume_events --all"
@@ -61,7 +68,11 @@ def test_dockerfile_installs_the_pinned_requirements_and_serves_wsgi():
 
     assert "FROM python:3.11" in dockerfile
     assert "pip install -r requirements.txt" in dockerfile
-    assert '"config.wsgi"' in dockerfile
+    assert "manage.py collectstatic --noinput" in dockerfile  # in the image, not at start
+    assert "ENV DJANGO_SETTINGS_MODULE=config.settings.prod" in dockerfile
+    assert 'CMD ["gunicorn", "config.wsgi", "--config", "config/gunicorn.py"]' in dockerfile
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert {".venv", ".env", ".git", "web/node_modules"} <= set(ignored)
 
 
 def test_procfile_runs_web_worker_beat_events_and_the_hub():
@@ -83,6 +94,129 @@ def test_requirements_are_pinned():
             line = line.strip()
             if line and not line.startswith(("#", "-r")):
                 assert "==" in line, f"{name}: {line} is not pinned"
+
+
+DJANGO_SERVICES = ("migrate", "web", "worker", "beat", "events")
+SECRETS = (
+    "DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "HUB_URL", "DATABASE_URL", "REDIS_URL",
+    "METRICS_TOKEN",
+)  # fmt: skip
+
+
+def required(name: str, value) -> bool:
+    """Compose's `${NAME:?message}`: the value comes from the environment, and `up` refuses to
+    start without it (no default)."""
+    return isinstance(value, str) and re.fullmatch(rf"\$\{{{name}:\?[^}}]+\}}", value) is not None
+
+
+def test_production_compose_runs_gunicorn_with_prod_settings_behind_the_hub():
+    text = (ROOT / "docker-compose.prod.yml").read_text()
+    services = yaml.safe_load(text)["services"]
+
+    assert set(services) == {"postgres", "redis", *DJANGO_SERVICES, "hub"}
+    for name in DJANGO_SERVICES:
+        service = services[name]
+        environment = service["environment"]
+        assert service["build"] == "."
+        assert environment["DJANGO_SETTINGS_MODULE"] == "config.settings.prod"
+        for secret in SECRETS:
+            assert required(secret, environment[secret]), f"{name}: {secret} has a default"
+        # the TLS proxy appends the client, the hub appends the proxy: two hops to believe
+        assert environment["DJANGO_NUM_PROXIES"] == "${DJANGO_NUM_PROXIES:-2}"
+        assert environment["DIVAN_DEMO"] == "${DIVAN_DEMO:-0}"  # no demo unless asked
+        assert service["restart"] == ("no" if name == "migrate" else "unless-stopped")
+    assert required("POSTGRES_PASSWORD", services["postgres"]["environment"]["POSTGRES_PASSWORD"])
+    for name in ("postgres", "redis", "hub"):
+        assert services[name]["restart"] == "unless-stopped"
+
+    # gunicorn, never runserver; migrations in one service that the others wait for
+    assert services["web"]["command"] == "gunicorn config.wsgi --config config/gunicorn.py"
+    assert "runserver" not in text
+    assert "manage.py migrate" in services["migrate"]["command"]
+    for name in ("web", "worker", "beat", "events"):
+        assert "migrate" not in services[name]["command"]
+        assert services[name]["depends_on"]["migrate"] == {
+            "condition": "service_completed_successfully"
+        }
+    assert services["worker"]["command"].startswith("celery -A config worker")
+    assert services["beat"]["command"].startswith("celery -A config beat")
+    assert services["events"]["command"] == "python manage.py consume_events --all"
+    # the demo only through seed_demo's DIVAN_DEMO switch, and no known password anywhere
+    assert re.findall(r"seed_demo[^&\n\"]*", text) == ["seed_demo --if-demo"]
+    assert "divan-admin-password" not in text and "insecure" not in text
+
+    # Django and the hub are reached from this machine alone (the TLS proxy, Prometheus); the
+    # database and Redis from compose's network alone
+    published = {name: service["ports"] for name, service in services.items() if "ports" in service}
+    assert published == {"web": ["127.0.0.1:8000:8000"], "hub": ["127.0.0.1:3000:3000"]}
+    assert services["hub"]["environment"] == {
+        "DIVAN_API_URL": "http://web:8000",
+        "HUB_BEHIND_PROXY": "1",
+    }
+    assert services["hub"]["depends_on"] == {"web": {"condition": "service_healthy"}}
+    assert services["web"]["healthcheck"]["test"] == ["CMD", "python", "scripts/healthcheck.py"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_healthcheck_passes_on_a_live_server_and_fails_on_a_closed_port(live_server):
+    port = live_server.url.rsplit(":", 1)[1]
+    environment = {"PATH": os.environ["PATH"], "DJANGO_ALLOWED_HOSTS": ".localhost,divan.example"}
+
+    def healthcheck(port: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, str(ROOT / "scripts" / "healthcheck.py")],
+            env={**environment, "HEALTHCHECK_PORT": port},
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+
+    assert healthcheck(port).returncode == 0
+    closed = healthcheck("1")
+    assert closed.returncode == 1
+    assert closed.stdout.startswith("/healthz: ")
+
+
+def test_gunicorn_takes_its_workers_from_the_environment(monkeypatch):
+    monkeypatch.setenv("WEB_CONCURRENCY", "5")
+    monkeypatch.delenv("GUNICORN_BIND", raising=False)
+
+    config = runpy.run_path(str(ROOT / "config" / "gunicorn.py"))
+
+    assert config["workers"] == 5
+    assert config["bind"] == "0.0.0.0:8000"
+
+
+def production_settings(**environment) -> subprocess.CompletedProcess:
+    """config.settings.prod loaded in a fresh interpreter with only this environment."""
+    script = (
+        "import django; from django.conf import settings; django.setup(); "
+        "print(settings.DEBUG, settings.DEMO_ADMIN, settings.DIVAN_DEMO, "
+        "settings.METRICS_LOOPBACK_WITHOUT_TOKEN, settings.SESSION_COOKIE_SECURE)"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={
+            "PATH": os.environ["PATH"],
+            "DJANGO_SETTINGS_MODULE": "config.settings.prod",
+            **environment,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_production_settings_need_their_secrets_and_seed_no_superuser():
+    started = production_settings(DJANGO_SECRET_KEY="s" * 50, DJANGO_ALLOWED_HOSTS="divan.example")
+    refused = production_settings(DJANGO_ALLOWED_HOSTS="divan.example")
+
+    # debug off, no demo superuser, no demo, /metrics only with its token, secure cookies
+    assert started.returncode == 0, started.stderr
+    assert started.stdout.split() == ["False", "False", "False", "False", "True"]
+    assert refused.returncode != 0
+    assert "DJANGO_SECRET_KEY is not set" in refused.stderr
 
 
 def settings_read_from_the_environment() -> dict[str, str]:
@@ -108,6 +242,10 @@ def settings_read_from_the_environment() -> dict[str, str]:
                 f"{where}: the setting's name is not a string literal"
             )
             names.setdefault(name.value, where)
+    # gunicorn's own settings (config/gunicorn.py), read with os.environ.get
+    gunicorn = ROOT / "config" / "gunicorn.py"
+    for match in re.finditer(r'os\.environ\.get\("([A-Z_]+)"', gunicorn.read_text()):
+        names.setdefault(match.group(1), "config/gunicorn.py")
     return names
 
 

@@ -193,7 +193,39 @@ REQUEST_BODY_MAX_DEPTH = env.int("REQUEST_BODY_MAX_DEPTH", default=32)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Divan API",
-    "DESCRIPTION": "Communities: groups, membership, roles, join requests, bans and invitations.",
+    "DESCRIPTION": (
+        "Divan's public REST API, the one its hub uses: sign-up and sign-in (API tokens or a "
+        "browser session), groups of three visibilities, membership, roles, join requests, "
+        "invitations and bans; posts with tags and attachments, threaded comments and "
+        "reactions; reports, moderation (hide, restore, pin, lock) and the moderation log; "
+        "full-text search; personal and group feeds; file uploads; and the events' status for "
+        "site staff. Lists are cursor-paginated; creates accept an Idempotency-Key; errors "
+        'keep DRF\'s shape (`{"field": ["message"]}` or `{"detail": "..."}`).'
+    ),
+    # Swagger UI's sections, in this order: divan.schema.OPERATION_TAGS puts each operation in one
+    "TAGS": [
+        {
+            "name": "auth",
+            "description": "Sign up, API tokens, the browser session and who you are.",
+        },
+        {"name": "groups", "description": "Groups: create, list, read, edit and delete."},
+        {
+            "name": "members",
+            "description": "Joining and leaving, members and roles, join requests, invitations.",
+        },
+        {"name": "posts", "description": "A group's posts, with tags and attachments."},
+        {"name": "comments", "description": "Threaded comments on a post."},
+        {"name": "reactions", "description": "Reactions to posts and comments."},
+        {"name": "reports", "description": "Reporting content, and a group's open reports."},
+        {
+            "name": "moderation",
+            "description": "Hiding, restoring, pinning and locking; bans; the moderation log.",
+        },
+        {"name": "search", "description": "Full-text search and the tags of what you may read."},
+        {"name": "feeds", "description": "Your feed and a group's, ranked or newest first."},
+        {"name": "uploads", "description": "Files: a signed upload form, then completion."},
+        {"name": "ops", "description": "How far events and background processes are behind."},
+    ],
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
@@ -264,6 +296,13 @@ CELERY_BEAT_SCHEDULE = beat_schedule(
     communities_workers_enabled=COMMUNITIES_WORKERS_ENABLED,
     dispatch_seconds=EVENTS_DISPATCH_INTERVAL_SECONDS,
 )
+
+# --- Demo data (communities/management/commands/seed_demo.py) -------------------------------------
+# `seed_demo --if-demo` (what docker compose runs at start) seeds only with DIVAN_DEMO on; a plain
+# `seed_demo` (make run's) always does. The demo's superuser `admin` has a published password:
+# production never creates it (prod.py), so its only admin is the one `createsuperuser` makes.
+DIVAN_DEMO = env.bool("DIVAN_DEMO", default=False)
+DEMO_ADMIN = True
 
 # --- Communities -----------------------------------------------------------------------------
 GROUP_NAME_MAX_LENGTH = 100

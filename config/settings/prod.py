@@ -24,3 +24,8 @@ WHITENOISE_AUTOREFRESH = False
 # /metrics needs METRICS_TOKEN: a proxy on this host may send no X-Forwarded-For, and then every
 # request through it would look like a local caller.
 METRICS_LOOPBACK_WITHOUT_TOKEN = False
+# The demo's `admin / divan-admin-password` is public: seed_demo creates no superuser here.
+DEMO_ADMIN = False
+# https is the TLS proxy's: it redirects plain http and sends HSTS for the whole site (the hub's
+# pages never reach Django), and a redirect here would turn the healthcheck's http away.
+SILENCED_SYSTEM_CHECKS = ["security.W004", "security.W008"]

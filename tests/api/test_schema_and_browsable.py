@@ -91,3 +91,38 @@ def test_every_endpoint_renders_in_the_browsable_api_without_a_server_error(ever
             elif method == "get" and response.status_code in (200, 405):
                 assert response["Content-Type"].startswith("text/html"), path
     assert failures == {}
+
+
+def test_every_operation_has_one_meaningful_tag_and_the_description_covers_the_api():
+    schema = APIClient().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+
+    tags = {
+        (method, path): operation["tags"]
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+    }
+    declared = [tag["name"] for tag in schema["tags"]]
+    assert declared == [
+        "auth", "groups", "members", "posts", "comments", "reactions", "reports", "moderation",
+        "search", "feeds", "uploads", "ops",
+    ]  # fmt: skip
+    assert all(len(names) == 1 and names[0] in declared for names in tags.values()), tags
+    assert {names[0] for names in tags.values()} == set(declared)  # each tag holds something
+    v1 = "/api/communities/v1"
+    assert tags["post", f"{v1}/groups/"] == ["groups"]
+    assert tags["post", f"{v1}/groups/{{id}}/join/"] == ["members"]
+    assert tags["post", f"{v1}/groups/{{group_pk}}/join-requests/{{id}}/approve/"] == ["members"]
+    assert tags["post", f"{v1}/groups/{{group_pk}}/posts/"] == ["posts"]
+    assert tags["post", f"{v1}/posts/{{post_pk}}/comments/"] == ["comments"]
+    assert tags["post", f"{v1}/comments/{{comment_pk}}/reactions/"] == ["reactions"]
+    assert tags["post", f"{v1}/reports/"] == ["reports"]
+    assert tags["post", f"{v1}/posts/{{id}}/hide/"] == ["moderation"]
+    assert tags["post", f"{v1}/groups/{{group_pk}}/bans/"] == ["moderation"]
+    assert tags["get", f"{v1}/search/"] == ["search"]
+    assert tags["get", f"{v1}/feed/"] == ["feeds"]
+    assert tags["post", f"{v1}/uploads/"] == ["uploads"]
+    assert tags["post", "/api/auth/token/"] == ["auth"]
+    assert tags["get", "/api/ops/events/"] == ["ops"]
+    description = schema["info"]["description"]
+    for subject in ("posts", "comments", "reactions", "moderation", "search", "feeds", "uploads"):
+        assert subject in description

@@ -108,3 +108,42 @@ def test_seed_demo_twice_changes_nothing(capsys):
 
     assert snapshot() == first
     assert capsys.readouterr().out.strip() == "Demo data already present; nothing changed."
+
+
+def test_seed_demo_if_demo_seeds_nothing_without_divan_demo(settings, capsys):
+    settings.DIVAN_DEMO = False
+
+    call_command("seed_demo", "--if-demo")
+
+    assert User.objects.count() == 0
+    assert Group.objects.count() == 0
+    out = capsys.readouterr().out
+    assert "DIVAN_DEMO is not set" in out
+    assert "divan-admin-password" not in out
+
+
+def test_seed_demo_if_demo_seeds_with_divan_demo(settings, capsys):
+    settings.DIVAN_DEMO = True
+
+    call_command("seed_demo", "--if-demo")
+
+    assert "admin / divan-admin-password" in capsys.readouterr().out
+    assert sorted(Group.objects.values_list("slug", flat=True)) == [
+        "book-club", "divan-lounge", "founders"
+    ]  # fmt: skip
+
+
+def test_seed_demo_under_production_settings_creates_no_superuser(settings, capsys):
+    settings.DEMO_ADMIN = False  # config.settings.prod's
+
+    call_command("seed_demo")
+
+    out = capsys.readouterr().out
+    assert "divan-admin-password" not in out
+    assert "createsuperuser" in out
+    assert not User.objects.filter(is_superuser=True).exists()
+    assert not User.objects.filter(username="admin").exists()
+    assert sorted(User.objects.values_list("username", flat=True)) == [
+        "alice", "bob", "carol", "dave", "erin", "frank"
+    ]  # fmt: skip
+    assert Group.objects.count() == 3

@@ -1,7 +1,10 @@
 """Deterministic demo data: users, a group of each visibility, roles, a request, an invitation,
 a ban, and a lively conversation: tagged posts, threads, reactions, a pinned post and a report.
-Everything goes through the services; a second run changes nothing."""
+Everything goes through the services; a second run changes nothing. With `--if-demo` (docker
+compose's start) it seeds only when DIVAN_DEMO is on; under production settings it creates no
+superuser (DEMO_ADMIN), since the demo's admin password is published."""
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -96,7 +99,19 @@ def _demo_group(slug: str) -> Group | None:
 class Command(BaseCommand):
     help = "Create Divan's demo users and groups; running it again changes nothing."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--if-demo",
+            action="store_true",
+            help="seed only when DIVAN_DEMO=1 (docker compose runs this at every start)",
+        )
+
     def handle(self, *args, **options):
+        if options["if_demo"] and not settings.DIVAN_DEMO:
+            self.stdout.write(
+                "No demo data: DIVAN_DEMO is not set (create an admin with createsuperuser)."
+            )
+            return
         with transaction.atomic():
             created_users = self._users()
             created_groups = [slug for slug, spec in GROUPS.items() if self._group(slug, *spec)]
@@ -105,8 +120,11 @@ class Command(BaseCommand):
             self.stdout.write("Demo data already present; nothing changed.")
             return
         self.stdout.write(self.style.SUCCESS("Demo data created."))
-        if created_users:
+        if "admin" in created_users:
             self.stdout.write(f"  Django admin: admin / {ADMIN_PASSWORD}")
+        elif not settings.DEMO_ADMIN:
+            self.stdout.write("  No demo superuser under these settings: manage.py createsuperuser")
+        if created_users:
             self.stdout.write(f"  Demo users {', '.join(USERS)}: password {DEMO_PASSWORD}")
         if created_groups:
             self.stdout.write(f"  Groups: {', '.join(created_groups)}")
@@ -115,7 +133,7 @@ class Command(BaseCommand):
 
     def _users(self) -> list[str]:
         created = []
-        if not User.objects.filter(username="admin").exists():
+        if settings.DEMO_ADMIN and not User.objects.filter(username="admin").exists():
             User.objects.create_superuser("admin", "admin@divan.example", ADMIN_PASSWORD)
             created.append("admin")
         for username in USERS:
