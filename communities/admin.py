@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import Case, IntegerField, Value, When
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, linebreaks
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
@@ -47,6 +48,48 @@ EDITED_ELSEWHERE = (
     "created_at",
     "updated_at",
 )
+
+
+def _when(moment) -> str:
+    """A changelist's compact time ("2026-12-06 23:22"), narrower than Django's default."""
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else "-"
+
+
+class SetFieldFilter(admin.EmptyFieldListFilter):
+    """A filter on a moment field that says whether something happened: "hidden: Yes / No"
+    rather than "By hidden at: Not empty / Empty"."""
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        self.title = field.verbose_name.removesuffix(" at")
+
+    def choices(self, changelist):
+        names = {"Empty": "No", "Not empty": "Yes"}
+        for choice in super().choices(changelist):
+            yield {**choice, "display": names.get(str(choice["display"]), choice["display"])}
+
+
+def _snippet(text: str) -> str:
+    return Truncator(" ".join(text.split())).chars(SNIPPET_CHARS)
+
+
+def _states(content) -> str:
+    """What a moderator looks for first: hidden, deleted, and for a post pinned and locked."""
+    names = [
+        name
+        for name, on in (
+            ("deleted", content.deleted_at is not None),
+            ("hidden", content.hidden_at is not None),
+            ("pinned", getattr(content, "pinned", False)),
+            ("locked", getattr(content, "locked", False)),
+        )
+        if on
+    ]
+    return ", ".join(names) or "live"
+
+
+def hub_post_url(post_id: int) -> str:
+    return f"{settings.HUB_URL.rstrip('/')}/p/{post_id}"
 
 
 class ServiceActionsMixin:
@@ -183,11 +226,11 @@ class BanAdmin(ServiceActionsMixin, admin.ModelAdmin):
     """Bans are made and lifted through the services, which end memberships and log each one:
     here with the add form and the "Lift" action, as site staff; a ban's page is read-only."""
 
-    list_display = ("user", "group", "short_reason", "expires_at", "banned_by", "created_at")
+    list_display = ("user", "group", "short_reason", "expires", "banned_by", "created")
     list_filter = (
         ("group", admin.RelatedOnlyFieldListFilter),
         "created_at",
-        ("expires_at", admin.EmptyFieldListFilter),
+        ("expires_at", SetFieldFilter),
     )
     search_fields = ("user__username", "user__email", "group__name", "reason")
     list_select_related = ("user", "group", "banned_by")
@@ -227,6 +270,14 @@ class BanAdmin(ServiceActionsMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # lift instead: membership_unban writes the event and the log entry
 
+    @admin.display(description="expires", ordering="expires_at")
+    def expires(self, ban):
+        return _when(ban.expires_at) if ban.expires_at else "never"
+
+    @admin.display(description="created", ordering="created_at")
+    def created(self, ban):
+        return _when(ban.created_at)
+
     @admin.display(description="reason")
     def short_reason(self, ban):
         return Truncator(ban.reason).chars(40)
@@ -252,29 +303,6 @@ class InvitationAdmin(ReadOnlyRowsMixin, admin.ModelAdmin):
     readonly_fields = ("group", "user", "invited_by", "status", "created_at", "responded_at")
 
 
-def _snippet(text: str) -> str:
-    return Truncator(" ".join(text.split())).chars(SNIPPET_CHARS)
-
-
-def _states(content) -> str:
-    """What a moderator looks for first: hidden, deleted, and for a post pinned and locked."""
-    names = [
-        name
-        for name, on in (
-            ("deleted", content.deleted_at is not None),
-            ("hidden", content.hidden_at is not None),
-            ("pinned", getattr(content, "pinned", False)),
-            ("locked", getattr(content, "locked", False)),
-        )
-        if on
-    ]
-    return ", ".join(names) or "live"
-
-
-def hub_post_url(post_id: int) -> str:
-    return f"{settings.HUB_URL.rstrip('/')}/p/{post_id}"
-
-
 CONTENT_READONLY = ("author", "body", "created_at", "edited_at", "hidden_at", "hidden_by")
 CONTENT_READONLY_END = ("deleted_at", "deleted_by", "on_the_hub")
 
@@ -296,6 +324,10 @@ class ContentAdmin(ServiceActionsMixin, admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         # "change" is what the actions need; a post's or comment's page is read-only.
         return obj is None and super().has_change_permission(request)
+
+    @admin.display(description="created", ordering="created_at")
+    def created(self, content):
+        return _when(content.created_at)
 
     @admin.display(description="state")
     def state(self, content):
@@ -336,12 +368,12 @@ class ContentAdmin(ServiceActionsMixin, admin.ModelAdmin):
 
 @admin.register(Post)
 class PostAdmin(ContentAdmin):
-    list_display = ("id", "headline", "group", "author", "state", "created_at")
+    list_display = ("id", "headline", "group", "author", "state", "created")
     list_display_links = ("id", "headline")
     list_filter = (
         ("group", admin.RelatedOnlyFieldListFilter),
-        ("hidden_at", admin.EmptyFieldListFilter),
-        ("deleted_at", admin.EmptyFieldListFilter),
+        ("hidden_at", SetFieldFilter),
+        ("deleted_at", SetFieldFilter),
         "pinned",
         "locked",
     )
@@ -367,12 +399,12 @@ class PostAdmin(ContentAdmin):
 
 @admin.register(Comment)
 class CommentAdmin(ContentAdmin):
-    list_display = ("id", "snippet", "group", "post_link", "author", "state", "created_at")
+    list_display = ("id", "snippet", "group", "post_link", "author", "state", "created")
     list_display_links = ("id", "snippet")
     list_filter = (
         ("post__group", admin.RelatedOnlyFieldListFilter),
-        ("hidden_at", admin.EmptyFieldListFilter),
-        ("deleted_at", admin.EmptyFieldListFilter),
+        ("hidden_at", SetFieldFilter),
+        ("deleted_at", SetFieldFilter),
     )
     search_fields = ("body", "author__username", "post__title")
     list_select_related = ("post__group", "author")
@@ -406,7 +438,7 @@ OPEN_FIRST = Case(
 
 @admin.register(Report)
 class ReportAdmin(ServiceActionsMixin, admin.ModelAdmin):
-    list_display = ("id", "status", "reason", "group", "content", "content_author", "created_at")
+    list_display = ("id", "status", "reason", "group", "content", "content_author", "created")
     list_filter = ("status", "reason", ("group", admin.RelatedOnlyFieldListFilter))
     search_fields = (
         "detail",
@@ -452,6 +484,10 @@ class ReportAdmin(ServiceActionsMixin, admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         # "change" is what the actions need; a single report's page is read-only.
         return obj is None and super().has_change_permission(request)
+
+    @admin.display(description="created", ordering="created_at")
+    def created(self, report):
+        return _when(report.created_at)
 
     @admin.display(description="content")
     def content(self, report):
@@ -549,11 +585,15 @@ class ReportAdmin(ServiceActionsMixin, admin.ModelAdmin):
 class ModerationLogEntryAdmin(admin.ModelAdmin):
     """The moderation log, read-only: entries are written by the services alone."""
 
-    list_display = ("created_at", "group", "actor", "action", "target_user", "subject", "why")
+    list_display = ("when", "group", "actor", "action", "target_user", "subject", "why")
     list_filter = ("action", ("group", admin.RelatedOnlyFieldListFilter))
     search_fields = ("actor__username", "target_user__username", "group__name", "reason")
     list_select_related = ("group", "actor", "target_user")
     ordering = ("-id",)
+
+    @admin.display(description="when", ordering="created_at")
+    def when(self, entry):
+        return _when(entry.created_at)
 
     @admin.display(description="on")
     def subject(self, entry):
