@@ -494,6 +494,26 @@ def test_comment_actions_hide_restore_and_delete_through_the_services(staff_clie
     ]
 
 
+@pytest.mark.parametrize("url", [POSTS, COMMENTS, BANS, LOG])
+def test_these_changelists_cost_the_same_queries_for_any_number_of_rows(staff_client, lounge, url):
+    def count_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert staff_client.get(url).status_code == 200
+        return len(queries)
+
+    membership_ban(actor=lounge.owner, group=lounge.group, user_id=lounge.bob.pk)
+    few = count_queries()
+    for _ in range(10):
+        author = UserFactory()
+        add_member(lounge.group, author)
+        post = make_post(group=lounge.group, author=author)
+        make_comment(post=post, author=author)
+        post_hide(actor=lounge.moderator, post=post)
+        membership_ban(actor=lounge.owner, group=lounge.group, user_id=author.pk)
+
+    assert count_queries() == few
+
+
 def test_staff_deleting_their_own_post_is_logged_as_moderation(staff_client, staff, lounge):
     add_member(lounge.group, staff)
     own = make_post(group=lounge.group, author=staff, body="mine")
@@ -577,6 +597,26 @@ def test_the_ban_form_bans_through_the_service(staff_client, staff, lounge):
         ("ban.created", "group", lounge.group.pk),
     ]
     assert log_rows(lounge.group) == [("ban_user", "staff", "spammer", "watches again"), *before]
+
+
+def test_banning_a_banned_user_again_renews_the_ban(staff_client, staff, lounge):
+    membership_ban(actor=lounge.owner, group=lounge.group, user_id=lounge.author.pk, reason="a")
+    outbox, before = Outbox(), log_rows(lounge.group)
+
+    response = staff_client.post(
+        f"{BANS}add/", {"group": lounge.group.pk, "user": lounge.author.pk, "reason": "b"}
+    )
+
+    assert response.status_code == 302
+    ban = Ban.objects.get()
+    assert (ban.user, ban.banned_by, ban.reason, ban.expires_at) == (
+        lounge.author,
+        staff,
+        "b",
+        None,
+    )
+    assert outbox.new() == [("ban.created", "group", lounge.group.pk)]
+    assert log_rows(lounge.group) == [("ban_user", "staff", "spammer", "b"), *before]
 
 
 @pytest.mark.parametrize(
