@@ -10,6 +10,7 @@ so each one is checked, writes its event and is logged under the staff user's na
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
 from django.db.models import Case, IntegerField, Value, When
 from django.urls import reverse
 from django.utils import timezone
@@ -90,6 +91,21 @@ def _states(content) -> str:
 
 def hub_post_url(post_id: int) -> str:
     return f"{settings.HUB_URL.rstrip('/')}/p/{post_id}"
+
+
+class ReasonActionForm(ActionForm):
+    """The changelist's action bar with a reason, written to each moderation log entry. Too
+    long a reason makes the form invalid, and Django's admin then runs no action at all."""
+
+    reason = forms.CharField(
+        required=False,
+        max_length=ModerationLogEntry._meta.get_field("reason").max_length,
+        widget=forms.TextInput(attrs={"placeholder": "reason (optional)", "size": 24}),
+    )
+
+
+def _action_reason(request) -> str:
+    return request.POST.get("reason", "").strip()
 
 
 class ServiceActionsMixin:
@@ -313,6 +329,7 @@ class ContentAdmin(ServiceActionsMixin, admin.ModelAdmin):
     edit their own content in the API."""
 
     actions = ("hide", "restore", "delete_content")
+    action_form = ReasonActionForm
     hide_service = restore_service = delete_service = None
 
     def has_add_permission(self, request):
@@ -344,10 +361,13 @@ class ContentAdmin(ServiceActionsMixin, admin.ModelAdmin):
 
     def _act(self, request, queryset, service, done: str) -> None:
         noun = queryset.model._meta.verbose_name  # "post" or "comment", the service's keyword
+        reason = _action_reason(request)
         self._apply(
             request,
             queryset,
-            lambda row: service(actor=request.user, **{noun: row}, as_site_staff=True),
+            lambda row: service(
+                actor=request.user, **{noun: row}, reason=reason, as_site_staff=True
+            ),
             done.replace("{noun}", f"{noun}(s)"),
         )
 
@@ -474,6 +494,7 @@ class ReportAdmin(ServiceActionsMixin, admin.ModelAdmin):
     )
     fields = readonly_fields
     actions = ("hide_content", "dismiss", "ban_author")
+    action_form = ReasonActionForm  # the reason is the resolution note
 
     def has_add_permission(self, request):
         return False  # reports are filed by users through the API
@@ -529,7 +550,11 @@ class ReportAdmin(ServiceActionsMixin, admin.ModelAdmin):
             request,
             queryset,
             lambda report: report_services.report_resolve(
-                actor=request.user, report=report, hide_content=True, as_site_staff=True
+                actor=request.user,
+                report=report,
+                hide_content=True,
+                note=_action_reason(request),
+                as_site_staff=True,
             ),
             "Hid the content of {count} report(s) and resolved them.",
         )
@@ -540,7 +565,7 @@ class ReportAdmin(ServiceActionsMixin, admin.ModelAdmin):
             request,
             queryset,
             lambda report: report_services.report_dismiss(
-                actor=request.user, report=report, as_site_staff=True
+                actor=request.user, report=report, note=_action_reason(request), as_site_staff=True
             ),
             "Dismissed {count} report(s).",
         )

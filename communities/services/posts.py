@@ -206,10 +206,11 @@ def post_update(*, actor, post: Post, **changes) -> Post:
     return post
 
 
-def post_delete(*, actor, post: Post, as_site_staff: bool = False) -> Post:
+def post_delete(*, actor, post: Post, reason: str = "", as_site_staff: bool = False) -> Post:
     """Soft delete by the author or a moderator; the row stays for audit. A moderator removing
-    someone else's post is a moderation action and is logged; so is any deletion by site staff
-    (as_site_staff, from the Django admin only), their own posts' too."""
+    someone else's post is a moderation action and is logged, with the reason; so is any
+    deletion by site staff (as_site_staff, from the Django admin only), their own posts' too."""
+    _check_reason(reason)
     with transaction.atomic():
         post = lock_post_row(post.pk)
         is_author = not as_site_staff and post.author_id is not None and post.author_id == actor.pk
@@ -233,6 +234,7 @@ def post_delete(*, actor, post: Post, as_site_staff: bool = False) -> Post:
                 action=ModerationAction.DELETE_POST,
                 post=post,
                 target_user=post.author,
+                reason=reason,
             )
     return post
 

@@ -71,10 +71,9 @@ def lounge():
     return Lounge()
 
 
-def run_action(client, action: str, rows, url: str = REPORTS) -> list[str]:
-    response = client.post(
-        url, {"action": action, "_selected_action": [r.pk for r in rows]}, follow=True
-    )
+def run_action(client, action: str, rows, url: str = REPORTS, reason: str = "") -> list[str]:
+    data = {"action": action, "_selected_action": [r.pk for r in rows], "reason": reason}
+    response = client.post(url, data, follow=True)
     assert response.status_code == 200
     return [str(message) for message in response.context["messages"]]
 
@@ -512,6 +511,60 @@ def test_these_changelists_cost_the_same_queries_for_any_number_of_rows(staff_cl
         membership_ban(actor=lounge.owner, group=lounge.group, user_id=author.pk)
 
     assert count_queries() == few
+
+
+@pytest.mark.parametrize("url", [POSTS, COMMENTS])
+def test_content_actions_log_their_reason(staff_client, lounge, url):
+    row = lounge.post if url == POSTS else lounge.comment
+    kind = "post" if url == POSTS else "comment"
+    before = log_rows(lounge.group)
+
+    for action in ("hide", "restore", "delete_content"):
+        run_action(staff_client, action, [row], url, reason=f"{action} it")
+
+    assert log_rows(lounge.group) == [
+        (f"delete_{kind}", "staff", "spammer", "delete_content it"),
+        (f"restore_{kind}", "staff", "spammer", "restore it"),
+        (f"hide_{kind}", "staff", "spammer", "hide it"),
+        *before,
+    ]
+
+
+def test_a_reason_too_long_runs_no_action(staff_client, lounge):
+    filed = report(reporter=lounge.alice, post=lounge.post)
+    before = content_state(lounge.group)
+
+    for url, action, row in (
+        (POSTS, "hide", lounge.post),
+        (COMMENTS, "delete_content", lounge.comment),
+        (REPORTS, "hide_content", filed),
+    ):
+        assert run_action(staff_client, action, [row], url, reason="x" * 501) == [
+            "No action selected."
+        ]
+
+    assert content_state(lounge.group) == before
+    assert Report.objects.get(pk=filed.pk).status == ReportStatus.OPEN
+
+
+def test_report_actions_take_the_reason_as_their_note(staff_client, staff, lounge):
+    hidden = report(reporter=lounge.alice, post=lounge.post)
+    dismissed = report(reporter=lounge.alice, comment=lounge.comment)
+    before = log_rows(lounge.group)
+
+    run_action(staff_client, "hide_content", [hidden], reason="ads")
+    run_action(staff_client, "dismiss", [dismissed], reason="harmless")
+
+    assert [(r.status, r.resolution_note) for r in Report.objects.order_by("pk")] == [
+        (ReportStatus.RESOLVED, "ads"),
+        (ReportStatus.DISMISSED, "harmless"),
+    ]
+    assert log_rows(lounge.group) == [
+        ("dismiss_report", "staff", "spammer", "harmless"),
+        ("resolve_report", "staff", "spammer", "ads"),
+        ("hide_post", "staff", "spammer", "ads"),
+        *before,
+    ]
 
 
 def test_staff_deleting_their_own_post_is_logged_as_moderation(staff_client, staff, lounge):
