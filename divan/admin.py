@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group as AuthGroup
 
 from divan.models import User
 
@@ -17,3 +18,8 @@ class UserAdmin(DjangoUserAdmin):
         # Deleting a user would take their memberships and reactions out from under the stored
         # counters: deactivate the account (is_active) instead.
         return False
+
+
+# One "Groups" in the admin: Divan's communities. Django's permission groups are not used here
+# (staff get is_staff and permissions of their own), so their admin is unregistered.
+admin.site.unregister(AuthGroup)

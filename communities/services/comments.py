@@ -21,7 +21,6 @@ from communities.selectors.attachments import attachment_row
 from communities.services.membership import (
     require_can_post,
     require_moderation_role,
-    require_role,
 )
 from communities.services.moderation_log import moderation_log_write
 from communities.services.posts import insert_with_new_id, lock_post_row
@@ -149,13 +148,21 @@ def comment_update(*, actor, comment: Comment, body: str, attachments=None) -> C
     return comment
 
 
-def comment_delete(*, actor, comment: Comment, reason: str = "") -> None:
+def comment_delete(
+    *, actor, comment: Comment, reason: str = "", as_site_staff: bool = False
+) -> None:
     """Soft delete by the author or a moderator; a moderator's deletion of another's comment is
-    logged. The row stays for the audit, and for its replies' thread as "[deleted]"."""
+    logged, and so is any deletion by site staff (as_site_staff, from the Django admin only).
+    The row stays for the audit, and for its replies' thread as "[deleted]"."""
     with transaction.atomic():
         comment = _lock_comment(comment.pk)
-        if comment.author_id != actor.pk:
-            require_role(group=comment.post.group, user=actor, action=Action.MODERATE_CONTENT)
+        if as_site_staff or comment.author_id != actor.pk:
+            require_moderation_role(
+                group=comment.post.group,
+                actor=actor,
+                action=Action.MODERATE_CONTENT,
+                as_site_staff=as_site_staff,
+            )
             moderation_log_write(
                 group=comment.post.group,
                 actor=actor,
@@ -244,6 +251,11 @@ def comment_hide(
     )
 
 
-def comment_restore(*, actor, comment: Comment, reason: str = "") -> Comment:
-    """A moderator shows a hidden comment again; logged."""
-    return _moderate(actor=actor, comment=comment, hide=False, reason=reason)
+def comment_restore(
+    *, actor, comment: Comment, reason: str = "", as_site_staff: bool = False
+) -> Comment:
+    """A moderator shows a hidden comment again; logged. Only the Django admin passes
+    as_site_staff."""
+    return _moderate(
+        actor=actor, comment=comment, hide=False, reason=reason, as_site_staff=as_site_staff
+    )

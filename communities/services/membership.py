@@ -426,10 +426,13 @@ def membership_ban(
     return ban
 
 
-def membership_unban(*, actor, group: Group, user_id: int) -> None:
+def membership_unban(*, actor, group: Group, user_id: int, as_site_staff: bool = False) -> None:
+    """Lift a ban; logged. Only the Django admin passes as_site_staff."""
     with transaction.atomic():
         group = lock_group(group.pk)
-        require_role(group=group, user=actor, action=Action.MANAGE_BANS)
+        require_moderation_role(
+            group=group, actor=actor, action=Action.MANAGE_BANS, as_site_staff=as_site_staff
+        )
         ban = (
             Ban.objects.select_for_update(of=("self",))
             .select_related("user")

@@ -206,14 +206,21 @@ def post_update(*, actor, post: Post, **changes) -> Post:
     return post
 
 
-def post_delete(*, actor, post: Post) -> Post:
+def post_delete(*, actor, post: Post, reason: str = "", as_site_staff: bool = False) -> Post:
     """Soft delete by the author or a moderator; the row stays for audit. A moderator removing
-    someone else's post is a moderation action and is logged."""
+    someone else's post is a moderation action and is logged, with the reason; so is any
+    deletion by site staff (as_site_staff, from the Django admin only), their own posts' too."""
+    _check_reason(reason)
     with transaction.atomic():
         post = lock_post_row(post.pk)
-        is_author = post.author_id is not None and post.author_id == actor.pk
+        is_author = not as_site_staff and post.author_id is not None and post.author_id == actor.pk
         if not is_author:
-            require_role(group=post.group, user=actor, action=Action.MODERATE_CONTENT)
+            require_moderation_role(
+                group=post.group,
+                actor=actor,
+                action=Action.MODERATE_CONTENT,
+                as_site_staff=as_site_staff,
+            )
         post.deleted_at = timezone.now()
         post.deleted_by = actor
         post.save(update_fields=["deleted_at", "deleted_by"])
@@ -227,6 +234,7 @@ def post_delete(*, actor, post: Post) -> Post:
                 action=ModerationAction.DELETE_POST,
                 post=post,
                 target_user=post.author,
+                reason=reason,
             )
     return post
 
@@ -349,12 +357,18 @@ def post_hide(
     return post
 
 
-def post_restore(*, actor, post: Post, reason: str = "") -> Post:
-    """Show a hidden post again. A deleted post stays deleted."""
+def post_restore(*, actor, post: Post, reason: str = "", as_site_staff: bool = False) -> Post:
+    """Show a hidden post again. A deleted post stays deleted. Only the Django admin passes
+    as_site_staff."""
     _check_reason(reason)
     with transaction.atomic():
         post = lock_post_row(post.pk)
-        require_role(group=post.group, user=actor, action=Action.MODERATE_CONTENT)
+        require_moderation_role(
+            group=post.group,
+            actor=actor,
+            action=Action.MODERATE_CONTENT,
+            as_site_staff=as_site_staff,
+        )
         if post.hidden_at is None:
             raise Conflict("This post is not hidden.")
         post.hidden_at = None

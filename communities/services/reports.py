@@ -29,6 +29,7 @@ from communities.services.posts import post_hide
 from divan.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 
 RESOLUTION_NOTE_MAX_LENGTH = Report._meta.get_field("resolution_note").max_length
+BANNED_NOTE = "The author was banned from the group."
 
 
 def _validate_report(*, post_id, comment_id, reason: str, detail: str) -> None:
@@ -226,19 +227,41 @@ def report_dismiss(*, actor, report: Report, note: str = "", as_site_staff: bool
 
 
 def report_ban_author(*, actor, report: Report, as_site_staff: bool = False) -> Ban:
-    """Ban the reported content's author from the report's group, whatever the report's status.
-    The ban's log entry points at the report."""
+    """Ban the reported content's author from the report's group, whatever the report's status,
+    and resolve the report if it is still open: both logged, the ban's entry pointing at the
+    report. The group is locked (by membership_ban) before the report: the lock order."""
     report = Report.objects.select_related("group", "post__author", "comment__author").get(
         pk=report.pk
     )
     author = _content_author(report)
     if author is None:
         raise Conflict("The reported content's author no longer exists.")
-    return membership_ban(
-        actor=actor,
-        group=report.group,
-        user_id=author.pk,
-        reason=f"Report #{report.pk}: {report.get_reason_display()}",
-        report=report,
-        as_site_staff=as_site_staff,
-    )
+    with transaction.atomic():
+        ban = membership_ban(
+            actor=actor,
+            group=report.group,
+            user_id=author.pk,
+            reason=f"Report #{report.pk}: {report.get_reason_display()}",
+            report=report,
+            as_site_staff=as_site_staff,
+        )
+        report_close_for_ban(actor=actor, report=report, as_site_staff=as_site_staff)
+    return ban
+
+
+def report_close_for_ban(*, actor, report: Report, as_site_staff: bool = False) -> bool:
+    """Resolve an open report whose author has been banned, noting it; whether it was open.
+    A report closed already keeps its decision."""
+    with transaction.atomic():
+        try:
+            report = _lock_open_report(actor=actor, report=report, as_site_staff=as_site_staff)
+        except Conflict:
+            return False
+        _close_report(
+            actor=actor,
+            report=report,
+            status=ReportStatus.RESOLVED,
+            note=BANNED_NOTE,
+            action=ModerationAction.RESOLVE_REPORT,
+        )
+    return True

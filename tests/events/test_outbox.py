@@ -215,6 +215,7 @@ def test_the_admin_writes_events_through_the_services(admin_client):
     report, _ = reports.report_create(reporter=UserFactory(), post_id=post.pk, reason="spam")
     other = posts.post_create(author=author, group=group, body="Fine")
     second, _ = reports.report_create(reporter=UserFactory(), post_id=other.pk, reason="spam")
+    third, _ = reports.report_create(reporter=owner, post_id=other.pk, reason="spam")
     events = Events()
     url = f"/admin/communities/group/{group.pk}/change/"
 
@@ -229,9 +230,12 @@ def test_the_admin_writes_events_through_the_services(admin_client):
 
     reports_url = "/admin/communities/report/"
     admin_client.post(reports_url, {"action": "ban_author", "_selected_action": [report.pk]})
+    assert events.types() == ["membership.removed", "ban.created", "report.resolved"]
     admin_client.post(reports_url, {"action": "hide_content", "_selected_action": [report.pk]})
-    assert events.types() == ["membership.removed", "ban.created", "post.hidden", "report.resolved"]
-    admin_client.post(reports_url, {"action": "dismiss", "_selected_action": [second.pk]})
+    assert events.types() == []  # the ban resolved it
+    admin_client.post(reports_url, {"action": "hide_content", "_selected_action": [second.pk]})
+    assert events.types() == ["post.hidden", "report.resolved"]
+    admin_client.post(reports_url, {"action": "dismiss", "_selected_action": [third.pk]})
     assert events.types() == ["report.dismissed"]
 
     admin_client.post("/admin/communities/group/",
