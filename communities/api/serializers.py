@@ -7,7 +7,13 @@ from rest_framework import serializers
 from communities.api.attachments import SCHEMA as ATTACHMENTS_SCHEMA
 from communities.api.attachments import attachments_shown
 from communities.models import Ban, Group, Invitation, JoinRequest, Membership, Post, Visibility
-from communities.roles import Role
+from communities.roles import (
+    Action,
+    ContentAction,
+    Role,
+    group_permissions,
+    post_permissions,
+)
 from communities.selectors.visibility import may_read
 from communities.services.posts import REASON_MAX_LENGTH
 from communities.services.tags import tags_normalize
@@ -41,12 +47,19 @@ class TagsField(serializers.ListField):
 datetime_text = serializers.DateTimeField().to_representation  # as DRF renders a datetime
 
 
+class BanStandingSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+    expires_at = serializers.DateTimeField(allow_null=True, help_text="None: until lifted.")
+
+
 class GroupSerializer(serializers.ModelSerializer):
     member_count = serializers.SerializerMethodField()
     tags = serializers.SerializerMethodField()
     membership = serializers.SerializerMethodField()
     join_request_pending = serializers.SerializerMethodField()
     invited = serializers.SerializerMethodField()
+    permissions = serializers.SerializerMethodField()
+    banned = serializers.SerializerMethodField()
 
     class Meta:
         model = Group
@@ -62,6 +75,8 @@ class GroupSerializer(serializers.ModelSerializer):
             "membership",
             "join_request_pending",
             "invited",
+            "permissions",
+            "banned",
         )
         read_only_fields = fields
 
@@ -88,6 +103,25 @@ class GroupSerializer(serializers.ModelSerializer):
     def get_invited(self, group) -> bool:
         return bool(group.viewer_invited)
 
+    @extend_schema_field(
+        serializers.ListField(
+            child=serializers.ChoiceField(choices=[action.value for action in Action]),
+            help_text="The group actions your role allows (roles.py); empty unless a member.",
+        )
+    )
+    def get_permissions(self, group) -> list[str]:
+        return group_permissions(group.viewer_role)
+
+    @extend_schema_field(BanStandingSerializer(allow_null=True))
+    def get_banned(self, group) -> dict | None:
+        """Your active ban from the group, so that you know before trying to join."""
+        if group.viewer_ban_at is None:
+            return None
+        return {
+            "reason": group.viewer_ban_reason,
+            "expires_at": datetime_text(group.viewer_ban_expires_at),
+        }
+
     def to_representation(self, group) -> dict:
         """The declared fields' values, built directly (a hot list; tests check both agree)."""
         return {
@@ -102,6 +136,8 @@ class GroupSerializer(serializers.ModelSerializer):
             "membership": self.get_membership(group),
             "join_request_pending": bool(group.viewer_request_pending),
             "invited": bool(group.viewer_invited),
+            "permissions": group_permissions(group.viewer_role),
+            "banned": self.get_banned(group),
         }
 
 
@@ -148,6 +184,29 @@ class ReactionSummaryMixin(serializers.Serializer):
         return my_reactions(content)
 
 
+def viewer_standing(content) -> dict:
+    """The viewer's standing on a post or comment loaded by with_viewer_standing."""
+    return {
+        "role": content.viewer_role,
+        "is_author": bool(content.viewer_is_author),
+        "banned": bool(content.viewer_banned),
+        "signed_in": content.viewer_banned is not None,
+    }
+
+
+def viewer_post_permissions(post) -> list[str]:
+    return post_permissions(post, **viewer_standing(post))
+
+
+def permissions_field(actions, help_text: str):
+    return extend_schema_field(
+        serializers.ListField(
+            child=serializers.ChoiceField(choices=[action.value for action in actions]),
+            help_text=help_text,
+        )
+    )
+
+
 class PostSerializer(ReactionSummaryMixin, serializers.ModelSerializer):
     """A post as its readers see it. Built from post_list/post_get, which load the author, the
     tags and the viewer's own reactions per page."""
@@ -160,6 +219,7 @@ class PostSerializer(ReactionSummaryMixin, serializers.ModelSerializer):
     tags = serializers.SerializerMethodField()
     attachments = serializers.SerializerMethodField()
     hidden = serializers.SerializerMethodField()
+    permissions = serializers.SerializerMethodField()
 
     class Meta:
         model = Post
@@ -180,6 +240,7 @@ class PostSerializer(ReactionSummaryMixin, serializers.ModelSerializer):
             "hidden",
             "edited_at",
             "created_at",
+            "permissions",
         )
         read_only_fields = fields
 
@@ -193,6 +254,14 @@ class PostSerializer(ReactionSummaryMixin, serializers.ModelSerializer):
 
     def get_hidden(self, post) -> bool:
         return post.hidden_at is not None
+
+    @permissions_field(
+        [a for a in ContentAction if a != ContentAction.REPLY],
+        "What you may do to this post now (edit, delete, pin, unpin, lock, unlock, hide, restore,"
+        " comment, react, report): what its endpoints would accept from you.",
+    )
+    def get_permissions(self, post) -> list[str]:
+        return viewer_post_permissions(post)
 
     def to_representation(self, post) -> dict:
         return {
@@ -212,6 +281,7 @@ class PostSerializer(ReactionSummaryMixin, serializers.ModelSerializer):
             "hidden": post.hidden_at is not None,
             "edited_at": datetime_text(post.edited_at),
             "created_at": datetime_text(post.created_at),
+            "permissions": viewer_post_permissions(post),
         }
 
 
