@@ -27,6 +27,36 @@ def id_field(**kwargs) -> serializers.IntegerField:
     return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
 
 
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "integer", "minimum": 1},
+            {"type": "string", "maxLength": 150},
+        ],
+        "description": "A user id, or a username (a string of digits is read as an id).",
+    }
+)
+class UserRefField(serializers.Field):
+    """A user named by id or by username: an integer or a string of ASCII digits is an id (an
+    int), any other string a username (a str). It is only read here: the services look the
+    user up after the actor's role is checked, so that a refusal tells nobody which users
+    exist, and answer an unknown username as they answer an unknown id."""
+
+    default_error_messages = {"invalid": "Give a user id or a username."}
+
+    def to_internal_value(self, data) -> int | str:
+        if isinstance(data, str) and data.isascii() and data.isdigit():
+            data = int(data)
+        if isinstance(data, int) and not isinstance(data, bool):
+            return id_field().run_validation(data)
+        if not isinstance(data, str) or not 0 < len(data) <= 150 or "\x00" in data:
+            self.fail("invalid")
+        return data
+
+    def to_representation(self, value):
+        return value
+
+
 class TagsField(serializers.ListField):
     """A list of tags as typed; normalized (and limited to `limit`) by the one tag rule."""
 
@@ -357,7 +387,7 @@ class BanSerializer(serializers.ModelSerializer):
 
 
 class BanCreateSerializer(serializers.Serializer):
-    user = id_field()
+    user = UserRefField()
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
     expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
@@ -373,7 +403,7 @@ class InvitationSerializer(serializers.ModelSerializer):
 
 
 class InvitationCreateSerializer(serializers.Serializer):
-    user = id_field()
+    user = UserRefField()
 
 
 class JoinOutcomeSerializer(serializers.Serializer):

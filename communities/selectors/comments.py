@@ -30,7 +30,7 @@ from communities.selectors.visibility import (
 from divan.exceptions import InvalidInput, NotFound
 
 
-def _with_viewer_reactions(comments: QuerySet[Comment], viewer) -> QuerySet[Comment]:
+def with_viewer_reactions(comments: QuerySet[Comment], viewer) -> QuerySet[Comment]:
     """Attachments, the viewer's own reaction kinds, and what `permissions` needs: the viewer's
     standing and whether the post is locked."""
     comments = with_viewer_standing(comments, viewer, "post__group_id").annotate(
@@ -66,7 +66,7 @@ def comment_thread(*, viewer, access: GroupAccess, post_id: int) -> QuerySet[Com
         .select_related("author")
         .defer("search_vector")  # for search alone; as long as the body
     )
-    return _with_viewer_reactions(comments, viewer)
+    return with_viewer_reactions(comments, viewer)
 
 
 def comment_get(*, viewer, comment_id: int) -> Comment:
@@ -74,7 +74,7 @@ def comment_get(*, viewer, comment_id: int) -> Comment:
     comment, _access = comment_access(
         viewer=viewer,
         comment_id=comment_id,
-        comments=_with_viewer_reactions(Comment.objects.all(), viewer),
+        comments=with_viewer_reactions(Comment.objects.all(), viewer),
     )
     return comment
 
