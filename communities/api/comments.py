@@ -15,10 +15,13 @@ from communities.api.serializers import (
     datetime_text,
     id_field,
     my_reactions,
+    permissions_field,
     reaction_counts,
+    viewer_standing,
 )
 from communities.api.views import ID_PATTERN
 from communities.models import Comment
+from communities.roles import ContentAction, comment_permissions
 from communities.selectors.comments import (
     comment_access,
     comment_for_reply,
@@ -33,6 +36,8 @@ from divan.pagination import CursorPagination
 
 DELETED_BODY = "[deleted]"
 REMOVED_BODY = "[removed]"  # hidden by the moderators, shown only to keep its replies in place
+PIN_AND_LOCK = {ContentAction.PIN, ContentAction.UNPIN, ContentAction.LOCK, ContentAction.UNLOCK,
+                ContentAction.COMMENT}  # fmt: skip
 
 
 class CommentSerializer(ReactionSummaryMixin, serializers.ModelSerializer):
@@ -44,6 +49,7 @@ class CommentSerializer(ReactionSummaryMixin, serializers.ModelSerializer):
     attachments = serializers.SerializerMethodField()
     deleted = serializers.SerializerMethodField()
     hidden = serializers.SerializerMethodField()
+    permissions = serializers.SerializerMethodField()
 
     class Meta:
         model = Comment
@@ -62,6 +68,7 @@ class CommentSerializer(ReactionSummaryMixin, serializers.ModelSerializer):
             "hidden",
             "edited_at",
             "created_at",
+            "permissions",
         )
         read_only_fields = fields
 
@@ -92,6 +99,16 @@ class CommentSerializer(ReactionSummaryMixin, serializers.ModelSerializer):
     def get_hidden(self, comment) -> bool:
         return comment.hidden_at is not None
 
+    @permissions_field(
+        [a for a in ContentAction if a not in PIN_AND_LOCK],
+        "What you may do to this comment now (edit, delete, hide, restore, reply, react,"
+        " report): what its endpoints would accept from you; none on a placeholder.",
+    )
+    def get_permissions(self, comment) -> list[str]:
+        return comment_permissions(
+            comment, post_locked=comment.post_locked, **viewer_standing(comment)
+        )
+
     def to_representation(self, comment) -> dict:
         """The declared fields' values, built directly (a thread page is a hot read; tests check
         both agree). A placeholder tells nothing of what it held."""
@@ -113,6 +130,7 @@ class CommentSerializer(ReactionSummaryMixin, serializers.ModelSerializer):
             "hidden": comment.hidden_at is not None,
             "edited_at": datetime_text(comment.edited_at) if shown else None,
             "created_at": datetime_text(comment.created_at),
+            "permissions": self.get_permissions(comment),
         }
 
 
@@ -141,11 +159,14 @@ class ThreadPagination(CursorPagination):
     ordering = "path"  # depth-first: each comment right after its parent and elder siblings
 
 
-def _created_comment_response(request, comment: Comment) -> Response:
+def _created_comment_response(request, comment: Comment, *, role: str) -> Response:
     """The 201 of a create: what comment_get would read back, from what the create holds (its
-    author is the viewer, nothing is counted and the viewer has no reactions on it yet),
-    without reading it back."""
+    author is the viewer, a member with `role`, not banned; its post was unlocked under the
+    create's lock; nothing is counted and the viewer has no reactions on it yet), without
+    reading it back."""
     comment.viewer_kinds = []
+    comment.viewer_role, comment.viewer_banned, comment.viewer_is_author = role, False, True
+    comment.post_locked = False
     serialized = CommentSerializer(comment, context={"request": request}).data
     return Response(serialized, status=status.HTTP_201_CREATED)
 
@@ -172,7 +193,7 @@ class PostCommentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(responses={201: CommentSerializer})
     @idempotent
     def create(self, request, post_pk=None):
-        post, _access = self.target
+        post, access = self.target
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -188,7 +209,7 @@ class PostCommentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             parent=parent,
             attachments=data.get("attachments", []),
         )
-        return _created_comment_response(request, comment)
+        return _created_comment_response(request, comment, role=access.role)
 
 
 class CommentViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):

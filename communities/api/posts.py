@@ -37,11 +37,13 @@ def _post_response(request, post_id: int, status_code: int = status.HTTP_200_OK)
     return Response(PostSerializer(post, context={"request": request}).data, status=status_code)
 
 
-def _created_post_response(request, post: Post) -> Response:
+def _created_post_response(request, post: Post, *, role: str) -> Response:
     """The 201 of a create: what `_post_response` would read back, from what the create holds
-    (its author is the viewer, its `tag_names` come from post_create, nothing is counted and the
-    viewer has no reactions on it yet), without reading it back."""
+    (its author is the viewer, a member with `role`, not banned; its `tag_names` come from
+    post_create, nothing is counted and the viewer has no reactions on it yet), without reading
+    it back."""
     post.viewer_kinds = []
+    post.viewer_role, post.viewer_banned, post.viewer_is_author = role, False, True
     serialized = PostSerializer(post, context={"request": request}).data
     return Response(serialized, status=status.HTTP_201_CREATED)
 
@@ -67,7 +69,7 @@ class GroupPostViewSet(mixins.ListModelMixin, GroupScopedViewSet):
         post = post_services.post_create(
             author=request.user, group=group, **_validated(self, request.data)
         )
-        return _created_post_response(request, post)
+        return _created_post_response(request, post, role=self.access.role)
 
 
 class PostViewSet(viewsets.GenericViewSet):

@@ -7,7 +7,13 @@ from rest_framework import serializers
 from communities.api.attachments import SCHEMA as ATTACHMENTS_SCHEMA
 from communities.api.attachments import attachments_shown
 from communities.models import Ban, Group, Invitation, JoinRequest, Membership, Post, Visibility
-from communities.roles import Role
+from communities.roles import (
+    Action,
+    ContentAction,
+    Role,
+    group_permissions,
+    post_permissions,
+)
 from communities.selectors.visibility import may_read
 from communities.services.posts import REASON_MAX_LENGTH
 from communities.services.tags import tags_normalize
@@ -19,6 +25,36 @@ MAX_ID = 2**63 - 1  # bigint: a larger id is a 400, not a database error
 
 def id_field(**kwargs) -> serializers.IntegerField:
     return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "integer", "minimum": 1},
+            {"type": "string", "maxLength": 150},
+        ],
+        "description": "A user id, or a username (a string of digits is read as an id).",
+    }
+)
+class UserRefField(serializers.Field):
+    """A user named by id or by username: an integer or a string of ASCII digits is an id (an
+    int), any other string a username (a str). It is only read here: the services look the
+    user up after the actor's role is checked, so that a refusal tells nobody which users
+    exist, and answer an unknown username as they answer an unknown id."""
+
+    default_error_messages = {"invalid": "Give a user id or a username."}
+
+    def to_internal_value(self, data) -> int | str:
+        if isinstance(data, str) and data.isascii() and data.isdigit():
+            data = int(data)
+        if isinstance(data, int) and not isinstance(data, bool):
+            return id_field().run_validation(data)
+        if not isinstance(data, str) or not 0 < len(data) <= 150 or "\x00" in data:
+            self.fail("invalid")
+        return data
+
+    def to_representation(self, value):
+        return value
 
 
 class TagsField(serializers.ListField):
@@ -41,12 +77,19 @@ class TagsField(serializers.ListField):
 datetime_text = serializers.DateTimeField().to_representation  # as DRF renders a datetime
 
 
+class BanStandingSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+    expires_at = serializers.DateTimeField(allow_null=True, help_text="None: until lifted.")
+
+
 class GroupSerializer(serializers.ModelSerializer):
     member_count = serializers.SerializerMethodField()
     tags = serializers.SerializerMethodField()
     membership = serializers.SerializerMethodField()
     join_request_pending = serializers.SerializerMethodField()
     invited = serializers.SerializerMethodField()
+    permissions = serializers.SerializerMethodField()
+    banned = serializers.SerializerMethodField()
 
     class Meta:
         model = Group
@@ -62,6 +105,8 @@ class GroupSerializer(serializers.ModelSerializer):
             "membership",
             "join_request_pending",
             "invited",
+            "permissions",
+            "banned",
         )
         read_only_fields = fields
 
@@ -88,6 +133,25 @@ class GroupSerializer(serializers.ModelSerializer):
     def get_invited(self, group) -> bool:
         return bool(group.viewer_invited)
 
+    @extend_schema_field(
+        serializers.ListField(
+            child=serializers.ChoiceField(choices=[action.value for action in Action]),
+            help_text="The group actions your role allows (roles.py); empty unless a member.",
+        )
+    )
+    def get_permissions(self, group) -> list[str]:
+        return group_permissions(group.viewer_role)
+
+    @extend_schema_field(BanStandingSerializer(allow_null=True))
+    def get_banned(self, group) -> dict | None:
+        """Your active ban from the group, so that you know before trying to join."""
+        if group.viewer_ban_at is None:
+            return None
+        return {
+            "reason": group.viewer_ban_reason,
+            "expires_at": datetime_text(group.viewer_ban_expires_at),
+        }
+
     def to_representation(self, group) -> dict:
         """The declared fields' values, built directly (a hot list; tests check both agree)."""
         return {
@@ -102,6 +166,8 @@ class GroupSerializer(serializers.ModelSerializer):
             "membership": self.get_membership(group),
             "join_request_pending": bool(group.viewer_request_pending),
             "invited": bool(group.viewer_invited),
+            "permissions": group_permissions(group.viewer_role),
+            "banned": self.get_banned(group),
         }
 
 
@@ -148,6 +214,29 @@ class ReactionSummaryMixin(serializers.Serializer):
         return my_reactions(content)
 
 
+def viewer_standing(content) -> dict:
+    """The viewer's standing on a post or comment loaded by with_viewer_standing."""
+    return {
+        "role": content.viewer_role,
+        "is_author": bool(content.viewer_is_author),
+        "banned": bool(content.viewer_banned),
+        "signed_in": content.viewer_banned is not None,
+    }
+
+
+def viewer_post_permissions(post) -> list[str]:
+    return post_permissions(post, **viewer_standing(post))
+
+
+def permissions_field(actions, help_text: str):
+    return extend_schema_field(
+        serializers.ListField(
+            child=serializers.ChoiceField(choices=[action.value for action in actions]),
+            help_text=help_text,
+        )
+    )
+
+
 class PostSerializer(ReactionSummaryMixin, serializers.ModelSerializer):
     """A post as its readers see it. Built from post_list/post_get, which load the author, the
     tags and the viewer's own reactions per page."""
@@ -160,6 +249,7 @@ class PostSerializer(ReactionSummaryMixin, serializers.ModelSerializer):
     tags = serializers.SerializerMethodField()
     attachments = serializers.SerializerMethodField()
     hidden = serializers.SerializerMethodField()
+    permissions = serializers.SerializerMethodField()
 
     class Meta:
         model = Post
@@ -180,6 +270,7 @@ class PostSerializer(ReactionSummaryMixin, serializers.ModelSerializer):
             "hidden",
             "edited_at",
             "created_at",
+            "permissions",
         )
         read_only_fields = fields
 
@@ -193,6 +284,14 @@ class PostSerializer(ReactionSummaryMixin, serializers.ModelSerializer):
 
     def get_hidden(self, post) -> bool:
         return post.hidden_at is not None
+
+    @permissions_field(
+        [a for a in ContentAction if a != ContentAction.REPLY],
+        "What you may do to this post now (edit, delete, pin, unpin, lock, unlock, hide, restore,"
+        " comment, react, report): what its endpoints would accept from you.",
+    )
+    def get_permissions(self, post) -> list[str]:
+        return viewer_post_permissions(post)
 
     def to_representation(self, post) -> dict:
         return {
@@ -212,6 +311,7 @@ class PostSerializer(ReactionSummaryMixin, serializers.ModelSerializer):
             "hidden": post.hidden_at is not None,
             "edited_at": datetime_text(post.edited_at),
             "created_at": datetime_text(post.created_at),
+            "permissions": viewer_post_permissions(post),
         }
 
 
@@ -287,7 +387,7 @@ class BanSerializer(serializers.ModelSerializer):
 
 
 class BanCreateSerializer(serializers.Serializer):
-    user = id_field()
+    user = UserRefField()
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
     expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
@@ -303,7 +403,7 @@ class InvitationSerializer(serializers.ModelSerializer):
 
 
 class InvitationCreateSerializer(serializers.Serializer):
-    user = id_field()
+    user = UserRefField()
 
 
 class JoinOutcomeSerializer(serializers.Serializer):

@@ -1,7 +1,16 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from communities.api import comments, moderation, posts, reactions, search, uploads, views
+from communities.api import (
+    comments,
+    moderation,
+    people,
+    posts,
+    reactions,
+    search,
+    uploads,
+    views,
+)
 from feeds import api as feeds_api
 
 GROUP = r"groups/(?P<group_pk>[0-9]{1,18})"
@@ -45,6 +54,7 @@ router.register("search", search.SearchViewSet, basename="search")
 router.register("feed", feeds_api.FeedViewSet, basename="feed")
 router.register(f"{GROUP}/feed", feeds_api.GroupFeedViewSet, basename="group-feed")
 router.register("uploads", uploads.UploadViewSet, basename="upload")
+router.register("users", people.UserViewSet, basename="user")
 
 urlpatterns = [
     path("uploads/local/", uploads.local_upload, name="upload-local"),

@@ -5,7 +5,16 @@ viewer may not read (deleted, or hidden from non-moderators) while it has live r
 viewer may read, so that every reply stays under its parent; such a place shows no body.
 """
 
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Value
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+)
 from django.db.models.functions import Concat
 
 from communities.models import Comment
@@ -16,11 +25,17 @@ from communities.selectors.visibility import (
     post_shown,
     visible_comments,
     with_viewer_role,
+    with_viewer_standing,
 )
 from divan.exceptions import InvalidInput, NotFound
 
 
-def _with_viewer_reactions(comments: QuerySet[Comment], viewer) -> QuerySet[Comment]:
+def with_viewer_reactions(comments: QuerySet[Comment], viewer) -> QuerySet[Comment]:
+    """Attachments, the viewer's own reaction kinds, and what `permissions` needs: the viewer's
+    standing and whether the post is locked."""
+    comments = with_viewer_standing(comments, viewer, "post__group_id").annotate(
+        post_locked=F("post__locked")
+    )
     comments = with_attachments(comments, target="comment")
     return with_viewer_kinds(comments, viewer, target="comment")
 
@@ -51,7 +66,7 @@ def comment_thread(*, viewer, access: GroupAccess, post_id: int) -> QuerySet[Com
         .select_related("author")
         .defer("search_vector")  # for search alone; as long as the body
     )
-    return _with_viewer_reactions(comments, viewer)
+    return with_viewer_reactions(comments, viewer)
 
 
 def comment_get(*, viewer, comment_id: int) -> Comment:
@@ -59,7 +74,7 @@ def comment_get(*, viewer, comment_id: int) -> Comment:
     comment, _access = comment_access(
         viewer=viewer,
         comment_id=comment_id,
-        comments=_with_viewer_reactions(Comment.objects.all(), viewer),
+        comments=with_viewer_reactions(Comment.objects.all(), viewer),
     )
     return comment
 

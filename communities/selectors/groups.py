@@ -11,6 +11,7 @@ from django.db.models import (
     QuerySet,
     Value,
 )
+from django.utils import timezone
 
 from communities.models import (
     Ban,
@@ -30,10 +31,11 @@ def group_list(
 ) -> QuerySet[Group]:
     """Visible groups, each with its tag names (`tag_names`) and the viewer's own standing in
     it (`viewer_role`, `viewer_joined_at` from one join on the viewer's membership,
-    `viewer_request_pending`, `viewer_invited`), in one query; with `tag`, only the groups
-    tagged with it whose tags the viewer may read; with `query`, only those whose name or
-    description (both shown to all who may know the group) holds it, in any case; with
-    `mine`, only those the viewer is a member of (none for an anonymous viewer)."""
+    `viewer_request_pending`, `viewer_invited`, and `viewer_ban_at`, `viewer_ban_reason`,
+    `viewer_ban_expires_at` from one join on the viewer's active ban), in one query; with
+    `tag`, only the groups tagged with it whose tags the viewer may read; with `query`, only
+    those whose name or description (both shown to all who may know the group) holds it, in
+    any case; with `mine`, only those the viewer is a member of (none for an anonymous viewer)."""
     tag_names = GroupTag.objects.filter(group=OuterRef("pk")).order_by("tag__name")
     groups = visible_groups(viewer).annotate(tag_names=ArraySubquery(tag_names.values("tag__name")))
     if tag is not None:
@@ -50,9 +52,18 @@ def group_list(
             viewer_joined_at=_none(),
             viewer_request_pending=_none(),
             viewer_invited=_none(),
+            viewer_ban_at=_none(),
+            viewer_ban_reason=_none(),
+            viewer_ban_expires_at=_none(),
         )
+    now = timezone.now()
     return groups.annotate(
         own=FilteredRelation("memberships", condition=Q(memberships__user=viewer)),
+        own_ban=FilteredRelation(
+            "bans",
+            condition=Q(bans__user=viewer)
+            & (Q(bans__expires_at__isnull=True) | Q(bans__expires_at__gt=now)),
+        ),
         viewer_role=F("own__role"),
         viewer_joined_at=F("own__created_at"),
         viewer_request_pending=Exists(
@@ -65,6 +76,9 @@ def group_list(
                 group=OuterRef("pk"), user=viewer, status=InvitationStatus.PENDING
             )
         ),
+        viewer_ban_at=F("own_ban__created_at"),
+        viewer_ban_reason=F("own_ban__reason"),
+        viewer_ban_expires_at=F("own_ban__expires_at"),
     )
 
 

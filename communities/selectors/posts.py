@@ -6,13 +6,18 @@ from django.db.models import OuterRef, QuerySet
 from communities.models import Post, PostTag
 from communities.selectors.attachments import with_attachments
 from communities.selectors.reactions import with_viewer_kinds
-from communities.selectors.visibility import GroupAccess, post_access, readable_posts
+from communities.selectors.visibility import (
+    GroupAccess,
+    post_access,
+    readable_posts,
+    with_viewer_standing,
+)
 
 
 def posts_for_page(posts: QuerySet[Post], *, viewer) -> QuerySet[Post]:
     """What a serialized post needs, in the posts' own query: the author (joined), `tag_names`
     and the viewer's own reaction kinds (`viewer_kinds`), each an array from an indexed
-    subquery per row of the page."""
+    subquery per row of the page, and the viewer's standing for its `permissions`."""
     tag_names = PostTag.objects.filter(post=OuterRef("pk")).order_by("tag__name")
     # The search vector, as long as the text, is for search alone: no page reads it.
     posts = (
@@ -20,6 +25,7 @@ def posts_for_page(posts: QuerySet[Post], *, viewer) -> QuerySet[Post]:
         .defer("search_vector")
         .annotate(tag_names=ArraySubquery(tag_names.values("tag__name")))
     )
+    posts = with_viewer_standing(posts, viewer, "group_id")
     return with_viewer_kinds(with_attachments(posts, target="post"), viewer, target="post")
 
 

@@ -56,9 +56,11 @@ from communities.models import (
     Visibility,
 )
 from communities.roles import Action, Role, can_grant, outranks, role_allows
+from communities.selectors.people import active_user
 from communities.services.moderation_log import moderation_log_write
 from divan.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
-from divan.models import User
+
+UNKNOWN_USER = "No such user."  # for an unknown id, and (in the API) an unknown username
 
 
 @dataclass(frozen=True)
@@ -360,13 +362,14 @@ def membership_ban(
     *,
     actor,
     group: Group,
-    user_id: int,
+    user_id: int | str,
     reason: str = "",
     expires_at: datetime | None = None,
     report: Report | None = None,
     as_site_staff: bool = False,
 ) -> Ban:
-    """Ban a user: their membership, pending join request and invitations end with it.
+    """Ban a user (an id, or a username): their membership, pending join request and
+    invitations end with it.
     `report` is the report that led to the ban, kept on the moderation log entry."""
     with transaction.atomic():
         group = lock_group(group.pk)
@@ -376,11 +379,11 @@ def membership_ban(
         )
         if expires_at is not None and expires_at <= timezone.now():
             raise InvalidInput({"expires_at": ["The expiry must be in the future."]})
-        if user_id == actor.pk:
+        user = active_user(user_id)
+        if user_id == actor.pk or (user is not None and user.pk == actor.pk):
             raise InvalidInput({"user": ["You cannot ban yourself."]})
-        user = User.objects.filter(pk=user_id, is_active=True).first()
         if user is None:
-            raise InvalidInput({"user": ["No such user."]})
+            raise InvalidInput({"user": [UNKNOWN_USER]})
         target = Membership.objects.filter(group=group, user=user).first()
         if target is not None:
             _require_outranks(actor_role=actor_role, target=target)
@@ -467,8 +470,9 @@ def ban_purge_expired() -> int:
     return deleted
 
 
-def invitation_create(*, actor, group: Group, user_id: int) -> tuple[Invitation, bool]:
-    """Invite a user to a private or secret group; inviting again returns the pending one."""
+def invitation_create(*, actor, group: Group, user_id: int | str) -> tuple[Invitation, bool]:
+    """Invite a user (an id, or a username) to a private or secret group; inviting again
+    returns the pending one."""
     with transaction.atomic():
         group = lock_group(group.pk)
         # The role first: the checks below would tell anyone which user ids exist.
@@ -477,9 +481,9 @@ def invitation_create(*, actor, group: Group, user_id: int) -> tuple[Invitation,
             raise InvalidInput(
                 {"user": ["Anyone may join a public group; no invitation is needed."]}
             )
-        user = User.objects.filter(pk=user_id, is_active=True).first()
+        user = active_user(user_id)
         if user is None:
-            raise InvalidInput({"user": ["No such user."]})
+            raise InvalidInput({"user": [UNKNOWN_USER]})
         if Membership.objects.filter(group=group, user=user).exists():
             raise Conflict("That user is already a member of this group.")
         if _is_banned(group=group, user=user):

@@ -38,6 +38,7 @@ def every_kind_of_row(public_world):
         "posts": post.pk,
         "comments": comment.pk,
         "members": world.user("member").pk,
+        "users": world.user("member").username,
         "bans": world.user("banned").pk,
         "reports": report.pk,
         "join-requests": request.pk,

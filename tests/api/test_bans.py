@@ -190,7 +190,8 @@ def test_ban_revokes_pending_invitations(closed_world):
     [
         ({}, {"user": ["This field is required."]}),
         ({"user": None}, {"user": ["This field may not be null."]}),
-        ({"user": "abc"}, {"user": ["A valid integer is required."]}),
+        ({"user": "abc"}, {"user": ["No such user."]}),  # a username, unknown as an id would be
+        ({"user": 1.5}, {"user": ["Give a user id or a username."]}),
         ({"user": 0}, {"user": ["Ensure this value is greater than or equal to 1."]}),
         (
             {"user": int(HUGE_ID)},

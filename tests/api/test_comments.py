@@ -245,8 +245,10 @@ def test_comment_output_fields(public_world):
         "hidden": False,
         "edited_at": None,
         "created_at": body["created_at"],
+        "permissions": ["edit", "delete", "reply", "react", "report"],
     }
     anonymous = client_for(None).get(comment_url(comment)).json()
+    assert anonymous["permissions"] == []
     assert anonymous["my_reactions"] == []
     assert anonymous["reactions_count"] == 3
 
@@ -838,6 +840,6 @@ def test_a_placeholder_tells_nothing_of_the_hidden_comment(public_world):
         "body": "[removed]", "attachments": [],
         "reaction_counts": dict.fromkeys(settings.REACTION_KINDS, 0),
         "reactions_count": 0, "my_reactions": [], "deleted": False, "hidden": True,
-        "edited_at": None, "created_at": placeholder["created_at"],
+        "edited_at": None, "created_at": placeholder["created_at"], "permissions": [],
     }  # fmt: skip
     assert (as_moderator["body"], as_moderator["reactions_count"]) == ("rude words", 1)

@@ -29,6 +29,29 @@ from tests.api.helpers import (
 from tests.factories import UserFactory
 from tests.fixtures import ROLES, client_for, make_group
 
+MODERATOR_PERMISSIONS = [
+    "decide_join_requests",
+    "manage_bans",
+    "manage_invitations",
+    "post",
+    "moderate_content",
+    "pin_posts",
+    "lock_posts",
+    "handle_reports",
+    "view_moderation_log",
+]
+ADMIN_PERMISSIONS = ["update_group", "change_roles", "remove_members", *MODERATOR_PERMISSIONS]
+# What each standing may do in a group, written out rather than derived from roles.py.
+PERMISSIONS = {
+    "anonymous": [],
+    "outsider": [],
+    "banned": [],
+    "member": ["post"],
+    "moderator": MODERATOR_PERMISSIONS,
+    "admin": ADMIN_PERMISSIONS,
+    "owner": [*ADMIN_PERMISSIONS[:1], "archive_group", *ADMIN_PERMISSIONS[1:]],
+}
+
 
 def group_body(world, who: str, count) -> dict:
     group = world.refresh()
@@ -47,6 +70,8 @@ def group_body(world, who: str, count) -> dict:
         "join_request_pending": False,
         "invited": False,
         "tags": [],
+        "permissions": PERMISSIONS[who],
+        "banned": {"reason": "spam", "expires_at": None} if who == "banned" else None,
     }
 
 
@@ -190,6 +215,8 @@ def test_create(public_world, who, expected):
         "join_request_pending": False,
         "invited": False,
         "tags": [],
+        "permissions": PERMISSIONS["owner"],
+        "banned": None,
     }
 
 
@@ -711,3 +738,27 @@ def test_impossible_ids_are_a_404_never_a_500(private_world, method, suffix, bod
             )
             assert nested.status_code == 404, bad
     assert db_state() == before
+
+
+def test_a_banned_person_sees_the_ban_and_its_end_before_joining(private_world):
+    ends = timezone.now() + timedelta(days=3)
+    Ban.objects.filter(group=private_world.group).update(reason="", expires_at=ends)
+    client = private_world.client("banned")
+
+    listed = client.get(groups_url()).json()["results"][0]
+    one = client.get(group_url(private_world.group.pk)).json()
+
+    assert listed["banned"] == one["banned"] == {"reason": "", "expires_at": when(ends)}
+    assert (one["permissions"], one["membership"]) == ([], None)
+    assert (
+        private_world.client("outsider").get(group_url(private_world.group.pk)).json()["banned"]
+        is None
+    )
+
+
+def test_an_expired_ban_is_no_longer_shown(public_world):
+    Ban.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+
+    one = public_world.client("banned").get(group_url(public_world.group.pk)).json()
+
+    assert one["banned"] is None

@@ -147,7 +147,7 @@ def test_inviting_again_returns_the_pending_invitation(closed_world):
             {"user": ["Ensure this value is less than or equal to 9223372036854775807."]},
         ),
         (0, 400, {"user": ["Ensure this value is greater than or equal to 1."]}),
-        ("abc", 400, {"user": ["A valid integer is required."]}),
+        ("abc", 400, {"user": ["No such user."]}),  # a username, unknown as an id would be
         (None, 400, {"user": ["This field may not be null."]}),
     ],
 )

@@ -195,6 +195,7 @@ def test_create_answers_the_whole_post(public):
         "hidden": False,
         "edited_at": None,
         "created_at": body["created_at"],
+        "permissions": ["edit", "delete", "comment", "react", "report"],
     }
     assert post.sort_key == post.pk
     assert sorted(post.tags.values_list("name", flat=True)) == ["django", "python"]

@@ -910,6 +910,80 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/communities/v1/users/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description A name lookup for the endpoints that take users, not a directory: unpaginated, at
+         *     most 20, by username.
+         */
+        get: operations["communities_v1_users_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/communities/v1/users/{username}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description People: `?prefix=` finds up to 20 active users by username (signed in); a profile by
+         *     username, with the live posts and comments of theirs that you may read.
+         */
+        get: operations["communities_v1_users_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/communities/v1/users/{username}/comments/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Their live comments on posts you may read, newest first. */
+        get: operations["communities_v1_users_comments_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/communities/v1/users/{username}/posts/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Their live posts in groups whose content you may read, newest first. */
+        get: operations["communities_v1_users_posts_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/ops/events/": {
         parameters: {
             query?: never;
@@ -987,12 +1061,20 @@ export interface components {
             readonly created_at: string;
         };
         BanCreateRequest: {
-            /** Format: int64 */
-            user: number;
+            /** @description A user id, or a username (a string of digits is read as an id). */
+            user: number | string;
             /** @default  */
             reason: string;
             /** Format: date-time */
             expires_at?: string | null;
+        };
+        BanStanding: {
+            reason: string;
+            /**
+             * Format: date-time
+             * @description None: until lifted.
+             */
+            expires_at: string | null;
         };
         /**
          * @description A comment as a thread shows it; a placeholder (no author, no body) when deleted, or when
@@ -1022,6 +1104,8 @@ export interface components {
             readonly edited_at: string | null;
             /** Format: date-time */
             readonly created_at: string;
+            /** @description What you may do to this comment now (edit, delete, hide, restore, reply, react, report): what its endpoints would accept from you; none on a placeholder. */
+            readonly permissions: components["schemas"]["CommentPermissionsEnum"][];
         };
         CommentCreateRequest: {
             body: string;
@@ -1033,6 +1117,17 @@ export interface components {
             /** @description Ids of your own ready uploads, in order (at most UPLOAD_MAX_PER_COMMENT). */
             attachments?: string[];
         };
+        /**
+         * @description * `edit` - edit
+         *     * `delete` - delete
+         *     * `hide` - hide
+         *     * `restore` - restore
+         *     * `reply` - reply
+         *     * `react` - react
+         *     * `report` - report
+         * @enum {string}
+         */
+        CommentPermissionsEnum: "edit" | "delete" | "hide" | "restore" | "reply" | "react" | "report";
         ConsumerStatus: {
             name: string;
             /** @description Entries not yet delivered to it. */
@@ -1075,6 +1170,9 @@ export interface components {
             } | null;
             readonly join_request_pending: boolean;
             readonly invited: boolean;
+            /** @description The group actions your role allows (roles.py); empty unless a member. */
+            readonly permissions: components["schemas"]["GroupPermissionsEnum"][];
+            readonly banned: components["schemas"]["BanStanding"] | null;
         };
         GroupCreateRequest: {
             name: string;
@@ -1084,6 +1182,23 @@ export interface components {
             visibility: components["schemas"]["VisibilityEnum"];
             tags?: string[];
         };
+        /**
+         * @description * `update_group` - update_group
+         *     * `archive_group` - archive_group
+         *     * `change_roles` - change_roles
+         *     * `remove_members` - remove_members
+         *     * `decide_join_requests` - decide_join_requests
+         *     * `manage_bans` - manage_bans
+         *     * `manage_invitations` - manage_invitations
+         *     * `post` - post
+         *     * `moderate_content` - moderate_content
+         *     * `pin_posts` - pin_posts
+         *     * `lock_posts` - lock_posts
+         *     * `handle_reports` - handle_reports
+         *     * `view_moderation_log` - view_moderation_log
+         * @enum {string}
+         */
+        GroupPermissionsEnum: "update_group" | "archive_group" | "change_roles" | "remove_members" | "decide_join_requests" | "manage_bans" | "manage_invitations" | "post" | "moderate_content" | "pin_posts" | "lock_posts" | "handle_reports" | "view_moderation_log";
         GroupUpdateRequest: {
             name: string;
             slug?: string;
@@ -1102,8 +1217,8 @@ export interface components {
             readonly created_at: string;
         };
         InvitationCreateRequest: {
-            /** Format: int64 */
-            user: number;
+            /** @description A user id, or a username (a string of digits is read as an id). */
+            user: number | string;
         };
         /**
          * @description * `pending` - Pending
@@ -1354,6 +1469,19 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["Tag"][];
         };
+        PaginatedUserNameList: {
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?cursor=cD00ODY%3D"
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?cursor=cj0xJnA9NDg3
+             */
+            previous?: string | null;
+            results: components["schemas"]["UserName"][];
+        };
         PatchedCommentUpdateRequest: {
             body?: string;
             /** @description The comment's attachments from now on: ids of your own ready uploads. */
@@ -1410,6 +1538,8 @@ export interface components {
             readonly edited_at: string | null;
             /** Format: date-time */
             readonly created_at: string;
+            /** @description What you may do to this post now (edit, delete, pin, unpin, lock, unlock, hide, restore, comment, react, report): what its endpoints would accept from you. */
+            readonly permissions: components["schemas"]["PostPermissionsEnum"][];
         };
         /**
          * @description The only fields a writer controls; author, group, counters and moderation state are the
@@ -1427,6 +1557,21 @@ export interface components {
             /** @default  */
             reason: string;
         };
+        /**
+         * @description * `edit` - edit
+         *     * `delete` - delete
+         *     * `pin` - pin
+         *     * `unpin` - unpin
+         *     * `lock` - lock
+         *     * `unlock` - unlock
+         *     * `hide` - hide
+         *     * `restore` - restore
+         *     * `comment` - comment
+         *     * `react` - react
+         *     * `report` - report
+         * @enum {string}
+         */
+        PostPermissionsEnum: "edit" | "delete" | "pin" | "unpin" | "lock" | "unlock" | "hide" | "restore" | "comment" | "react" | "report";
         PresignedPost: {
             /**
              * Format: uri
@@ -1447,6 +1592,14 @@ export interface components {
             last_seen_seconds: number | null;
             /** @description "ok", or why it counts as absent. */
             state: string;
+        };
+        Profile: {
+            readonly id: number;
+            /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
+            readonly username: string;
+            readonly reputation: number;
+            /** Format: date-time */
+            readonly date_joined: string;
         };
         Reaction: {
             readonly id: number;
@@ -1655,6 +1808,12 @@ export interface components {
              */
             readonly email: string;
             readonly reputation: number;
+        };
+        /** @description Only what a username already tells: no groups, no email, no standing. */
+        UserName: {
+            readonly id: number;
+            /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
+            readonly username: string;
         };
         /** @description What other users may see of a user: never the email address. */
         UserSummary: {
@@ -3361,6 +3520,105 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Upload"];
+                };
+            };
+        };
+    };
+    communities_v1_users_list: {
+        parameters: {
+            query: {
+                /** @description The pagination cursor value. */
+                cursor?: string;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                /** @description The start of a username, in any case (1 to 150 characters). */
+                prefix: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedUserNameList"];
+                };
+            };
+        };
+    };
+    communities_v1_users_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Profile"];
+                };
+            };
+        };
+    };
+    communities_v1_users_comments_list: {
+        parameters: {
+            query?: {
+                /** @description The pagination cursor value. */
+                cursor?: string;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedCommentList"];
+                };
+            };
+        };
+    };
+    communities_v1_users_posts_list: {
+        parameters: {
+            query?: {
+                /** @description The pagination cursor value. */
+                cursor?: string;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedPostList"];
                 };
             };
         };
