@@ -28,6 +28,7 @@ OPERATION_TAGS = (
     (r"/reactions/$", "reactions"),
     (r"/(hide|restore|lock|unlock|pin|unpin)/$", "moderation"),
     (r"/(bans|moderation-log)/", "moderation"),
+    (r"/users/", "people"),
     (r"/reports/", "reports"),
     (r"/(members|join-requests|invitations|join|leave)/", "members"),
     (r"/feed/", "feeds"),

@@ -216,6 +216,7 @@ SPECTACULAR_SETTINGS = {
         {"name": "posts", "description": "A group's posts, with tags and attachments."},
         {"name": "comments", "description": "Threaded comments on a post."},
         {"name": "reactions", "description": "Reactions to posts and comments."},
+        {"name": "people", "description": "Users by name, and a person's posts and comments."},
         {"name": "reports", "description": "Reporting content, and a group's open reports."},
         {
             "name": "moderation",

@@ -103,8 +103,8 @@ def test_every_operation_has_one_meaningful_tag_and_the_description_covers_the_a
     }
     declared = [tag["name"] for tag in schema["tags"]]
     assert declared == [
-        "auth", "groups", "members", "posts", "comments", "reactions", "reports", "moderation",
-        "search", "feeds", "uploads", "ops",
+        "auth", "groups", "members", "posts", "comments", "reactions", "people", "reports",
+        "moderation", "search", "feeds", "uploads", "ops",
     ]  # fmt: skip
     assert all(len(names) == 1 and names[0] in declared for names in tags.values()), tags
     assert {names[0] for names in tags.values()} == set(declared)  # each tag holds something
@@ -121,6 +121,8 @@ def test_every_operation_has_one_meaningful_tag_and_the_description_covers_the_a
     assert tags["get", f"{v1}/search/"] == ["search"]
     assert tags["get", f"{v1}/feed/"] == ["feeds"]
     assert tags["post", f"{v1}/uploads/"] == ["uploads"]
+    assert tags["get", f"{v1}/users/"] == ["people"]
+    assert tags["get", f"{v1}/users/{{username}}/posts/"] == ["people"]
     assert tags["post", "/api/auth/token/"] == ["auth"]
     assert tags["get", "/api/ops/events/"] == ["ops"]
     description = schema["info"]["description"]
