@@ -1,44 +1,9 @@
 "use client";
-// Reading the API from components: one resource, or a cursor-paginated list that grows.
+// Reading the API from components: a cursor-paginated list that grows.
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { Page } from "@/api/types";
 import { ApiError, api } from "./api";
 import { nextQuery, withQuery } from "./cursor";
-
-export interface Resource<T> {
-  data: T | undefined;
-  error: ApiError | undefined;
-  loading: boolean;
-  reload: () => void;
-  setData: (data: T) => void;
-}
-
-export function useResource<T>(path: string | null): Resource<T> {
-  const [data, setData] = useState<T>();
-  const [error, setError] = useState<ApiError>();
-  const [loading, setLoading] = useState(path !== null);
-  const [tick, setTick] = useState(0);
-  useEffect(() => {
-    if (path === null) return;
-    const controller = new AbortController();
-    setLoading(true);
-    api<T>(path, { signal: controller.signal }).then(
-      (value) => {
-        setData(value);
-        setError(undefined);
-        setLoading(false);
-      },
-      (failure) => {
-        if (controller.signal.aborted) return;
-        setError(failure instanceof ApiError ? failure : new ApiError(0, null));
-        setLoading(false);
-      },
-    );
-    return () => controller.abort();
-  }, [path, tick]);
-  const reload = useCallback(() => setTick((t) => t + 1), []);
-  return { data, error, loading, reload, setData };
-}
 
 export interface Pages<T> {
   items: T[];
