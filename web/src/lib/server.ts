@@ -11,8 +11,11 @@ import { UPSTREAM, forwarding } from "./upstream";
 /** An answer of the API: its data, or its status and error body. */
 export type Read<T> = { ok: true; data: T } | { ok: false; status: number; body: unknown };
 
-/** GET `path` (under the communities API unless it starts with "/") as the visitor. */
-export async function read<T>(path: string): Promise<Read<T>> {
+/**
+ * GET `path` (under the communities API unless it starts with "/") as the visitor; read once
+ * per request (a page's metadata and its body share it).
+ */
+export const read = cache(async function read<T>(path: string): Promise<Read<T>> {
   const incoming = await headers();
   const protocol = incoming.get("x-forwarded-proto") ?? "http";
   const request: Record<string, string> = { accept: "application/json", ...forwarding(incoming, protocol) };
@@ -29,7 +32,7 @@ export async function read<T>(path: string): Promise<Read<T>> {
   } catch {
     return { ok: false, status: 502, body: { detail: "Divan's API is not answering. Try again in a moment." } };
   }
-}
+}) as <T>(path: string) => Promise<Read<T>>;
 
 /**
  * The page's own subject: what the API does not show this person is the page's 404 (hidden,

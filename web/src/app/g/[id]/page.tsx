@@ -1,6 +1,7 @@
 // A group: about, members, join / leave / ask to join, its pinned posts and its feed, read on
 // the server as the visitor, all at once. A group the API does not show them is this page's
 // 404; whether they may read its posts or moderate it is what the API answered.
+import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import type { Group, Page, Post, Report } from "@/api/types";
@@ -12,6 +13,12 @@ import { groupFeedPath, groupPostsPath } from "@/lib/paths";
 import { read, subject } from "@/lib/server";
 
 export const dynamic = "force-dynamic";
+
+export async function generateMetadata({ params }: { params: Promise<{ id: string }> }): Promise<Metadata> {
+  const { id } = await params;
+  const group = /^\d+$/.test(id) ? await read<Group>(`groups/${id}/`) : null;
+  return group?.ok ? { title: group.data.name } : {};
+}
 
 export default async function GroupPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;

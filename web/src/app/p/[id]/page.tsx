@@ -1,6 +1,7 @@
 // A post and its threaded comments, read on the server as the visitor: a post the API does not
 // show them is this page's 404. The post and its thread are read at once; the group (its name,
 // and whether the visitor takes part) as soon as the post names it, still beside the thread.
+import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import type { Comment, Group, Page, Post } from "@/api/types";
 import { FailedRead } from "@/components/FailedRead";
@@ -11,6 +12,12 @@ import { threadPath } from "@/lib/paths";
 import { read, subject } from "@/lib/server";
 
 export const dynamic = "force-dynamic";
+
+export async function generateMetadata({ params }: { params: Promise<{ id: string }> }): Promise<Metadata> {
+  const { id } = await params;
+  const post = /^\d+$/.test(id) ? await read<Post>(`posts/${id}/`) : null;
+  return post?.ok ? { title: post.data.title || post.data.body.slice(0, 80) } : {};
+}
 
 export default async function PostPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;

@@ -1,5 +1,6 @@
 // For a group's moderators: its open reports and its log, read on the server as the visitor. A
 // group the API does not show them is a 404; its reports refused to them, a 403.
+import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import type { Group, ModerationLogEntry, Page, Report } from "@/api/types";
@@ -9,6 +10,7 @@ import { logPath, reportsPath } from "@/lib/paths";
 import { read, subject } from "@/lib/server";
 
 export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Moderation" };
 
 export default async function ModerationPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
