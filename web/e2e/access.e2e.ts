@@ -46,7 +46,7 @@ describe("private and secret groups by URL", () => {
   for (const who of ["outsider", "anonymous"] as const) {
     it(`shows the ${who} a 404 for the private post, and none of it`, async () => {
       const page = (who === "outsider" ? outsider : anonymous).page;
-      await page.goto(`/p/${privatePost.id}`);
+      expect((await page.goto(`/p/${privatePost.id}`))?.status()).toBe(404);
       await page.getByRole("heading", { name: "Not found" }).waitFor();
       expect(await page.locator("main").textContent()).not.toContain("Left Hand");
     });
@@ -82,7 +82,7 @@ describe("private and secret groups by URL", () => {
     it(`shows the ${who} a 404 for the secret group and its moderation page`, async () => {
       const page = (who === "outsider" ? outsider : anonymous).page;
       for (const path of [`/g/${founders.id}`, `/g/${founders.id}/moderation`]) {
-        await page.goto(path);
+        expect([path, (await page.goto(path))?.status()]).toEqual([path, 404]);
         await page.getByRole("heading", { name: "Not found" }).waitFor();
         expect(await page.locator("main").textContent()).not.toContain("Founders");
       }
