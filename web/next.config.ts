@@ -7,6 +7,8 @@ const config: NextConfig = {
   poweredByHeader: false,
   reactStrictMode: true,
   images: { unoptimized: true },
+  // forbidden(): a page answers 403 where the API refuses the person (lib/server.ts).
+  experimental: { authInterrupts: true },
 };
 
 export default config;

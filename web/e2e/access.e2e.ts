@@ -3,7 +3,13 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Group, Page as ApiPage, Post } from "../src/api/types";
-import { apiGet, launch, newPage, register, signIn, unique } from "./browser";
+import { HUB, apiGet, launch, newPage, register, signIn, unique } from "./browser";
+import { send } from "./http";
+
+/** The browser context's cookies as one Cookie header, for a plain HTTP request as that person. */
+async function cookieOf(context: BrowserContext): Promise<string> {
+  return (await context.cookies()).map((cookie) => `${cookie.name}=${cookie.value}`).join("; ");
+}
 
 describe("private and secret groups by URL", () => {
   let browser: Browser;
@@ -40,7 +46,7 @@ describe("private and secret groups by URL", () => {
   for (const who of ["outsider", "anonymous"] as const) {
     it(`shows the ${who} a 404 for the private post, and none of it`, async () => {
       const page = (who === "outsider" ? outsider : anonymous).page;
-      await page.goto(`/p/${privatePost.id}`);
+      expect((await page.goto(`/p/${privatePost.id}`))?.status()).toBe(404);
       await page.getByRole("heading", { name: "Not found" }).waitFor();
       expect(await page.locator("main").textContent()).not.toContain("Left Hand");
     });
@@ -76,12 +82,61 @@ describe("private and secret groups by URL", () => {
     it(`shows the ${who} a 404 for the secret group and its moderation page`, async () => {
       const page = (who === "outsider" ? outsider : anonymous).page;
       for (const path of [`/g/${founders.id}`, `/g/${founders.id}/moderation`]) {
-        await page.goto(path);
+        expect([path, (await page.goto(path))?.status()]).toEqual([path, 404]);
         await page.getByRole("heading", { name: "Not found" }).waitFor();
         expect(await page.locator("main").textContent()).not.toContain("Founders");
       }
     });
   }
+
+  // Plain HTTP, no JavaScript: the status and the HTML the server wrote are the page's.
+  it("answers a real 404 status for the private post, to the outsider and to nobody signed in", async () => {
+    for (const cookie of [await cookieOf(outsider.context), ""]) {
+      const answer = await send(HUB(), `/p/${privatePost.id}`, { headers: cookie ? { cookie } : {} });
+      expect([cookie ? "outsider" : "anonymous", answer.status]).toEqual([cookie ? "outsider" : "anonymous", 404]);
+      expect(answer.body).toContain("Not found");
+      expect(answer.body).not.toContain("Left Hand");
+    }
+  });
+
+  it("answers the member the private post with status 200, its title in the HTML", async () => {
+    const answer = await send(HUB(), `/p/${privatePost.id}`, { headers: { cookie: await cookieOf(insider.context) } });
+    expect(answer.status).toBe(200);
+    expect(answer.body).toContain(privatePost.title);
+  });
+
+  it("answers a real 404 status for the secret group and its moderation page", async () => {
+    for (const cookie of [await cookieOf(outsider.context), ""]) {
+      for (const path of [`/g/${founders.id}`, `/g/${founders.id}/moderation`]) {
+        const answer = await send(HUB(), path, { headers: cookie ? { cookie } : {} });
+        expect([path, answer.status]).toEqual([path, 404]);
+        expect(answer.body).not.toContain("Founders");
+      }
+    }
+  });
+
+  it("answers a 403 status for a group's moderation page to whoever may not moderate it", async () => {
+    for (const cookie of [await cookieOf(outsider.context), ""]) {
+      const answer = await send(HUB(), `/g/${bookClub.id}/moderation`, { headers: cookie ? { cookie } : {} });
+      expect(answer.status).toBe(403);
+      expect(answer.body).toContain("Not for you");
+    }
+  });
+
+  it("serves a public post with status 200 and its title in the server's HTML", async () => {
+    const groups = await apiGet<ApiPage<Group>>(anonymous.page, "groups/");
+    const lounge = groups.results.find((group) => group.slug === "divan-lounge") as Group;
+    const posts = await apiGet<ApiPage<Post>>(anonymous.page, `groups/${lounge.id}/posts/`);
+    const post = posts.results.find((one) => one.title === "Welcome to the Lounge") as Post;
+    const answer = await send(HUB(), `/p/${post.id}`);
+    expect(answer.status).toBe(200);
+    expect(answer.body).toContain("<h1");
+    expect(answer.body).toContain("Welcome to the Lounge");
+    const group = await send(HUB(), `/g/${lounge.id}`);
+    expect(group.status).toBe(200);
+    expect(group.body).toContain("Divan Lounge");
+    expect(group.body).toContain("Welcome to the Lounge");
+  });
 
   it("lets the outsider ask to join the private group, and shows the request waiting", async () => {
     const { page } = outsider;

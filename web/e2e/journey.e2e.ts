@@ -216,8 +216,8 @@ describe("a community from sign-up to moderation", () => {
     await page.getByRole("region", { name: "Moderation log" }).getByText("hid a post").waitFor();
     expect(await page.getByText("resolved a report").count()).toBe(1);
 
-    // Gone for the member: the post's page, the group feed and the home feed.
-    await member.page.goto(`/p/${postId}`);
+    // Gone for the member: the post's page (a 404 status), the group feed and the home feed.
+    expect((await member.page.goto(`/p/${postId}`))?.status()).toBe(404);
     await member.page.getByRole("heading", { name: "Not found" }).waitFor();
     await member.page.goto(`/g/${groupId}`);
     await member.page.getByText("No posts yet.").waitFor();

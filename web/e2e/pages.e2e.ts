@@ -40,6 +40,7 @@ describe("every page, at both widths", () => {
     ["signin", () => "/signin", "Sign in"],
     ["register", () => "/register", "Join Divan"],
     ["not-found", () => "/p/999999999", "Not found"],
+    ["forbidden", () => `/g/${lounge.id}/moderation`, "Not for you"],
   ];
   const memberPages: [string, () => string, string | RegExp][] = [
     ["home-feed", () => "/", "Your feed"],

@@ -15,13 +15,18 @@ describe("states", () => {
     await browser?.close();
   });
 
+  // The page's first lists are read on the server; a filter is read in the browser.
   it("shows a failed list in words, and its retry recovers", async () => {
     const { page, context } = await newPage(browser);
     let failing = true;
-    await page.route("**/api/communities/v1/groups/", (route) =>
-      failing ? route.abort("connectionrefused") : route.continue(),
+    await page.route(
+      (url) => url.pathname === "/api/communities/v1/groups/" && url.searchParams.get("q") === "Lounge",
+      (route) => (failing ? route.abort("connectionrefused") : route.continue()),
     );
     await page.goto("/groups");
+    await page.getByRole("link", { name: "Divan Lounge" }).waitFor();
+    await page.getByLabel("Find groups").fill("Lounge");
+    await page.getByRole("button", { name: "Search" }).click();
     const alert = page.getByRole("main").getByRole("alert");
     await alert.getByText("Could not reach Divan. Check your connection and try again.").waitFor();
     expect(await page.locator("li.group").count()).toBe(0);

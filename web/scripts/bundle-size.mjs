@@ -1,34 +1,37 @@
 // The JavaScript a page of the built hub makes the browser load, compressed (gzip, level 9),
-// read from the build output (.next/): every /_next/static/*.js its prerendered HTML names.
-// `node scripts/bundle-size.mjs` prints the landing page's figure beside its 200 KB budget and
-// beside the floor, the scripts that every page loads (React and Next's runtime).
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+// read from the build output (.next/): Next's and React's runtime (build-manifest.json's
+// rootMainFiles) and the chunks of the page's own entries, the root layout's and its own (its
+// client reference manifest). The pages are rendered per request, so there is no prerendered
+// HTML to read them from. `node scripts/bundle-size.mjs` prints the landing page's figure beside
+// its 200 KB budget and beside the floor, the scripts that every page loads.
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
+import vm from "node:vm";
 
 const WEB = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const NEXT = join(WEB, ".next");
 export const BUDGET_BYTES = 200 * 1024;
 
-function pagesHtml() {
-  const app = join(NEXT, "server", "app");
-  const found = [];
-  const walk = (dir) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (entry.name.endsWith(".html")) found.push(path);
-    }
-  };
-  walk(app);
-  return found;
+/** The entries' chunks of the app page `page` ("/page", "/g/[id]/page"), by entry name. */
+function entryFiles(page) {
+  const file = join(NEXT, "server", "app", `${page.replace(/^\//, "")}_client-reference-manifest.js`);
+  if (!existsSync(file)) throw new Error("no build: run `npx next build` in web/ first");
+  const context = { self: {} };
+  context.globalThis = context;
+  vm.runInNewContext(readFileSync(file, "utf8"), context);
+  return context.__RSC_MANIFEST[page].entryJSFiles;
 }
 
-/** The script paths (/_next/static/...js) the prerendered page at `html` loads. */
-export function scriptsOf(html) {
-  const text = readFileSync(html, "utf8");
-  return [...new Set(text.match(/\/_next\/static\/[^"'\s\\]+\.js/g) ?? [])].sort();
+/** The script paths (/_next/static/...js) the page `page` loads. */
+export function scriptsOf(page) {
+  const runtime = JSON.parse(readFileSync(join(NEXT, "build-manifest.json"), "utf8")).rootMainFiles;
+  const entries = entryFiles(page);
+  const own = Object.entries(entries)
+    .filter(([name]) => name.endsWith("/src/app/layout") || name.endsWith(`/src/app${page}`))
+    .flatMap(([, files]) => files);
+  return [...new Set([...runtime, ...own])].map((file) => `/_next/${file}`).sort();
 }
 
 export function gzipBytes(scripts) {
@@ -42,14 +45,10 @@ export function gzipBytes(scripts) {
   return { raw, gzip };
 }
 
-/** The landing page's JavaScript, and the floor every page shares. */
+/** The landing page's JavaScript, and the floor every page shares (the runtime and the layout's). */
 export function landing() {
-  const index = join(NEXT, "server", "app", "index.html");
-  if (!existsSync(index)) throw new Error("no build: run `npx next build` in web/ first");
-  const scripts = scriptsOf(index);
-  const everyPage = pagesHtml()
-    .map(scriptsOf)
-    .reduce((shared, page) => shared.filter((script) => page.includes(script)));
+  const scripts = scriptsOf("/page");
+  const everyPage = scriptsOf("/_not-found/page");
   return { scripts, page: gzipBytes(scripts), floor: gzipBytes(everyPage) };
 }
 

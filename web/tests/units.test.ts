@@ -1,4 +1,5 @@
-// The hub's own logic, without a browser: error words, cursors, idempotency keys, snippets.
+// The hub's own logic, without a browser: error words, cursors, idempotency keys, snippets, the
+// abilities read from the API's answers, the forwarding headers.
 import { describe, expect, it } from "vitest";
 import { parseTags } from "../src/components/Composer";
 import { nextQuery, withQuery } from "../src/lib/cursor";
@@ -13,7 +14,10 @@ import {
   submitKey,
   submitSettled,
 } from "../src/lib/idempotency";
+import type { Group, Post } from "../src/api/types";
+import { groupAbilities, mayTakePart } from "../src/lib/abilities";
 import { snippetParts } from "../src/lib/snippet";
+import { forwarding } from "../src/lib/upstream";
 
 function memoryStore(): KeyStore & { items: Map<string, string> } {
   const items = new Map<string, string>();
@@ -121,5 +125,43 @@ describe("a change of person", () => {
     };
     formsForget(store);
     expect([...items.keys()]).toEqual(["other"]);
+  });
+});
+
+describe("the API's answers, as what the viewer may do", () => {
+  const group = (membership: Group["membership"]) => ({ id: 1, membership }) as Group;
+  it("takes membership and a refused list as they come, with no rule of its own", () => {
+    expect(groupAbilities(group(null), { reports: false })).toEqual({ post: false, leave: false, moderate: false });
+    expect(groupAbilities(group({ role: "member" }), { reports: false })).toEqual({
+      post: true,
+      leave: true,
+      moderate: false,
+    });
+    expect(groupAbilities(group({ role: "owner" }), { reports: true })).toEqual({
+      post: true,
+      leave: false,
+      moderate: true,
+    });
+  });
+  it("lets a member take part in a post until it is locked", () => {
+    const post = (locked: boolean) => ({ id: 1, locked }) as Post;
+    expect(mayTakePart(group({ role: "member" }), post(false))).toBe(true);
+    expect(mayTakePart(group({ role: "member" }), post(true))).toBe(false);
+    expect(mayTakePart(group(null), post(false))).toBe(false);
+    expect(mayTakePart(null, post(false))).toBe(false);
+  });
+});
+
+describe("forwarding headers for the API", () => {
+  it("carry the visitor's address chain, the hub's host and its scheme", () => {
+    const incoming = new Headers({ host: "hub.example:3000", "x-forwarded-for": "10.0.0.1, 127.0.0.1" });
+    expect(forwarding(incoming, "https:")).toEqual({
+      "x-forwarded-proto": "https",
+      "x-forwarded-for": "10.0.0.1, 127.0.0.1",
+      "x-forwarded-host": "hub.example:3000",
+    });
+  });
+  it("leave out what the request did not have", () => {
+    expect(forwarding(new Headers(), "http")).toEqual({ "x-forwarded-proto": "http" });
   });
 });

@@ -1,5 +1,6 @@
 import type { Metadata, Viewport } from "next";
 import { Header } from "@/components/Header";
+import { viewer } from "@/lib/server";
 import { SessionProvider } from "@/lib/session";
 import "./globals.css";
 
@@ -10,14 +11,15 @@ export const metadata: Metadata = {
 
 export const viewport: Viewport = { width: "device-width", initialScale: 1 };
 
-export default function RootLayout({ children }: { children: React.ReactNode }) {
+export default async function RootLayout({ children }: { children: React.ReactNode }) {
+  const user = await viewer();
   return (
     <html lang="en">
       <body>
         <a href="#main" className="skip">
           Skip to content
         </a>
-        <SessionProvider>
+        <SessionProvider initialUser={user}>
           <Header />
           <main id="main">{children}</main>
         </SessionProvider>

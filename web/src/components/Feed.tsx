@@ -2,7 +2,7 @@
 // A feed of posts on the cursor: the next page loads as its end scrolls into view (and from a
 // button, for keyboards and for when the observer is not there).
 import { useEffect, useRef } from "react";
-import type { Post } from "@/api/types";
+import type { Page, Post } from "@/api/types";
 import { usePages } from "@/lib/hooks";
 import { PostCard } from "./PostCard";
 import { Empty, ErrorBox, Loading } from "./States";
@@ -13,14 +13,17 @@ export function Feed({
   exclude,
   groupNames,
   created,
+  first,
 }: {
   path: string;
+  /** The first page of `path` as the server read it. */
+  first?: Page<Post>;
   empty: React.ReactNode;
   exclude?: Set<number>;
   groupNames?: Map<number, string>;
   created?: Post[];
 }) {
-  const pages = usePages<Post>(path);
+  const pages = usePages<Post>(path, first);
   const end = useRef<HTMLDivElement>(null);
   const { loadMore, done, loading, error } = pages;
 

@@ -1,10 +1,11 @@
 "use client";
-// The hub's landing: the groups the viewer may see, found by words and tags, theirs first.
+// The hub's landing: the groups the viewer may see, found by words and tags, theirs first. The
+// server reads the unfiltered lists; a filter reads them again here.
 import Link from "next/link";
 import { useState } from "react";
-import type { Group } from "@/api/types";
+import type { Group, Page } from "@/api/types";
 import { usePages } from "@/lib/hooks";
-import { useSession } from "@/lib/session";
+import { groupsPath } from "@/lib/paths";
 import { Empty, ErrorBox, Loading } from "./States";
 
 const VISIBILITY: Record<string, string> = {
@@ -46,14 +47,16 @@ function GroupCard({ group, onTag }: { group: Group; onTag: (tag: string) => voi
 
 function GroupList({
   path,
+  first,
   empty,
   onTag,
 }: {
   path: string;
+  first: Page<Group> | undefined;
   empty: string;
   onTag: (tag: string) => void;
 }) {
-  const groups = usePages<Group>(path);
+  const groups = usePages<Group>(path, first);
   return (
     <>
       {groups.error && <ErrorBox error={groups.error} onRetry={groups.reload} />}
@@ -73,19 +76,36 @@ function GroupList({
   );
 }
 
-export function GroupDirectory() {
-  const { user, ready } = useSession();
+/**
+ * `all` and `mine` are the unfiltered first pages as the server read them (`mine` only for
+ * someone signed in); they stand until the first filter.
+ */
+export function GroupDirectory({
+  signedIn,
+  all,
+  mine,
+}: {
+  signedIn: boolean;
+  all: Page<Group> | undefined;
+  mine: Page<Group> | undefined;
+}) {
   const [text, setText] = useState("");
   const [q, setQ] = useState("");
   const [tag, setTag] = useState("");
+  const [filtered, setFiltered] = useState(false);
   const params = new URLSearchParams();
   if (q) params.set("q", q);
   if (tag) params.set("tag", tag);
   const query = params.toString();
+  const filter = (change: () => void) => {
+    setFiltered(true);
+    change();
+  };
+  const onTag = (value: string) => filter(() => setTag(value));
 
   return (
     <div className="directory">
-      {ready && !user && (
+      {!signedIn && (
         <section className="hero">
           <h1>Find your people on Divan</h1>
           <p>Communities for every interest: read, post, reply and react.</p>
@@ -99,14 +119,14 @@ export function GroupDirectory() {
           </p>
         </section>
       )}
-      {user && <h1>Groups</h1>}
+      {signedIn && <h1>Groups</h1>}
       <form
         className="filters"
         role="search"
         aria-label="Filter groups"
         onSubmit={(event) => {
           event.preventDefault();
-          setQ(text.trim());
+          filter(() => setQ(text.trim()));
         }}
       >
         <label htmlFor="group-q">Find groups</label>
@@ -125,35 +145,35 @@ export function GroupDirectory() {
         {tag && (
           <p className="active-filter">
             Tagged <strong>#{tag}</strong>{" "}
-            <button type="button" className="link" onClick={() => setTag("")}>
+            <button type="button" className="link" onClick={() => filter(() => setTag(""))}>
               Clear tag
             </button>
           </p>
         )}
       </form>
-      {user && (
+      {signedIn && (
         <section aria-labelledby="mine-heading">
           <h2 id="mine-heading">Your groups</h2>
           <GroupList
-            path={`groups/?mine=true${query ? `&${query}` : ""}`}
+            path={groupsPath(query, true)}
+            first={filtered ? undefined : mine}
             empty="You have not joined a group yet."
-            onTag={setTag}
+            onTag={onTag}
           />
           <p>
             <Link href="/groups/new">Start a group</Link>
           </p>
         </section>
       )}
-      {ready && (
-        <section aria-labelledby="all-heading">
-          <h2 id="all-heading">{user ? "All groups" : "Groups"}</h2>
-          <GroupList
-            path={`groups/${query ? `?${query}` : ""}`}
-            empty="No group matches."
-            onTag={setTag}
-          />
-        </section>
-      )}
+      <section aria-labelledby="all-heading">
+        <h2 id="all-heading">{signedIn ? "All groups" : "Groups"}</h2>
+        <GroupList
+          path={groupsPath(query)}
+          first={filtered ? undefined : all}
+          empty="No group matches."
+          onTag={onTag}
+        />
+      </section>
     </div>
   );
 }

@@ -57,6 +57,7 @@ export function Header() {
                     await signOut();
                   } finally {
                     router.push("/");
+                    router.refresh(); // the pages were read as the person who just left
                   }
                 }}
               >

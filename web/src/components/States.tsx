@@ -54,9 +54,3 @@ export function NotFoundView() {
     </section>
   );
 }
-
-/** What a failed read shows: the not-found page for 404, else the error and a retry. */
-export function Failure({ error, onRetry }: { error: ApiError; onRetry?: () => void }) {
-  if (error.status === 404) return <NotFoundView />;
-  return <ErrorBox error={error} onRetry={onRetry} />;
-}

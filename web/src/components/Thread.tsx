@@ -2,9 +2,10 @@
 // A post's comments, depth first (each reply under its parent): reply, edit or delete your
 // own, react, report.
 import { useId, useState } from "react";
-import type { Comment } from "@/api/types";
+import type { Comment, Page } from "@/api/types";
 import { ApiError, api } from "@/lib/api";
 import { usePages } from "@/lib/hooks";
+import { threadPath } from "@/lib/paths";
 import { useSession } from "@/lib/session";
 import { Attachments } from "./Attachments";
 import { Composer } from "./Composer";
@@ -138,8 +139,17 @@ function CommentItem({
   );
 }
 
-export function Thread({ postId, canWrite }: { postId: number; canWrite: boolean }) {
-  const comments = usePages<Comment>(`posts/${postId}/comments/?page_size=100`);
+/** The thread; `first` is its first page as the server read it (see threadPath). */
+export function Thread({
+  postId,
+  canWrite,
+  first,
+}: {
+  postId: number;
+  canWrite: boolean;
+  first?: Page<Comment>;
+}) {
+  const comments = usePages<Comment>(threadPath(postId), first);
   return (
     <section id="comments" aria-labelledby="comments-heading" className="thread">
       <h2 id="comments-heading">Comments</h2>

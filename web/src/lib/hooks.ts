@@ -1,44 +1,9 @@
 "use client";
-// Reading the API from components: one resource, or a cursor-paginated list that grows.
+// Reading the API from components: a cursor-paginated list that grows.
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { Page } from "@/api/types";
 import { ApiError, api } from "./api";
 import { nextQuery, withQuery } from "./cursor";
-
-export interface Resource<T> {
-  data: T | undefined;
-  error: ApiError | undefined;
-  loading: boolean;
-  reload: () => void;
-  setData: (data: T) => void;
-}
-
-export function useResource<T>(path: string | null): Resource<T> {
-  const [data, setData] = useState<T>();
-  const [error, setError] = useState<ApiError>();
-  const [loading, setLoading] = useState(path !== null);
-  const [tick, setTick] = useState(0);
-  useEffect(() => {
-    if (path === null) return;
-    const controller = new AbortController();
-    setLoading(true);
-    api<T>(path, { signal: controller.signal }).then(
-      (value) => {
-        setData(value);
-        setError(undefined);
-        setLoading(false);
-      },
-      (failure) => {
-        if (controller.signal.aborted) return;
-        setError(failure instanceof ApiError ? failure : new ApiError(0, null));
-        setLoading(false);
-      },
-    );
-    return () => controller.abort();
-  }, [path, tick]);
-  const reload = useCallback(() => setTick((t) => t + 1), []);
-  return { data, error, loading, reload, setData };
-}
 
 export interface Pages<T> {
   items: T[];
@@ -50,13 +15,17 @@ export interface Pages<T> {
   setItems: (update: (items: T[]) => T[]) => void;
 }
 
-/** A cursor-paginated list: the first page of `path`, then each `next` on loadMore(). */
-export function usePages<T>(path: string | null): Pages<T> {
-  const [items, setItems] = useState<T[]>([]);
+/**
+ * A cursor-paginated list: the first page of `path`, then each `next` on loadMore(). `first`,
+ * when given, is that first page as the server read it: shown at once, not read again until
+ * reload() (the caller passes it only while it is the first page of `path`).
+ */
+export function usePages<T>(path: string | null, first?: Page<T>): Pages<T> {
+  const [items, setItems] = useState<T[]>(first?.results ?? []);
   const [error, setError] = useState<ApiError>();
-  const [loading, setLoading] = useState(path !== null);
-  const [next, setNext] = useState<string | null>(null);
-  const [done, setDone] = useState(false);
+  const [loading, setLoading] = useState(path !== null && !first);
+  const [next, setNext] = useState<string | null>(nextQuery(first?.next));
+  const [done, setDone] = useState(first ? nextQuery(first.next) === null : false);
   const [tick, setTick] = useState(0);
   const busy = useRef(false);
   const generation = useRef(0);
@@ -90,10 +59,22 @@ export function usePages<T>(path: string | null): Pages<T> {
 
   useEffect(() => {
     if (path === null) return;
+    if (first && tick === 0) {
+      // The server's first page (again after a refresh of the page): no request.
+      generation.current++;
+      busy.current = false;
+      setItems(first.results);
+      const query = nextQuery(first.next);
+      setNext(query);
+      setDone(query === null);
+      setError(undefined);
+      setLoading(false);
+      return;
+    }
     setItems([]);
     setDone(false);
     fetchPage(path, true);
-  }, [path, tick, fetchPage]);
+  }, [path, tick, first, fetchPage]);
 
   const reload = useCallback(() => setTick((t) => t + 1), []);
 

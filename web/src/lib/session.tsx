@@ -16,9 +16,16 @@ interface SessionState {
 
 const SessionContext = createContext<SessionState | null>(null);
 
-export function SessionProvider({ children }: { children: React.ReactNode }) {
-  const [user, setUser] = useState<User | null>(null);
-  const [ready, setReady] = useState(false);
+/** `initialUser`: who the server found signed in when it rendered the page. */
+export function SessionProvider({
+  children,
+  initialUser,
+}: {
+  children: React.ReactNode;
+  initialUser?: User | null;
+}) {
+  const [user, setUser] = useState<User | null>(initialUser ?? null);
+  const [ready, setReady] = useState(initialUser !== undefined);
 
   const take = useCallback((session: Session) => {
     csrfSet(session.csrf_token);

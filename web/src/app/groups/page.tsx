@@ -1,8 +1,9 @@
 import type { Metadata } from "next";
-import { GroupDirectory } from "@/components/GroupDirectory";
+import { Directory } from "@/components/Directory";
 
+export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Groups" };
 
 export default function GroupsPage() {
-  return <GroupDirectory />;
+  return <Directory />;
 }

@@ -1,64 +1,33 @@
-"use client";
-// Search results: posts and comments the viewer may read, with the matched words marked.
-import Link from "next/link";
-import { useSearchParams } from "next/navigation";
-import { Suspense } from "react";
-import type { SearchResult } from "@/api/types";
-import { Empty, ErrorBox, Loading } from "@/components/States";
-import { usePages } from "@/lib/hooks";
-import { snippetParts } from "@/lib/snippet";
+// Search: posts and comments the viewer may read, the first page read on the server as them.
+import type { Metadata } from "next";
+import type { Page, SearchResult } from "@/api/types";
+import { FailedRead } from "@/components/FailedRead";
+import { Results } from "@/components/SearchResults";
+import { Empty } from "@/components/States";
+import { searchPath } from "@/lib/paths";
+import { read } from "@/lib/server";
 
-function Snippet({ html }: { html: string }) {
-  return (
-    <p className="snippet">
-      {snippetParts(html).map((part, index) =>
-        part.marked ? <mark key={index}>{part.text}</mark> : <span key={index}>{part.text}</span>,
-      )}
-    </p>
-  );
-}
+export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Search" };
 
-function Results() {
-  const q = (useSearchParams().get("q") ?? "").trim();
-  const results = usePages<SearchResult>(q ? `search/?q=${encodeURIComponent(q)}` : null);
+export default async function SearchPage({
+  searchParams,
+}: {
+  searchParams: Promise<{ q?: string | string[] }>;
+}) {
+  const { q: given } = await searchParams;
+  const q = (Array.isArray(given) ? given[0] : (given ?? "")).trim();
+  const answer = q ? await read<Page<SearchResult>>(searchPath(q)) : null;
   return (
     <div className="search-page">
       <h1>{q ? <>Results for “{q}”</> : "Search"}</h1>
-      {!q && <Empty>Type words in the search box above.</Empty>}
-      {results.error && <ErrorBox error={results.error} onRetry={results.reload} />}
-      <ol className="results">
-        {results.items.map((result) => (
-          <li key={`${result.type}:${result.id}`} className="card">
-            <h2>
-              <Link href={`/p/${result.post_id}${result.type === "comment" ? "#comments" : ""}`}>
-                {result.title || (result.type === "comment" ? "A comment" : "A post")}
-              </Link>
-            </h2>
-            <p className="meta">
-              {result.type === "comment" ? "Comment" : "Post"} in{" "}
-              <Link href={`/g/${result.group.id}`}>{result.group.name}</Link>
-            </p>
-            <Snippet html={result.snippet} />
-          </li>
-        ))}
-      </ol>
-      {q && results.loading && <Loading label="Searching…" />}
-      {q && !results.loading && !results.error && results.items.length === 0 && (
-        <Empty>Nothing matches “{q}”.</Empty>
-      )}
-      {q && !results.done && !results.loading && !results.error && (
-        <button type="button" className="button secondary" onClick={results.loadMore}>
-          More results
-        </button>
+      {!answer ? (
+        <Empty>Type words in the search box above.</Empty>
+      ) : answer.ok ? (
+        <Results key={q} q={q} first={answer.data} />
+      ) : (
+        <FailedRead status={answer.status} body={answer.body} />
       )}
     </div>
-  );
-}
-
-export default function SearchPage() {
-  return (
-    <Suspense fallback={<Loading />}>
-      <Results />
-    </Suspense>
   );
 }

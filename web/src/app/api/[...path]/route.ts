@@ -7,10 +7,10 @@
 import http from "node:http";
 import { Readable, pipeline } from "node:stream";
 import type { NextRequest } from "next/server";
+import { UPSTREAM, forwarding } from "@/lib/upstream";
 
 export const dynamic = "force-dynamic";
 
-const UPSTREAM = new URL(process.env.DIVAN_API_URL ?? "http://127.0.0.1:8000");
 // Longer than gunicorn lets a request run (30 s): the backend answers first, or never will.
 const TIMEOUT_MS = 60_000;
 // Hop-by-hop headers belong to one connection, not to the request (RFC 9110, 7.6.1).
@@ -31,11 +31,8 @@ function forwardedHeaders(request: NextRequest): http.OutgoingHttpHeaders {
     if (!HOP_BY_HOP.has(name)) headers[name] = value;
   });
   headers.host = UPSTREAM.host;
-  const host = request.headers.get("host");
-  if (host) headers["x-forwarded-host"] = host;
-  else delete headers["x-forwarded-host"];
-  headers["x-forwarded-proto"] = request.nextUrl.protocol.replace(":", "");
-  return headers;
+  delete headers["x-forwarded-host"];
+  return { ...headers, ...forwarding(request.headers, request.nextUrl.protocol) };
 }
 
 function answer(upstream: http.IncomingMessage): Response {

@@ -1,62 +1,42 @@
-"use client";
-// A post: its text, tags, attachments and reactions, and its threaded comments.
-import Link from "next/link";
-import { useParams } from "next/navigation";
-import { useEffect } from "react";
-import type { Group, Post } from "@/api/types";
-import { Attachments } from "@/components/Attachments";
-import { Tags } from "@/components/PostCard";
-import { Reactions } from "@/components/Reactions";
-import { ReportButton } from "@/components/ReportForm";
-import { Failure, Loading, NotFoundView } from "@/components/States";
+// A post and its threaded comments, read on the server as the visitor: a post the API does not
+// show them is this page's 404. The post and its thread are read at once; the group (its name,
+// and whether the visitor takes part) as soon as the post names it, still beside the thread.
+import type { Metadata } from "next";
+import { notFound } from "next/navigation";
+import type { Comment, Group, Page, Post } from "@/api/types";
+import { FailedRead } from "@/components/FailedRead";
+import { PostView } from "@/components/PostView";
 import { Thread } from "@/components/Thread";
-import { Time } from "@/components/Time";
-import { useResource } from "@/lib/hooks";
-import { useSession } from "@/lib/session";
+import { mayTakePart } from "@/lib/abilities";
+import { threadPath } from "@/lib/paths";
+import { read, subject } from "@/lib/server";
 
-const REFRESH_MS = 10_000;
+export const dynamic = "force-dynamic";
 
-export default function PostPage() {
-  const { id } = useParams<{ id: string }>();
-  const { user } = useSession();
-  const valid = /^\d+$/.test(id);
-  const post = useResource<Post>(valid ? `posts/${id}/` : null);
-  const group = useResource<Group>(post.data ? `groups/${post.data.group}/` : null);
-  const { reload } = post;
-  // Live counts: the post is read again every few seconds while the page is in view.
-  useEffect(() => {
-    const timer = setInterval(() => {
-      if (document.visibilityState === "visible") reload();
-    }, REFRESH_MS);
-    return () => clearInterval(timer);
-  }, [reload]);
-  if (!valid) return <NotFoundView />;
-  if (post.error) return <Failure error={post.error} onRetry={post.reload} />;
-  if (!post.data) return <Loading label="Loading the post…" />;
-  const data = post.data;
-  const member = Boolean(group.data?.membership);
-  const own = user !== null && data.author?.id === user.id;
+export async function generateMetadata({ params }: { params: Promise<{ id: string }> }): Promise<Metadata> {
+  const { id } = await params;
+  const post = /^\d+$/.test(id) ? await read<Post>(`posts/${id}/`) : null;
+  return post?.ok ? { title: post.data.title || post.data.body.slice(0, 80) } : {};
+}
+
+export default async function PostPage({ params }: { params: Promise<{ id: string }> }) {
+  const { id } = await params;
+  if (!/^\d+$/.test(id)) notFound();
+  const [[post, group], thread] = await Promise.all([
+    read<Post>(`posts/${id}/`).then(
+      async (post) => [post, post.ok ? await read<Group>(`groups/${post.data.group}/`) : null] as const,
+    ),
+    read<Page<Comment>>(threadPath(Number(id))),
+  ]);
+  const answer = subject(post);
+  if (!answer.ok) return <FailedRead status={answer.status} body={answer.body} />;
+  const data = answer.data;
+  const groupData = group?.ok ? group.data : null;
+  const canWrite = mayTakePart(groupData, data);
   return (
     <div className="post-page">
-      <article className="card post" aria-labelledby="post-title" data-post={data.id}>
-        <p className="meta">
-          <Link href={`/g/${data.group}`}>{group.data?.name ?? "Group"}</Link>
-          {" · "}
-          {data.author?.username ?? "[deleted]"} · <Time iso={data.created_at} />
-          {data.edited_at && <span className="muted"> · edited</span>}
-        </p>
-        <h1 id="post-title">{data.title || data.body.slice(0, 80)}</h1>
-        {data.pinned && <span className="badge">Pinned</span>}
-        {data.locked && <span className="badge">Locked: no new comments</span>}
-        <p className="body">{data.body}</p>
-        <Tags tags={data.tags} />
-        <Attachments items={data.attachments} />
-        <footer>
-          <Reactions target={data} on="posts" canReact={member && !data.locked} />
-          {user && !own && <ReportButton post={data.id} />}
-        </footer>
-      </article>
-      <Thread postId={data.id} canWrite={member && !data.locked} />
+      <PostView first={data} groupName={groupData?.name ?? "Group"} canReact={canWrite} />
+      <Thread postId={data.id} canWrite={canWrite} first={thread.ok ? thread.data : undefined} />
     </div>
   );
 }

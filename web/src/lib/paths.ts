@@ -1,0 +1,13 @@
+// The API paths whose first page a page reads on the server and its client component reads
+// again later: one spelling, so that the server's page is the client's first page.
+export const threadPath = (postId: number) => `posts/${postId}/comments/?page_size=100`;
+export const groupFeedPath = (id: number, order: string) => `groups/${id}/feed/?order=${order}`;
+export const groupPostsPath = (id: number) => `groups/${id}/posts/?page_size=20`;
+export const homeFeedPath = (order: string) => `feed/?order=${order}`;
+export const myGroupsPath = "groups/?mine=true&page_size=100";
+export const searchPath = (q: string) => `search/?q=${encodeURIComponent(q)}`;
+export const reportsPath = (groupId: number) => `groups/${groupId}/reports/?status=open`;
+export const logPath = (groupId: number) => `groups/${groupId}/moderation-log/`;
+/** The group directory: every group the viewer may see, or theirs; `query` is q= and tag=. */
+export const groupsPath = (query: string, mine = false) =>
+  mine ? `groups/?mine=true${query ? `&${query}` : ""}` : `groups/${query ? `?${query}` : ""}`;

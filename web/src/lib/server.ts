@@ -1,0 +1,57 @@
+// Pages read the API on the server, as the person whose request it is: their cookie goes
+// straight to DIVAN_API_URL (not through the browser), with the forwarding headers the proxy
+// sends too (lib/upstream.ts). Nothing is cached: every answer is this person's, now.
+import { headers } from "next/headers";
+import { forbidden, notFound } from "next/navigation";
+import { cache } from "react";
+import type { Session, User } from "@/api/types";
+import { API } from "./api";
+import { UPSTREAM, forwarding } from "./upstream";
+
+/** An answer of the API: its data, or its status and error body. */
+export type Read<T> = { ok: true; data: T } | { ok: false; status: number; body: unknown };
+
+/**
+ * GET `path` (under the communities API unless it starts with "/") as the visitor; read once
+ * per request (a page's metadata and its body share it).
+ */
+export const read = cache(async function read<T>(path: string): Promise<Read<T>> {
+  const incoming = await headers();
+  const protocol = incoming.get("x-forwarded-proto") ?? "http";
+  const request: Record<string, string> = { accept: "application/json", ...forwarding(incoming, protocol) };
+  const cookie = incoming.get("cookie");
+  if (cookie) request.cookie = cookie;
+  const language = incoming.get("accept-language");
+  if (language) request["accept-language"] = language;
+  const url = new URL(path.startsWith("/") ? path : API + path, UPSTREAM);
+  // A GET is safe to send twice: once more if the connection failed (gunicorn closes an idle
+  // kept-alive connection after 2 s, and the pool may pick it just then).
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const response = await fetch(url, { headers: request, cache: "no-store", redirect: "manual" });
+      const body: unknown = await response.json().catch(() => null);
+      if (response.ok) return { ok: true, data: body as T };
+      return { ok: false, status: response.status, body };
+    } catch (error) {
+      if (attempt === 0) continue;
+      console.error(`the API did not answer GET ${url.pathname}:`, error);
+      return { ok: false, status: 502, body: { detail: "Divan's API is not answering. Try again in a moment." } };
+    }
+  }
+}) as <T>(path: string) => Promise<Read<T>>;
+
+/**
+ * The page's own subject: what the API does not show this person is the page's 404 (hidden,
+ * or not there), what it refuses them is its 403. Any other failure is the caller's to show.
+ */
+export function subject<T>(answer: Read<T>): Read<T> {
+  if (!answer.ok && answer.status === 404) notFound();
+  if (!answer.ok && (answer.status === 401 || answer.status === 403)) forbidden();
+  return answer;
+}
+
+/** Who is signed in, read once per request (the layout and the page share it). */
+export const viewer = cache(async (): Promise<User | null> => {
+  const session = await read<Session>("/api/auth/session/");
+  return session.ok ? ((session.data.user as User | null) ?? null) : null;
+});
