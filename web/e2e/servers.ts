@@ -44,7 +44,10 @@ export class Servers {
     return this.start(
       name,
       join(BIN, "gunicorn"),
-      ["config.wsgi", "--bind", `127.0.0.1:${port}`, "--workers", "2", "--threads", "4"],
+      // keep-alive past Node's own idle timeouts (undici's 4 s, the agent's 5 s): a pooled
+      // connection is never closed by gunicorn just as the hub sends on it ("other side closed")
+      ["config.wsgi", "--bind", `127.0.0.1:${port}`, "--workers", "2", "--threads", "4",
+       "--keep-alive", "75"],
       ROOT,
       env,
     );
