@@ -50,7 +50,7 @@ export function PostView({
       <Tags tags={post.tags} />
       <Attachments items={post.attachments} />
       <footer>
-        <Reactions target={post} on="posts" canReact={canReact && !post.locked} />
+        <Reactions target={post} on="posts" canReact={canReact && post.permissions.includes("react")} />
         {user && !own && <ReportButton post={post.id} />}
       </footer>
     </article>
