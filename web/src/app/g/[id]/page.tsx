@@ -45,6 +45,9 @@ export default async function GroupPage({ params }: { params: Promise<{ id: stri
             </span>
           )}
         </p>
+        {data.visibility === "secret" && (
+          <p className="muted">This group is secret: only its members and the people it invites can find it.</p>
+        )}
         {data.description && <p>{data.description}</p>}
         <Tags tags={data.tags} />
         <Membership group={data} can={can} />
