@@ -17,7 +17,8 @@ function WithReason({
 }: {
   label: string;
   verb: string;
-  onSend: (reason: string) => Promise<void>;
+  /** Whether it went through; on a refusal the form stays open beside it. */
+  onSend: (reason: string) => Promise<boolean>;
   disabled: boolean;
 }) {
   const id = useId();
@@ -35,8 +36,7 @@ function WithReason({
       aria-label={label}
       onSubmit={async (event) => {
         event.preventDefault();
-        await onSend(reason);
-        setOpen(false);
+        if (await onSend(reason)) setOpen(false);
       }}
     >
       <div className="field">
@@ -79,13 +79,15 @@ function ConfirmDelete({ onConfirm, disabled }: { onConfirm: () => void; disable
 function useAction() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
-  async function run<T>(call: () => Promise<T>, then: (answer: T) => void) {
+  async function run<T>(call: () => Promise<T>, then: (answer: T) => void): Promise<boolean> {
     setBusy(true);
     setError(null);
     try {
       then(await call());
+      return true;
     } catch (failure) {
       setError(failure instanceof ApiError ? failure : new ApiError(0, null));
+      return false;
     } finally {
       setBusy(false);
     }
