@@ -4,10 +4,10 @@
 // `permissions` list it. A hidden comment the API still shows the viewer is marked as hidden.
 import { useId, useState } from "react";
 import type { Comment, Page } from "@/api/types";
+import { commentAbilities } from "@/lib/abilities";
 import { ApiError, api } from "@/lib/api";
 import { usePages } from "@/lib/hooks";
 import { threadPath } from "@/lib/paths";
-import { commentAbilities } from "@/lib/abilities";
 import { Attachments } from "./Attachments";
 import { Composer } from "./Composer";
 import { Author } from "./PostCard";
