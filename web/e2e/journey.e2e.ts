@@ -178,7 +178,8 @@ describe("a community from sign-up to moderation", () => {
     await edited.waitFor({ state: "detached" });
     comments = await apiGet<ApiPage<Comment>>(page, `posts/${postId}/comments/`);
     expect(comments.results.map((c) => c.body)).toEqual(["Count me in!"]);
-    expect(await page.locator("li.comment").count()).toBe(1);
+    // The thread is read again after the delete: count once it has settled.
+    await expect.poll(() => page.locator("li.comment").count(), { timeout: 10_000 }).toBe(1);
   });
 
   it("counts a reaction, and its removal, exactly", async () => {

@@ -14,8 +14,8 @@ import {
   submitKey,
   submitSettled,
 } from "../src/lib/idempotency";
-import type { Group, Post } from "../src/api/types";
-import { groupAbilities, mayTakePart } from "../src/lib/abilities";
+import type { Comment, Group, Post } from "../src/api/types";
+import { commentAbilities, groupAbilities, mayTakePart, postAbilities } from "../src/lib/abilities";
 import { snippetParts } from "../src/lib/snippet";
 import { forwarding } from "../src/lib/upstream";
 
@@ -129,26 +129,23 @@ describe("a change of person", () => {
 });
 
 describe("the API's answers, as what the viewer may do", () => {
-  const group = (membership: Group["membership"]) => ({ id: 1, membership }) as Group;
-  it("takes membership and a refused list as they come, with no rule of its own", () => {
-    expect(groupAbilities(group(null), { reports: false })).toEqual({ post: false, leave: false, moderate: false });
-    expect(groupAbilities(group({ role: "member" }), { reports: false })).toEqual({
-      post: true,
-      leave: true,
-      moderate: false,
-    });
-    expect(groupAbilities(group({ role: "owner" }), { reports: true })).toEqual({
-      post: true,
-      leave: false,
-      moderate: true,
-    });
+  const group = (membership: Group["membership"], permissions: Group["permissions"]) =>
+    ({ id: 1, membership, permissions }) as Group;
+  it("takes a group's permissions and membership as they come, with no rule of its own", () => {
+    const none = groupAbilities(group(null, []));
+    expect(Object.values(none).some(Boolean)).toBe(false);
+    const member = groupAbilities(group({ role: "member" }, ["post"]));
+    expect(member).toMatchObject({ post: true, leave: true, moderate: false, moderateContent: false });
+    const owner = groupAbilities(group({ role: "owner" }, ["post", "moderate_content", "handle_reports"]));
+    expect(owner).toMatchObject({ post: true, leave: false, moderate: true, moderateContent: true, update: false });
   });
-  it("lets a member take part in a post until it is locked", () => {
-    const post = (locked: boolean) => ({ id: 1, locked }) as Post;
-    expect(mayTakePart(group({ role: "member" }), post(false))).toBe(true);
-    expect(mayTakePart(group({ role: "member" }), post(true))).toBe(false);
-    expect(mayTakePart(group(null), post(false))).toBe(false);
-    expect(mayTakePart(null, post(false))).toBe(false);
+  it("takes a post's and a comment's permissions as they come", () => {
+    const post = (permissions: Post["permissions"]) => ({ id: 1, permissions }) as Post;
+    expect(mayTakePart(post(["comment", "react"]))).toBe(true);
+    expect(mayTakePart(post(["react"]))).toBe(false);
+    expect(postAbilities(post(["pin", "hide"]))).toMatchObject({ pin: true, hide: true, unpin: false, edit: false });
+    const comment = { id: 1, permissions: ["restore"] } as unknown as Comment;
+    expect(commentAbilities(comment)).toMatchObject({ restore: true, hide: false, reply: false });
   });
 });
 

@@ -3,6 +3,7 @@ import type { components } from "./schema";
 
 type S = components["schemas"];
 export type User = S["User"];
+export type Profile = S["Profile"];
 export type UserSummary = S["UserSummary"];
 export type Group = S["Group"];
 export type Post = S["Post"];

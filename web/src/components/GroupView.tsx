@@ -1,6 +1,7 @@
 "use client";
 // The interactive parts of a group's page: join, leave or ask to join, and its posts (pinned,
-// the feed with its order switch and later pages, the composer). Their first data comes from
+// the feed with its order switch and later pages, the composer); a banned person is told so
+// instead of being offered to join. Their first data comes from
 // the server; after a join or a leave the page is read again.
 import Link from "next/link";
 import { useRouter } from "next/navigation";
@@ -16,6 +17,7 @@ import { Feed } from "./Feed";
 import { OrderSwitch } from "./OrderSwitch";
 import { PostCard } from "./PostCard";
 import { FormErrors } from "./States";
+import { Time } from "./Time";
 
 export function Membership({ group, can }: { group: Group; can: GroupAbilities }) {
   const { user } = useSession();
@@ -58,6 +60,18 @@ export function Membership({ group, can }: { group: Group; can: GroupAbilities }
             </button>
           )}
         </>
+      ) : group.banned ? (
+        <p className="banned" role="status">
+          <span className="badge warn">You are banned from this group</span>{" "}
+          {group.banned.expires_at ? (
+            <>
+              until <Time iso={group.banned.expires_at} />
+            </>
+          ) : (
+            "until a moderator lifts the ban"
+          )}
+          {group.banned.reason && <>. Reason: {group.banned.reason}</>}
+        </p>
       ) : group.join_request_pending ? (
         <span className="badge">Your request to join is waiting for a moderator</span>
       ) : (

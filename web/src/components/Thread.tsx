@@ -1,14 +1,17 @@
 "use client";
 // A post's comments, depth first (each reply under its parent): reply, edit or delete your
-// own, react, report.
+// own, react, report, and for the moderators hide, restore and delete: each as the comment's
+// `permissions` list it. A hidden comment the API still shows the viewer is marked as hidden.
 import { useId, useState } from "react";
 import type { Comment, Page } from "@/api/types";
+import { commentAbilities } from "@/lib/abilities";
 import { ApiError, api } from "@/lib/api";
 import { usePages } from "@/lib/hooks";
 import { threadPath } from "@/lib/paths";
-import { useSession } from "@/lib/session";
 import { Attachments } from "./Attachments";
 import { Composer } from "./Composer";
+import { Author } from "./PostCard";
+import { CommentModeration, HiddenBadge } from "./PostTools";
 import { Reactions } from "./Reactions";
 import { ReportButton } from "./ReportForm";
 import { Empty, ErrorBox, FormErrors, Loading } from "./States";
@@ -17,23 +20,21 @@ import { Time } from "./Time";
 function CommentItem({
   comment,
   postId,
-  canWrite,
   onChanged,
 }: {
   comment: Comment;
   postId: number;
-  canWrite: boolean;
   onChanged: () => void;
 }) {
   const id = useId();
-  const { user } = useSession();
   const [replying, setReplying] = useState(false);
   const [editing, setEditing] = useState(false);
   const [confirming, setConfirming] = useState(false);
   const [text, setText] = useState(comment.body);
   const [error, setError] = useState<ApiError | null>(null);
-  const own = user !== null && comment.author?.id === user.id;
-  const gone = comment.deleted || comment.hidden;
+  const can = commentAbilities(comment);
+  // A placeholder has no author: deleted, or hidden from this viewer.
+  const gone = comment.deleted || comment.author === null;
 
   async function run(call: () => Promise<unknown>) {
     setError(null);
@@ -55,8 +56,9 @@ function CommentItem({
     >
       <article aria-label={`Comment by ${comment.author?.username ?? "a deleted user"}`}>
         <p className="meta">
-          <strong>{comment.author?.username ?? "[deleted]"}</strong> · <Time iso={comment.created_at} />
+          <Author user={comment.author} strong /> · <Time iso={comment.created_at} />
           {comment.edited_at && <span className="muted"> · edited</span>}
+          {comment.hidden && !gone && <HiddenBadge />}
         </p>
         {gone ? (
           <p className="muted">{comment.deleted ? "[deleted]" : "[hidden by a moderator]"}</p>
@@ -86,18 +88,18 @@ function CommentItem({
         {!gone && <Attachments items={comment.attachments} />}
         {!gone && (
           <div className="comment-actions">
-            <Reactions target={comment} on="comments" canReact={canWrite} />
-            {canWrite && (
+            <Reactions target={comment} on="comments" canReact={can.react} />
+            {can.reply && (
               <button type="button" className="link" onClick={() => setReplying((v) => !v)}>
                 Reply
               </button>
             )}
-            {own && !editing && (
+            {can.edit && !editing && (
               <button type="button" className="link" onClick={() => setEditing(true)}>
                 Edit
               </button>
             )}
-            {own &&
+            {can.delete &&
               (confirming ? (
                 <>
                   <button
@@ -116,7 +118,8 @@ function CommentItem({
                   Delete
                 </button>
               ))}
-            {user && !own && <ReportButton comment={comment.id} />}
+            {can.report && <ReportButton comment={comment.id} />}
+            <CommentModeration comment={comment} onChanged={onChanged} />
           </div>
         )}
         <FormErrors error={error} />
@@ -171,7 +174,6 @@ export function Thread({
             key={comment.id}
             comment={comment}
             postId={postId}
-            canWrite={canWrite}
             onChanged={comments.reload}
           />
         ))}

@@ -1,16 +1,32 @@
-// What the viewer may do, in one place, from what the API answered: its own fields
-// (`membership`, `locked`, ...) and whether it let them read a list. Pages and components take
-// these answers and never work them out from roles or visibility; the API's coming
-// `permissions` field will fill them here.
-import type { Group, Post } from "@/api/types";
+// What the viewer may do, in one place, from what the API answered: the `permissions` it lists
+// on groups, posts and comments (roles.py's actions, by the viewer's role and the content's
+// state), and its own fields (`membership`, `banned`). Pages and components take these answers
+// and never work them out from roles or visibility.
+import type { Comment, Group, Post } from "@/api/types";
 
+export type GroupAction = Group["permissions"][number];
+export type PostAction = Post["permissions"][number];
+export type CommentAction = Comment["permissions"][number];
+
+/** Plain booleans, so a server page can hand them to client components as props. */
 export interface GroupAbilities {
-  /** Write a post, react and comment: the API counts them a member. */
+  /** Write a post, react and comment. */
   post: boolean;
   /** Leave: a member who does not own the group. */
   leave: boolean;
-  /** The moderators' page: the API answered its reports. */
+  /** The moderators' page: its reports or its log. */
   moderate: boolean;
+  handleReports: boolean;
+  viewModerationLog: boolean;
+  update: boolean;
+  archive: boolean;
+  changeRoles: boolean;
+  removeMembers: boolean;
+  decideJoinRequests: boolean;
+  manageBans: boolean;
+  manageInvitations: boolean;
+  /** Pin, lock, hide and restore its content. */
+  moderateContent: boolean;
 }
 
 export function membershipRole(group: Group): string | null {
@@ -18,16 +34,60 @@ export function membershipRole(group: Group): string | null {
   return typeof role === "string" ? role : null;
 }
 
-export function groupAbilities(group: Group, answered: { reports: boolean }): GroupAbilities {
-  const role = membershipRole(group);
+export function groupAbilities(group: Group): GroupAbilities {
+  const allows = (action: GroupAction) => group.permissions.includes(action);
   return {
-    post: group.membership !== null,
-    leave: group.membership !== null && role !== "owner",
-    moderate: answered.reports,
+    post: allows("post"),
+    leave: group.membership !== null && membershipRole(group) !== "owner",
+    moderate: allows("handle_reports") || allows("view_moderation_log"),
+    handleReports: allows("handle_reports"),
+    viewModerationLog: allows("view_moderation_log"),
+    update: allows("update_group"),
+    archive: allows("archive_group"),
+    changeRoles: allows("change_roles"),
+    removeMembers: allows("remove_members"),
+    decideJoinRequests: allows("decide_join_requests"),
+    manageBans: allows("manage_bans"),
+    manageInvitations: allows("manage_invitations"),
+    moderateContent: allows("moderate_content"),
   };
 }
 
-/** Comment, reply and react on a post: a member's, while the post is not locked. */
-export function mayTakePart(group: Group | null, post: Post): boolean {
-  return Boolean(group?.membership) && !post.locked;
+export type PostAbilities = Record<PostAction, boolean>;
+
+const POST_ACTIONS: PostAction[] = [
+  "edit",
+  "delete",
+  "pin",
+  "unpin",
+  "lock",
+  "unlock",
+  "hide",
+  "restore",
+  "comment",
+  "react",
+  "report",
+];
+
+/** What the API would accept from the viewer on this post now. */
+export function postAbilities(post: Post): PostAbilities {
+  return Object.fromEntries(
+    POST_ACTIONS.map((action) => [action, post.permissions.includes(action)]),
+  ) as PostAbilities;
+}
+
+/** Comment on a post: the API lists `comment` (a member's, while the post is not locked). */
+export function mayTakePart(post: Post): boolean {
+  return post.permissions.includes("comment");
+}
+
+export type CommentAbilities = Record<CommentAction, boolean>;
+
+const COMMENT_ACTIONS: CommentAction[] = ["edit", "delete", "hide", "restore", "reply", "react", "report"];
+
+/** What the API would accept from the viewer on this comment now (nothing on a placeholder). */
+export function commentAbilities(comment: Comment): CommentAbilities {
+  return Object.fromEntries(
+    COMMENT_ACTIONS.map((action) => [action, comment.permissions.includes(action)]),
+  ) as CommentAbilities;
 }

@@ -11,3 +11,6 @@ export const logPath = (groupId: number) => `groups/${groupId}/moderation-log/`;
 /** The group directory: every group the viewer may see, or theirs; `query` is q= and tag=. */
 export const groupsPath = (query: string, mine = false) =>
   mine ? `groups/?mine=true${query ? `&${query}` : ""}` : `groups/${query ? `?${query}` : ""}`;
+export const profilePath = (username: string) => `users/${encodeURIComponent(username)}/`;
+export const userPostsPath = (username: string) => `users/${encodeURIComponent(username)}/posts/`;
+export const userCommentsPath = (username: string) => `users/${encodeURIComponent(username)}/comments/`;

@@ -24,8 +24,8 @@ export const read = cache(async function read<T>(path: string): Promise<Read<T>>
   const language = incoming.get("accept-language");
   if (language) request["accept-language"] = language;
   const url = new URL(path.startsWith("/") ? path : API + path, UPSTREAM);
-  // A GET is safe to send twice: once more if the connection failed (gunicorn closes an idle
-  // kept-alive connection after 2 s, and the pool may pick it just then).
+  // A GET is safe to send again: up to twice more if the connection failed (gunicorn closes an
+  // idle kept-alive connection after 2 s, and the pool may pick it just then, or another such).
   for (let attempt = 0; ; attempt++) {
     try {
       const response = await fetch(url, { headers: request, cache: "no-store", redirect: "manual" });
@@ -33,7 +33,7 @@ export const read = cache(async function read<T>(path: string): Promise<Read<T>>
       if (response.ok) return { ok: true, data: body as T };
       return { ok: false, status: response.status, body };
     } catch (error) {
-      if (attempt === 0) continue;
+      if (attempt < 2) continue;
       console.error(`the API did not answer GET ${url.pathname}:`, error);
       return { ok: false, status: 502, body: { detail: "Divan's API is not answering. Try again in a moment." } };
     }

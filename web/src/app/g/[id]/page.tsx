@@ -1,10 +1,10 @@
 // A group: about, members, join / leave / ask to join, its pinned posts and its feed, read on
 // the server as the visitor, all at once. A group the API does not show them is this page's
-// 404; whether they may read its posts or moderate it is what the API answered.
+// 404; what they may do in it is what the API lists (lib/abilities.ts).
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import type { Group, Page, Post, Report } from "@/api/types";
+import type { Group, Page, Post } from "@/api/types";
 import { FailedRead } from "@/components/FailedRead";
 import { GroupPosts, Membership } from "@/components/GroupView";
 import { Tags } from "@/components/PostCard";
@@ -24,16 +24,15 @@ export default async function GroupPage({ params }: { params: Promise<{ id: stri
   const { id } = await params;
   if (!/^\d+$/.test(id)) notFound();
   const groupId = Number(id);
-  const [group, posts, feed, reports] = await Promise.all([
+  const [group, posts, feed] = await Promise.all([
     read<Group>(`groups/${groupId}/`),
     read<Page<Post>>(groupPostsPath(groupId)),
     read<Page<Post>>(groupFeedPath(groupId, "top")),
-    read<Page<Report>>(`groups/${groupId}/reports/?status=open&page_size=1`),
   ]);
   const answer = subject(group);
   if (!answer.ok) return <FailedRead status={answer.status} body={answer.body} />;
   const data = answer.data;
-  const can = groupAbilities(data, { reports: reports.ok });
+  const can = groupAbilities(data);
   return (
     <div className="group-page">
       <section className="card about" aria-labelledby="group-name">
@@ -46,6 +45,9 @@ export default async function GroupPage({ params }: { params: Promise<{ id: stri
             </span>
           )}
         </p>
+        {data.visibility === "secret" && (
+          <p className="muted">This group is secret: only its members and the people it invites can find it.</p>
+        )}
         {data.description && <p>{data.description}</p>}
         <Tags tags={data.tags} />
         <Membership group={data} can={can} />

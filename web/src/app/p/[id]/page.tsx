@@ -32,10 +32,10 @@ export default async function PostPage({ params }: { params: Promise<{ id: strin
   if (!answer.ok) return <FailedRead status={answer.status} body={answer.body} />;
   const data = answer.data;
   const groupData = group?.ok ? group.data : null;
-  const canWrite = mayTakePart(groupData, data);
+  const canWrite = mayTakePart(data);
   return (
     <div className="post-page">
-      <PostView first={data} groupName={groupData?.name ?? "Group"} canReact={canWrite} />
+      <PostView first={data} groupName={groupData?.name ?? "Group"} canReact={data.permissions.includes("react")} />
       <Thread postId={data.id} canWrite={canWrite} first={thread.ok ? thread.data : undefined} />
     </div>
   );
