@@ -16,6 +16,7 @@ import { Feed } from "./Feed";
 import { OrderSwitch } from "./OrderSwitch";
 import { PostCard } from "./PostCard";
 import { FormErrors } from "./States";
+import { Time } from "./Time";
 
 export function Membership({ group, can }: { group: Group; can: GroupAbilities }) {
   const { user } = useSession();
@@ -58,12 +59,26 @@ export function Membership({ group, can }: { group: Group; can: GroupAbilities }
             </button>
           )}
         </>
+      ) : group.banned ? (
+        <p className="notice" role="note">
+          You are banned from this group{group.banned.reason ? `: ${group.banned.reason}` : ""}.{" "}
+          {group.banned.expires_at ? (
+            <>
+              The ban ends <Time iso={group.banned.expires_at} />.
+            </>
+          ) : (
+            "It lasts until a moderator lifts it."
+          )}
+        </p>
       ) : group.join_request_pending ? (
         <span className="badge">Your request to join is waiting for a moderator</span>
       ) : (
-        <button type="button" className="button" disabled={busy} onClick={() => act("join")}>
-          {group.visibility === "public" || group.invited ? "Join group" : "Ask to join"}
-        </button>
+        <>
+          {group.invited && <span className="badge ok">You are invited to join</span>}
+          <button type="button" className="button" disabled={busy} onClick={() => act("join")}>
+            {group.visibility === "public" || group.invited ? "Join group" : "Ask to join"}
+          </button>
+        </>
       )}
       <FormErrors error={error} />
     </div>

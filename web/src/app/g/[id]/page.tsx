@@ -4,11 +4,12 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import type { Group, Page, Post, Report } from "@/api/types";
+import type { Group, Page, Post } from "@/api/types";
 import { FailedRead } from "@/components/FailedRead";
 import { GroupPosts, Membership } from "@/components/GroupView";
 import { Tags } from "@/components/PostCard";
 import { groupAbilities, membershipRole } from "@/lib/abilities";
+import { mayManage, mayModerate } from "@/lib/groupTools";
 import { groupFeedPath, groupPostsPath } from "@/lib/paths";
 import { read, subject } from "@/lib/server";
 
@@ -24,16 +25,15 @@ export default async function GroupPage({ params }: { params: Promise<{ id: stri
   const { id } = await params;
   if (!/^\d+$/.test(id)) notFound();
   const groupId = Number(id);
-  const [group, posts, feed, reports] = await Promise.all([
+  const [group, posts, feed] = await Promise.all([
     read<Group>(`groups/${groupId}/`),
     read<Page<Post>>(groupPostsPath(groupId)),
     read<Page<Post>>(groupFeedPath(groupId, "top")),
-    read<Page<Report>>(`groups/${groupId}/reports/?status=open&page_size=1`),
   ]);
   const answer = subject(group);
   if (!answer.ok) return <FailedRead status={answer.status} body={answer.body} />;
   const data = answer.data;
-  const can = groupAbilities(data, { reports: reports.ok });
+  const can = groupAbilities(data, { reports: mayModerate(data) });
   return (
     <div className="group-page">
       <section className="card about" aria-labelledby="group-name">
@@ -49,10 +49,19 @@ export default async function GroupPage({ params }: { params: Promise<{ id: stri
         {data.description && <p>{data.description}</p>}
         <Tags tags={data.tags} />
         <Membership group={data} can={can} />
-        {can.moderate && (
-          <p>
-            <Link href={`/g/${data.id}/moderation`}>Reports and moderation log</Link>
-          </p>
+        {(mayManage(data) || can.moderate) && (
+          <ul className="group-tools">
+            {mayManage(data) && (
+              <li>
+                <Link href={`/g/${data.id}/manage`}>Manage</Link>
+              </li>
+            )}
+            {can.moderate && (
+              <li>
+                <Link href={`/g/${data.id}/moderation`}>Reports and moderation log</Link>
+              </li>
+            )}
+          </ul>
         )}
       </section>
       {feed.ok ? (
