@@ -8,7 +8,7 @@ import { forbidden, notFound } from "next/navigation";
 import type { Group, Page } from "@/api/types";
 import { FailedRead } from "@/components/FailedRead";
 import { Bans, Invitations, JoinRequests, Members, Settings } from "@/components/Manage";
-import { type Ban, type Invitation, type JoinRequest, type Member, groupMay, mayManage } from "@/lib/groupTools";
+import { type Ban, type Invitation, type JoinRequest, type Member, groupMay, mayManage, mayModerate } from "@/lib/groupTools";
 import { type Read, read, subject, viewer } from "@/lib/server";
 
 export const dynamic = "force-dynamic";
@@ -45,6 +45,11 @@ export default async function ManagePage({ params }: { params: Promise<{ id: str
       <h1>
         Manage: <Link href={`/g/${data.id}`}>{data.name}</Link>
       </h1>
+      {mayModerate(data) && (
+        <p>
+          <Link href={`/g/${data.id}/moderation`}>Reports and moderation log</Link>
+        </p>
+      )}
       {may("decide_join_requests") &&
         (Array.isArray(requestRows) ? <JoinRequests groupId={data.id} requests={requestRows} /> : requestRows)}
       {(may("change_roles") || may("remove_members")) &&

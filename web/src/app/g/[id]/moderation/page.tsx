@@ -7,6 +7,7 @@ import { notFound } from "next/navigation";
 import type { Comment, Group, ModerationLogEntry, Page, Post, Report } from "@/api/types";
 import { FailedRead } from "@/components/FailedRead";
 import { Moderation } from "@/components/Moderation";
+import { mayManage } from "@/lib/groupTools";
 import type { ContentSummary } from "@/lib/logSentence";
 import { logPath, reportsPath } from "@/lib/paths";
 import { read, subject } from "@/lib/server";
@@ -85,6 +86,11 @@ export default async function ModerationPage({
       <h1>
         Moderation: <Link href={`/g/${answer.data.id}`}>{answer.data.name}</Link>
       </h1>
+      {mayManage(answer.data) && (
+        <p>
+          <Link href={`/g/${answer.data.id}/manage`}>Manage the group</Link>
+        </p>
+      )}
       <nav aria-label="Reports by status">
         <ul className="report-tabs">
           {STATUSES.map((value) => (
