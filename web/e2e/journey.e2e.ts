@@ -214,7 +214,7 @@ describe("a community from sign-up to moderation", () => {
     expect(await page.locator("li.report-item").count()).toBe(1);
     await report.getByRole("button", { name: "Hide it and resolve" }).click();
     await page.getByText("No open reports.").waitFor();
-    await page.getByRole("region", { name: "Moderation log" }).getByText("hid a post").waitFor();
+    await page.getByRole("region", { name: "Moderation log" }).getByText(/hid \S+'s post “/).waitFor();
     expect(await page.getByText("resolved a report").count()).toBe(1);
 
     // Gone for the member: the post's page (a 404 status), the group feed and the home feed.

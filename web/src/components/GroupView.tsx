@@ -61,23 +61,25 @@ export function Membership({ group, can }: { group: Group; can: GroupAbilities }
           )}
         </>
       ) : group.banned ? (
-        <p className="banned" role="status">
-          <span className="badge warn">You are banned from this group</span>{" "}
+        <p className="notice" role="status">
+          You are banned from this group{group.banned.reason ? `: ${group.banned.reason}` : ""}.{" "}
           {group.banned.expires_at ? (
             <>
-              until <Time iso={group.banned.expires_at} />
+              The ban ends <Time iso={group.banned.expires_at} />.
             </>
           ) : (
-            "until a moderator lifts the ban"
+            "It lasts until a moderator lifts it."
           )}
-          {group.banned.reason && <>. Reason: {group.banned.reason}</>}
         </p>
       ) : group.join_request_pending ? (
         <span className="badge">Your request to join is waiting for a moderator</span>
       ) : (
-        <button type="button" className="button" disabled={busy} onClick={() => act("join")}>
-          {group.visibility === "public" || group.invited ? "Join group" : "Ask to join"}
-        </button>
+        <>
+          {group.invited && <span className="badge ok">You are invited to join</span>}
+          <button type="button" className="button" disabled={busy} onClick={() => act("join")}>
+            {group.visibility === "public" || group.invited ? "Join group" : "Ask to join"}
+          </button>
+        </>
       )}
       <FormErrors error={error} />
     </div>

@@ -34,8 +34,34 @@ export function membershipRole(group: Group): string | null {
   return typeof role === "string" ? role : null;
 }
 
+/** Whether the API lets the viewer do `action` in `group`. */
+export function groupMay(group: Group, action: GroupAction): boolean {
+  return group.permissions.includes(action);
+}
+
+/** The actions the Manage page (`/g/{id}/manage`) offers. */
+export const MANAGE_ACTIONS: GroupAction[] = [
+  "update_group",
+  "archive_group",
+  "change_roles",
+  "remove_members",
+  "decide_join_requests",
+  "manage_bans",
+  "manage_invitations",
+];
+
+/** Whether the Manage page has anything for the viewer. */
+export function mayManage(group: Group): boolean {
+  return MANAGE_ACTIONS.some((action) => groupMay(group, action));
+}
+
+/** Whether the moderation page (reports, log) has anything for the viewer. */
+export function mayModerate(group: Group): boolean {
+  return groupMay(group, "handle_reports") || groupMay(group, "view_moderation_log");
+}
+
 export function groupAbilities(group: Group): GroupAbilities {
-  const allows = (action: GroupAction) => group.permissions.includes(action);
+  const allows = (action: GroupAction) => groupMay(group, action);
   return {
     post: allows("post"),
     leave: group.membership !== null && membershipRole(group) !== "owner",

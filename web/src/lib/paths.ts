@@ -6,7 +6,7 @@ export const groupPostsPath = (id: number) => `groups/${id}/posts/?page_size=20`
 export const homeFeedPath = (order: string) => `feed/?order=${order}`;
 export const myGroupsPath = "groups/?mine=true&page_size=100";
 export const searchPath = (q: string) => `search/?q=${encodeURIComponent(q)}`;
-export const reportsPath = (groupId: number) => `groups/${groupId}/reports/?status=open`;
+export const reportsPath = (groupId: number, status = "open") => `groups/${groupId}/reports/?status=${status}`;
 export const logPath = (groupId: number) => `groups/${groupId}/moderation-log/`;
 /** The group directory: every group the viewer may see, or theirs; `query` is q= and tag=. */
 export const groupsPath = (query: string, mine = false) =>

@@ -8,7 +8,7 @@ import type { Group, Page, Post } from "@/api/types";
 import { FailedRead } from "@/components/FailedRead";
 import { GroupPosts, Membership } from "@/components/GroupView";
 import { Tags } from "@/components/PostCard";
-import { groupAbilities, membershipRole } from "@/lib/abilities";
+import { groupAbilities, mayManage, mayModerate, membershipRole } from "@/lib/abilities";
 import { groupFeedPath, groupPostsPath } from "@/lib/paths";
 import { read, subject } from "@/lib/server";
 
@@ -51,10 +51,19 @@ export default async function GroupPage({ params }: { params: Promise<{ id: stri
         {data.description && <p>{data.description}</p>}
         <Tags tags={data.tags} />
         <Membership group={data} can={can} />
-        {can.moderate && (
-          <p>
-            <Link href={`/g/${data.id}/moderation`}>Reports and moderation log</Link>
-          </p>
+        {(mayManage(data) || can.moderate) && (
+          <ul className="group-tools">
+            {mayManage(data) && (
+              <li>
+                <Link href={`/g/${data.id}/manage`}>Manage</Link>
+              </li>
+            )}
+            {can.moderate && (
+              <li>
+                <Link href={`/g/${data.id}/moderation`}>Reports and moderation log</Link>
+              </li>
+            )}
+          </ul>
         )}
       </section>
       {feed.ok ? (
