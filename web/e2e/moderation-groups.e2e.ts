@@ -7,8 +7,8 @@
 // dave has asked to join); alice owns Founders (secret).
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Group, Page as ApiPage } from "../src/api/types";
-import { HUB, accessibilityProblems, apiGet, launch, newPage, register, screenshot, signIn, unique } from "./browser";
+import type { Group, Member, Page as ApiPage } from "../src/api/types";
+import { HUB, accessibilityProblems, apiGet, eventually, launch, newPage, register, screenshot, signIn, unique } from "./browser";
 import { send } from "./http";
 
 type Person = { context: BrowserContext; page: Page };
@@ -175,6 +175,15 @@ describe("running a group, as each role", () => {
     await page.goto(`/g/${lounge.id}/moderation`);
     await page.getByText("alice made erin a moderator").waitFor();
     await page.getByText("carol banned erin — Flooding the feed").waitFor();
+
+    // and back to a member, as the demo data has her: the other files share this stack
+    await page.goto(`/g/${lounge.id}/manage`);
+    await page.getByLabel("Role of erin").selectOption("member");
+    await page.locator('[data-member="erin"]').getByRole("button", { name: "Change role" }).click();
+    await eventually(page, async () => {
+      const members = await apiGet<ApiPage<Member>>(page, `groups/${lounge.id}/members/?page_size=100`);
+      return members.results.some((member) => member.user.username === "erin" && member.role === "member");
+    });
   });
 
   it("lets an admin remove a member, who can then join again", async () => {
