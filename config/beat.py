@@ -27,6 +27,7 @@ def events_jobs(*, dispatch_seconds: float) -> dict:
 
 PLATFORM_JOBS = {
     "divan.ping": {"task": "divan.ping", "schedule": 60.0},
+    "divan.mail.purge": {"task": "divan.mail.purge", "schedule": crontab(minute=23)},
 }
 
 
@@ -34,9 +35,12 @@ def beat_schedule(
     *,
     communities_workers_enabled: bool,
     dispatch_seconds: float = 2.0,
+    mail_sweep_seconds: float = 5.0,
 ) -> dict:
-    """Platform jobs always run; the communities and events jobs only while the switch is on."""
+    """Platform jobs always run (mail among them: a sign-up's link must go out whatever the
+    switch says); the communities and events jobs only while the switch is on."""
     schedule = dict(PLATFORM_JOBS)
+    schedule["divan.mail.sweep"] = {"task": "divan.mail.sweep", "schedule": mail_sweep_seconds}
     if communities_workers_enabled:
         schedule.update(COMMUNITIES_JOBS)
         schedule.update(events_jobs(dispatch_seconds=dispatch_seconds))

@@ -52,7 +52,7 @@ if (
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 django.setup()
 
-pytest_plugins = ["tests.fixtures"]
+pytest_plugins = ["tests.fixtures", "tests.mail"]
 
 
 @pytest.fixture(autouse=True)

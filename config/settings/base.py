@@ -30,8 +30,13 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI and ReDoc as our own static files
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.headless",
     "divan",
     "divan.events",
+    "accounts",
     "communities",
     "feeds",
 ]
@@ -45,6 +50,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
@@ -109,6 +115,70 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "rest_framework:login"
 LOGIN_REDIRECT_URL = "/api/communities/v1/"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+# How long a password reset link works; it works once (its token covers the password).
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3600)
+
+# --- Accounts: django-allauth, its headless API and two-factor sign-in (README, Accounts) ------
+# The hub and apps use allauth's headless API (/api/_allauth/browser/v1/ and /app/v1/); allauth
+# renders no pages of its own. Its mails link to the hub's pages.
+HEADLESS_ONLY = True
+HEADLESS_CLIENTS = ("browser", "app")
+HEADLESS_SERVE_SPECIFICATION = True
+HEADLESS_FRONTEND_URLS = {
+    "account_confirm_email": f"{HUB_URL}/account/verify-email/{{key}}",
+    "account_reset_password": f"{HUB_URL}/account/password/reset",
+    "account_reset_password_from_key": f"{HUB_URL}/account/password/reset/{{key}}",
+    "account_signup": f"{HUB_URL}/register",
+}
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*"]
+# none, optional (sign in before verifying: the demo and today's clients) or mandatory
+ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="optional")
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = env.int(
+    "ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS", default=3
+)
+# A verified address belongs to one account. A sign-up with a taken address answers as any
+# other does: "strict" lets the new account keep the address unverified (it can never verify
+# it), and the address's owner is told by mail (accounts.adapter) instead of the link.
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_PREVENT_ENUMERATION = "strict"
+ACCOUNT_CHANGE_EMAIL = True  # one address per account; a new one replaces it once verified
+ACCOUNT_REAUTHENTICATION_REQUIRED = True  # changing the address asks for the password again
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False  # this session stays; every other one ends
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Divan] "
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if HUB_URL.startswith("https:") else "http"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = env("MFA_TOTP_ISSUER", default="Divan")
+
+# --- Mail (divan/mail.py): queued in PostgreSQL, sent by the worker -----------------------------
+# Django's own settings. make run and docker compose point them at the local mail catcher
+# (`manage.py mailcatcher`, on port 1025), which keeps what it gets: README, Mail.
+EMAIL_BACKEND = "divan.mail.QueuedEmailBackend"
+EMAIL_DELIVERY_BACKEND = env(
+    "EMAIL_DELIVERY_BACKEND", default="django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_HOST = env("EMAIL_HOST", default="127.0.0.1")
+EMAIL_PORT = env.int("EMAIL_PORT", default=1025)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Divan <divan@localhost>")
+SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+MAIL_MESSAGE_ID_DOMAIN = env("MAIL_MESSAGE_ID_DOMAIN", default="divan.localhost")
+MAIL_MAX_ATTEMPTS = env.int("MAIL_MAX_ATTEMPTS", default=10)
+MAIL_RETRY_BASE_SECONDS = env.float("MAIL_RETRY_BASE_SECONDS", default=5.0)
+MAIL_RETRY_MAX_SECONDS = env.float("MAIL_RETRY_MAX_SECONDS", default=900.0)
+MAIL_SWEEP_SECONDS = env.float("MAIL_SWEEP_SECONDS", default=5.0)
+MAIL_SWEEP_BATCH = env.int("MAIL_SWEEP_BATCH", default=500)
+MAIL_KEEP_DAYS = env.int("MAIL_KEEP_DAYS", default=7)
 
 # --- Internationalisation and static files ---------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -296,6 +366,7 @@ PROCESS_STALE_SECONDS = env.float("PROCESS_STALE_SECONDS", default=30.0)
 CELERY_BEAT_SCHEDULE = beat_schedule(
     communities_workers_enabled=COMMUNITIES_WORKERS_ENABLED,
     dispatch_seconds=EVENTS_DISPATCH_INTERVAL_SECONDS,
+    mail_sweep_seconds=MAIL_SWEEP_SECONDS,
 )
 
 # --- Demo data (communities/management/commands/seed_demo.py) -------------------------------------
