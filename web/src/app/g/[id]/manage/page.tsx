@@ -32,9 +32,7 @@ export default async function ManagePage({ params }: { params: Promise<{ id: str
     read<Page<Ban>>(`groups/${groupId}/bans/?page_size=100`),
     viewer(),
   ]);
-  const answer = subject(group);
-  if (!answer.ok) return <FailedRead status={answer.status} body={answer.body} />;
-  const data = answer.data;
+  const data = subject(group);
   if (!mayManage(data)) forbidden();
   const may = (action: Parameters<typeof groupMay>[1]) => groupMay(data, action);
   const memberRows = rows(members);
