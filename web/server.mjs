@@ -7,7 +7,11 @@
 //   the API with it), unless HUB_BEHIND_PROXY=1 says a proxy in front of the hub sets them.
 // - A path that is not valid percent-encoded UTF-8, or a target that is no path (`*`), is a 400
 //   here: Next answers both with a 500.
+// - A page whose own read of the API failed (lib/server.ts `subject()`) answers the API's status
+//   (a 502 when it does not answer, its 503, its 429) where Next alone answers 500 for a page
+//   that throws: the page notes the status in this request's store, and its 500 becomes that.
 // Usage: node server.mjs [-p PORT] [-H HOST] [--dev]
+import { AsyncLocalStorage } from "node:async_hooks";
 import http from "node:http";
 import { parseArgs } from "node:util";
 
@@ -30,6 +34,18 @@ await app.prepare();
 const handle = app.getRequestHandler();
 const behindProxy = process.env.HUB_BEHIND_PROXY === "1";
 const CLIENT_WRITTEN = ["x-forwarded-proto", "x-forwarded-host", "x-forwarded-port", "forwarded"];
+// Next renders in this process, inside the request's async context: lib/server.ts finds the
+// request's store here by this name (it cannot import this file).
+const pageStatus = new AsyncLocalStorage();
+globalThis[Symbol.for("divan.hub.pageStatus")] = pageStatus;
+
+/** Writes the status a page noted in `store` in place of Next's 500, whenever the head goes out. */
+function statusFrom(store, response) {
+  const writeHead = response.writeHead;
+  response.writeHead = function (status, ...rest) {
+    return writeHead.call(this, status === 500 && store.status ? store.status : status, ...rest);
+  };
+}
 
 function decodable(target) {
   if (!target.startsWith("/")) return false; // `*` (OPTIONS *) or an absolute URL: no page
@@ -63,10 +79,14 @@ const server = http.createServer((request, response) => {
   request.headers["x-forwarded-for"] = forwarded ? `${forwarded}, ${peer}` : peer;
   if (!behindProxy) for (const name of CLIENT_WRITTEN) delete request.headers[name];
   if (!decodable(request.url ?? "/")) return badRequest(request, response);
-  handle(request, response).catch((error) => {
-    console.error(error);
-    if (!response.headersSent) response.writeHead(500);
-    response.end();
-  });
+  const store = {};
+  statusFrom(store, response);
+  pageStatus.run(store, () =>
+    handle(request, response).catch((error) => {
+      console.error(error);
+      if (!response.headersSent) response.writeHead(500);
+      response.end();
+    }),
+  );
 });
 server.listen(port, hostname, () => console.log(`> the hub is ready on http://${hostname}:${port}`));

@@ -1,9 +1,11 @@
-// The hub's own logic, without a browser: error words, cursors, idempotency keys, snippets, the
-// abilities read from the API's answers, the forwarding headers.
+// The hub's own logic, without a browser: error words, a page's failed read carried to its error
+// page, cursors, idempotency keys, snippets, the abilities read from the API's answers, the
+// forwarding headers.
 import { describe, expect, it } from "vitest";
 import { parseTags } from "../src/components/Composer";
 import { nextQuery, withQuery } from "../src/lib/cursor";
 import { errorMessages } from "../src/lib/errors";
+import { readFailure, readFailureDigest } from "../src/lib/readFailure";
 import {
   type KeyStore,
   draftClear,
@@ -50,6 +52,23 @@ describe("errorMessages", () => {
     ]);
     expect(errorMessages(502, null)[0]).toContain("Something went wrong");
     expect(errorMessages(429, "")[0]).toContain("Too many requests");
+  });
+});
+
+describe("a page's failed read, in its error's digest", () => {
+  it("carries the status and the API's words", () => {
+    const detail = "Request was throttled. Expected available in 42 seconds.";
+    expect(readFailure(readFailureDigest(429, { detail }))).toEqual({ status: 429, messages: [detail] });
+    expect(readFailure(readFailureDigest(503, null))).toEqual({
+      status: 503,
+      messages: ["Something went wrong on our side. Try again in a moment."],
+    });
+  });
+  it("is nothing for any other error's digest", () => {
+    expect(readFailure(undefined)).toBeNull();
+    expect(readFailure("2873940153")).toBeNull();
+    expect(readFailure("divan-read:{not json")).toBeNull();
+    expect(readFailure('divan-read:{"status":"500"}')).toBeNull();
   });
 });
 

@@ -1,6 +1,7 @@
 "use client";
-// A page's read that failed on the server for a reason other than 404 or 403 (the API down, a
-// 500): the error in words, and a retry that reads the page again.
+// A list in a page whose read failed on the server (the API down, a 500), shown in its place: the
+// error in words, and a retry that reads the page again. (A page's own subject that fails is
+// the page's error: app/error.tsx.)
 import { useRouter } from "next/navigation";
 import { ApiError } from "@/lib/api";
 import { ErrorBox } from "./States";

@@ -1,17 +1,56 @@
 "use client";
 // The Manage page's forms: members and roles, join requests, invitations, bans, the group's
-// settings and archiving. Each list comes from the server; after each change the page is read
-// again (router.refresh()), and a refusal is shown in the API's own words.
+// settings and archiving. Each list's first page comes from the server, its later ones on its
+// cursor from a button; after each change the page is read again (router.refresh(), which
+// shows each list from its first page), and a refusal is shown in the API's own words.
 import { useRouter } from "next/navigation";
 import { useEffect, useId, useState } from "react";
-import type { Group } from "@/api/types";
+import type { Group, Page } from "@/api/types";
 import { ApiError, type CallOptions, api } from "@/lib/api";
 import type { Ban, Invitation, JoinRequest, Member } from "@/api/types";
+import { usePages } from "@/lib/hooks";
+import { manageListPath } from "@/lib/paths";
 import { parseTags } from "./Composer";
-import { Empty, FormErrors } from "./States";
+import { Empty, ErrorBox, FormErrors, Loading } from "./States";
 import { Time } from "./Time";
 
 const ROLES = ["member", "moderator", "admin", "owner"] as const;
+
+/**
+ * A list on its cursor: the server's first page of `path`, then the next on "More {noun}"; a
+ * failed page is said in words, and tried again from where it failed.
+ */
+function Rows<T>({
+  path,
+  first,
+  noun,
+  empty,
+  row,
+}: {
+  path: string;
+  first: Page<T>;
+  noun: string;
+  empty: string;
+  row: (item: T) => React.ReactNode;
+}) {
+  const pages = usePages<T>(path, first);
+  return (
+    <>
+      {pages.items.length === 0 && !pages.loading ? (
+        <Empty>{empty}</Empty>
+      ) : (
+        <ul className="manage-list">{pages.items.map(row)}</ul>
+      )}
+      {pages.error && <ErrorBox error={pages.error} onRetry={pages.loadMore} />}
+      {pages.loading && <Loading label={`Loading more ${noun}…`} />}
+      {!pages.done && !pages.loading && !pages.error && (
+        <button type="button" className="button secondary" onClick={pages.loadMore}>
+          More {noun}
+        </button>
+      )}
+    </>
+  );
+}
 
 /** One write, then the page read again; its error kept for the form to show. */
 function useWrite() {
@@ -88,13 +127,13 @@ function MemberRow({ groupId, member, change, remove }: { groupId: number; membe
 
 export function Members({
   groupId,
-  members,
+  first,
   viewerId,
   change,
   remove,
 }: {
   groupId: number;
-  members: Member[];
+  first: Page<Member>;
   viewerId: number | null;
   change: boolean;
   remove: boolean;
@@ -102,8 +141,12 @@ export function Members({
   return (
     <section aria-labelledby="members-heading">
       <h2 id="members-heading">Members and roles</h2>
-      <ul className="manage-list">
-        {members.map((member) =>
+      <Rows
+        path={manageListPath(groupId, "members")}
+        first={first}
+        noun="members"
+        empty="No members."
+        row={(member) =>
           member.user.id === viewerId ? (
             <li key={member.user.id} className="card manage-item">
               <p>
@@ -112,9 +155,9 @@ export function Members({
             </li>
           ) : (
             <MemberRow key={member.user.id} groupId={groupId} member={member} change={change} remove={remove} />
-          ),
-        )}
-      </ul>
+          )
+        }
+      />
     </section>
   );
 }
@@ -152,19 +195,17 @@ function RequestRow({ groupId, request }: { groupId: number; request: JoinReques
   );
 }
 
-export function JoinRequests({ groupId, requests }: { groupId: number; requests: JoinRequest[] }) {
+export function JoinRequests({ groupId, first }: { groupId: number; first: Page<JoinRequest> }) {
   return (
     <section aria-labelledby="requests-heading">
       <h2 id="requests-heading">Requests to join</h2>
-      {requests.length === 0 ? (
-        <Empty>No one is waiting.</Empty>
-      ) : (
-        <ul className="manage-list">
-          {requests.map((request) => (
-            <RequestRow key={request.id} groupId={groupId} request={request} />
-          ))}
-        </ul>
-      )}
+      <Rows
+        path={manageListPath(groupId, "join-requests")}
+        first={first}
+        noun="requests"
+        empty="No one is waiting."
+        row={(request) => <RequestRow key={request.id} groupId={groupId} request={request} />}
+      />
     </section>
   );
 }
@@ -229,7 +270,7 @@ function InvitationRow({ groupId, invitation }: { groupId: number; invitation: I
   );
 }
 
-export function Invitations({ groupId, invitations }: { groupId: number; invitations: Invitation[] }) {
+export function Invitations({ groupId, first }: { groupId: number; first: Page<Invitation> }) {
   const { busy, error, write } = useWrite();
   const [user, setUser] = useState("");
   const id = useId();
@@ -253,15 +294,13 @@ export function Invitations({ groupId, invitations }: { groupId: number; invitat
         </button>
         <FormErrors error={error} />
       </form>
-      {invitations.length === 0 ? (
-        <Empty>No pending invitations.</Empty>
-      ) : (
-        <ul className="manage-list">
-          {invitations.map((invitation) => (
-            <InvitationRow key={invitation.id} groupId={groupId} invitation={invitation} />
-          ))}
-        </ul>
-      )}
+      <Rows
+        path={manageListPath(groupId, "invitations")}
+        first={first}
+        noun="invitations"
+        empty="No pending invitations."
+        row={(invitation) => <InvitationRow key={invitation.id} groupId={groupId} invitation={invitation} />}
+      />
     </section>
   );
 }
@@ -290,7 +329,7 @@ function BanRow({ groupId, ban }: { groupId: number; ban: Ban }) {
   );
 }
 
-export function Bans({ groupId, bans }: { groupId: number; bans: Ban[] }) {
+export function Bans({ groupId, first }: { groupId: number; first: Page<Ban> }) {
   const { busy, error, write } = useWrite();
   const [user, setUser] = useState("");
   const [reason, setReason] = useState("");
@@ -331,15 +370,13 @@ export function Bans({ groupId, bans }: { groupId: number; bans: Ban[] }) {
         </button>
         <FormErrors error={error} />
       </form>
-      {bans.length === 0 ? (
-        <Empty>Nobody is banned.</Empty>
-      ) : (
-        <ul className="manage-list">
-          {bans.map((ban) => (
-            <BanRow key={ban.user.id} groupId={groupId} ban={ban} />
-          ))}
-        </ul>
-      )}
+      <Rows
+        path={manageListPath(groupId, "bans")}
+        first={first}
+        noun="bans"
+        empty="Nobody is banned."
+        row={(ban) => <BanRow key={ban.user.id} groupId={groupId} ban={ban} />}
+      />
     </section>
   );
 }

@@ -1,11 +1,13 @@
 // Pages read the API on the server, as the person whose request it is: their cookie goes
 // straight to DIVAN_API_URL (not through the browser), with the forwarding headers the proxy
 // sends too (lib/upstream.ts). Nothing is cached: every answer is this person's, now.
+import type { AsyncLocalStorage } from "node:async_hooks";
 import { headers } from "next/headers";
 import { forbidden, notFound } from "next/navigation";
 import { cache } from "react";
 import type { Session, User } from "@/api/types";
 import { API } from "./api";
+import { readFailureDigest } from "./readFailure";
 import { UPSTREAM, forwarding } from "./upstream";
 
 /** An answer of the API: its data, or its status and error body. */
@@ -40,14 +42,40 @@ export const read = cache(async function read<T>(path: string): Promise<Read<T>>
   }
 }) as <T>(path: string) => Promise<Read<T>>;
 
+/** The page's own read failed for a reason other than 404 or 403 (the API down, a 5xx, a 429). */
+class ReadFailed extends Error {
+  /** What app/error.tsx reads: the status and the failure in words (lib/readFailure.ts). */
+  readonly digest: string;
+
+  constructor(status: number, body: unknown) {
+    super(`the API answered ${status} to the page's own read`);
+    this.digest = readFailureDigest(status, body);
+  }
+}
+
+// Where server.mjs keeps the status of the page being rendered: Next answers 500 for any page
+// that throws, and server.mjs puts this one in its place (absent under `next start`: then 500).
+const PAGE_STATUS = Symbol.for("divan.hub.pageStatus");
+
+function answerWith(status: number): void {
+  const storage = (globalThis as { [PAGE_STATUS]?: AsyncLocalStorage<{ status?: number }> })[PAGE_STATUS];
+  const store = storage?.getStore();
+  if (store) store.status = status;
+}
+
 /**
  * The page's own subject: what the API does not show this person is the page's 404 (hidden,
- * or not there), what it refuses them is its 403. Any other failure is the caller's to show.
+ * or not there), what it refuses them is its 403. Any other failure (the API down, a 5xx, a
+ * 429) is the page's error, shown by app/error.tsx, with the API's status as the page's.
  */
-export function subject<T>(answer: Read<T>): Read<T> {
-  if (!answer.ok && answer.status === 404) notFound();
-  if (!answer.ok && (answer.status === 401 || answer.status === 403)) forbidden();
-  return answer;
+export function subject<T>(answer: Read<T>): T {
+  if (answer.ok) return answer.data;
+  if (answer.status === 404) notFound();
+  if (answer.status === 401 || answer.status === 403) forbidden();
+  // A redirect is no answer a page can use: the hub is the gateway that got a bad one.
+  const status = answer.status >= 400 ? answer.status : 502;
+  answerWith(status);
+  throw new ReadFailed(status, answer.body);
 }
 
 /** Who is signed in, read once per request (the layout and the page share it). */

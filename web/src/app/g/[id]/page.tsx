@@ -29,9 +29,7 @@ export default async function GroupPage({ params }: { params: Promise<{ id: stri
     read<Page<Post>>(groupPostsPath(groupId)),
     read<Page<Post>>(groupFeedPath(groupId, "top")),
   ]);
-  const answer = subject(group);
-  if (!answer.ok) return <FailedRead status={answer.status} body={answer.body} />;
-  const data = answer.data;
+  const data = subject(group);
   const can = groupAbilities(data);
   return (
     <div className="group-page">

@@ -4,7 +4,6 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import type { Comment, Group, Page, Post } from "@/api/types";
-import { FailedRead } from "@/components/FailedRead";
 import { PostView } from "@/components/PostView";
 import { Thread } from "@/components/Thread";
 import { mayTakePart } from "@/lib/abilities";
@@ -28,9 +27,7 @@ export default async function PostPage({ params }: { params: Promise<{ id: strin
     ),
     read<Page<Comment>>(threadPath(Number(id))),
   ]);
-  const answer = subject(post);
-  if (!answer.ok) return <FailedRead status={answer.status} body={answer.body} />;
-  const data = answer.data;
+  const data = subject(post);
   const groupData = group?.ok ? group.data : null;
   const canWrite = mayTakePart(data);
   return (

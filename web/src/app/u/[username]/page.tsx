@@ -2,7 +2,6 @@
 // read, read on the server as the visitor. An unknown or deactivated name is this page's 404.
 import type { Metadata } from "next";
 import type { Comment, Group, Page, Post, Profile } from "@/api/types";
-import { FailedRead } from "@/components/FailedRead";
 import { ProfileActivity } from "@/components/Profile";
 import { Time } from "@/components/Time";
 import { profilePath, userCommentsPath, userPostsPath } from "@/lib/paths";
@@ -26,9 +25,7 @@ export default async function ProfilePage({ params }: Params) {
     read<Page<Post>>(userPostsPath(username)),
     read<Page<Comment>>(userCommentsPath(username)),
   ]);
-  const answer = subject(profile);
-  if (!answer.ok) return <FailedRead status={answer.status} body={answer.body} />;
-  const person = answer.data;
+  const person = subject(profile);
   // Their posts name groups by id: the names of those on the first page, read at once.
   const ids = [...new Set(posts.ok ? posts.data.results.map((post) => post.group) : [])];
   const groups = await Promise.all(ids.map((id) => read<Group>(`groups/${id}/`)));

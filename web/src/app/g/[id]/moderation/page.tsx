@@ -5,7 +5,6 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import type { Comment, Group, ModerationLogEntry, Page, Post, Report } from "@/api/types";
-import { FailedRead } from "@/components/FailedRead";
 import { Moderation } from "@/components/Moderation";
 import { mayManage } from "@/lib/abilities";
 import type { ContentSummary } from "@/lib/logSentence";
@@ -76,19 +75,17 @@ export default async function ModerationPage({
     read<Page<Report>>(reportsPath(groupId, status)),
     read<Page<ModerationLogEntry>>(logPath(groupId)),
   ]);
-  const answer = subject(group);
+  const data = subject(group);
   const listed = subject(reports);
-  if (!answer.ok) return <FailedRead status={answer.status} body={answer.body} />;
-  if (!listed.ok) return <FailedRead status={listed.status} body={listed.body} />;
-  const content = await contentOf(listed.data.results, log.ok ? log.data.results : []);
+  const content = await contentOf(listed.results, log.ok ? log.data.results : []);
   return (
     <div className="moderation">
       <h1>
-        Moderation: <Link href={`/g/${answer.data.id}`}>{answer.data.name}</Link>
+        Moderation: <Link href={`/g/${data.id}`}>{data.name}</Link>
       </h1>
-      {mayManage(answer.data) && (
+      {mayManage(data) && (
         <p>
-          <Link href={`/g/${answer.data.id}/manage`}>Manage the group</Link>
+          <Link href={`/g/${data.id}/manage`}>Manage the group</Link>
         </p>
       )}
       <nav aria-label="Reports by status">
@@ -107,9 +104,9 @@ export default async function ModerationPage({
       </nav>
       <Moderation
         key={status}
-        groupId={answer.data.id}
+        groupId={data.id}
         status={status}
-        reports={listed.data}
+        reports={listed}
         log={log.ok ? log.data : undefined}
         content={content}
       />
