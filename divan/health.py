@@ -9,6 +9,7 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from kombu import Connection
 
+from divan.mail import mail_queue_status
 from divan.processes import processes_status
 from divan.redis import get_redis
 
@@ -69,13 +70,22 @@ def readyz(request):
     ready = all(state == "ok" for state in checks.values())
     # heartbeats live in Redis: with it down, its own check says so, and waiting again is moot
     background = background_checks() if checks["redis"] == "ok" else {}
+    mail = mail_check() if checks["postgresql"] == "ok" else {}
     if not ready:
         status = "unavailable"
-    elif all(state == "ok" for state in background.values()):
+    elif all(state == "ok" for state in background.values()) and mail.get("state") == "ok":
         status = "ok"
     else:
         status = "degraded"
     return JsonResponse(
-        {"status": status, "checks": checks, "processes": background},
+        {"status": status, "checks": checks, "processes": background, "mail": mail},
         status=200 if ready else 503,
     )
+
+
+def mail_check() -> dict:
+    """The mail queue, and its state: "ok", or "stalled" when a mail has waited longer than
+    MAIL_STALE_SECONDS (the mail server is down or refusing, or no worker sends)."""
+    status = mail_queue_status()
+    stalled = status["oldest_queued_seconds"] > settings.MAIL_STALE_SECONDS
+    return {"state": "stalled" if stalled else "ok", **status}

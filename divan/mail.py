@@ -27,7 +27,10 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.message import make_msgid
 from django.db import transaction
 from django.utils import timezone
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import REGISTRY
 
+from divan.metrics import CachedCollector
 from divan.models import OutboundMail
 
 logger = logging.getLogger(__name__)
@@ -156,7 +159,52 @@ def sweep() -> int:
 
 @shared_task(name="divan.mail.purge", ignore_result=True)
 def purge() -> int:
-    """Forgets sent mails after MAIL_KEEP_DAYS (their text is already gone)."""
+    """Forgets sent and given-up mails after MAIL_KEEP_DAYS."""
     cutoff = timezone.now() - timedelta(days=settings.MAIL_KEEP_DAYS)
-    deleted, _ = OutboundMail.objects.filter(sent_at__lt=cutoff).delete()
-    return deleted
+    sent, _ = OutboundMail.objects.filter(sent_at__lt=cutoff).delete()
+    failed, _ = OutboundMail.objects.filter(failed_at__lt=cutoff).delete()
+    return sent + failed
+
+
+def mail_queue_status() -> dict:
+    """The queue as /readyz and /metrics show it: mails waiting, how long the oldest has waited,
+    and those given up (until `purge` forgets them, MAIL_KEEP_DAYS later)."""
+    waiting = OutboundMail.objects.filter(sent_at=None, failed_at=None)
+    oldest = waiting.order_by("created_at").values_list("created_at", flat=True).first()
+    return {
+        "queued": waiting.count(),
+        "oldest_queued_seconds": round((timezone.now() - oldest).total_seconds(), 1)
+        if oldest
+        else 0.0,
+        "failed": OutboundMail.objects.exclude(failed_at=None).count(),
+    }
+
+
+class MailCollector(CachedCollector):
+    def read(self):
+        try:
+            status = mail_queue_status()
+        except Exception as error:  # noqa: BLE001 - a scrape never fails for this
+            logger.warning("metrics: mail queue unreadable: %s", error)
+            return
+        yield GaugeMetricFamily(
+            "divan_mail_queued", "Mails waiting to be sent", value=status["queued"]
+        )
+        yield GaugeMetricFamily(
+            "divan_mail_oldest_queued_age_seconds",
+            "How long the oldest mail still to send has waited",
+            value=status["oldest_queued_seconds"],
+        )
+        yield GaugeMetricFamily(
+            "divan_mail_failed", "Mails given up after MAIL_MAX_ATTEMPTS", value=status["failed"]
+        )
+
+
+_registered = False
+
+
+def register() -> None:
+    global _registered
+    if not _registered:
+        REGISTRY.register(MailCollector())
+        _registered = True

@@ -21,9 +21,10 @@ def test_compose_runs_the_whole_stack_from_the_dockerfile():
     services = compose["services"]
 
     assert set(services) == {
-        "postgres", "redis", "minio", "minio-setup", "web", "worker", "beat", "events", "hub"
+        "postgres", "redis", "minio", "minio-setup", "web", "worker", "beat", "events", "mail",
+        "hub",
     }  # fmt: skip
-    for name in ("web", "worker", "beat", "events"):
+    for name in ("web", "worker", "beat", "events", "mail"):
         service = services[name]
         assert service["build"] == "."
         assert service["environment"]["DATABASE_URL"].endswith("@postgres:5432/divan")
@@ -34,6 +35,13 @@ def test_compose_runs_the_whole_stack_from_the_dockerfile():
             "minio-setup": {"condition": "service_completed_successfully"},
         }
         assert service["environment"]["AWS_S3_ENDPOINT_URL"] == "http://minio:9000"
+        # mail goes to the mail catcher, whose log shows it
+        assert (service["environment"]["EMAIL_HOST"], service["environment"]["EMAIL_PORT"]) == (
+            "mail", "1025"
+        )  # fmt: skip
+    assert services["mail"]["command"] == (
+        "python manage.py mailcatcher --host 0.0.0.0 --port 1025"
+    )
     assert "mc mb --ignore-existing local/divan" in services["minio-setup"]["entrypoint"]
     assert "manage.py migrate" in services["web"]["command"]
     # the demo world, as its DIVAN_DEMO=1 asks (docker-compose.prod.yml leaves it out)
@@ -44,7 +52,7 @@ def test_compose_runs_the_whole_stack_from_the_dockerfile():
     assert services["events"]["command"] == "python manage.py consume_events --all"
     # Django believes X-Forwarded-For's last hop (the hub): reachable from this machine only
     assert services["web"]["ports"] == ["127.0.0.1:8000:8000"]
-    for name in ("worker", "beat", "events"):  # background processes come back when they stop
+    for name in ("worker", "beat", "events", "mail"):  # background processes come back
         assert services[name]["restart"] == "unless-stopped"
     hub = services["hub"]
     assert hub["build"] == "./web"
@@ -75,16 +83,17 @@ def test_dockerfile_installs_the_pinned_requirements_and_serves_wsgi():
     assert {".venv", ".env", ".git", "web/node_modules"} <= set(ignored)
 
 
-def test_procfile_runs_web_worker_beat_events_and_the_hub():
+def test_procfile_runs_web_worker_beat_events_the_mail_catcher_and_the_hub():
     processes = dict(
         line.split(": ", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line
     )
 
-    assert set(processes) == {"web", "worker", "beat", "events", "hub"}
+    assert set(processes) == {"web", "worker", "beat", "events", "mail", "hub"}
     assert processes["web"].startswith("DJANGO_NUM_PROXIES=1 python manage.py runserver")
     assert processes["worker"].startswith("celery -A config worker")
     assert processes["beat"].startswith("celery -A config beat")
     assert processes["events"] == "python manage.py consume_events --all"
+    assert processes["mail"] == "python manage.py mailcatcher"  # on EMAIL_PORT's default, 1025
     assert "exec node server.mjs" in processes["hub"]
 
 
@@ -99,7 +108,7 @@ def test_requirements_are_pinned():
 DJANGO_SERVICES = ("migrate", "web", "worker", "beat", "events")
 SECRETS = (
     "DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "HUB_URL", "DATABASE_URL", "REDIS_URL",
-    "METRICS_TOKEN",
+    "METRICS_TOKEN", "EMAIL_HOST", "DEFAULT_FROM_EMAIL",
 )  # fmt: skip
 
 
@@ -124,6 +133,9 @@ def test_production_compose_runs_gunicorn_with_prod_settings_behind_the_hub():
         # the TLS proxy appends the client, the hub appends the proxy: two hops to believe
         assert environment["DJANGO_NUM_PROXIES"] == "${DJANGO_NUM_PROXIES:-2}"
         assert environment["DIVAN_DEMO"] == "${DIVAN_DEMO:-0}"  # no demo unless asked
+        # addresses verified before sign-in, as the production guide says
+        verification = environment["ACCOUNT_EMAIL_VERIFICATION"]
+        assert verification == "${ACCOUNT_EMAIL_VERIFICATION:-mandatory}"
         assert service["restart"] == ("no" if name == "migrate" else "unless-stopped")
     assert required("POSTGRES_PASSWORD", services["postgres"]["environment"]["POSTGRES_PASSWORD"])
     for name in ("postgres", "redis", "hub"):

@@ -179,6 +179,8 @@ MAIL_RETRY_MAX_SECONDS = env.float("MAIL_RETRY_MAX_SECONDS", default=900.0)
 MAIL_SWEEP_SECONDS = env.float("MAIL_SWEEP_SECONDS", default=5.0)
 MAIL_SWEEP_BATCH = env.int("MAIL_SWEEP_BATCH", default=500)
 MAIL_KEEP_DAYS = env.int("MAIL_KEEP_DAYS", default=7)
+# /readyz says "degraded" once a mail has waited this long (DivanMailStalled pages at 15 min)
+MAIL_STALE_SECONDS = env.int("MAIL_STALE_SECONDS", default=300)
 
 # --- Internationalisation and static files ---------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -1,14 +1,20 @@
 """/healthz answers while the process lives; /readyz checks PostgreSQL, Redis and the broker, and
-names the background processes (worker, beat, each consumer) that are absent or stale."""
+names the background processes (worker, beat, each consumer) that are absent or stale, and mail
+that waits too long."""
 
 import re
 import time
+from datetime import timedelta
 
 import pytest
+from django.core.mail import send_mail
 from django.test import Client
+from django.utils import timezone
 
 from divan import processes
+from divan.models import OutboundMail
 from divan.redis import get_redis, redis_key
+from tests.fixtures import metrics_scrape
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +42,7 @@ def test_readyz_when_everything_answers(settings):
         "processes": {
             "worker": "ok", "beat": "ok", "consumer:search": "ok", "consumer:feeds": "ok"
         },
+        "mail": {"state": "ok", "queued": 0, "oldest_queued_seconds": 0.0, "failed": 0},
     }  # fmt: skip
 
 
@@ -60,6 +67,7 @@ def test_readyz_names_absent_and_stale_background_processes_and_stays_200(settin
             "consumer:search": "ok",
             "consumer:feeds": "absent: none running",
         },
+        "mail": {"state": "ok", "queued": 0, "oldest_queued_seconds": 0.0, "failed": 0},
     }
     seen = re.fullmatch(r"absent: last seen (\d+) s ago", worker)
     assert seen and 95 <= int(seen[1]) <= 97, worker  # the request itself takes a moment
@@ -98,3 +106,29 @@ def test_readyz_names_the_unreachable_redis(settings):
     assert checks["redis"].startswith("error: ConnectionError")
     assert checks["postgresql"] == "ok"
     assert response.json()["processes"] == {}  # their heartbeats live in that Redis
+
+
+def test_readyz_says_degraded_while_a_mail_waits_past_mail_stale_seconds(settings):
+    settings.MAIL_STALE_SECONDS = 300
+    for kind in ("worker", "beat", "consumer:search", "consumer:feeds"):
+        processes.heartbeat(kind)
+    send_mail("Waiting", "The mail server is down.", None, ["kim@example.com"])
+    send_mail("Also waiting", "Still down.", None, ["lee@example.com"])
+    assert Client().get("/readyz").json()["mail"]["state"] == "ok"  # just queued
+    OutboundMail.objects.filter(payload__subject="Waiting").update(
+        created_at=timezone.now() - timedelta(seconds=400)
+    )
+
+    response = Client().get("/readyz")
+
+    assert response.status_code == 200
+    body = response.json()
+    oldest = body["mail"].pop("oldest_queued_seconds")
+    assert (body["status"], body["mail"]) == (
+        "degraded", {"state": "stalled", "queued": 2, "failed": 0}
+    )  # fmt: skip
+    assert 400 <= oldest < 460
+    scraped = metrics_scrape().content.decode()
+    assert "divan_mail_queued 2.0" in scraped
+    assert "divan_mail_failed 0.0" in scraped
+    assert re.search(r"^divan_mail_oldest_queued_age_seconds 4\d\d", scraped, re.M)
