@@ -3,8 +3,15 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
 
+from divan.throttling import client_address
+
 
 class AccountAdapter(DefaultAccountAdapter):
+    def get_client_ip(self, request) -> str:
+        """The caller's address as the API's and the sign-in throttles see it (DJANGO_NUM_PROXIES
+        proxies believed): allauth records it, and would limit by it."""
+        return client_address(request) or super().get_client_ip(request)
+
     def send_confirmation_mail(self, request, emailconfirmation, signup: bool) -> None:
         """An address another account has verified stays theirs: its owner is told that
         someone tried it, and no link is sent. The answer to the sign-up or the change was the

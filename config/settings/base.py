@@ -51,6 +51,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # after the session and the user are known, before any view checks a password
+    "accounts.throttles.SignInThrottleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
@@ -155,6 +157,37 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Divan] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if HUB_URL.startswith("https:") else "http"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env("MFA_TOTP_ISSUER", default="Divan")
+
+# --- Sign-up and sign-in protection (accounts.throttles, accounts.registration; README) ---------
+# Each way in is counted per caller address and per username, address or user, in Redis: rates
+# as "count/period" ("25/5min"); empty is no limit. Every attempt counts per address; per
+# username and per user, only the refused ones (a wrong password or code).
+THROTTLE_SIGN_IN_RATE = env("THROTTLE_SIGN_IN_RATE", default="25/5min")
+THROTTLE_SIGN_IN_USERNAME_RATE = env("THROTTLE_SIGN_IN_USERNAME_RATE", default="10/15min")
+THROTTLE_SIGN_UP_RATE = env("THROTTLE_SIGN_UP_RATE", default="5/30min")
+THROTTLE_PASSWORD_RESET_RATE = env("THROTTLE_PASSWORD_RESET_RATE", default="25/5min")
+THROTTLE_PASSWORD_RESET_ADDRESS_RATE = env(
+    "THROTTLE_PASSWORD_RESET_ADDRESS_RATE", default="5/30min"
+)
+THROTTLE_VERIFICATION_RATE = env("THROTTLE_VERIFICATION_RATE", default="25/5min")
+THROTTLE_VERIFICATION_ADDRESS_RATE = env("THROTTLE_VERIFICATION_ADDRESS_RATE", default="5/30min")
+THROTTLE_TWO_FACTOR_RATE = env("THROTTLE_TWO_FACTOR_RATE", default="25/5min")
+THROTTLE_TWO_FACTOR_USER_RATE = env("THROTTLE_TWO_FACTOR_USER_RATE", default="5/hour")
+THROTTLE_REAUTHENTICATE_RATE = env("THROTTLE_REAUTHENTICATE_RATE", default="25/5min")
+THROTTLE_REAUTHENTICATE_USER_RATE = env("THROTTLE_REAUTHENTICATE_USER_RATE", default="10/10min")
+# allauth's own limits (cache-backed) are off where the ones above count the same requests: one
+# limit per action. What stays is its cooldown between two verification mails to one address,
+# which decides whether a mail goes out rather than refusing a request.
+ACCOUNT_RATE_LIMITS = dict.fromkeys(
+    (
+        "login", "login_failed", "signup", "reset_password", "reset_password_from_key",
+        "change_password", "manage_email", "reauthenticate",
+        "request_login_code", "change_phone", "verify_phone",  # flows Divan leaves off
+    ),
+    None,
+)  # fmt: skip
+# open, approval (staff approve each account in the admin), invite-only or closed
+REGISTRATION_MODE = env("REGISTRATION_MODE", default="open")
 
 # --- Mail (divan/mail.py): queued in PostgreSQL, sent by the worker -----------------------------
 # Django's own settings. make run and docker compose point them at the local mail catcher
