@@ -164,6 +164,7 @@ def refused(kind: Kind, status: int) -> bool:
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 UNREADABLE = (
     ValueError,  # bad JSON, bad bytes for the charset
+    RecursionError,  # JSON nested past the interpreter's limit
     LookupError,  # an unknown charset
     OSError,  # the client went away
     SuspiciousOperation,  # past Django's bounds

@@ -14,9 +14,14 @@ ALLAUTH = "/api/_allauth"
 
 
 def totp(secret: str, *, at: float | None = None) -> str:
-    """The 6-digit code of a base32 secret for the 30-second step holding `at` (now)."""
+    """The 6-digit code of a base32 secret for the 30-second step holding `at`; by default now,
+    once the step has at least a second left (the server checks the current step only)."""
+    if at is None:
+        if 30 - time.time() % 30 < 1:
+            time.sleep(30 - time.time() % 30)  # the next step begins within the second
+        at = time.time()
     key = base64.b32decode(secret.upper() + "=" * (-len(secret) % 8))
-    counter = int((time.time() if at is None else at) // 30)
+    counter = int(at // 30)
     digest = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
     offset = digest[-1] & 0x0F
     value = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF

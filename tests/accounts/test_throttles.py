@@ -9,6 +9,7 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from divan.models import OutboundMail, User
+from divan.smtp import bound_socket
 from tests.accounts.helpers import (
     ALLAUTH,
     SIGN_IN_WAYS,
@@ -377,3 +378,21 @@ def test_ways_that_take_no_attempt_are_not_counted(settings):
 
     assert reads == [200, 200, 200, 401]
     assert sign_in_token(client, "nobody", "guess").status_code == 400  # the one attempt left
+
+
+def test_with_redis_unreachable_sign_ins_are_answered_unthrottled(settings, caplog):
+    """Throttling is abuse control, not a reason to refuse everyone: as the API's throttles."""
+    settings.THROTTLE_SIGN_IN_RATE = "1/5min"
+    user = UserFactory()
+    down = bound_socket()  # a free port on which nothing listens
+    settings.REDIS_URL = f"redis://127.0.0.1:{down.getsockname()[1]}/0"
+    client = at_address("203.0.113.7")
+
+    try:
+        answers = [sign_in_token(client, user.username, pw).status_code
+                   for pw in ("guess", "guess", PASSWORD)]  # fmt: skip
+    finally:
+        down.close()
+
+    assert answers == [400, 400, 200]
+    assert "attempt not counted, Redis refused" in caplog.text
