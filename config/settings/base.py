@@ -139,6 +139,8 @@ HEADLESS_FRONTEND_URLS = {
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"username"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*"]
+# adds `invitation` (a link's key) to allauth's sign-up, checked by REGISTRATION_MODE
+ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
 # none, optional (sign in before verifying: the demo and today's clients) or mandatory
 ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="optional")
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
@@ -188,6 +190,14 @@ ACCOUNT_RATE_LIMITS = dict.fromkeys(
 )  # fmt: skip
 # open, approval (staff approve each account in the admin), invite-only or closed
 REGISTRATION_MODE = env("REGISTRATION_MODE", default="open")
+# Invitation links (staff's in the admin, a group's owners' and admins' through the API): how
+# long one works unless its maker says otherwise, and the most days and uses one may have.
+INVITATION_DAYS = env.int("INVITATION_DAYS", default=7)
+INVITATION_MAX_DAYS = env.int("INVITATION_MAX_DAYS", default=30)
+INVITATION_MAX_USES = env.int("INVITATION_MAX_USES", default=100)
+# The hub's pages that a link or a mail leads to: sign-up with an invitation, and sign-in.
+INVITATION_URL = f"{HUB_URL}/register?invitation={{key}}"
+SIGN_IN_URL = f"{HUB_URL}/signin"
 
 # --- Mail (divan/mail.py): queued in PostgreSQL, sent by the worker -----------------------------
 # Django's own settings. make run and docker compose point them at the local mail catcher
