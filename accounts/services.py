@@ -145,7 +145,8 @@ def application_approve(*, actor: User, user_ids: list[int]) -> list[User]:
             application.save(update_fields=["approved_at", "approved_by"])
             User.objects.filter(pk=application.user_id).update(is_active=True)
             application.user.is_active = True
-            _mail_approved(application.user)
+            if application.user.email:
+                _mail_approved(application.user)
             approved.append(application.user)
     return approved
 

@@ -187,12 +187,22 @@ def request_fields(request: HttpRequest, kind: Kind) -> Mapping:
     return data if isinstance(data, dict) else {}
 
 
+def _text(value) -> str | None:
+    """A field as the views read it: JSON's numbers as text (DRF's and Django's CharFields take
+    them), so that `{"username": 123}` names the user "123" here too; nothing for no value."""
+    if value is None or isinstance(value, dict | list):
+        return None
+    text = value if isinstance(value, str) else str(value)
+    return text.strip() or None
+
+
 def _digest(value) -> str | None:
     """A name or an address as a key: normalised as loosely as any backend matches it, hashed,
     so that Redis holds no one's address."""
-    if not isinstance(value, str) or not value.strip():
+    text = _text(value)
+    if text is None:
         return None
-    normal = unicodedata.normalize("NFKC", value).strip().casefold()
+    normal = unicodedata.normalize("NFKC", text).casefold()
     return hashlib.sha256(normal.encode()).hexdigest()[:32]
 
 
@@ -219,7 +229,7 @@ def _session_user_id(request: HttpRequest) -> str | None:
 
 def _subject(request: HttpRequest, way: WayIn, fields: Mapping, per: Per) -> str | None:
     """Whom a limit counts this request against; None when the request names no one."""
-    login = fields.get("username") or fields.get("email")
+    login = _text(fields.get("username")) or _text(fields.get("email"))
     if per is Per.IP:
         return caller_ident(request) or "unknown"
     if per is Per.USERNAME:
@@ -228,10 +238,8 @@ def _subject(request: HttpRequest, way: WayIn, fields: Mapping, per: Per) -> str
         return _digest(fields.get("email"))
     if way.kind is Kind.ALLAUTH:
         return _session_user_id(request)
-    if isinstance(login, str) and login.strip():  # a sign-in with a code names its account
-        user_id = (
-            User.objects.filter(username__iexact=login.strip()).values_list("pk", flat=True).first()
-        )
+    if login:  # a sign-in with a code names its account
+        user_id = User.objects.filter(username__iexact=login).values_list("pk", flat=True).first()
         return str(user_id) if user_id else None
     return None
 
@@ -240,7 +248,7 @@ def counters_for(request: HttpRequest, way: WayIn) -> list[tuple[Counter, bool]]
     """The counters this request counts in, each with whether it counts failures only."""
     fields = request_fields(request, way.kind)
     actions = [way.action]
-    if way.code_is_two_factor and fields.get("code"):
+    if way.code_is_two_factor and _text(fields.get("code")):
         actions.append(TWO_FACTOR)
     counters = []
     for action in actions:

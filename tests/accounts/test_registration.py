@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
@@ -16,11 +17,14 @@ from accounts.registration import (
     INVITATION_INVALID,
     INVITATION_REQUIRED,
     SIGNUP_CLOSED,
+    signup_admission,
 )
-from accounts.services import invitation_create
+from accounts.services import invitation_create, signup_admit
 from communities.models import Group, Membership
 from communities.roles import Role
+from divan.exceptions import InvalidInput
 from divan.models import OutboundMail, User
+from divan.services.users import user_register
 from tests.accounts.helpers import ALLAUTH, sign_in_allauth, sign_in_token
 from tests.factories import UserFactory
 from tests.fixtures import add_member, client_for, make_group
@@ -245,6 +249,23 @@ def test_an_invitation_is_used_up_by_its_sign_ups(settings, staff, path):
     invitation.refresh_from_db()
     assert invitation.uses == 2
     assert field_error(path, third, "invitation") == [INVITATION_INVALID]
+    assert db_state() == before
+
+
+def test_an_invitation_used_up_after_the_check_makes_no_account(settings, staff):
+    """The check before the fields and the use under lock: a sign-up that passed the check
+    while another took the last use is refused in its own transaction."""
+    settings.REGISTRATION_MODE = "invite-only"
+    key = staff_link(staff, max_uses=1)
+    admission = signup_admission(invitation=key)
+    assert sign_up("register", "yann", invitation=key).status_code == 201
+    before = db_state()
+
+    with pytest.raises(InvalidInput) as refused, transaction.atomic():
+        user = user_register(username="zoe", email="zoe@example.com", password=PASSWORD)
+        signup_admit(user=user, admission=admission)
+
+    assert refused.value.detail == {"invitation": [INVITATION_INVALID]}
     assert db_state() == before
 
 

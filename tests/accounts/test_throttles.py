@@ -144,6 +144,23 @@ def test_a_username_is_limited_across_addresses_and_only_failures_count(settings
     assert sign_in(at_address("198.51.100.0"), other.username, PASSWORD).status_code == right
 
 
+def test_a_username_sent_as_a_number_is_the_same_username(settings):
+    settings.THROTTLE_SIGN_IN_USERNAME_RATE = "2/15min"
+    user = UserFactory(username="1234")
+    client = at_address("203.0.113.7")
+
+    def guess(name):
+        return client.post(
+            "/api/auth/token/", {"username": name, "password": "guess"},
+            content_type="application/json",
+        ).status_code  # fmt: skip
+
+    answers = [guess(1234), guess("1234")]
+
+    assert answers == [400, 400]
+    assert sign_in_token(at_address("192.0.2.1"), user.username, PASSWORD).status_code == 429
+
+
 def test_every_way_counts_against_the_same_username(settings):
     settings.THROTTLE_SIGN_IN_USERNAME_RATE = f"{len(SIGN_IN_WAYS)}/15min"
     user = UserFactory(is_staff=True)
