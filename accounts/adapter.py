@@ -2,9 +2,52 @@
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
+from allauth.core.exceptions import ImmediateHttpResponse
+from django.db import transaction
+from django.http import JsonResponse
+
+from accounts.models import RegistrationApplication
+from accounts.registration import signup_open
+from accounts.services import signup_admit
+from divan.exceptions import InvalidInput
+from divan.throttling import client_address
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def get_client_ip(self, request) -> str:
+        """The caller's address as the API's and the sign-in throttles see it (DJANGO_NUM_PROXIES
+        proxies believed): allauth records it, and would limit by it."""
+        return client_address(request) or super().get_client_ip(request)
+
+    def is_open_for_signup(self, request) -> bool:
+        """REGISTRATION_MODE's answer (accounts.registration): only `closed` is shut to all."""
+        return signup_open()
+
+    def save_user(self, request, user, form, commit=True):
+        """The new account, admitted as REGISTRATION_MODE said when the form was checked
+        (`form.admission`, from accounts.forms.SignupForm, which every allauth sign-up form
+        derives from): in one transaction with its invitation's use and its group, or its wait
+        for approval."""
+        try:
+            with transaction.atomic():
+                user = super().save_user(request, user, form, commit=commit)
+                if commit:
+                    signup_admit(user=user, admission=form.admission)
+        except InvalidInput as error:  # the invitation was used up while the form was checked
+            raise ImmediateHttpResponse(_input_error(error)) from None
+        return user
+
+    def pre_login(self, request, user, **kwargs):
+        """An account that waits for approval is inactive, so allauth stops its sign-up before
+        the stage that mails the address's verification link: it is sent here, so that every
+        sign-up mails its address (the link works while the account waits)."""
+        if kwargs.get("signup") and not user.is_active:
+            waiting = RegistrationApplication.objects.filter(user=user, approved_at=None)
+            address = EmailAddress.objects.filter(user=user, verified=False).first()
+            if address is not None and waiting.exists():
+                address.send_confirmation(request, signup=True)
+        return super().pre_login(request, user, **kwargs)
+
     def send_confirmation_mail(self, request, emailconfirmation, signup: bool) -> None:
         """An address another account has verified stays theirs: its owner is told that
         someone tried it, and no link is sent. The answer to the sign-up or the change was the
@@ -19,3 +62,13 @@ class AccountAdapter(DefaultAccountAdapter):
             self.send_account_already_exists_mail(address.email)
             return
         super().send_confirmation_mail(request, emailconfirmation, signup)
+
+
+def _input_error(error: InvalidInput) -> JsonResponse:
+    """A field error in allauth's headless shape (400, `errors` with `param`)."""
+    errors = [
+        {"message": message, "code": "invalid", "param": field}
+        for field, messages in error.detail.items()
+        for message in messages
+    ]
+    return JsonResponse({"status": 400, "errors": errors}, status=400)

@@ -37,6 +37,14 @@ class RegisterSerializer(serializers.Serializer):
     password = serializers.CharField(
         max_length=128, write_only=True, trim_whitespace=False, style={"input_type": "password"}
     )
+    invitation = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        help_text="An invitation link's key: needed when sign-up is by invitation only; "
+        "with a group's link, the new account joins that group.",
+    )
 
 
 class RegisteredSerializer(UserSerializer):
@@ -45,6 +53,10 @@ class RegisteredSerializer(UserSerializer):
     class Meta(UserSerializer.Meta):
         fields = (*UserSerializer.Meta.fields, "token")
         read_only_fields = fields
+
+
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField(read_only=True)
 
 
 class TokenSerializer(serializers.Serializer):

@@ -4,31 +4,55 @@ session (an HttpOnly cookie, with CSRF protection) for the hub, which may also r
 from django.conf import settings
 from django.contrib.auth import login, logout
 from django.middleware.csrf import get_token
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, serializers, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.response import Response
 
+from accounts.registration import AWAITING_APPROVAL, SignupClosed, signup_open
+from accounts.services import user_sign_up
 from divan.api.serializers import (
+    DetailSerializer,
     EmptySerializer,
     RegisteredSerializer,
     RegisterSerializer,
     TokenSerializer,
     UserSerializer,
 )
-from divan.services.users import token_issue, token_revoke, user_register
+from divan.services.users import token_issue, token_revoke
+
+# What a sign-up answers besides its account: REGISTRATION_MODE's refusals and its wait.
+SIGN_UP_RESPONSES = {
+    202: OpenApiResponse(DetailSerializer, "The account waits for staff's approval."),
+    403: OpenApiResponse(DetailSerializer, "Sign-up is closed."),
+}
+
+
+def _sign_up(serializer):
+    """The account a valid sign-up makes, as REGISTRATION_MODE says (accounts.registration)."""
+    serializer.is_valid(raise_exception=True)
+    return user_sign_up(**serializer.validated_data)
+
+
+def _awaiting_approval() -> Response:
+    return Response({"detail": AWAITING_APPROVAL}, status=status.HTTP_202_ACCEPTED)
 
 
 class RegisterView(generics.GenericAPIView):
+    """Sign up, and get an API token; as REGISTRATION_MODE allows (README, Sign-up and sign-in
+    protection): a closed site answers 403, an account that waits for approval 202."""
+
     permission_classes = [permissions.AllowAny]
     serializer_class = RegisterSerializer
 
-    @extend_schema(responses={201: RegisteredSerializer})
+    @extend_schema(responses={201: RegisteredSerializer, **SIGN_UP_RESPONSES})
     def post(self, request):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        user = user_register(**serializer.validated_data)
+        if not signup_open():
+            raise SignupClosed()  # before the fields: a closed site says so, whatever was sent
+        user = _sign_up(self.get_serializer(data=request.data))
+        if not user.is_active:
+            return _awaiting_approval()
         user.token = token_issue(user=user).key
         return Response(RegisteredSerializer(user).data, status=status.HTTP_201_CREATED)
 
@@ -114,12 +138,16 @@ class SessionRegisterView(generics.GenericAPIView):
     authentication_classes = [SessionAuthentication]
     serializer_class = RegisterSerializer
 
-    @extend_schema(request=RegisterSerializer, responses={201: SessionSerializer})
+    @extend_schema(
+        request=RegisterSerializer, responses={201: SessionSerializer, **SIGN_UP_RESPONSES}
+    )
     def post(self, request):
         SessionAuthentication().enforce_csrf(request)  # a forged registration is refused too
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        user = user_register(**serializer.validated_data)
+        if not signup_open():
+            raise SignupClosed()
+        user = _sign_up(self.get_serializer(data=request.data))
+        if not user.is_active:
+            return _awaiting_approval()  # not signed in
         # login() must be told a backend when several are configured: the one tried first
         login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
         response = _session(request)  # login rotated the CSRF token: this is the new one

@@ -164,7 +164,7 @@ def test_the_schema_describes_the_session_registration():
     assert post["requestBody"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/RegisterRequest"
     }
-    assert list(post["responses"]) == ["201"]
+    assert list(post["responses"]) == ["201", "202", "403"]  # 202, 403: REGISTRATION_MODE's
     assert post["responses"]["201"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/Session"
     }

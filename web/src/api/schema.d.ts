@@ -43,6 +43,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * @description Sign up, and get an API token; as REGISTRATION_MODE allows (README, Sign-up and sign-in
+         *     protection): a closed site answers 403, an account that waits for approval 202.
+         */
         post: operations["auth_register_create"];
         delete?: never;
         options?: never;
@@ -545,6 +549,50 @@ export interface paths {
          */
         post: operations["communities_v1_groups_reports_resolve_create"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/communities/v1/groups/{group_pk}/signup-invitations/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description Sign-up links into this group, for its owners and admins: whoever signs up with one
+         *     joins the group. A link's key is in the answer to its creation, and nowhere after.
+         */
+        get: operations["communities_v1_groups_signup_invitations_list"];
+        put?: never;
+        /**
+         * @description Sign-up links into this group, for its owners and admins: whoever signs up with one
+         *     joins the group. A link's key is in the answer to its creation, and nowhere after.
+         */
+        post: operations["communities_v1_groups_signup_invitations_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/communities/v1/groups/{group_pk}/signup-invitations/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * @description Sign-up links into this group, for its owners and admins: whoever signs up with one
+         *     joins the group. A link's key is in the answer to its creation, and nowhere after.
+         */
+        delete: operations["communities_v1_groups_signup_invitations_destroy"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1147,6 +1195,9 @@ export interface components {
             /** Format: date-time */
             updated_at: string | null;
         };
+        Detail: {
+            readonly detail: string;
+        };
         EventsStatus: {
             outbox: components["schemas"]["OutboxStatus"];
             stream: components["schemas"]["StreamStatus"];
@@ -1187,6 +1238,7 @@ export interface components {
          *     * `archive_group` - archive_group
          *     * `change_roles` - change_roles
          *     * `remove_members` - remove_members
+         *     * `invite_to_sign_up` - invite_to_sign_up
          *     * `decide_join_requests` - decide_join_requests
          *     * `manage_bans` - manage_bans
          *     * `manage_invitations` - manage_invitations
@@ -1198,7 +1250,7 @@ export interface components {
          *     * `view_moderation_log` - view_moderation_log
          * @enum {string}
          */
-        GroupPermissionsEnum: "update_group" | "archive_group" | "change_roles" | "remove_members" | "decide_join_requests" | "manage_bans" | "manage_invitations" | "post" | "moderate_content" | "pin_posts" | "lock_posts" | "handle_reports" | "view_moderation_log";
+        GroupPermissionsEnum: "update_group" | "archive_group" | "change_roles" | "remove_members" | "invite_to_sign_up" | "decide_join_requests" | "manage_bans" | "manage_invitations" | "post" | "moderate_content" | "pin_posts" | "lock_posts" | "handle_reports" | "view_moderation_log";
         GroupUpdateRequest: {
             name: string;
             slug?: string;
@@ -1456,6 +1508,19 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["SearchResult"][];
         };
+        PaginatedSignupInvitationList: {
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?cursor=cD00ODY%3D"
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?cursor=cj0xJnA9NDg3
+             */
+            previous?: string | null;
+            results: components["schemas"]["SignupInvitation"][];
+        };
         PaginatedTagList: {
             /**
              * Format: uri
@@ -1634,6 +1699,8 @@ export interface components {
             /** Format: email */
             email: string;
             password: string;
+            /** @description An invitation link's key: needed when sign-up is by invitation only; with a group's link, the new account joins that group. */
+            invitation?: string;
         };
         Registered: {
             readonly id: number;
@@ -1726,6 +1793,51 @@ export interface components {
             user: components["schemas"]["User"] | null;
             /** @description Send it back as the X-CSRFToken header with every write of this session. */
             csrf_token: string;
+        };
+        SignupInvitation: {
+            readonly id: number;
+            /** @description Who signs up with the link joins this group. */
+            readonly group: number | null;
+            readonly created_by: components["schemas"]["UserSummary"];
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly expires_at: string;
+            readonly max_uses: number;
+            readonly uses: number;
+            /** Format: date-time */
+            readonly revoked_at: string | null;
+            /** @description Whether a sign-up may use it now: not revoked, expired or used up. */
+            readonly usable: boolean;
+        };
+        SignupInvitationCreateRequest: {
+            /**
+             * @description How many sign-ups it lets in (INVITATION_MAX_USES).
+             * @default 1
+             */
+            max_uses: number;
+            /** @description How many days it works (INVITATION_DAYS unless given; INVITATION_MAX_DAYS). */
+            days?: number;
+        };
+        SignupInvitationCreated: {
+            readonly id: number;
+            /** @description Who signs up with the link joins this group. */
+            readonly group: number | null;
+            readonly created_by: components["schemas"]["UserSummary"];
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly expires_at: string;
+            readonly max_uses: number;
+            readonly uses: number;
+            /** Format: date-time */
+            readonly revoked_at: string | null;
+            /** @description Whether a sign-up may use it now: not revoked, expired or used up. */
+            readonly usable: boolean;
+            /** @description Shown this once; kept nowhere. */
+            readonly key: string;
+            /** @description The hub's sign-up page with the key. */
+            readonly link: string;
         };
         StreamStatus: {
             length: number;
@@ -1898,6 +2010,24 @@ export interface operations {
                     "application/json": components["schemas"]["Registered"];
                 };
             };
+            /** @description The account waits for staff's approval. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description Sign-up is closed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
         };
     };
     auth_session_retrieve: {
@@ -1983,6 +2113,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description The account waits for staff's approval. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description Sign-up is closed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
                 };
             };
         };
@@ -2825,6 +2973,80 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Report"];
                 };
+            };
+        };
+    };
+    communities_v1_groups_signup_invitations_list: {
+        parameters: {
+            query?: {
+                /** @description The pagination cursor value. */
+                cursor?: string;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                group_pk: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedSignupInvitationList"];
+                };
+            };
+        };
+    };
+    communities_v1_groups_signup_invitations_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                group_pk: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["SignupInvitationCreateRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["SignupInvitationCreateRequest"];
+                "multipart/form-data": components["schemas"]["SignupInvitationCreateRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignupInvitationCreated"];
+                };
+            };
+        };
+    };
+    communities_v1_groups_signup_invitations_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                group_pk: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
