@@ -2,6 +2,9 @@
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
+from django import forms
+
+from divan.services.users import USERNAME_RESERVED, username_reserved
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -19,3 +22,9 @@ class AccountAdapter(DefaultAccountAdapter):
             self.send_account_already_exists_mail(address.email)
             return
         super().send_confirmation_mail(request, emailconfirmation, signup)
+
+    def clean_username(self, username, shallow=False):
+        """Deleted accounts' names (`deleted-<id>`) are nobody's to take."""
+        if username_reserved(username):
+            raise forms.ValidationError(USERNAME_RESERVED)
+        return super().clean_username(username, shallow=shallow)

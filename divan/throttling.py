@@ -111,3 +111,22 @@ class FeedRebuildThrottle(WindowThrottleMixin, throttling.UserRateThrottle):
     """Rebuilding one's feed, per user (POST feed/rebuild/): `feed_rebuild` rate."""
 
     scope = "feed_rebuild"
+
+
+class ExportThrottle(WindowThrottleMixin, throttling.UserRateThrottle):
+    """Asking for an export of one's data (POST /api/auth/export/), per user: `export` rate.
+    Each one reads everything the person has and copies their files."""
+
+    scope = "export"
+
+    def allow_request(self, request, view):
+        if request.method in SAFE_METHODS:
+            return True
+        return super().allow_request(request, view)
+
+
+class AccountDeleteThrottle(WindowThrottleMixin, throttling.UserRateThrottle):
+    """Deleting one's account (POST /api/auth/delete/), per user: `account_delete` rate. It
+    checks a password (and a code), so it is no free guessing for a stolen session."""
+
+    scope = "account_delete"

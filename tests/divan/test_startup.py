@@ -115,8 +115,11 @@ def test_prod_settings_start_with_a_secret_key():
         (
             "true",
             [
+                "accounts.sweep",
                 "communities.cleanup_uploads",
                 "communities.purge_expired_bans",
+                "divan.mail.purge",
+                "divan.mail.sweep",
                 "divan.ping",
                 "events.dispatch",
                 "events.purge",
@@ -126,7 +129,7 @@ def test_prod_settings_start_with_a_secret_key():
                 "feeds.rescore",
             ],
         ),
-        ("false", ["divan.ping"]),
+        ("false", ["accounts.sweep", "divan.mail.purge", "divan.mail.sweep", "divan.ping"]),
     ],
 )
 def test_workers_switch_decides_what_beat_schedules(switch, expected):
