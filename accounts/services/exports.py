@@ -102,7 +102,9 @@ def export_build(*, export_id) -> str:
     attempt = _claim(export_id)
     if attempt in ("skipped", "failed"):
         return attempt
-    export = DataExport.objects.select_related("user").get(pk=export_id)
+    export = DataExport.objects.select_related("user").filter(pk=export_id).first()
+    if export is None:  # its account was removed meanwhile
+        return "gone"
     key = export_key(export)
     storage = upload_storage()
     try:

@@ -394,6 +394,20 @@ def test_deleted_accounts_names_are_reserved():
 
 
 @pytest.mark.django_db
+def test_deleted_accounts_names_are_reserved_on_allauths_sign_up_too():
+    response = APIClient().post(
+        "/api/_allauth/app/v1/auth/signup",
+        {"username": "deleted-42", "email": "x@example.com", "password": "a-long-pass-phrase"},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert (error["param"], error["message"]) == ("username", "This username is reserved.")
+    assert not User.objects.exists()
+
+
+@pytest.mark.django_db
 def test_a_name_taken_before_the_reservation_gets_the_tombstone_a_suffix(local):
     zoe = UserFactory(username="zoe")
     UserFactory(username=f"deleted-{zoe.pk}")
