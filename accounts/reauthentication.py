@@ -2,11 +2,12 @@
 and with two-factor sign-in on, a code from your authenticator app or a recovery code.
 
 Both are checked by django-allauth's own forms, so the rules are its rules: the password as at
-sign-in (its `login_failed` rate limit: 10 wrong a minute per address, 5 per 5 minutes per
-account), the code as at sign-in (TOTP, a code used once per period; each recovery code once;
-the same rate limit). The code is read only once the password is right, so that a wrong
-password never uses up a recovery code. (The sign-in's own code check is another part of the
-work on accounts; this is the small helper the brief allows until it lands: swap it for theirs.)
+sign-in, under its `login_failed` rate limit (ACCOUNT_RATE_LIMITS; by default 10 wrong a minute
+per address and 5 per 5 minutes per account), the code as at sign-in (TOTP, each code once per
+period; each recovery code once), under the same limit. The code is read only once the
+password is right, so that a wrong password never uses up a recovery code. (The sign-in's own
+code check is another part of the work on accounts, not on main yet: this small helper is to
+be swapped for theirs once it lands.)
 """
 
 from allauth.account.forms import ReauthenticateForm as PasswordForm

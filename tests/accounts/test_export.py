@@ -32,6 +32,7 @@ from communities.services.posts import post_create
 from communities.storage import LocalStorage, upload_storage
 from divan.models import OutboundMail
 from tests.accounts.conftest import NOTES, PDF, build_town, stored_upload, verified
+from tests.api.helpers import when
 from tests.events.processes import Worker, wait_until
 from tests.factories import UserFactory
 from tests.fixtures import client_for
@@ -82,7 +83,7 @@ def expected_archive(town) -> dict:
     zoe, posts, comments, uploads = town.zoe, town.posts, town.comments, town.uploads
     zoe.refresh_from_db()
 
-    def when(value):
+    def iso(value):
         return value.isoformat() if value else None
 
     def upload_row(upload, name, **attached):
@@ -124,7 +125,7 @@ def expected_archive(town) -> dict:
             "username": "zoe",
             "email": "zoe@example.com",
             "date_joined": zoe.date_joined.isoformat(),
-            "last_login": when(zoe.last_login),
+            "last_login": iso(zoe.last_login),
             "reputation": 1,
         },
         "email_addresses.json": [{"email": "zoe@example.com", "verified": True, "primary": True}],
@@ -197,7 +198,7 @@ def test_an_export_is_built_once_mailed_once_and_holds_exactly_her_own_data(stor
     export = DataExport.objects.get()
     assert asked.json() == {
         "id": str(export.pk), "status": "pending",
-        "requested_at": asked.json()["requested_at"], "ready_at": None, "expires_at": None,
+        "requested_at": when(export.requested_at), "ready_at": None, "expires_at": None,
         "size": None, "download_url": None,
     }  # fmt: skip
     again = client.post(EXPORT)  # while it is pending: refused by the index, nothing written
