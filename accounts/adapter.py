@@ -3,13 +3,15 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
 from allauth.core.exceptions import ImmediateHttpResponse
+from django import forms
 from django.db import transaction
 from django.http import JsonResponse
 
 from accounts.models import RegistrationApplication
 from accounts.registration import signup_open
-from accounts.services import signup_admit
+from accounts.services.registration import signup_admit
 from divan.exceptions import InvalidInput
+from divan.services.users import USERNAME_RESERVED, username_reserved
 from divan.throttling import client_address
 
 
@@ -47,6 +49,12 @@ class AccountAdapter(DefaultAccountAdapter):
             if address is not None and waiting.exists():
                 address.send_confirmation(request, signup=True)
         return super().pre_login(request, user, **kwargs)
+
+    def clean_username(self, username, shallow=False):
+        """Deleted accounts' names (`deleted-<id>`) are nobody's to take."""
+        if username_reserved(username):
+            raise forms.ValidationError(USERNAME_RESERVED)
+        return super().clean_username(username, shallow=shallow)
 
     def send_confirmation_mail(self, request, emailconfirmation, signup: bool) -> None:
         """An address another account has verified stays theirs: its owner is told that

@@ -11,7 +11,7 @@ from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.response import Response
 
 from accounts.registration import AWAITING_APPROVAL, SignupClosed, signup_open
-from accounts.services import user_sign_up
+from accounts.services.registration import user_sign_up
 from divan.api.serializers import (
     DetailSerializer,
     EmptySerializer,

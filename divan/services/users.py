@@ -1,5 +1,7 @@
 """Writes on users and their API tokens."""
 
+import re
+
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
@@ -9,6 +11,14 @@ from divan.exceptions import InvalidInput
 from divan.models import User
 
 USERNAME_TAKEN = "A user with that username already exists."
+# A deleted account keeps its row as `deleted-<id>` (accounts/services/deletion.py): nobody may
+# take such a name, nor pass for a deleted account.
+RESERVED_USERNAME = re.compile(r"deleted-\d+", re.IGNORECASE)
+USERNAME_RESERVED = "This username is reserved."
+
+
+def username_reserved(username: str) -> bool:
+    return RESERVED_USERNAME.fullmatch(username) is not None
 
 
 def user_register(*, username: str, email: str, password: str) -> User:
@@ -16,7 +26,9 @@ def user_register(*, username: str, email: str, password: str) -> User:
     are public; email addresses are not unique (see User.email), so registering says nothing
     about whether an address has an account."""
     errors: dict[str, list[str]] = {}
-    if User.objects.filter(username__iexact=username).exists():
+    if username_reserved(username):
+        errors["username"] = [USERNAME_RESERVED]
+    elif User.objects.filter(username__iexact=username).exists():
         errors["username"] = [USERNAME_TAKEN]
     try:
         password_validation.validate_password(password, User(username=username, email=email))
