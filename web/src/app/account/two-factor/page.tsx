@@ -43,7 +43,7 @@ export default async function TwoFactorPage() {
       <p>Scan this code with an authenticator app on your phone.</p>
       <div className="qr" role="img" aria-label="QR code of your two-factor secret" dangerouslySetInnerHTML={{ __html: svg }} />
       <p>
-        Or type this secret into the app: <code className="secret" aria-label="Secret">{secret}</code>
+        Or type this secret into the app: <code className="secret">{secret}</code>
       </p>
       <TotpSetup />
     </section>
