@@ -117,6 +117,8 @@ def test_prod_settings_start_with_a_secret_key():
             [
                 "communities.cleanup_uploads",
                 "communities.purge_expired_bans",
+                "divan.mail.purge",
+                "divan.mail.sweep",
                 "divan.ping",
                 "events.dispatch",
                 "events.purge",
@@ -126,7 +128,8 @@ def test_prod_settings_start_with_a_secret_key():
                 "feeds.rescore",
             ],
         ),
-        ("false", ["divan.ping"]),
+        # mail goes out whatever the switch says (config/beat.py)
+        ("false", ["divan.mail.purge", "divan.mail.sweep", "divan.ping"]),
     ],
 )
 def test_workers_switch_decides_what_beat_schedules(switch, expected):
