@@ -133,6 +133,7 @@ describe("an account people can keep, in the hub", () => {
     await page.getByRole("heading", { name: "Address verified" }).waitFor();
     expect((await allauth<Addresses>(page, "account/email")).data).toEqual([{ email, primary: true, verified: true }]);
     await passesAtBothWidths(page, "verify-email-done");
+    expect(await page.getByRole("heading", { name: "Address verified" }).count()).toBe(1); // and stays
 
     await page.goto(link);
     await page.getByRole("heading", { name: "This link was already used" }).waitFor();
@@ -182,6 +183,10 @@ describe("an account people can keep, in the hub", () => {
     await page.getByRole("link", { name: "Done" }).click();
     const section = page.getByRole("region", { name: "Two-factor sign-in" });
     await section.getByText("10 of 10 recovery codes left.").waitFor();
+    // The setup page shows no secret any more: it sends you back to the account page.
+    await page.goto("/account/two-factor");
+    await page.getByRole("heading", { level: 1, name: "Your account" }).waitFor();
+    expect(await page.locator("code.secret").count()).toBe(0);
     type Methods = { data: { type: string }[] };
     const methods = (await allauth<Methods>(page, "account/authenticators")).data.map((one) => one.type).sort();
     expect(methods).toEqual(["recovery_codes", "totp"]);

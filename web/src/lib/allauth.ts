@@ -9,7 +9,6 @@ import { ApiError, csrfForget, csrfToken } from "./api";
 type A = components["schemas"];
 export type AuthUser = A["User"];
 export type Flow = A["Flow"];
-export type FlowId = Flow["id"];
 export type EmailAddress = A["EmailAddress"];
 export type Authenticator = A["AuthenticatorList"][number];
 export type RecoveryCodes = A["SensitiveRecoveryCodesAuthenticator"];
@@ -26,14 +25,11 @@ export interface AuthAnswer<D = Record<string, unknown>> {
 
 /**
  * A 401 to someone signed in: the action needs their password again (allauth's
- * reauthentication, which it asks for when it decides); `flows` says which ways it takes.
+ * reauthentication, which it asks for when it decides).
  */
 export class ReauthenticationRequired extends ApiError {
-  readonly flows: Flow[];
-
-  constructor(body: AuthAnswer) {
+  constructor() {
     super(401, { detail: "Confirm it is you: enter your password." });
-    this.flows = body.data?.flows ?? [];
   }
 }
 
@@ -80,7 +76,7 @@ export async function auth<D = Record<string, unknown>>(
       csrfForget();
       continue;
     }
-    if (isReauthentication(response.status, body)) throw new ReauthenticationRequired(body as AuthAnswer);
+    if (isReauthentication(response.status, body)) throw new ReauthenticationRequired();
     if (response.ok || response.status === 401) return body ?? { status: response.status };
     throw new ApiError(response.status, body);
   }

@@ -2,7 +2,7 @@
 // Who is signed in. The session is Django's HttpOnly cookie on the hub's origin; the hub only
 // knows the user it belongs to and the CSRF token to send back with writes. Signing up, in and
 // out goes through django-allauth's headless API (lib/allauth.ts); who is signed in, and the
-// CSRF token, are read from /api/auth/session/ (README, The hub: Accounts).
+// CSRF token, are read from /api/auth/session/ (README, Accounts in the hub).
 import { createContext, useCallback, useContext, useEffect, useState } from "react";
 import type { Session, User } from "@/api/types";
 import { type AuthAnswer, type Flow, auth, pendingFlow } from "./allauth";

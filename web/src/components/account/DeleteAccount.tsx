@@ -2,7 +2,6 @@
 // Leaving: DELETE /api/auth/me/ with the password (and a code, with two-factor sign-in on).
 // The API says what it refuses; once it is done, this browser is signed out.
 import Link from "next/link";
-import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { ApiError, api } from "@/lib/api";
 import { useSession } from "@/lib/session";
@@ -10,7 +9,6 @@ import { FormErrors } from "../States";
 
 export function DeleteAccount({ twoFactor }: { twoFactor: boolean }) {
   const { refresh } = useSession();
-  const router = useRouter();
   const [open, setOpen] = useState(false);
   const [password, setPassword] = useState("");
   const [code, setCode] = useState("");
@@ -29,8 +27,8 @@ export function DeleteAccount({ twoFactor }: { twoFactor: boolean }) {
         body: twoFactor ? { password, code: code.trim() } : { password },
       });
       setDone(true);
+      // The header reads nobody now; the page is not read again (it would send you to sign in).
       await refresh().catch(() => undefined);
-      router.refresh();
     } catch (failure) {
       setError(failure instanceof ApiError ? failure : new ApiError(0, null));
     } finally {

@@ -22,7 +22,7 @@ export function ResetPassword({ resetKey, username }: { resetKey: string; userna
     setError(null);
     try {
       await auth("auth/password/reset", { method: "POST", body: { key: resetKey, password } });
-      await refresh(); // a reset ends the sessions of the account, this browser's too
+      await refresh(); // who is signed in here, if anyone, after the API's reset
       setDone(true);
     } catch (failure) {
       setError(failure instanceof ApiError ? failure : new ApiError(0, null));

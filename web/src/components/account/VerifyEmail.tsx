@@ -1,7 +1,6 @@
 "use client";
 // Confirms an address on a press of the button (never on the page's GET).
 import Link from "next/link";
-import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { auth } from "@/lib/allauth";
 import { ApiError } from "@/lib/api";
@@ -11,7 +10,6 @@ import { KeyRefused } from "./KeyRefused";
 
 export function VerifyEmail({ verificationKey, email }: { verificationKey: string; email: string }) {
   const { user, refresh } = useSession();
-  const router = useRouter();
   const [busy, setBusy] = useState(false);
   const [done, setDone] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
@@ -22,9 +20,9 @@ export function VerifyEmail({ verificationKey, email }: { verificationKey: strin
     try {
       const answer = await auth("auth/email/verify", { method: "POST", body: { key: verificationKey } });
       // Verifying may finish a sign-up that waited for it (mandatory verification): signed in.
+      // (No refresh of the page: read again, the key is a used one.)
       if (answer.status === 200) await refresh();
       setDone(true);
-      router.refresh();
     } catch (failure) {
       setError(failure instanceof ApiError ? failure : new ApiError(0, null));
     } finally {

@@ -17,9 +17,8 @@ export default async function VerifyEmailPage({ params }: { params: Promise<{ ke
     readAuth<Info>("auth/email/verify", "X-Email-Verification-Key", key),
     viewer(),
   ]);
-  const next = user
-    ? { href: "/account", label: "Your account: send a new link from there" }
-    : { href: "/signin?next=/account", label: "Sign in to send a new link" };
+  // Your account page sends a new link, if one is needed.
+  const next = user ? { href: "/account", label: "Your account" } : { href: "/signin?next=/account", label: "Sign in" };
   if (!answer.ok && answer.status === 400) return <KeyRefused status={400} body={answer.body} next={next} />;
   const { data } = subject(answer);
   return <VerifyEmail verificationKey={key} email={data.email} />;
