@@ -2,11 +2,14 @@
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
+from allauth.core import context
 from allauth.core.exceptions import ImmediateHttpResponse
 from django import forms
 from django.db import transaction
 from django.http import JsonResponse
+from django.utils.translation import gettext_lazy as _
 
+from accounts import verification
 from accounts.models import RegistrationApplication
 from accounts.registration import signup_open
 from accounts.services.registration import signup_admit
@@ -14,8 +17,27 @@ from divan.exceptions import InvalidInput
 from divan.services.users import USERNAME_RESERVED, username_reserved
 from divan.throttling import client_address
 
+# A refused verification key says what became of it (accounts/verification.py); the codes are
+# the hub's too, for the heading of its verify-email page.
+KEY_ERRORS = {"used": "email_verification_used", "expired": "email_verification_expired"}
+
 
 class AccountAdapter(DefaultAccountAdapter):
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "invalid_or_expired_key": _(
+            "This link is not valid: open the whole link from the mail, or ask for a new one."
+        ),
+        "email_verification_used": _("This link was used already: the address is verified."),
+        "email_verification_expired": _("This link has expired: ask for a new one."),
+    }
+
+    def validation_error(self, code, *args):
+        if code == "invalid_or_expired_key":
+            state = verification.key_state(verification.key_of(context.request))
+            code = KEY_ERRORS.get(state, code)
+        return super().validation_error(code, *args)
+
     def get_client_ip(self, request) -> str:
         """The caller's address as the API's and the sign-in throttles see it (DJANGO_NUM_PROXIES
         proxies believed): allauth records it, and would limit by it."""
