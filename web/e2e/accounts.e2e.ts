@@ -3,14 +3,32 @@
 // turns two-factor sign-in on (the QR code's secret, shown as text too, gives the codes this
 // test computes), signs out and in with a code, spends a recovery code (once), forgets the
 // password and sets a new one by mail, changes the address and the password, and turns two-factor
-// off. Every account page passes axe at 375 px and desktop, without overflow. (Export and
-// deletion have their sections on the account page; their endpoints are another branch's, and
-// their browser test comes with them.)
+// off; then, as the issue ends, takes an export of their data (built by the worker, downloaded
+// through the hub as a zip, and mailed), turns two-factor on again and deletes the account (a
+// wrong password and a wrong code refused in words), signed out, their profile a 404, their
+// password refused. Apart, an owner of a group with members is told which groups to hand over,
+// does so on the Manage page, and then leaves. Every account page and each new state passes axe
+// at 375 px and desktop, without overflow.
+import { execFileSync } from "node:child_process";
 import { createHmac } from "node:crypto";
+import { readFileSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HUB, PASSWORD, accessibilityProblems, launch, newPage, screenshot, unique } from "./browser";
+import type { DataExport, Group } from "../src/api/types";
+import {
+  HUB,
+  PASSWORD,
+  accessibilityProblems,
+  apiGet,
+  launch,
+  newPage,
+  register,
+  screenshot,
+  signIn,
+  unique,
+} from "./browser";
 import { type Mail, linkIn, mailTo } from "./mail";
+import { PYTHON } from "./servers";
 
 const AUTH = "/api/_allauth/browser/v1/";
 const NEW_PASSWORD = "a-brand-new-password-77";
@@ -80,6 +98,60 @@ async function signInUpToTheCode(page: Page, username: string, password: string)
 async function enterCode(page: Page, code: string) {
   await page.getByLabel("Code").fill(code);
   await page.getByRole("button", { name: "Continue" }).click();
+}
+
+/** What an archive holds, read by Python's zipfile (which checks every entry's CRC too). */
+function zipListing(path: string): { names: string[]; profile: { username: string } } {
+  const script = [
+    "import json, sys, zipfile",
+    "archive = zipfile.ZipFile(sys.argv[1])",
+    "assert archive.testzip() is None, 'a damaged entry'",
+    "print(json.dumps({'names': archive.namelist(), 'profile': json.loads(archive.read('profile.json'))}))",
+  ].join("\n");
+  return JSON.parse(execFileSync(PYTHON, ["-c", script, path], { encoding: "utf8" }));
+}
+
+/** The sections every archive has (accounts/archive.py), whatever the person wrote. */
+const ARCHIVE_SECTIONS = [
+  "README.txt",
+  "comments.json",
+  "email_addresses.json",
+  "groups.json",
+  "posts.json",
+  "profile.json",
+  "reactions.json",
+  "uploads.json",
+];
+
+/**
+ * Turns two-factor sign-in on from the account page with a code for `secret` shown there; the
+ * password is asked for only when allauth wants it again. Returns the secret.
+ */
+async function twoFactorOn(page: Page, password: string, used: Set<string>): Promise<string> {
+  await page.goto("/account");
+  await page.getByRole("link", { name: "Set up two-factor sign-in" }).click();
+  const secret = (await page.locator("code.secret").textContent()) ?? "";
+  await page.getByLabel("Code from your app").fill(await freshCode(secret, used));
+  await page.getByRole("button", { name: "Turn on two-factor sign-in" }).click();
+  const codes = page.getByRole("list", { name: "Recovery codes" });
+  const confirm = page.getByRole("heading", { name: "Confirm it is you" });
+  await codes.or(confirm).first().waitFor();
+  if (await confirm.isVisible()) {
+    await page.getByLabel("Your password, to go on").fill(password);
+    await page.getByRole("button", { name: "Confirm" }).click();
+    await codes.waitFor();
+  }
+  return secret;
+}
+
+async function deleteAccount(page: Page, password: string, code?: string) {
+  const section = page.getByRole("region", { name: "Delete your account" });
+  if (await section.getByRole("button", { name: "Delete my account…" }).isVisible()) {
+    await section.getByRole("button", { name: "Delete my account…" }).click();
+  }
+  await section.getByLabel("Your password, to delete your account").fill(password);
+  if (code !== undefined) await section.getByLabel("Code from your app, or a recovery code").fill(code);
+  await section.getByRole("button", { name: "Delete my account", exact: true }).click();
 }
 
 async function signedInAs(page: Page, username: string) {
@@ -321,11 +393,136 @@ describe("an account people can keep, in the hub", () => {
     await signedInAs(page, username);
   });
 
+  it("asks for an export of their data, waits for it, downloads the zip through the hub, and gets its link by mail", async () => {
+    await page.goto("/account");
+    const section = page.getByRole("region", { name: "Your data" });
+    expect((await page.request.get("/api/auth/export/")).status()).toBe(404); // never asked
+    await section.getByRole("button", { name: "Export my data" }).click();
+    await expect.poll(() => section.getByRole("status").textContent()).toMatch(/being built|is ready/);
+    await passesAtBothWidths(page, "account-export-asked");
+
+    // The section asks the API again while the worker builds it: the link appears by itself.
+    const link = section.getByRole("link", { name: "Download your archive" });
+    await link.waitFor({ timeout: 60_000 });
+    const exported = await apiGet<DataExport>(page, "/api/auth/export/");
+    expect(exported).toMatchObject({ status: "ready" });
+    expect(exported.size).toBeGreaterThan(0);
+    expect(exported.download_url).toBe(`${HUB()}/api/auth/export/${exported.id}/download/`);
+    await page.reload(); // and the page, read again, says so too
+    await link.waitFor();
+    await expect.poll(() => section.getByRole("status").textContent()).toContain("Your archive is ready.");
+    await passesAtBothWidths(page, "account-export-ready");
+
+    // Downloaded as a person would: the hub's link, a redirect to the stored file, a zip.
+    const [download] = await Promise.all([page.waitForEvent("download"), link.click()]);
+    expect(download.suggestedFilename()).toMatch(/\.zip$/);
+    const archive = await download.path();
+    const bytes = readFileSync(archive);
+    expect(bytes.length).toBe(exported.size);
+    const listing = zipListing(archive);
+    expect([...listing.names].sort()).toEqual(ARCHIVE_SECTIONS);
+    expect(listing.profile.username).toBe(username);
+
+    // The mail, to the verified address, has the same link; it works for this person alone.
+    const mail = await mailTo(newEmail, /data export is ready/i, { seen });
+    const mailed = linkIn(mail, `${HUB()}/api/auth/export/`);
+    expect(mailed).toBe(exported.download_url);
+    const again = await page.request.get(mailed);
+    expect(again.status()).toBe(200);
+    expect(Buffer.compare(await again.body(), bytes)).toBe(0);
+    const { context: stranger } = await newPage(browser);
+    expect((await stranger.request.get(mailed, { maxRedirects: 0 })).status()).toBe(401);
+    await stranger.close();
+  });
+
+  it("turns two-factor on again, and deletes the account: a wrong password and a wrong code refused in words, then gone", async () => {
+    const secret2 = await twoFactorOn(page, LAST_PASSWORD, usedCodes);
+    await page.goto("/account");
+    const section = page.getByRole("region", { name: "Delete your account" });
+    await section.getByRole("button", { name: "Delete my account…" }).click();
+    await passesAtBothWidths(page, "account-delete");
+
+    await deleteAccount(page, "not-my-password", "123456");
+    await expect.poll(() => section.getByRole("alert").textContent()).toContain("Incorrect password.");
+    await passesAtBothWidths(page, "account-delete-refused");
+    await deleteAccount(page, LAST_PASSWORD, totp(secret2, Date.now() - 120_000));
+    await expect.poll(() => section.getByRole("alert").textContent()).toContain("Incorrect code.");
+    // Refused, nothing changed: still signed in, the account and its export still there.
+    expect((await apiGet<{ user: { username: string } }>(page, "/api/auth/session/")).user.username).toBe(username);
+    expect((await apiGet<DataExport>(page, "/api/auth/export/")).status).toBe("ready");
+
+    await deleteAccount(page, LAST_PASSWORD, await freshCode(secret2, usedCodes));
+    await page.getByRole("heading", { level: 1, name: "Your account is deleted" }).waitFor();
+    expect(new URL(page.url()).pathname).toBe("/account/deleted");
+    await page.getByRole("banner").getByRole("link", { name: "Sign in" }).waitFor();
+    expect((await page.request.get("/api/auth/session/").then((r) => r.json())).user).toBeNull();
+    await passesAtBothWidths(page, "account-deleted");
+
+    expect((await page.goto(`/u/${username}`))?.status()).toBe(404);
+    await page.goto("/signin");
+    await page.getByLabel("Username").fill(username);
+    await page.getByLabel("Password").fill(LAST_PASSWORD);
+    await page.getByRole("main").getByRole("button", { name: "Sign in" }).click();
+    await expect.poll(() => page.getByRole("main").getByRole("alert").textContent()).toContain("not correct");
+  });
+
   it("sends whoever is not signed in from the account pages to sign in first", async () => {
     const { page: stranger, context } = await newPage(browser, 375);
     await stranger.goto("/account");
     await stranger.getByRole("heading", { name: "Sign in" }).waitFor();
     expect(new URL(stranger.url()).searchParams.get("next")).toBe("/account");
     await context.close();
+  });
+});
+
+describe("deleting the account of a group's only owner, in the hub", () => {
+  const owner = unique("oona");
+  const groupName = `Quilting circle ${unique("")}`;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    browser = await launch();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it("names the groups to hand over, links to their Manage page, and deletes once one is handed over", async () => {
+    const { page } = await newPage(browser);
+    await register(page, owner);
+    await page.goto("/groups/new");
+    await page.getByLabel("Name").fill(groupName);
+    await page.getByRole("button", { name: "Start the group" }).click();
+    await page.getByRole("heading", { level: 1, name: groupName }).waitFor();
+    const groupId = Number(new URL(page.url()).pathname.split("/")[2]);
+    const { page: dave } = await newPage(browser);
+    await signIn(dave, "dave");
+    await dave.goto(`/g/${groupId}`);
+    await dave.getByRole("button", { name: "Join group" }).click();
+    await dave.getByText("You are a member").waitFor();
+
+    await page.goto("/account");
+    const section = page.getByRole("region", { name: "Delete your account" });
+    await deleteAccount(page, PASSWORD);
+    const refusal = section.getByRole("alert");
+    await expect.poll(() => refusal.textContent()).toContain(`You are the only owner of ${groupName}`);
+    const owned = refusal.getByRole("list", { name: "Groups you alone own" });
+    expect(await owned.getByRole("link").allTextContents()).toEqual([`Make someone else owner of ${groupName}`]);
+    await passesAtBothWidths(page, "account-delete-owner");
+    // Nothing changed: signed in, still the owner, dave still a member.
+    expect((await apiGet<{ user: { username: string } }>(page, "/api/auth/session/")).user.username).toBe(owner);
+    expect(await apiGet<Group>(page, `groups/${groupId}/`)).toMatchObject({ member_count: 2, membership: { role: "owner" } });
+
+    await owned.getByRole("link").click();
+    await page.getByRole("heading", { level: 1, name: `Manage: ${groupName}` }).waitFor();
+    await page.getByLabel("Role of dave").selectOption("owner");
+    await page.locator('[data-member="dave"]').getByRole("button", { name: "Change role" }).click();
+    await page.locator('[data-member="dave"] .badge', { hasText: "owner" }).waitFor();
+
+    await page.goto("/account");
+    await deleteAccount(page, PASSWORD);
+    await page.getByRole("heading", { level: 1, name: "Your account is deleted" }).waitFor();
+    // dave owns the group now, alone in it.
+    expect(await apiGet<Group>(dave, `groups/${groupId}/`)).toMatchObject({ member_count: 1, membership: { role: "owner" } });
   });
 });

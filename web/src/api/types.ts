@@ -23,6 +23,13 @@ export type JoinOutcome = S["JoinOutcome"];
 export type Tag = S["Tag"];
 export type Visibility = S["VisibilityEnum"];
 export type ReportReason = S["ReasonEnum"];
+export type DataExport = S["Export"];
+export type ExportStatus = S["ExportStatusEnum"];
+export type AccountDeleteRequest = S["AccountDeleteRequest"];
+export type AccountDeleteRefused = S["AccountDeleteRefused"];
+export type SignupInvitation = S["SignupInvitation"];
+export type SignupInvitationCreated = S["SignupInvitationCreated"];
+export type SignupInvitationCreateRequest = S["SignupInvitationCreateRequest"];
 
 export interface Page<T> {
   next?: string | null;

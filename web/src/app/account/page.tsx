@@ -5,9 +5,10 @@ import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { DeleteAccount } from "@/components/account/DeleteAccount";
 import { EmailSettings } from "@/components/account/EmailSettings";
-import { ExportData, type ExportState } from "@/components/account/ExportData";
+import { ExportData } from "@/components/account/ExportData";
 import { PasswordChange } from "@/components/account/PasswordChange";
 import { TwoFactor } from "@/components/account/TwoFactor";
+import type { DataExport } from "@/api/types";
 import type { Authenticator, EmailAddress } from "@/lib/allauth";
 import { read, readAuth, subject, viewer } from "@/lib/server";
 
@@ -19,7 +20,7 @@ export default async function AccountPage() {
   const [emails, authenticators, exported] = await Promise.all([
     readAuth<{ data: EmailAddress[] }>("account/email"),
     readAuth<{ data: Authenticator[] }>("account/authenticators"),
-    read<ExportState>("/api/auth/export/"),
+    read<DataExport>("/api/auth/export/"),
   ]);
   const addresses = subject(emails).data;
   const methods = subject(authenticators).data;
@@ -33,8 +34,11 @@ export default async function AccountPage() {
       <EmailSettings addresses={addresses} />
       <PasswordChange username={user.username} />
       <TwoFactor authenticators={methods} />
-      {/* No export yet answers 404, as does an API without exports: nothing to show either way. */}
-      <ExportData initial={exported.ok ? exported.data : null} />
+      {/* 404: never asked for one; another failure is said in the section, in the API's words. */}
+      <ExportData
+        initial={exported.ok ? exported.data : null}
+        unread={exported.ok || exported.status === 404 ? null : { status: exported.status, body: exported.body }}
+      />
       <DeleteAccount twoFactor={twoFactor} />
     </>
   );

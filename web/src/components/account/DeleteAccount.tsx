@@ -1,52 +1,62 @@
 "use client";
-// Leaving: DELETE /api/auth/me/ with the password (and a code, with two-factor sign-in on).
-// The API says what it refuses; once it is done, this browser is signed out.
+// Leaving: POST /api/auth/delete/ with the password (and a code, with two-factor sign-in on).
+// A wrong password or code is said in the API's words; while the person alone owns groups that
+// others belong to, the API names them (409), and each links to its Manage page, where its
+// ownership is handed over. Once deleted, this browser is signed out and shown the goodbye page.
 import Link from "next/link";
+import { useRouter } from "next/navigation";
 import { useState } from "react";
+import type { AccountDeleteRefused, AccountDeleteRequest } from "@/api/types";
 import { ApiError, api } from "@/lib/api";
 import { useSession } from "@/lib/session";
 import { FormErrors } from "../States";
 
+export const DELETED_PAGE = "/account/deleted";
+
+function ownedGroups(error: ApiError | null): AccountDeleteRefused | null {
+  const body = error?.status === 409 ? (error.body as Partial<AccountDeleteRefused> | null) : null;
+  return body && Array.isArray(body.groups) ? { detail: body.detail ?? "", groups: body.groups } : null;
+}
+
 export function DeleteAccount({ twoFactor }: { twoFactor: boolean }) {
   const { refresh } = useSession();
+  const router = useRouter();
   const [open, setOpen] = useState(false);
   const [password, setPassword] = useState("");
   const [code, setCode] = useState("");
   const [busy, setBusy] = useState(false);
-  const [done, setDone] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
+  const refused = ownedGroups(error);
 
   async function submit(event: React.FormEvent) {
     event.preventDefault();
     if (busy) return;
     setBusy(true);
     setError(null);
+    const body: AccountDeleteRequest = twoFactor ? { password, code: code.trim() } : { password };
     try {
-      await api<null>("/api/auth/me/", {
-        method: "DELETE",
-        body: twoFactor ? { password, code: code.trim() } : { password },
-      });
-      setDone(true);
-      // The header reads nobody now; the page is not read again (it would send you to sign in).
-      await refresh().catch(() => undefined);
+      await api<null>("/api/auth/delete/", { method: "POST", body });
     } catch (failure) {
       setError(failure instanceof ApiError ? failure : new ApiError(0, null));
-    } finally {
       setBusy(false);
+      return;
     }
+    // The API ended this session with its answer: the header reads nobody now, and the
+    // goodbye page replaces this one (which would send nobody to sign in).
+    await refresh().catch(() => undefined);
+    router.replace(DELETED_PAGE);
+    router.refresh();
   }
 
   return (
     <section className="card" aria-labelledby="delete-heading">
       <h2 id="delete-heading">Delete your account</h2>
-      {done ? (
-        <>
-          <p role="status">Your account is deleted. Goodbye!</p>
-          <Link href="/">Divan&apos;s home page</Link>
-        </>
-      ) : open ? (
+      {open ? (
         <form onSubmit={submit}>
-          <p>This cannot be undone.</p>
+          <p>
+            This cannot be undone: your posts, comments, reactions and uploads are removed, and you leave every
+            group.
+          </p>
           <div className="field">
             <label htmlFor="delete-password">Your password, to delete your account</label>
             <input
@@ -70,12 +80,32 @@ export function DeleteAccount({ twoFactor }: { twoFactor: boolean }) {
               />
             </div>
           )}
-          <FormErrors error={error} />
+          {refused ? (
+            <div className="error" role="alert">
+              <p>{refused.detail}</p>
+              <ul aria-label="Groups you alone own">
+                {refused.groups.map((group) => (
+                  <li key={group.id}>
+                    <Link href={`/g/${group.id}/manage`}>Make someone else owner of {group.name}</Link>
+                  </li>
+                ))}
+              </ul>
+            </div>
+          ) : (
+            <FormErrors error={error} />
+          )}
           <div className="actions">
             <button type="submit" className="button danger" disabled={busy}>
               Delete my account
             </button>
-            <button type="button" className="button secondary" onClick={() => setOpen(false)}>
+            <button
+              type="button"
+              className="button secondary"
+              onClick={() => {
+                setOpen(false);
+                setError(null);
+              }}
+            >
               Keep it
             </button>
           </div>
