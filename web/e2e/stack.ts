@@ -12,6 +12,8 @@ import { BIN, LOGS, PYTHON, ROOT, Servers, WEB, freePort } from "./servers";
 
 const PG = process.env.E2E_PG_URL || "postgres://postgres@127.0.0.1:5432";
 const REDIS_URL = process.env.REDIS_URL || "redis://127.0.0.1:6379/0";
+/** A rate no test reaches: the throttles are on, as in production, but never in the way. */
+const LOOSE = "100000/min";
 
 export default async function setup(project: TestProject) {
   mkdirSync(LOGS, { recursive: true });
@@ -31,9 +33,11 @@ export default async function setup(project: TestProject) {
     HUB_URL: hub,
     DJANGO_CSRF_TRUSTED_ORIGINS: hub, // whatever a developer's .env says
     UPLOADS_LOCAL_ROOT: mkdtempSync(join(tmpdir(), "divan-e2e-uploads-")),
-    THROTTLE_ANON_RATE: "100000/min",
-    THROTTLE_USER_RATE: "100000/min",
-    THROTTLE_WRITES_RATE: "100000/min",
+    THROTTLE_ANON_RATE: LOOSE,
+    THROTTLE_USER_RATE: LOOSE,
+    THROTTLE_WRITES_RATE: LOOSE,
+    THROTTLE_EXPORT_RATE: LOOSE,
+    THROTTLE_ACCOUNT_DELETE_RATE: LOOSE,
     // the worker sends the queued mail here: the stack's own mail catcher
     EMAIL_HOST: "127.0.0.1",
     EMAIL_PORT: String(smtpPort),
@@ -42,6 +46,10 @@ export default async function setup(project: TestProject) {
     PATH: `${BIN}:${process.env.PATH}`,
     NEXT_TELEMETRY_DISABLED: "1",
   };
+  // Every sign-in, sign-up and code of the tests comes from 127.0.0.1: accounts' limits per
+  // address and per account (each THROTTLE_*_RATE setting, as the settings list them) are loose
+  // here too; throttles.e2e.ts puts them back on its own servers.
+  for (const name of accountRates({ ...process.env, ...stackEnv })) stackEnv[name] = LOOSE;
   const env: NodeJS.ProcessEnv = { ...process.env, ...stackEnv };
   const drop = () => execFileSync(PYTHON, ["-c", dropScript(database)], { cwd: ROOT, env, stdio: "pipe" });
   const manage = (...args: string[]) =>
@@ -95,6 +103,18 @@ export default async function setup(project: TestProject) {
     await servers.stop();
     drop();
   };
+}
+
+/** The settings accounts.throttles reads its limits from (THROTTLE_SIGN_IN_RATE, ...). */
+function accountRates(env: NodeJS.ProcessEnv): string[] {
+  const script = [
+    "import json",
+    "from django.conf import settings",
+    "print(json.dumps([name for name in dir(settings) if name.startswith('THROTTLE_')]))",
+  ].join("\n");
+  const names = JSON.parse(execFileSync(PYTHON, ["-c", script], { cwd: ROOT, env, encoding: "utf8" })) as string[];
+  if (!names.includes("THROTTLE_SIGN_IN_RATE")) throw new Error(`no sign-in rate among the settings: ${names}`);
+  return names;
 }
 
 function dropScript(database: string): string {

@@ -3,9 +3,13 @@
 // writes there itself neither frees it from its bucket nor puts it in someone else's.
 // Its own gunicorn and hub, on the stack's database, with the default write rate (60 sign-ins)
 // and the default anonymous rate (120 reads) per day, not per minute, so that a burst never
-// straddles two windows; and a Redis key prefix of its own, so its counts start at zero.
+// straddles two windows; and a Redis key prefix of its own, so its counts start at zero. (The
+// stack's loose sign-in limits stay, so that the write rate is the one reached.)
+// Then the sign-in page past accounts' own limit on sign-ins per address (THROTTLE_SIGN_IN_RATE,
+// here 3 an hour, on a gunicorn and hub of its own): the 429 is said in words, with the wait.
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { DEMO_PASSWORD } from "./browser";
+import { DEMO_PASSWORD, accessibilityProblems, launch } from "./browser";
 import { type Answer, send } from "./http";
 import { Servers, freePort } from "./servers";
 
@@ -117,5 +121,72 @@ describe("throttles through the hub", () => {
 
     expect(statuses).toEqual([...Array(120).fill(200), ...Array(10).fill(429)]);
     expect((await new Client(hub, "127.0.0.5").send(GROUPS)).status).toBe(200); // another client
+  });
+});
+
+describe("the sign-in page past the sign-in limit", () => {
+  const servers = new Servers();
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    const [apiPort, hubPort] = [await freePort(), await freePort()];
+    const api = `http://127.0.0.1:${apiPort}`;
+    const hub = `http://127.0.0.1:${hubPort}`;
+    const env = {
+      ...process.env,
+      ...inject("stackEnv"),
+      REDIS_KEY_PREFIX: `e2e-sign-in-${process.pid}-${Date.now()}`,
+      SITE_URL: hub,
+      HUB_URL: hub,
+      DJANGO_CSRF_TRUSTED_ORIGINS: hub,
+      THROTTLE_SIGN_IN_RATE: "3/hour",
+    };
+    const web = servers.gunicorn("sign-in-throttle-gunicorn", apiPort, env);
+    const next = servers.hub("sign-in-throttle-hub", hubPort, api, env);
+    await servers.waitFor(`${api}/healthz`, "gunicorn", web);
+    await servers.waitFor(`${hub}/signin`, "the hub", next);
+    browser = await launch();
+    const context = await browser.newContext({ baseURL: hub, viewport: { width: 375, height: 800 } });
+    page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await servers.stop();
+  });
+
+  /** A sign-in as alice from the page: the API's answer to it. */
+  async function signIn(password: string) {
+    await page.getByLabel("Username").fill("alice");
+    await page.getByLabel("Password").fill(password);
+    const [answer] = await Promise.all([
+      page.waitForResponse((response) => response.url().endsWith("/auth/login")),
+      page.getByRole("main").getByRole("button", { name: "Sign in" }).click(),
+    ]);
+    return answer;
+  }
+
+  it("says a throttled sign-in in words, with how long to wait, and signs nobody in", async () => {
+    await page.goto("/signin");
+    // The page has read the session (and its CSRF cookie) before the first sign-in is sent.
+    await page.waitForLoadState("networkidle");
+    const alert = page.getByRole("main").getByRole("alert");
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      expect((await signIn(`not-her-password-${attempt}`)).status()).toBe(400);
+      await expect.poll(() => alert.textContent()).toContain("not correct");
+    }
+    // The fourth, with her right password, never reaches the password check.
+    const throttled = await signIn(DEMO_PASSWORD);
+    expect(throttled.status()).toBe(429);
+    expect(Number(throttled.headers()["retry-after"])).toBeGreaterThan(3500);
+    await expect
+      .poll(() => alert.textContent())
+      .toBe("Too many attempts in a short time: try again in 60 minutes.");
+    expect((await page.request.get("/api/auth/session/").then((r) => r.json())).user).toBeNull();
+    for (const width of [375, 1280]) {
+      await page.setViewportSize({ width, height: width < 600 ? 800 : 900 });
+      expect(await accessibilityProblems(page), `at ${width} px`).toEqual([]);
+    }
   });
 });

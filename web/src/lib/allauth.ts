@@ -13,6 +13,7 @@ export type EmailAddress = A["EmailAddress"];
 export type Authenticator = A["AuthenticatorList"][number];
 export type RecoveryCodes = A["SensitiveRecoveryCodesAuthenticator"];
 export type AuthError = NonNullable<A["ErrorResponse"]["errors"]>[number];
+export type AuthConfig = A["ConfigurationResponse"];
 
 export const AUTH = "/api/_allauth/browser/v1/";
 
@@ -78,7 +79,7 @@ export async function auth<D = Record<string, unknown>>(
     }
     if (isReauthentication(response.status, body)) throw new ReauthenticationRequired();
     if (response.ok || response.status === 401) return body ?? { status: response.status };
-    throw new ApiError(response.status, body);
+    throw new ApiError(response.status, body, response.headers.get("Retry-After"));
   }
 }
 

@@ -11,8 +11,9 @@ export class ApiError extends Error {
   readonly body: unknown;
   readonly messages: string[];
 
-  constructor(status: number, body: unknown) {
-    const messages = errorMessages(status, body);
+  /** `retryAfter`: the answer's Retry-After header (a 429 says how long to wait). */
+  constructor(status: number, body: unknown, retryAfter?: string | null) {
+    const messages = errorMessages(status, body, retryAfter);
     super(messages.join(" "));
     this.status = status;
     this.body = body;
@@ -118,7 +119,7 @@ export async function api<T>(path: string, options: CallOptions = {}): Promise<T
       csrfForget();
       continue;
     }
-    if (!response.ok) throw new ApiError(response.status, data);
+    if (!response.ok) throw new ApiError(response.status, data, response.headers.get("Retry-After"));
     return data as T;
   }
 }

@@ -1,6 +1,7 @@
 // DRF's error shape in words: {"detail": "..."}, {"field": ["...", ...]}, nested lists and
 // objects (e.g. {"attachments": {"0": ["..."]}}), and {"non_field_errors": [...]}; and
-// django-allauth's: {"status": 400, "errors": [{"message", "code", "param"?}]}.
+// django-allauth's: {"status": 400, "errors": [{"message", "code", "param"?}]}. A throttled
+// answer (429 with Retry-After) says how long to wait, in minutes or hours rather than seconds.
 
 const LABELS: Record<string, string> = {
   non_field_errors: "",
@@ -25,6 +26,7 @@ const LABELS: Record<string, string> = {
   new_password: "New password",
   code: "Code",
   key: "",
+  invitation: "",
 };
 
 function label(field: string): string {
@@ -55,8 +57,38 @@ function allauthErrors(body: unknown): AllauthError[] | null {
   return errors.filter((error): error is AllauthError => typeof error?.message === "string");
 }
 
-/** The messages of an error answer, each a sentence a person can read. */
-export function errorMessages(status: number, body: unknown): string[] {
+/**
+ * A wait of `seconds` in words, rounded up, in the largest unit that counts at least two:
+ * "100 seconds", "5 minutes", "24 hours", "3 days".
+ */
+export function waitInWords(seconds: number): string {
+  const units: [number, string][] = [
+    [86_400, "day"],
+    [3_600, "hour"],
+    [60, "minute"],
+    [1, "second"],
+  ];
+  const [size, name] = units.find(([unit]) => seconds >= unit * 2) ?? units[units.length - 1];
+  const count = Math.max(1, Math.ceil(seconds / size));
+  return `${count} ${name}${count === 1 ? "" : "s"}`;
+}
+
+/** Retry-After's seconds (RFC 9110: a number of seconds, or an HTTP date), or null. */
+export function retryAfterSeconds(header: string | null | undefined, now = Date.now()): number | null {
+  if (!header) return null;
+  const trimmed = header.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  const at = Date.parse(trimmed);
+  return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - now) / 1000));
+}
+
+/**
+ * The messages of an error answer, each a sentence a person can read. `retryAfter`: the
+ * answer's Retry-After header, which a throttled answer (429) is said by.
+ */
+export function errorMessages(status: number, body: unknown, retryAfter?: string | null): string[] {
+  const wait = status === 429 ? retryAfterSeconds(retryAfter) : null;
+  if (wait !== null) return [`Too many attempts in a short time: try again in ${waitInWords(wait)}.`];
   const out: string[] = [];
   const errors = allauthErrors(body);
   if (errors) {
