@@ -4,7 +4,8 @@
 import { describe, expect, it } from "vitest";
 import { parseTags } from "../src/components/Composer";
 import { nextQuery, withQuery } from "../src/lib/cursor";
-import { errorMessages } from "../src/lib/errors";
+import { errorMessages, retryAfterSeconds, waitInWords } from "../src/lib/errors";
+import { downloadPath, sizeInWords } from "../src/components/account/ExportData";
 import { linkKey, safeNext } from "../src/lib/paths";
 import { readFailure, readFailureDigest } from "../src/lib/readFailure";
 import {
@@ -18,7 +19,7 @@ import {
   submitSettled,
 } from "../src/lib/idempotency";
 import type { Comment, Group, Post } from "../src/api/types";
-import { commentAbilities, groupAbilities, mayTakePart, postAbilities } from "../src/lib/abilities";
+import { commentAbilities, groupAbilities, mayManage, mayTakePart, postAbilities } from "../src/lib/abilities";
 import { snippetParts } from "../src/lib/snippet";
 import { forwarding } from "../src/lib/upstream";
 
@@ -72,6 +73,46 @@ describe("errorMessages", () => {
     ]);
     expect(errorMessages(502, null)[0]).toContain("Something went wrong");
     expect(errorMessages(429, "")[0]).toContain("Too many requests");
+  });
+});
+
+describe("a throttled answer", () => {
+  it("says how long to wait from Retry-After, in the unit that reads best", () => {
+    const drf = { detail: "Request was throttled. Expected available in 3600 seconds." };
+    expect(errorMessages(429, drf, "3600")).toEqual(["Too many attempts in a short time: try again in 60 minutes."]);
+    expect(errorMessages(429, { status: 429, detail: "x" }, "42")).toEqual([
+      "Too many attempts in a short time: try again in 42 seconds.",
+    ]);
+    expect(waitInWords(1)).toBe("1 second");
+    expect(waitInWords(119)).toBe("119 seconds");
+    expect(waitInWords(120)).toBe("2 minutes");
+    expect(waitInWords(121)).toBe("3 minutes");
+    expect(waitInWords(7200)).toBe("2 hours");
+    expect(waitInWords(86_400)).toBe("24 hours");
+    expect(waitInWords(3 * 86_400)).toBe("3 days");
+  });
+  it("reads Retry-After as seconds or a date, and keeps the API's words without it", () => {
+    const now = Date.parse("2026-12-07T10:00:00Z");
+    expect(retryAfterSeconds("300", now)).toBe(300);
+    expect(retryAfterSeconds("Mon, 07 Dec 2026 10:05:00 GMT", now)).toBe(300);
+    expect(retryAfterSeconds("soon", now)).toBeNull();
+    expect(retryAfterSeconds(null, now)).toBeNull();
+    const words = { detail: "Too many failed attempts: wait a few minutes and try again." };
+    expect(errorMessages(429, words, null)).toEqual([words.detail]);
+    expect(errorMessages(400, { password: ["Incorrect password."] }, "60")).toEqual(["Password: Incorrect password."]);
+  });
+});
+
+describe("an export", () => {
+  it("says its size in words", () => {
+    expect(sizeInWords(812)).toBe("812 bytes");
+    expect(sizeInWords(14_200)).toBe("14.2 KB");
+    expect(sizeInWords(3_100_000)).toBe("3.1 MB");
+    expect(sizeInWords(2_000_000_000_000)).toBe("2000.0 GB");
+  });
+  it("is downloaded through the hub's own origin, whatever SITE_URL the API wrote", () => {
+    expect(downloadPath("https://api.example.org/api/auth/export/8c1f/download/")).toBe("/api/auth/export/8c1f/download/");
+    expect(downloadPath("/api/auth/export/8c1f/download/?x=1")).toBe("/api/auth/export/8c1f/download/?x=1");
   });
 });
 
@@ -177,6 +218,10 @@ describe("the API's answers, as what the viewer may do", () => {
     expect(member).toMatchObject({ post: true, leave: true, moderate: false, moderateContent: false });
     const owner = groupAbilities(group({ role: "owner" }, ["post", "moderate_content", "handle_reports"]));
     expect(owner).toMatchObject({ post: true, leave: false, moderate: true, moderateContent: true, update: false });
+    expect(owner.inviteToSignUp).toBe(false);
+    const admin = groupAbilities(group({ role: "admin" }, ["invite_to_sign_up"]));
+    expect(admin).toMatchObject({ inviteToSignUp: true, update: false });
+    expect(mayManage(group({ role: "admin" }, ["invite_to_sign_up"]))).toBe(true);
   });
   it("takes a post's and a comment's permissions as they come", () => {
     const post = (permissions: Post["permissions"]) => ({ id: 1, permissions }) as Post;

@@ -1,13 +1,21 @@
 "use client";
-// The Manage page's forms: members and roles, join requests, invitations, bans, the group's
-// settings and archiving. Each list's first page comes from the server, its later ones on its
+// The Manage page's forms: members and roles, join requests, invitations, sign-up links, bans,
+// the group's settings and archiving. Each list's first page comes from the server, its later ones on its
 // cursor from a button; after each change the page is read again (router.refresh(), which
 // shows each list from its first page), and a refusal is shown in the API's own words.
 import { useRouter } from "next/navigation";
 import { useEffect, useId, useState } from "react";
 import type { Group, Page } from "@/api/types";
 import { ApiError, type CallOptions, api } from "@/lib/api";
-import type { Ban, Invitation, JoinRequest, Member } from "@/api/types";
+import type {
+  Ban,
+  Invitation,
+  JoinRequest,
+  Member,
+  SignupInvitation,
+  SignupInvitationCreateRequest,
+  SignupInvitationCreated,
+} from "@/api/types";
 import { usePages } from "@/lib/hooks";
 import { manageListPath } from "@/lib/paths";
 import { parseTags } from "./Composer";
@@ -52,16 +60,25 @@ function Rows<T>({
   );
 }
 
-/** One write, then the page read again; its error kept for the form to show. */
+/**
+ * One write, then the page read again; its error kept for the form to show. `answered` gets the
+ * API's answer (a link made, shown once), `after` runs once it succeeded.
+ */
 function useWrite() {
   const router = useRouter();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
-  async function write(path: string, options: CallOptions, after?: () => void): Promise<boolean> {
+  async function write(
+    path: string,
+    options: CallOptions,
+    after?: () => void,
+    answered?: (data: unknown) => void,
+  ): Promise<boolean> {
     setBusy(true);
     setError(null);
     try {
-      await api(path, options);
+      const data = await api(path, options); // apart: inside `answered?.(...)` it runs only with one
+      answered?.(data);
       after?.();
       router.refresh();
       return true;
@@ -300,6 +317,126 @@ export function Invitations({ groupId, first }: { groupId: number; first: Page<I
         noun="invitations"
         empty="No pending invitations."
         row={(invitation) => <InvitationRow key={invitation.id} groupId={groupId} invitation={invitation} />}
+      />
+    </section>
+  );
+}
+
+/** What became of a sign-up link, from the API's fields. */
+function linkState(invitation: SignupInvitation): React.ReactNode {
+  if (invitation.revoked_at) return <>Revoked <Time iso={invitation.revoked_at} /></>;
+  if (invitation.usable) return <>Works until <Time iso={invitation.expires_at} /></>;
+  if (invitation.uses >= invitation.max_uses) return "Used up";
+  return <>Expired <Time iso={invitation.expires_at} /></>;
+}
+
+function SignupInvitationRow({ groupId, invitation }: { groupId: number; invitation: SignupInvitation }) {
+  const { busy, error, write } = useWrite();
+  return (
+    <li className="card manage-item" data-signup-invitation={invitation.id}>
+      <p>
+        <strong>Link {invitation.id}</strong>, made by {invitation.created_by?.username ?? "[deleted]"}{" "}
+        <Time iso={invitation.created_at} />: {invitation.uses} of {invitation.max_uses} sign-ups used
+      </p>
+      <p className="muted">{linkState(invitation)}</p>
+      {!invitation.revoked_at && invitation.usable && (
+        <button
+          type="button"
+          className="button secondary"
+          disabled={busy}
+          aria-label={`Revoke link ${invitation.id}`}
+          onClick={() => write(`groups/${groupId}/signup-invitations/${invitation.id}/`, { method: "DELETE" })}
+        >
+          Revoke
+        </button>
+      )}
+      <FormErrors error={error} />
+    </li>
+  );
+}
+
+/** The link just made, shown this once (the API keeps only a digest of its key). */
+function NewLink({ created }: { created: SignupInvitationCreated }) {
+  const [copied, setCopied] = useState<boolean | null>(null);
+  const id = useId();
+  return (
+    <div className="card" role="status">
+      <p>
+        <strong>Your new sign-up link.</strong> Copy it now: it is shown only this once. It lets in{" "}
+        {created.max_uses === 1 ? "one sign-up" : `${created.max_uses} sign-ups`} until <Time iso={created.expires_at} />,
+        and whoever signs up with it joins this group.
+      </p>
+      <div className="field">
+        <label htmlFor={id}>Sign-up link</label>
+        <input id={id} readOnly value={created.link} onFocus={(event) => event.currentTarget.select()} />
+      </div>
+      <div className="actions">
+        <button
+          type="button"
+          className="button"
+          onClick={() =>
+            navigator.clipboard.writeText(created.link).then(
+              () => setCopied(true),
+              () => setCopied(false),
+            )
+          }
+        >
+          Copy the link
+        </button>
+        {copied === true && <span>Copied.</span>}
+        {copied === false && <span>Could not copy: select the link and copy it.</span>}
+      </div>
+    </div>
+  );
+}
+
+export function SignupInvitations({ groupId, first }: { groupId: number; first: Page<SignupInvitation> }) {
+  const { busy, error, write } = useWrite();
+  const [maxUses, setMaxUses] = useState("1");
+  const [days, setDays] = useState("");
+  const [created, setCreated] = useState<SignupInvitationCreated | null>(null);
+  const id = useId();
+  async function make(event: React.FormEvent) {
+    event.preventDefault();
+    setCreated(null);
+    const body: SignupInvitationCreateRequest = { max_uses: Number(maxUses) };
+    if (days.trim()) body.days = Number(days);
+    await write(`groups/${groupId}/signup-invitations/`, { method: "POST", body }, undefined, (data) =>
+      setCreated(data as SignupInvitationCreated),
+    );
+  }
+  return (
+    <section aria-labelledby="signup-invitations-heading">
+      <h2 id="signup-invitations-heading">Sign-up links</h2>
+      <p className="muted">A link for people without an account: whoever signs up with it joins this group.</p>
+      <form className="card" aria-label="Make a sign-up link" onSubmit={make}>
+        <div className="field">
+          <label htmlFor={`${id}-uses`}>How many sign-ups it lets in</label>
+          <input
+            id={`${id}-uses`}
+            type="number"
+            min={1}
+            required
+            value={maxUses}
+            onChange={(event) => setMaxUses(event.target.value)}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-days`}>For how many days (optional; empty: the site's default)</label>
+          <input id={`${id}-days`} type="number" min={1} value={days} onChange={(event) => setDays(event.target.value)} />
+        </div>
+        <button type="submit" className="button" disabled={busy}>
+          Make a link
+        </button>
+        <FormErrors error={error} />
+      </form>
+      {created && <NewLink created={created} />}
+      <Rows
+        path={manageListPath(groupId, "signup-invitations")}
+        first={first}
+        noun="links"
+        empty="No sign-up links."
+        row={(invitation) => <SignupInvitationRow key={invitation.id} groupId={groupId} invitation={invitation} />}
       />
     </section>
   );

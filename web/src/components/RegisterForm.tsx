@@ -1,6 +1,9 @@
 "use client";
 // Sign up (django-allauth's sign-up): the API mails the address a link to verify it; until it
-// is followed the address is unverified, and the page says where the link went.
+// is followed the address is unverified, and the page says where the link went. An invitation
+// link's key goes with the sign-up. What REGISTRATION_MODE answers is said in words: signed in
+// (open, or a valid invitation), waiting for staff to approve (approval: 202), or the API's
+// refusal (invite-only without a valid invitation: a 400 on `invitation`; closed: a 403).
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
@@ -8,7 +11,7 @@ import { ApiError } from "@/lib/api";
 import { useSession } from "@/lib/session";
 import { FormErrors } from "./States";
 
-export function RegisterForm() {
+export function RegisterForm({ invitation }: { invitation?: string }) {
   const { register } = useSession();
   const router = useRouter();
   const [username, setUsername] = useState("");
@@ -16,7 +19,7 @@ export function RegisterForm() {
   const [password, setPassword] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
-  const [done, setDone] = useState<{ signedIn: boolean } | null>(null);
+  const [done, setDone] = useState<{ signedIn: boolean; awaitingApproval?: string } | null>(null);
 
   async function submit(event: React.FormEvent) {
     event.preventDefault();
@@ -24,8 +27,8 @@ export function RegisterForm() {
     setBusy(true);
     setError(null);
     try {
-      const outcome = await register(username, email, password);
-      setDone({ signedIn: outcome.signedIn });
+      const outcome = await register({ username, email, password, invitation });
+      setDone(outcome.signedIn ? { signedIn: true } : { signedIn: false, awaitingApproval: outcome.awaitingApproval });
       if (outcome.signedIn) router.refresh(); // the page was read as nobody
     } catch (failure) {
       setError(failure instanceof ApiError ? failure : new ApiError(0, null));
@@ -33,6 +36,19 @@ export function RegisterForm() {
       setBusy(false);
     }
   }
+
+  if (done?.awaitingApproval !== undefined)
+    return (
+      <section className="card narrow" aria-labelledby="auth-heading">
+        <h1 id="auth-heading">Waiting for approval</h1>
+        <p role="status">
+          {done.awaitingApproval || "Staff approve every new account here: you will get a mail when yours is approved."}
+        </p>
+        <p>
+          Meanwhile, we sent a link to <strong>{email}</strong>: follow it to verify your address.
+        </p>
+      </section>
+    );
 
   if (done)
     return (
@@ -59,6 +75,7 @@ export function RegisterForm() {
   return (
     <section className="card narrow" aria-labelledby="auth-heading">
       <h1 id="auth-heading">Join Divan</h1>
+      {invitation && <p>You were invited: your invitation goes with this sign-up.</p>}
       <form onSubmit={submit}>
         <div className="field">
           <label htmlFor="username">Username</label>

@@ -25,6 +25,8 @@ export interface GroupAbilities {
   decideJoinRequests: boolean;
   manageBans: boolean;
   manageInvitations: boolean;
+  /** Make sign-up links into the group (whoever signs up with one joins it). */
+  inviteToSignUp: boolean;
   /** Pin, lock, hide and restore its content. */
   moderateContent: boolean;
 }
@@ -48,6 +50,7 @@ export const MANAGE_ACTIONS: GroupAction[] = [
   "decide_join_requests",
   "manage_bans",
   "manage_invitations",
+  "invite_to_sign_up",
 ];
 
 /** Whether the Manage page has anything for the viewer. */
@@ -75,6 +78,7 @@ export function groupAbilities(group: Group): GroupAbilities {
     decideJoinRequests: allows("decide_join_requests"),
     manageBans: allows("manage_bans"),
     manageInvitations: allows("manage_invitations"),
+    inviteToSignUp: allows("invite_to_sign_up"),
     moderateContent: allows("moderate_content"),
   };
 }

@@ -9,7 +9,10 @@ export const searchPath = (q: string) => `search/?q=${encodeURIComponent(q)}`;
 export const reportsPath = (groupId: number, status = "open") => `groups/${groupId}/reports/?status=${status}`;
 export const logPath = (groupId: number) => `groups/${groupId}/moderation-log/`;
 /** A list of the Manage page, 100 a page (the API's cap); later pages on its cursor. */
-export const manageListPath = (groupId: number, list: "members" | "join-requests" | "invitations" | "bans") =>
+export const manageListPath = (
+  groupId: number,
+  list: "members" | "join-requests" | "invitations" | "signup-invitations" | "bans",
+) =>
   `groups/${groupId}/${list}/?page_size=100`;
 /** The group directory: every group the viewer may see, or theirs; `query` is q= and tag=. */
 export const groupsPath = (query: string, mine = false) =>

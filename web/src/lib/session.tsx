@@ -9,8 +9,19 @@ import { type AuthAnswer, type Flow, auth, pendingFlow } from "./allauth";
 import { api, csrfSet } from "./api";
 import { formsForget } from "./idempotency";
 
-/** Where a sign-in or sign-up stands: done (signed in), or a flow the API waits for. */
-export type Outcome = { signedIn: true } | { signedIn: false; pending: Flow | null };
+/**
+ * Where a sign-in or sign-up stands: done (signed in), or a flow the API waits for; or, for a
+ * sign-up where staff approve new accounts (REGISTRATION_MODE=approval), the API's words on it.
+ */
+export type Outcome = { signedIn: true } | { signedIn: false; pending: Flow | null; awaitingApproval?: string };
+
+export interface Registration {
+  username: string;
+  email: string;
+  password: string;
+  /** An invitation link's key (`/register?invitation=...`). */
+  invitation?: string;
+}
 
 interface SessionState {
   user: User | null;
@@ -18,7 +29,7 @@ interface SessionState {
   signIn: (username: string, password: string) => Promise<Outcome>;
   /** The second step of a sign-in: a code from the authenticator app, or a recovery code. */
   secondFactor: (code: string) => Promise<Outcome>;
-  register: (username: string, email: string, password: string) => Promise<Outcome>;
+  register: (registration: Registration) => Promise<Outcome>;
   signOut: () => Promise<void>;
   /** Reads who is signed in again (after a reset, a deletion, a verification that signs in). */
   refresh: () => Promise<void>;
@@ -60,6 +71,10 @@ export function SessionProvider({
         await begin();
         return { signedIn: true };
       }
+      if (answer.status === 202) {
+        const detail = (answer as { detail?: unknown }).detail;
+        return { signedIn: false, pending: null, awaitingApproval: typeof detail === "string" ? detail : "" };
+      }
       return { signedIn: false, pending: pendingFlow(answer) };
     },
     [begin],
@@ -75,8 +90,8 @@ export function SessionProvider({
     [settle],
   );
   const register = useCallback(
-    async (username: string, email: string, password: string) =>
-      settle(await auth("auth/signup", { method: "POST", body: { username, email, password } })),
+    async ({ invitation, ...fields }: Registration) =>
+      settle(await auth("auth/signup", { method: "POST", body: invitation ? { ...fields, invitation } : fields })),
     [settle],
   );
   const signOut = useCallback(async () => {

@@ -1,14 +1,14 @@
-// A group's Manage page: its members and roles, join requests, invitations, bans and settings,
-// each section shown exactly when the group's `permissions` allow it, the first page of each
-// list read at once on the server as the visitor (later pages in the browser). A group the API
-// does not show them is a 404; one they may manage nothing of, a 403.
+// A group's Manage page: its members and roles, join requests, invitations, sign-up links, bans
+// and settings, each section shown exactly when the group's `permissions` allow it, the first
+// page of each list read at once on the server as the visitor (later pages in the browser). A
+// group the API does not show them is a 404; one they may manage nothing of, a 403.
 import type { Metadata } from "next";
 import Link from "next/link";
 import { forbidden, notFound } from "next/navigation";
 import type { Group, Page } from "@/api/types";
 import { FailedRead } from "@/components/FailedRead";
-import { Bans, Invitations, JoinRequests, Members, Settings } from "@/components/Manage";
-import type { Ban, Invitation, JoinRequest, Member } from "@/api/types";
+import { Bans, Invitations, JoinRequests, Members, Settings, SignupInvitations } from "@/components/Manage";
+import type { Ban, Invitation, JoinRequest, Member, SignupInvitation } from "@/api/types";
 import { groupMay, mayManage, mayModerate } from "@/lib/abilities";
 import { manageListPath } from "@/lib/paths";
 import { type Read, read, subject, viewer } from "@/lib/server";
@@ -25,11 +25,12 @@ export default async function ManagePage({ params }: { params: Promise<{ id: str
   const { id } = await params;
   if (!/^\d+$/.test(id)) notFound();
   const groupId = Number(id);
-  const [group, members, requests, invitations, bans, me] = await Promise.all([
+  const [group, members, requests, invitations, signupInvitations, bans, me] = await Promise.all([
     read<Group>(`groups/${groupId}/`),
     read<Page<Member>>(manageListPath(groupId, "members")),
     read<Page<JoinRequest>>(manageListPath(groupId, "join-requests")),
     read<Page<Invitation>>(manageListPath(groupId, "invitations")),
+    read<Page<SignupInvitation>>(manageListPath(groupId, "signup-invitations")),
     read<Page<Ban>>(manageListPath(groupId, "bans")),
     viewer(),
   ]);
@@ -58,6 +59,8 @@ export default async function ManagePage({ params }: { params: Promise<{ id: str
           />
         ))}
       {may("manage_invitations") && list(invitations, (first) => <Invitations groupId={data.id} first={first} />)}
+      {may("invite_to_sign_up") &&
+        list(signupInvitations, (first) => <SignupInvitations groupId={data.id} first={first} />)}
       {may("manage_bans") && list(bans, (first) => <Bans groupId={data.id} first={first} />)}
       {(may("update_group") || may("archive_group")) && (
         <Settings group={data} update={may("update_group")} archive={may("archive_group")} />
