@@ -1,10 +1,22 @@
 """How django-allauth behaves in Divan, where its defaults are not Divan's rules."""
 
+import base64
+import functools
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
+from allauth.mfa.adapter import DefaultMFAAdapter
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.crypto import get_random_string, salted_hmac
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    """The one place both sign-up paths meet: allauth's headless sign-up and Divan's own
+    (accounts.services.account_signup) ask `is_open_for_signup` and save through `save_user`."""
+
     def send_confirmation_mail(self, request, emailconfirmation, signup: bool) -> None:
         """An address another account has verified stays theirs: its owner is told that
         someone tried it, and no link is sent. The answer to the sign-up or the change was the
@@ -19,3 +31,54 @@ class AccountAdapter(DefaultAccountAdapter):
             self.send_account_already_exists_mail(address.email)
             return
         super().send_confirmation_mail(request, emailconfirmation, signup)
+
+    def add_message(self, *args, **kwargs) -> None:
+        """allauth renders no pages here (HEADLESS_ONLY), so its flash messages ("Confirmation
+        e-mail sent to ...") would only sit in a cookie of Divan's own endpoints' answers, and
+        be there or not as a mail was sent or not."""
+
+    def respond_email_verification_sent(self, request, user):
+        """Under mandatory verification a sign-up with a taken address makes no account, so it
+        hashes no password, and would answer in a fraction of the time one that makes an account
+        takes. It hashes one all the same: the two answers take as long."""
+        if user is None:
+            make_password(get_random_string(32))
+        return super().respond_email_verification_sent(request, user)
+
+
+@functools.cache
+def _fernet(keys: tuple[str, ...]) -> MultiFernet:
+    return MultiFernet(
+        [
+            Fernet(
+                base64.urlsafe_b64encode(
+                    salted_hmac(
+                        "divan.accounts.mfa", "fernet", secret=key, algorithm="sha256"
+                    ).digest()
+                )
+            )
+            for key in keys
+        ]
+    )
+
+
+def _keys() -> tuple[str, ...]:
+    return (settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS)
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """allauth stores a TOTP secret and the seed the recovery codes are derived from as they
+    come; this encrypts both (Fernet, keyed from SECRET_KEY; SECRET_KEY_FALLBACKS still
+    decrypt what an earlier key encrypted), so a copy of the database alone cannot make codes."""
+
+    def encrypt(self, text: str) -> str:
+        return _fernet(_keys()).encrypt(text.encode()).decode()
+
+    def decrypt(self, encrypted_text: str) -> str:
+        try:
+            return _fernet(_keys()).decrypt(encrypted_text.encode()).decode()
+        except InvalidToken:
+            raise ImproperlyConfigured(
+                "A two-factor secret does not decrypt with DJANGO_SECRET_KEY or any of "
+                "DJANGO_SECRET_KEY_FALLBACKS: put the key it was made with back among them."
+            ) from None

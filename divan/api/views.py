@@ -1,47 +1,82 @@
 """Auth endpoints: register, obtain a token, log out (revoke it), who am I, and a browser
-session (an HttpOnly cookie, with CSRF protection) for the hub, which may also register into one."""
+session (an HttpOnly cookie, with CSRF protection) for the hub, which may also register into one.
+Sign-up and sign-in go through django-allauth's forms and flows (accounts.services): the same
+rules as its headless API at /api/_allauth/ (README, Accounts)."""
 
-from django.conf import settings
 from django.contrib.auth import login, logout
+from django.contrib.auth.models import AnonymousUser
 from django.middleware.csrf import get_token
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, serializers, status
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.response import Response
 
+from accounts.selectors import account_flags
+from accounts.services import account_signup, sign_in_check
 from divan.api.serializers import (
     EmptySerializer,
     RegisteredSerializer,
     RegisterSerializer,
+    SignInSerializer,
+    SignupPendingSerializer,
     TokenSerializer,
     UserSerializer,
 )
-from divan.services.users import token_issue, token_revoke, user_register
+from divan.services.users import token_issue, token_revoke
+
+SIGNUP_PENDING = (
+    "Check your inbox: we sent a link to {email}. Follow it to confirm the address, then sign in."
+)
+
+
+def _user_data(user) -> dict:
+    return UserSerializer(account_flags(user=user)).data
+
+
+def _signup_pending(email: str) -> Response:
+    """The answer to a sign-up that signed nobody in (verification mandatory): the same whether
+    an account was made or the address already had one."""
+    return Response(
+        {"detail": SIGNUP_PENDING.format(email=email), "email": email},
+        status=status.HTTP_202_ACCEPTED,
+    )
 
 
 class RegisterView(generics.GenericAPIView):
+    """Sign up for an API token. With verification mandatory, no token before the address is
+    verified: a 202 says where the link went, then `token/` works."""
+
     permission_classes = [permissions.AllowAny]
     serializer_class = RegisterSerializer
 
-    @extend_schema(responses={201: RegisteredSerializer})
+    @extend_schema(responses={201: RegisteredSerializer, 202: SignupPendingSerializer})
     def post(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = user_register(**serializer.validated_data)
-        user.token = token_issue(user=user).key
-        return Response(RegisteredSerializer(user).data, status=status.HTTP_201_CREATED)
+        signup = account_signup(request=request._request, **serializer.validated_data)
+        # allauth's flow signs the new user in to a session; an API client gets a token instead
+        request._request.session.flush()
+        request._request.user = AnonymousUser()
+        if not signup.signed_in:
+            return _signup_pending(serializer.validated_data["email"].lower())
+        data = {**_user_data(signup.user), "token": token_issue(user=signup.user).key}
+        return Response(data, status=status.HTTP_201_CREATED)
 
 
 class TokenView(generics.GenericAPIView):
+    """An API token for a username and password, and, with two-factor sign-in on, a `code`."""
+
     permission_classes = [permissions.AllowAny]
-    serializer_class = AuthTokenSerializer
+    serializer_class = SignInSerializer
 
     @extend_schema(responses={200: TokenSerializer})
     def post(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        token = token_issue(user=serializer.validated_data["user"])
+        user = serializer.validated_data["user"]
+        sign_in_check(request=request._request, user=user,
+                      code=serializer.validated_data.get("code"))  # fmt: skip
+        token = token_issue(user=user)
         return Response({"token": token.key})
 
 
@@ -61,7 +96,7 @@ class MeView(generics.RetrieveAPIView):
     serializer_class = UserSerializer
 
     def get_object(self):
-        return self.request.user
+        return account_flags(user=self.request.user)
 
 
 class SessionSerializer(serializers.Serializer):
@@ -73,18 +108,19 @@ class SessionSerializer(serializers.Serializer):
 
 def _session(request) -> Response:
     user = request.user if request.user.is_authenticated else None
-    return Response({"user": UserSerializer(user).data if user else None,
+    return Response({"user": _user_data(user) if user else None,
                      "csrf_token": get_token(request)})  # fmt: skip
 
 
 class SessionView(generics.GenericAPIView):
     """A browser's session: GET it (who is signed in, and the CSRF token to send back), POST
-    `username` and `password` to sign in (the CSRF token required), DELETE to sign out. The
-    session lives in an HttpOnly, SameSite cookie: no script can read the credential."""
+    `username` and `password` (and `code`, with two-factor sign-in on) to sign in (the CSRF
+    token required), DELETE to sign out. The session lives in an HttpOnly, SameSite cookie: no
+    script can read the credential."""
 
     permission_classes = [permissions.AllowAny]
     authentication_classes = [SessionAuthentication]
-    serializer_class = AuthTokenSerializer
+    serializer_class = SignInSerializer
 
     @extend_schema(responses={200: SessionSerializer})
     def get(self, request):
@@ -95,7 +131,10 @@ class SessionView(generics.GenericAPIView):
         SessionAuthentication().enforce_csrf(request)  # a forged sign-in is refused too
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        login(request, serializer.validated_data["user"])
+        user = serializer.validated_data["user"]
+        sign_in_check(request=request._request, user=user,
+                      code=serializer.validated_data.get("code"))  # fmt: skip
+        login(request, user)
         return _session(request)
 
     @extend_schema(request=None, responses={204: None})
@@ -108,20 +147,25 @@ class SessionView(generics.GenericAPIView):
 class SessionRegisterView(generics.GenericAPIView):
     """Register and sign in to a browser session in one step, for the hub: the CSRF token
     required, as for a sign-in; no API token is issued, so the browser holds no credential a
-    script could read."""
+    script could read. With verification mandatory nobody is signed in before the address is
+    verified: a 202 says where the link went."""
 
     permission_classes = [permissions.AllowAny]
     authentication_classes = [SessionAuthentication]
     serializer_class = RegisterSerializer
 
-    @extend_schema(request=RegisterSerializer, responses={201: SessionSerializer})
+    @extend_schema(
+        request=RegisterSerializer,
+        responses={201: SessionSerializer, 202: SignupPendingSerializer},
+    )
     def post(self, request):
         SessionAuthentication().enforce_csrf(request)  # a forged registration is refused too
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = user_register(**serializer.validated_data)
-        # login() must be told a backend when several are configured: the one tried first
-        login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
-        response = _session(request)  # login rotated the CSRF token: this is the new one
+        signup = account_signup(request=request._request, **serializer.validated_data)
+        if not signup.signed_in:
+            return _signup_pending(serializer.validated_data["email"].lower())
+        request.user = signup.user  # allauth signed the Django request in; DRF's follows
+        response = _session(request)  # signing in rotated the CSRF token: this is the new one
         response.status_code = status.HTTP_201_CREATED
         return response

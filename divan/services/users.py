@@ -1,34 +1,9 @@
-"""Writes on users and their API tokens."""
+"""Writes on users' API tokens. Sign-up is allauth's flow (accounts.services.account_signup);
+a changed password deletes the user's tokens (divan.models.User.save)."""
 
-from django.contrib.auth import password_validation
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
 from rest_framework.authtoken.models import Token
 
-from divan.exceptions import InvalidInput
 from divan.models import User
-
-USERNAME_TAKEN = "A user with that username already exists."
-
-
-def user_register(*, username: str, email: str, password: str) -> User:
-    """Create a user after Django's password validators and the unique username rule. Usernames
-    are public; email addresses are not unique (see User.email), so registering says nothing
-    about whether an address has an account."""
-    errors: dict[str, list[str]] = {}
-    if User.objects.filter(username__iexact=username).exists():
-        errors["username"] = [USERNAME_TAKEN]
-    try:
-        password_validation.validate_password(password, User(username=username, email=email))
-    except DjangoValidationError as error:
-        errors["password"] = list(error.messages)
-    if errors:
-        raise InvalidInput(errors)
-    try:
-        with transaction.atomic():
-            return User.objects.create_user(username=username, email=email, password=password)
-    except IntegrityError:  # a concurrent registration took the name
-        raise InvalidInput({"username": [USERNAME_TAKEN]}) from None
 
 
 def token_issue(*, user: User) -> Token:
