@@ -162,8 +162,8 @@ ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = env.int(
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PREVENT_ENUMERATION = "strict"
 ACCOUNT_CHANGE_EMAIL = True  # one address per account; a new one replaces it once verified
-# Changing the address or the two-factor settings asks for the password again, unless it (or a
-# code) was given in the last ACCOUNT_REAUTHENTICATION_TIMEOUT seconds.
+# Changing the address or the two-factor settings asks for the password again (allauth's
+# reauthentication, which then holds for ACCOUNT_REAUTHENTICATION_TIMEOUT seconds).
 ACCOUNT_REAUTHENTICATION_REQUIRED = True
 ACCOUNT_REAUTHENTICATION_TIMEOUT = env.int("ACCOUNT_REAUTHENTICATION_TIMEOUT", default=300)
 # A password change keeps the session it was made in; every other session ends (Django's

@@ -37,9 +37,11 @@ class Browser:
 
     def send(self, method: str, path: str, body: dict | None = None, **headers):
         return getattr(self.client, method)(
-            path, body or {}, content_type="application/json",
+            path,
+            body or {},
+            content_type="application/json",
             headers={"X-CSRFToken": self.csrf(), **headers},
-        )  # fmt: skip
+        )
 
     def sign_in(self, username: str, password: str = PASSWORD):
         """allauth's headless sign-in, as the hub signs in."""
@@ -91,8 +93,9 @@ def make_user(username: str, *, email: str | None = None, verified: bool = True)
 
     from tests.factories import UserFactory
 
-    user = UserFactory(username=username, email=email or f"{username}@example.com",
-                       password=PASSWORD)  # fmt: skip
+    user = UserFactory(
+        username=username, email=email or f"{username}@example.com", password=PASSWORD
+    )
     EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=verified)
     return user
 

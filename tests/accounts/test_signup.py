@@ -78,8 +78,10 @@ def comparable(response, *values: str) -> tuple:
 
     def blank(node):
         if isinstance(node, dict):
-            return {key: "*" if key in ("id", "token", "csrf_token") else blank(value)
-                    for key, value in node.items()}  # fmt: skip
+            return {
+                key: "*" if key in ("id", "token", "csrf_token") else blank(value)
+                for key, value in node.items()
+            }
         if isinstance(node, list):
             return [blank(item) for item in node]
         if isinstance(node, str):
@@ -92,8 +94,7 @@ def comparable(response, *values: str) -> tuple:
 
 @pytest.mark.parametrize("mode", ["optional", "mandatory"])
 @pytest.mark.parametrize("path", PATHS)
-def test_a_taken_address_answers_as_a_free_one_and_its_owner_is_told(path, mode, mailbox,
-                                                                       settings):  # fmt: skip
+def test_a_taken_address_answers_as_a_free_one_and_its_owner_is_told(path, mode, mailbox, settings):
     settings.ACCOUNT_EMAIL_VERIFICATION = mode
     owner = make_user("olga", email="olga@example.com")
     before = set(User.objects.values_list("pk", flat=True))
@@ -204,8 +205,10 @@ def test_a_verified_address_belongs_to_one_account(mailbox, settings):
     assert sign_up("session", second, "bea", "shared@example.com").status_code == 201
     # nobody had verified it: both got a link (each mail names its account)
     mailbox.deliver()
-    mails = {m["Subject"] + body_of(m).split("because user ")[1].split()[0]: m
-             for m in mailbox.wait_for(2)}  # fmt: skip
+    mails = {
+        m["Subject"] + body_of(m).split("because user ")[1].split()[0]: m
+        for m in mailbox.wait_for(2)
+    }
     ann_key = unquote(link_key(mails[CONFIRM + "ann"], "verify-email"))
     bea_key = unquote(link_key(mails[CONFIRM + "bea"], "verify-email"))
 
