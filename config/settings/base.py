@@ -295,13 +295,20 @@ SPECTACULAR_SETTINGS = {
         "reactions; reports, moderation (hide, restore, pin, lock) and the moderation log; "
         "full-text search; personal and group feeds; file uploads; and the events' status for "
         "site staff. Lists are cursor-paginated; creates accept an Idempotency-Key; errors "
-        'keep DRF\'s shape (`{"field": ["message"]}` or `{"detail": "..."}`).'
+        'keep DRF\'s shape (`{"field": ["message"]}` or `{"detail": "..."}`). Accounts '
+        "(verifying an address, resetting and changing the password, changing the address, "
+        "two-factor setup and sign-in) are django-allauth's headless API: "
+        "`/api/_allauth/browser/v1/` for browsers and `/api/_allauth/app/v1/` for apps, "
+        "described by its own OpenAPI document at "
+        "[/api/_allauth/openapi.json](/api/_allauth/openapi.json)."
     ),
     # Swagger UI's sections, in this order: divan.schema.OPERATION_TAGS puts each operation in one
     "TAGS": [
         {
             "name": "auth",
-            "description": "Sign up, API tokens, the browser session and who you are.",
+            "description": "Sign up, API tokens, the browser session and who you are (with "
+            "two-factor sign-in on, tokens and sessions take a `code`). Verification, resets, "
+            "the address and two-factor setup: /api/_allauth/openapi.json.",
         },
         {"name": "groups", "description": "Groups: create, list, read, edit and delete."},
         {

@@ -10,7 +10,10 @@ class EmptySerializer(serializers.Serializer):
 
 
 class UserSerializer(serializers.ModelSerializer):
-    """You, as you see yourself: from a user that accounts.selectors.account_flags loaded."""
+    """You, as you see yourself: your address, and whether it is verified and you sign in with
+    a second factor."""
+
+    # email_verified and two_factor are read by accounts.selectors.account_flags
 
     email_verified = serializers.BooleanField(
         read_only=True, help_text="Whether `email` is verified (its link was followed)."

@@ -43,6 +43,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * @description Sign up for an API token. With verification mandatory, no token before the address is
+         *     verified: a 202 says where the link went, then `token/` works.
+         */
         post: operations["auth_register_create"];
         delete?: never;
         options?: never;
@@ -59,21 +63,24 @@ export interface paths {
         };
         /**
          * @description A browser's session: GET it (who is signed in, and the CSRF token to send back), POST
-         *     `username` and `password` to sign in (the CSRF token required), DELETE to sign out. The
-         *     session lives in an HttpOnly, SameSite cookie: no script can read the credential.
+         *     `username` and `password` (and `code`, with two-factor sign-in on) to sign in (the CSRF
+         *     token required), DELETE to sign out. The session lives in an HttpOnly, SameSite cookie: no
+         *     script can read the credential.
          */
         get: operations["auth_session_retrieve"];
         put?: never;
         /**
          * @description A browser's session: GET it (who is signed in, and the CSRF token to send back), POST
-         *     `username` and `password` to sign in (the CSRF token required), DELETE to sign out. The
-         *     session lives in an HttpOnly, SameSite cookie: no script can read the credential.
+         *     `username` and `password` (and `code`, with two-factor sign-in on) to sign in (the CSRF
+         *     token required), DELETE to sign out. The session lives in an HttpOnly, SameSite cookie: no
+         *     script can read the credential.
          */
         post: operations["auth_session_create"];
         /**
          * @description A browser's session: GET it (who is signed in, and the CSRF token to send back), POST
-         *     `username` and `password` to sign in (the CSRF token required), DELETE to sign out. The
-         *     session lives in an HttpOnly, SameSite cookie: no script can read the credential.
+         *     `username` and `password` (and `code`, with two-factor sign-in on) to sign in (the CSRF
+         *     token required), DELETE to sign out. The session lives in an HttpOnly, SameSite cookie: no
+         *     script can read the credential.
          */
         delete: operations["auth_session_destroy"];
         options?: never;
@@ -93,7 +100,8 @@ export interface paths {
         /**
          * @description Register and sign in to a browser session in one step, for the hub: the CSRF token
          *     required, as for a sign-in; no API token is issued, so the browser holds no credential a
-         *     script could read.
+         *     script could read. With verification mandatory nobody is signed in before the address is
+         *     verified: a 202 says where the link went.
          */
         post: operations["auth_session_register_create"];
         delete?: never;
@@ -111,6 +119,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** @description An API token for a username and password, and, with two-factor sign-in on, a `code`. */
         post: operations["auth_token_create"];
         delete?: never;
         options?: never;
@@ -1047,10 +1056,6 @@ export interface components {
             /** Format: uri */
             thumbnail_url: string | null;
         };
-        AuthTokenRequest: {
-            username: string;
-            password: string;
-        };
         Ban: {
             readonly user: components["schemas"]["UserSummary"];
             readonly reason: string;
@@ -1635,6 +1640,10 @@ export interface components {
             email: string;
             password: string;
         };
+        /**
+         * @description You, as you see yourself: your address, and whether it is verified and you sign in with
+         *     a second factor.
+         */
         Registered: {
             readonly id: number;
             /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
@@ -1645,6 +1654,10 @@ export interface components {
              */
             readonly email: string;
             readonly reputation: number;
+            /** @description Whether `email` is verified (its link was followed). */
+            readonly email_verified: boolean;
+            /** @description Whether signing in (a session or an API token) asks for a second factor. */
+            readonly two_factor: boolean;
             readonly token: string;
         };
         /** @description A report as the group's moderators see it: also who handled it, and their note. */
@@ -1727,6 +1740,24 @@ export interface components {
             /** @description Send it back as the X-CSRFToken header with every write of this session. */
             csrf_token: string;
         };
+        SignInRequest: {
+            username: string;
+            password: string;
+            /** @description With two-factor sign-in on: the code from your authenticator app, or one of your recovery codes (each works once). Without it the answer is a 400 on `code`. */
+            code?: string;
+        };
+        /**
+         * @description A sign-up that signed nobody in (verification mandatory): the same answer whether or not
+         *     the address already has an account.
+         */
+        SignupPending: {
+            readonly detail: string;
+            /**
+             * Format: email
+             * @description Where the link went.
+             */
+            readonly email: string;
+        };
         StreamStatus: {
             length: number;
             dead_letters: number;
@@ -1798,6 +1829,10 @@ export interface components {
          * @enum {string}
          */
         UploadStatusEnum: "pending" | "ready" | "rejected";
+        /**
+         * @description You, as you see yourself: your address, and whether it is verified and you sign in with
+         *     a second factor.
+         */
         User: {
             readonly id: number;
             /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
@@ -1808,6 +1843,10 @@ export interface components {
              */
             readonly email: string;
             readonly reputation: number;
+            /** @description Whether `email` is verified (its link was followed). */
+            readonly email_verified: boolean;
+            /** @description Whether signing in (a session or an API token) asks for a second factor. */
+            readonly two_factor: boolean;
         };
         /** @description Only what a username already tells: no groups, no email, no standing. */
         UserName: {
@@ -1898,6 +1937,14 @@ export interface operations {
                     "application/json": components["schemas"]["Registered"];
                 };
             };
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignupPending"];
+                };
+            };
         };
     };
     auth_session_retrieve: {
@@ -1928,9 +1975,9 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["AuthTokenRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["AuthTokenRequest"];
-                "multipart/form-data": components["schemas"]["AuthTokenRequest"];
+                "application/json": components["schemas"]["SignInRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["SignInRequest"];
+                "multipart/form-data": components["schemas"]["SignInRequest"];
             };
         };
         responses: {
@@ -1985,6 +2032,14 @@ export interface operations {
                     "application/json": components["schemas"]["Session"];
                 };
             };
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignupPending"];
+                };
+            };
         };
     };
     auth_token_create: {
@@ -1996,9 +2051,9 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["AuthTokenRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["AuthTokenRequest"];
-                "multipart/form-data": components["schemas"]["AuthTokenRequest"];
+                "application/json": components["schemas"]["SignInRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["SignInRequest"];
+                "multipart/form-data": components["schemas"]["SignInRequest"];
             };
         };
         responses: {
