@@ -276,6 +276,9 @@ REST_FRAMEWORK = {
 # could write any. They decide request.get_host() and request.scheme, hence storage.site_url.
 USE_X_FORWARDED_HOST = REST_FRAMEWORK["NUM_PROXIES"] > 0
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if USE_X_FORWARDED_HOST else None
+# allauth tells callers apart (its own rate limits, the notices' "from this address") as DRF does:
+# behind the hub, every caller would otherwise be the hub's one address.
+ALLAUTH_TRUSTED_PROXY_COUNT = REST_FRAMEWORK["NUM_PROXIES"]
 PAGE_SIZE_MAX = 100
 
 # Bounds on every request (divan.parsers): past them a 413 or a 400, never a 500 or a body
