@@ -188,7 +188,7 @@ def test_the_headless_sign_up_under_mandatory_verification_waits_for_the_link(ma
     mailbox.deliver()
     [mail] = mailbox.wait_for(1)
     verified = verify(browser, unquote(link_key(mail, "verify-email")))
-    assert verified.status_code == 401  # verified; signing in is a separate step (no login on GET)
+    assert verified.status_code == 401  # verified; a link signs nobody in (allauth's default)
     assert EmailAddress.objects.get(email="zoe@example.com").verified is True
     signed_in = browser.sign_in("zoe")
     assert signed_in.status_code == 200, signed_in.content
