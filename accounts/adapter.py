@@ -5,17 +5,63 @@ import functools
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
+from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.core.internal.httpkit import is_headless_request
 from allauth.mfa.adapter import DefaultMFAAdapter
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+from django.http import JsonResponse
 from django.utils.crypto import get_random_string, salted_hmac
+
+from accounts.models import RegistrationApplication
+from accounts.registration import signup_open
+from accounts.services import signup_admit
+from divan.exceptions import InvalidInput
+from divan.throttling import client_address
 
 
 class AccountAdapter(DefaultAccountAdapter):
     """The one place both sign-up paths meet: allauth's headless sign-up and Divan's own
-    (accounts.services.account_signup) ask `is_open_for_signup` and save through `save_user`."""
+    (accounts.services.user_sign_up) ask `is_open_for_signup` and save through `save_user`."""
+
+    def get_client_ip(self, request) -> str:
+        """The caller's address as the API's and the sign-in throttles see it (DJANGO_NUM_PROXIES
+        proxies believed): allauth records it, and would limit by it."""
+        return client_address(request) or super().get_client_ip(request)
+
+    def is_open_for_signup(self, request) -> bool:
+        """REGISTRATION_MODE's answer (accounts.registration): only `closed` is shut to all."""
+        return signup_open()
+
+    def save_user(self, request, user, form, commit=True):
+        """The new account, admitted as REGISTRATION_MODE said when the form was checked
+        (`form.admission`, from accounts.forms.SignupForm, which every allauth sign-up form
+        derives from): in one transaction with its invitation's use and its group, or its wait
+        for approval."""
+        try:
+            with transaction.atomic():
+                user = super().save_user(request, user, form, commit=commit)
+                if commit:
+                    signup_admit(user=user, admission=form.admission)
+        except InvalidInput as error:  # the invitation was used up while the form was checked
+            if not is_headless_request(request):
+                raise  # Divan's own endpoints answer it in DRF's shape
+            raise ImmediateHttpResponse(_input_error(error)) from None
+        return user
+
+    def pre_login(self, request, user, **kwargs):
+        """An account that waits for approval is inactive, so allauth stops its sign-up before
+        the stage that mails the address's verification link: it is sent here, so that every
+        sign-up mails its address (the link works while the account waits)."""
+        if kwargs.get("signup") and not user.is_active:
+            waiting = RegistrationApplication.objects.filter(user=user, approved_at=None)
+            address = EmailAddress.objects.filter(user=user, verified=False).first()
+            if address is not None and waiting.exists():
+                address.send_confirmation(request, signup=True)
+        return super().pre_login(request, user, **kwargs)
 
     def send_confirmation_mail(self, request, emailconfirmation, signup: bool) -> None:
         """An address another account has verified stays theirs: its owner is told that
@@ -44,6 +90,16 @@ class AccountAdapter(DefaultAccountAdapter):
         if user is None:
             make_password(get_random_string(32))
         return super().respond_email_verification_sent(request, user)
+
+
+def _input_error(error: InvalidInput) -> JsonResponse:
+    """A field error in allauth's headless shape (400, `errors` with `param`)."""
+    errors = [
+        {"message": message, "code": "invalid", "param": field}
+        for field, messages in error.detail.items()
+        for message in messages
+    ]
+    return JsonResponse({"status": 400, "errors": errors}, status=400)
 
 
 @functools.cache

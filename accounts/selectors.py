@@ -5,7 +5,7 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.db.models import Exists, OuterRef
 
-from accounts.services import SECOND_FACTORS
+from accounts.two_factor import SECOND_FACTORS
 from divan.models import User
 
 

@@ -20,6 +20,7 @@ class Action(StrEnum):
     ARCHIVE_GROUP = "archive_group"
     CHANGE_ROLES = "change_roles"
     REMOVE_MEMBERS = "remove_members"
+    INVITE_TO_SIGN_UP = "invite_to_sign_up"  # make sign-up links that bring people into the group
     DECIDE_JOIN_REQUESTS = "decide_join_requests"
     MANAGE_BANS = "manage_bans"
     MANAGE_INVITATIONS = "manage_invitations"
@@ -37,6 +38,7 @@ MINIMUM_ROLE: dict[Action, Role] = {
     Action.ARCHIVE_GROUP: Role.OWNER,
     Action.CHANGE_ROLES: Role.ADMIN,
     Action.REMOVE_MEMBERS: Role.ADMIN,
+    Action.INVITE_TO_SIGN_UP: Role.ADMIN,
     Action.DECIDE_JOIN_REQUESTS: Role.MODERATOR,
     Action.MANAGE_BANS: Role.MODERATOR,
     Action.MANAGE_INVITATIONS: Role.MODERATOR,

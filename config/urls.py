@@ -21,7 +21,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/auth/", include("divan.api.urls")),
     # django-allauth's headless API (sign-up, verification, reset, two-factor): browser/v1/ for
-    # the hub's session, app/v1/ for apps; its OpenAPI document at api/_allauth/openapi.json
+    # the hub's session, app/v1/ for apps; its OpenAPI document at api/_allauth/openapi.json.
+    # Its sign-up first, as REGISTRATION_MODE says (accounts.headless), in front of its own.
+    path("api/_allauth/", include("accounts.headless")),
     path("api/_allauth/", include("allauth.headless.urls")),
     path("api/communities/v1/", include("communities.api.urls")),
     path("api/ops/events/", EventsStatusView.as_view(), name="ops-events"),

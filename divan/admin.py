@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group as AuthGroup
 
+from accounts.admin import AwaitingApprovalFilter, approve_accounts
 from accounts.forms import AdminSignInForm
 from divan.models import User
 
@@ -12,7 +13,8 @@ admin.site.login_form = AdminSignInForm
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     list_display = ("username", "email", "reputation", "is_staff", "is_active", "date_joined")
-    list_filter = ("is_staff", "is_superuser", "is_active", "date_joined")
+    list_filter = ("is_staff", "is_superuser", "is_active", AwaitingApprovalFilter, "date_joined")
+    actions = [approve_accounts]  # REGISTRATION_MODE=approval (accounts.registration)
     search_fields = ("username", "email", "first_name", "last_name")
     ordering = ("-date_joined",)
     fieldsets = (*DjangoUserAdmin.fieldsets, ("Divan", {"fields": ("reputation",)}))

@@ -30,7 +30,7 @@ OPERATION_TAGS = (
     (r"/(bans|moderation-log)/", "moderation"),
     (r"/users/", "people"),
     (r"/reports/", "reports"),
-    (r"/(members|join-requests|invitations|join|leave)/", "members"),
+    (r"/(members|join-requests|invitations|signup-invitations|join|leave)/", "members"),
     (r"/feed/", "feeds"),
     (r"/(search|tags)/$", "search"),
     (r"/uploads/", "uploads"),

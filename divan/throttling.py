@@ -1,4 +1,5 @@
-"""Throttle scopes in Redis: anonymous, per user, and a tighter one for writes.
+"""Throttles in Redis: the API's scopes (anonymous, per user, a tighter one for writes) in fixed
+windows, and the attempt counters that guard sign-in and sign-up (accounts.throttles).
 
 Each scope counts requests in fixed windows as long as its rate's period (a minute for
 "600/min"): one INCR per request and scope, in one round trip, under
@@ -8,13 +9,25 @@ each request: two round trips and a list as long as the rate. A fixed window let
 spend up to twice its rate across a window boundary; for abuse control that is the usual trade.
 While Redis cannot be reached, requests are let through (and a warning logged): throttling is
 abuse control, not a reason to refuse everyone.
+
+Attempt counters (`attempt_admit`) keep each attempt's time instead, in a sorted set under
+{REDIS_KEY_PREFIX}:throttle:{counter}, trimmed to the counter's period: a rate of "25/5min"
+refuses the 26th attempt in any five minutes, never 50 across a window boundary. Their limits
+are a few dozen at most, so a set holds a few dozen members; an attempt admitted is counted in
+every counter it is limited by, or, when one of them is full, in none. One can be taken back
+(`attempt_forget`): the sign-in counters per username count failed attempts only.
+Rates are "{count}/{period}", the period a unit (s, min, hour, day: DRF's) or a number of them
+("25/5min", "5/30min"), the count at least 1; an empty rate is no limit.
 """
 
 import functools
 import ipaddress
 import logging
+import re
+from dataclasses import dataclass
 
 import redis
+from django.core.exceptions import ImproperlyConfigured
 from rest_framework import throttling
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.settings import api_settings
@@ -38,6 +51,46 @@ def _hit_script(client):
     return client.register_script(_HIT)
 
 
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([a-z]+)\s*$")
+_UNIT_SECONDS = {
+    **dict.fromkeys(("s", "sec", "second", "seconds"), 1),
+    **dict.fromkeys(("m", "min", "minute", "minutes"), 60),
+    **dict.fromkeys(("h", "hour", "hours"), 3600),
+    **dict.fromkeys(("d", "day", "days"), 86400),
+}
+
+
+def parse_rate(rate: str | None) -> tuple[int, int] | None:
+    """(count, seconds) from "25/5min", "120/min" or "5/hour"; None for no limit (empty)."""
+    if rate is None or not rate.strip():
+        return None
+    match = _RATE.match(rate.lower())
+    if match is None or match[3] not in _UNIT_SECONDS or int(match[1]) < 1 or match[2] == "0":
+        raise ImproperlyConfigured(
+            f"Throttle rate {rate!r}: expected count/period, such as 25/5min, 60/min or 5/hour"
+        )
+    return int(match[1]), int(match[2] or 1) * _UNIT_SECONDS[match[3]]
+
+
+def client_address(request) -> str | None:
+    """The caller's address as DRF's throttles take it: REMOTE_ADDR, or behind DJANGO_NUM_PROXIES
+    proxies the X-Forwarded-For entry that many from the right (the one the nearest proxy saw)."""
+    return throttling.BaseThrottle().get_ident(request)
+
+
+def caller_ident(request) -> str | None:
+    """The caller a throttle counts: its address, or an IPv6 caller's /64, which one subscriber
+    holds whole, so that walking through its addresses makes no new caller."""
+    ident = client_address(request)
+    try:
+        address = ipaddress.ip_address(ident)
+    except ValueError:
+        return ident
+    if address.version == 6 and not address.ipv4_mapped:
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return ident
+
+
 class WindowThrottleMixin:
     """A fixed-window counter in Redis, with the rates read from settings on each request (so
     that changed settings take effect)."""
@@ -47,20 +100,13 @@ class WindowThrottleMixin:
         return api_settings.DEFAULT_THROTTLE_RATES
 
     def get_ident(self, request):
-        """DRF's caller address (REMOTE_ADDR, or X-Forwarded-For's NUM_PROXIES-th from the
-        right); an IPv6 caller by its /64, which one subscriber holds whole, so that walking
-        through its addresses makes no new caller."""
-        ident = super().get_ident(request)
-        try:
-            address = ipaddress.ip_address(ident)
-        except ValueError:
-            return ident
-        if address.version == 6 and not address.ipv4_mapped:
-            return str(ipaddress.IPv6Network((address, 64), strict=False))
-        return ident
+        return caller_ident(request)
+
+    def parse_rate(self, rate):
+        return parse_rate(rate) or (None, None)
 
     def allow_request(self, request, view):
-        if self.rate is None:
+        if self.num_requests is None:  # no rate, or an empty one
             return True
         key = self.get_cache_key(request, view)
         if key is None:
@@ -111,3 +157,71 @@ class FeedRebuildThrottle(WindowThrottleMixin, throttling.UserRateThrottle):
     """Rebuilding one's feed, per user (POST feed/rebuild/): `feed_rebuild` rate."""
 
     scope = "feed_rebuild"
+
+
+# Counts an attempt in every counter (KEYS; ARGV: now and the attempt's id in milliseconds and
+# text, then each counter's limit and period in milliseconds), or in none: then answers the index
+# of the first full counter and the milliseconds until it frees a place.
+_ADMIT = """
+local now = tonumber(ARGV[1])
+for i, key in ipairs(KEYS) do
+  local limit, period = tonumber(ARGV[2 * i + 1]), tonumber(ARGV[2 * i + 2])
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - period)
+  local count = redis.call('ZCARD', key)
+  if count >= limit then
+    local freeing = redis.call('ZRANGE', key, count - limit, count - limit, 'WITHSCORES')
+    return {i, tonumber(freeing[2]) + period - now}
+  end
+end
+for i, key in ipairs(KEYS) do
+  redis.call('ZADD', key, now, ARGV[2])
+  redis.call('PEXPIRE', key, ARGV[2 * i + 2])
+end
+return {0, 0}
+"""
+
+
+@functools.cache
+def _admit_script(client):
+    return client.register_script(_ADMIT)
+
+
+@dataclass(frozen=True)
+class Counter:
+    """One attempt counter: `name` (its Redis key, under the prefix) holds at most `limit`
+    attempts in any `seconds`."""
+
+    name: str
+    limit: int
+    seconds: int
+
+
+def attempt_admit(counters: list[Counter], *, attempt: str, now: float) -> float | None:
+    """Counts attempt `attempt` (an id unique to it) in every counter, and answers None; or,
+    when one is full, counts it nowhere and answers the seconds until that one frees a place."""
+    if not counters:
+        return None
+    args: list[object] = [int(now * 1000), attempt]
+    for counter in counters:
+        args += [counter.limit, counter.seconds * 1000]
+    try:
+        full, wait_ms = _admit_script(get_redis())(
+            keys=[redis_key("throttle", counter.name) for counter in counters], args=args
+        )
+    except redis.RedisError as error:  # open, not shut, as the API's throttles
+        logger.warning("attempt not counted, Redis refused: %s", error)
+        return None
+    return None if full == 0 else max(wait_ms, 0) / 1000
+
+
+def attempt_forget(counters: list[Counter], *, attempt: str) -> None:
+    """Takes an admitted attempt back out of these counters."""
+    if not counters:
+        return
+    try:
+        with get_redis().pipeline(transaction=False) as pipe:
+            for counter in counters:
+                pipe.zrem(redis_key("throttle", counter.name), attempt)
+            pipe.execute()
+    except redis.RedisError as error:
+        logger.warning("attempt not taken back, Redis refused: %s", error)

@@ -1,6 +1,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from accounts import api as accounts_api
 from communities.api import (
     comments,
     moderation,
@@ -36,6 +37,11 @@ router.register(f"{GROUP}/members", views.MemberViewSet, basename="group-member"
 router.register(f"{GROUP}/join-requests", views.JoinRequestViewSet, basename="group-join-request")
 router.register(f"{GROUP}/bans", views.BanViewSet, basename="group-ban")
 router.register(f"{GROUP}/invitations", views.InvitationViewSet, basename="group-invitation")
+router.register(
+    f"{GROUP}/signup-invitations",
+    accounts_api.SignupInvitationViewSet,
+    basename="group-signup-invitation",
+)
 router.register(f"{GROUP}/posts", posts.GroupPostViewSet, basename="group-post")
 router.register(f"{GROUP}/reports", moderation.GroupReportViewSet, basename="group-report")
 router.register(

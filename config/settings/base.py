@@ -55,6 +55,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # after the session and the user are known, before any view checks a password
+    "accounts.throttles.SignInThrottleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
@@ -141,8 +143,10 @@ HEADLESS_FRONTEND_URLS = {
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"username"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*"]
+# adds `invitation` (a link's key) to allauth's sign-up, checked by REGISTRATION_MODE
+ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
 # none, optional (sign in before verifying: the demo and today's clients) or mandatory (no
-# session and no API token before the address is verified; the production guide's choice)
+# session and no API token before the address is verified; production's compose file)
 ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="optional")
 if ACCOUNT_EMAIL_VERIFICATION not in ("none", "optional", "mandatory"):
     raise ImproperlyConfigured(
@@ -178,6 +182,45 @@ MFA_ADAPTER = "accounts.adapter.MFAAdapter"  # TOTP secrets and recovery seeds e
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env("MFA_TOTP_ISSUER", default="Divan")
 MFA_RECOVERY_CODES_SHOW_ONCE = True  # listed once; after that only how many are left
+
+# --- Sign-up and sign-in protection (accounts.throttles, accounts.registration; README) ---------
+# Each way in is counted per caller address and per username, address or user, in Redis: rates
+# as "count/period" ("25/5min"); empty is no limit. Every attempt counts per address; per
+# username and per user, only the refused ones (a wrong password or code).
+THROTTLE_SIGN_IN_RATE = env("THROTTLE_SIGN_IN_RATE", default="25/5min")
+THROTTLE_SIGN_IN_USERNAME_RATE = env("THROTTLE_SIGN_IN_USERNAME_RATE", default="10/15min")
+THROTTLE_SIGN_UP_RATE = env("THROTTLE_SIGN_UP_RATE", default="5/30min")
+THROTTLE_PASSWORD_RESET_RATE = env("THROTTLE_PASSWORD_RESET_RATE", default="25/5min")
+THROTTLE_PASSWORD_RESET_ADDRESS_RATE = env(
+    "THROTTLE_PASSWORD_RESET_ADDRESS_RATE", default="5/30min"
+)
+THROTTLE_VERIFICATION_RATE = env("THROTTLE_VERIFICATION_RATE", default="25/5min")
+THROTTLE_VERIFICATION_ADDRESS_RATE = env("THROTTLE_VERIFICATION_ADDRESS_RATE", default="5/30min")
+THROTTLE_TWO_FACTOR_RATE = env("THROTTLE_TWO_FACTOR_RATE", default="25/5min")
+THROTTLE_TWO_FACTOR_USER_RATE = env("THROTTLE_TWO_FACTOR_USER_RATE", default="5/hour")
+THROTTLE_REAUTHENTICATE_RATE = env("THROTTLE_REAUTHENTICATE_RATE", default="25/5min")
+THROTTLE_REAUTHENTICATE_USER_RATE = env("THROTTLE_REAUTHENTICATE_USER_RATE", default="10/10min")
+# allauth's own limits (cache-backed) are off where the ones above count the same requests: one
+# limit per action. What stays is its cooldown between two verification mails to one address,
+# which decides whether a mail goes out rather than refusing a request.
+ACCOUNT_RATE_LIMITS = dict.fromkeys(
+    (
+        "login", "login_failed", "signup", "reset_password", "reset_password_from_key",
+        "change_password", "manage_email", "reauthenticate",
+        "request_login_code", "change_phone", "verify_phone",  # flows Divan leaves off
+    ),
+    None,
+)  # fmt: skip
+# open, approval (staff approve each account in the admin), invite-only or closed
+REGISTRATION_MODE = env("REGISTRATION_MODE", default="open")
+# Invitation links (staff's in the admin, a group's owners' and admins' through the API): how
+# long one works unless its maker says otherwise, and the most days and uses one may have.
+INVITATION_DAYS = env.int("INVITATION_DAYS", default=7)
+INVITATION_MAX_DAYS = env.int("INVITATION_MAX_DAYS", default=30)
+INVITATION_MAX_USES = env.int("INVITATION_MAX_USES", default=100)
+# The hub's pages that a link or a mail leads to: sign-up with an invitation, and sign-in.
+INVITATION_URL = f"{HUB_URL}/register?invitation={{key}}"
+SIGN_IN_URL = f"{HUB_URL}/signin"
 
 # --- Mail (divan/mail.py): queued in PostgreSQL, sent by the worker -----------------------------
 # Django's own settings. make run and docker compose point them at the local mail catcher
@@ -276,9 +319,6 @@ REST_FRAMEWORK = {
 # could write any. They decide request.get_host() and request.scheme, hence storage.site_url.
 USE_X_FORWARDED_HOST = REST_FRAMEWORK["NUM_PROXIES"] > 0
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if USE_X_FORWARDED_HOST else None
-# allauth tells callers apart (its own rate limits, the notices' "from this address") as DRF does:
-# behind the hub, every caller would otherwise be the hub's one address.
-ALLAUTH_TRUSTED_PROXY_COUNT = REST_FRAMEWORK["NUM_PROXIES"]
 PAGE_SIZE_MAX = 100
 
 # Bounds on every request (divan.parsers): past them a 413 or a 400, never a 500 or a body

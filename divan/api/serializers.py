@@ -51,6 +51,14 @@ class RegisterSerializer(serializers.Serializer):
     password = serializers.CharField(
         max_length=128, write_only=True, trim_whitespace=False, style={"input_type": "password"}
     )
+    invitation = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        help_text="An invitation link's key: needed when sign-up is by invitation only; "
+        "with a group's link, the new account joins that group.",
+    )
 
 
 class RegisteredSerializer(UserSerializer):
@@ -59,6 +67,10 @@ class RegisteredSerializer(UserSerializer):
     class Meta(UserSerializer.Meta):
         fields = (*UserSerializer.Meta.fields, "token")
         read_only_fields = fields
+
+
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField(read_only=True)
 
 
 class TokenSerializer(serializers.Serializer):
@@ -77,8 +89,13 @@ class SignInSerializer(AuthTokenSerializer):
 
 
 class SignupPendingSerializer(serializers.Serializer):
-    """A sign-up that signed nobody in (verification mandatory): the same answer whether or not
-    the address already has an account."""
+    """A sign-up that signed nobody in yet: the account waits for staff's approval, or for its
+    address's link (verification mandatory; the same answer whether or not the address already
+    has an account)."""
 
     detail = serializers.CharField(read_only=True)
-    email = serializers.EmailField(read_only=True, help_text="Where the link went.")
+    email = serializers.EmailField(
+        read_only=True,
+        required=False,
+        help_text="Where the verification link went (when verification is mandatory).",
+    )

@@ -6,14 +6,16 @@ rules as its headless API at /api/_allauth/ (README, Accounts)."""
 from django.contrib.auth import login, logout
 from django.contrib.auth.models import AnonymousUser
 from django.middleware.csrf import get_token
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, serializers, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.response import Response
 
+from accounts.registration import AWAITING_APPROVAL, SignupClosed, signup_open
 from accounts.selectors import account_flags
-from accounts.services import account_signup, sign_in_check
+from accounts.services import sign_in_check, user_sign_up
 from divan.api.serializers import (
+    DetailSerializer,
     EmptySerializer,
     RegisteredSerializer,
     RegisterSerializer,
@@ -27,38 +29,60 @@ from divan.services.users import token_issue, token_revoke
 SIGNUP_PENDING = (
     "Check your inbox: we sent a link to {email}. Follow it to confirm the address, then sign in."
 )
+# What a sign-up answers besides its account: REGISTRATION_MODE's refusal, and a sign-up that
+# signed nobody in yet.
+SIGN_UP_RESPONSES = {
+    202: OpenApiResponse(
+        SignupPendingSerializer,
+        "Nobody is signed in yet: the account waits for staff's approval (`detail` alone), or "
+        "verification is mandatory and the address's link must be followed first (`detail` and "
+        "`email`; the same answer whether or not the address already had an account).",
+    ),
+    403: OpenApiResponse(DetailSerializer, "Sign-up is closed."),
+}
 
 
 def _user_data(user) -> dict:
     return UserSerializer(account_flags(user=user)).data
 
 
-def _signup_pending(email: str) -> Response:
-    """The answer to a sign-up that signed nobody in (verification mandatory): the same whether
-    an account was made or the address already had one."""
+def _sign_up(view, request):
+    """A valid sign-up, as REGISTRATION_MODE says (accounts.registration), on allauth's flow."""
+    if not signup_open():
+        raise SignupClosed()  # before the fields: a closed site says so, whatever was sent
+    serializer = view.get_serializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return user_sign_up(request=request._request, **serializer.validated_data)
+
+
+def _signed_in_nobody(signup) -> Response:
+    """The answer to a sign-up that signed nobody in: it waits for approval, or verification is
+    mandatory (the same answer whether an account was made or the address already had one)."""
+    if signup.awaiting_approval:
+        return Response({"detail": AWAITING_APPROVAL}, status=status.HTTP_202_ACCEPTED)
     return Response(
-        {"detail": SIGNUP_PENDING.format(email=email), "email": email},
+        {"detail": SIGNUP_PENDING.format(email=signup.email), "email": signup.email},
         status=status.HTTP_202_ACCEPTED,
     )
 
 
 class RegisterView(generics.GenericAPIView):
-    """Sign up for an API token. With verification mandatory, no token before the address is
-    verified: a 202 says where the link went, then `token/` works."""
+    """Sign up, and get an API token; as REGISTRATION_MODE allows (README, Sign-up and sign-in
+    protection): a closed site answers 403, an account that waits for approval 202. With
+    verification mandatory, no token before the address is verified: a 202 says where the link
+    went, then `token/` works."""
 
     permission_classes = [permissions.AllowAny]
     serializer_class = RegisterSerializer
 
-    @extend_schema(responses={201: RegisteredSerializer, 202: SignupPendingSerializer})
+    @extend_schema(responses={201: RegisteredSerializer, **SIGN_UP_RESPONSES})
     def post(self, request):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        signup = account_signup(request=request._request, **serializer.validated_data)
+        signup = _sign_up(self, request)
         # allauth's flow signs the new user in to a session; an API client gets a token instead
         request._request.session.flush()
         request._request.user = AnonymousUser()
         if not signup.signed_in:
-            return _signup_pending(serializer.validated_data["email"].lower())
+            return _signed_in_nobody(signup)
         data = {**_user_data(signup.user), "token": token_issue(user=signup.user).key}
         return Response(data, status=status.HTTP_201_CREATED)
 
@@ -147,24 +171,21 @@ class SessionView(generics.GenericAPIView):
 class SessionRegisterView(generics.GenericAPIView):
     """Register and sign in to a browser session in one step, for the hub: the CSRF token
     required, as for a sign-in; no API token is issued, so the browser holds no credential a
-    script could read. With verification mandatory nobody is signed in before the address is
-    verified: a 202 says where the link went."""
+    script could read. Nobody is signed in (202) while the account waits for approval, or, with
+    verification mandatory, before the address is verified."""
 
     permission_classes = [permissions.AllowAny]
     authentication_classes = [SessionAuthentication]
     serializer_class = RegisterSerializer
 
     @extend_schema(
-        request=RegisterSerializer,
-        responses={201: SessionSerializer, 202: SignupPendingSerializer},
+        request=RegisterSerializer, responses={201: SessionSerializer, **SIGN_UP_RESPONSES}
     )
     def post(self, request):
         SessionAuthentication().enforce_csrf(request)  # a forged registration is refused too
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        signup = account_signup(request=request._request, **serializer.validated_data)
+        signup = _sign_up(self, request)
         if not signup.signed_in:
-            return _signup_pending(serializer.validated_data["email"].lower())
+            return _signed_in_nobody(signup)
         request.user = signup.user  # allauth signed the Django request in; DRF's follows
         response = _session(request)  # signing in rotated the CSRF token: this is the new one
         response.status_code = status.HTTP_201_CREATED

@@ -1,4 +1,4 @@
-"""Writes on users' API tokens. Sign-up is allauth's flow (accounts.services.account_signup);
+"""Writes on users' API tokens. Sign-up is allauth's flow (accounts.services.user_sign_up);
 a changed password deletes the user's tokens (divan.models.User.save)."""
 
 from rest_framework.authtoken.models import Token

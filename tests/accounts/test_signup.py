@@ -231,19 +231,3 @@ def test_a_verified_address_belongs_to_one_account(mailbox, settings):
     assert sign_up("token", Browser(), "cyd", "shared@example.com").status_code == 201
     mailbox.deliver()
     assert [m["Subject"] for m in mailbox.sent_to("shared@example.com")][2:] == [ALREADY]
-
-
-def test_a_closed_sign_up_is_refused_by_every_path_and_makes_no_one(settings, mailbox):
-    """Whether sign-up is open is the account adapter's to say (a registration mode builds on
-    it): Divan's endpoints ask it as allauth's headless sign-up does."""
-    settings.ACCOUNT_ADAPTER = "tests.accounts.adapters.ClosedSignupAdapter"
-
-    token = sign_up("token", Browser(), "zoe", "zoe@example.com")
-    session = sign_up("session", Browser(), "zoe", "zoe@example.com")
-    headless = sign_up("headless", Browser(), "zoe", "zoe@example.com")
-
-    assert (token.status_code, token.json()) == (403, {"detail": "Sign-up is closed."})
-    assert (session.status_code, session.json()) == (403, {"detail": "Sign-up is closed."})
-    assert headless.status_code == 403
-    assert User.objects.count() == 0
-    assert mailbox.deliver() == 0

@@ -15,6 +15,7 @@ def closed_world(request, db):
 @pytest.fixture
 def every_kind_of_row(public_world):
     """One row behind every path parameter of the API, in a group the owner runs."""
+    from accounts.services import invitation_create as signup_invitation_create
     from communities.services.membership import group_join, invitation_create, membership_ban
     from communities.services.reactions import reaction_add
     from communities.services.reports import report_create
@@ -33,6 +34,7 @@ def every_kind_of_row(public_world):
         actor=world.user("owner"), group=closed, user_id=UserFactory().pk
     )
     membership_ban(actor=world.user("owner"), group=closed, user_id=world.user("outsider").pk)
+    signup_link, _ = signup_invitation_create(actor=world.user("owner"), group=world.group)
     return {
         "groups": world.group.pk,
         "posts": post.pk,
@@ -43,6 +45,7 @@ def every_kind_of_row(public_world):
         "reports": report.pk,
         "join-requests": request.pk,
         "invitations": invitation.pk,
+        "signup-invitations": signup_link.pk,
         "closed": closed.pk,
         "uploads": upload_start(
             owner=world.user("owner"),

@@ -10,6 +10,7 @@ import html
 
 import pytest
 
+from accounts.services import invitation_create
 from communities.models import Visibility
 from communities.services.comments import comment_delete, comment_hide
 from communities.services.groups import group_update
@@ -74,6 +75,7 @@ def _planted(visibility: str):
         "reports": report.pk,
         "join-requests": join_request.pk,
         "invitations": invitation.pk if invitation else 999_999,
+        "signup-invitations": invitation_create(actor=owner, group=world.group)[0].pk,
         "uploads": upload_start(
             owner=member,
             filename=f"{MARK}filename.png",

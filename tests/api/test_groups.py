@@ -40,7 +40,13 @@ MODERATOR_PERMISSIONS = [
     "handle_reports",
     "view_moderation_log",
 ]
-ADMIN_PERMISSIONS = ["update_group", "change_roles", "remove_members", *MODERATOR_PERMISSIONS]
+ADMIN_PERMISSIONS = [
+    "update_group",
+    "change_roles",
+    "remove_members",
+    "invite_to_sign_up",
+    *MODERATOR_PERMISSIONS,
+]
 # What each standing may do in a group, written out rather than derived from roles.py.
 PERMISSIONS = {
     "anonymous": [],

@@ -172,11 +172,11 @@ def test_the_schema_describes_the_session_registration():
     assert post["requestBody"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/RegisterRequest"
     }
-    assert list(post["responses"]) == ["201", "202"]
+    assert list(post["responses"]) == ["201", "202", "403"]  # 403: REGISTRATION_MODE's
     assert post["responses"]["201"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/Session"
     }
-    # with verification mandatory, nobody is signed in before the link is followed
+    # nobody signed in yet: waiting for approval, or for the link (verification mandatory)
     assert post["responses"]["202"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/SignupPending"
     }

@@ -2,9 +2,11 @@
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.exceptions import ImproperlyConfigured
 from rest_framework.test import APIClient
 
 from communities.models import Group
+from divan.throttling import parse_rate
 from tests.factories import UserFactory
 from tests.fixtures import client_for
 
@@ -104,3 +106,36 @@ def test_a_throttled_caller_is_told_when_the_window_ends(rates):
     assert 1 <= wait <= 86400
     unit = "second" if wait == 1 else "seconds"  # in the window's last second, DRF says "1 second"
     assert second.json()["detail"] == f"Request was throttled. Expected available in {wait} {unit}."
+
+
+@pytest.mark.parametrize(
+    ("rate", "parsed"),
+    [
+        ("120/min", (120, 60)),
+        ("5/hour", (5, 3600)),
+        ("100/day", (100, 86400)),
+        ("10/s", (10, 1)),
+        ("25/5min", (25, 300)),
+        ("5/30min", (5, 1800)),
+        ("3 / 2 hours", (3, 7200)),
+        ("", None),
+    ],
+)
+def test_a_rate_is_a_count_per_a_period_of_one_unit_or_several(rate, parsed):
+    assert parse_rate(rate) == parsed
+
+
+@pytest.mark.parametrize("rate", ["5", "five/min", "5/fortnight", "0/min", "5/0min", "5/min/ip"])
+def test_a_rate_that_means_nothing_is_refused_at_once(rate):
+    with pytest.raises(ImproperlyConfigured, match="count/period"):
+        parse_rate(rate)
+
+
+def test_the_api_scopes_take_periods_of_several_units(rates):
+    rates(anon="2/5min")
+    client = APIClient()
+
+    codes = [client.get(GROUPS).status_code for _ in range(3)]
+
+    assert codes == [200, 200, 429]
+    assert 1 <= int(client.get(GROUPS)["Retry-After"]) <= 300

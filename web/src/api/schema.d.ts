@@ -44,8 +44,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * @description Sign up for an API token. With verification mandatory, no token before the address is
-         *     verified: a 202 says where the link went, then `token/` works.
+         * @description Sign up, and get an API token; as REGISTRATION_MODE allows (README, Sign-up and sign-in
+         *     protection): a closed site answers 403, an account that waits for approval 202. With
+         *     verification mandatory, no token before the address is verified: a 202 says where the link
+         *     went, then `token/` works.
          */
         post: operations["auth_register_create"];
         delete?: never;
@@ -100,8 +102,8 @@ export interface paths {
         /**
          * @description Register and sign in to a browser session in one step, for the hub: the CSRF token
          *     required, as for a sign-in; no API token is issued, so the browser holds no credential a
-         *     script could read. With verification mandatory nobody is signed in before the address is
-         *     verified: a 202 says where the link went.
+         *     script could read. Nobody is signed in (202) while the account waits for approval, or, with
+         *     verification mandatory, before the address is verified.
          */
         post: operations["auth_session_register_create"];
         delete?: never;
@@ -554,6 +556,50 @@ export interface paths {
          */
         post: operations["communities_v1_groups_reports_resolve_create"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/communities/v1/groups/{group_pk}/signup-invitations/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description Sign-up links into this group, for its owners and admins: whoever signs up with one
+         *     joins the group. A link's key is in the answer to its creation, and nowhere after.
+         */
+        get: operations["communities_v1_groups_signup_invitations_list"];
+        put?: never;
+        /**
+         * @description Sign-up links into this group, for its owners and admins: whoever signs up with one
+         *     joins the group. A link's key is in the answer to its creation, and nowhere after.
+         */
+        post: operations["communities_v1_groups_signup_invitations_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/communities/v1/groups/{group_pk}/signup-invitations/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * @description Sign-up links into this group, for its owners and admins: whoever signs up with one
+         *     joins the group. A link's key is in the answer to its creation, and nowhere after.
+         */
+        delete: operations["communities_v1_groups_signup_invitations_destroy"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1152,6 +1198,9 @@ export interface components {
             /** Format: date-time */
             updated_at: string | null;
         };
+        Detail: {
+            readonly detail: string;
+        };
         EventsStatus: {
             outbox: components["schemas"]["OutboxStatus"];
             stream: components["schemas"]["StreamStatus"];
@@ -1192,6 +1241,7 @@ export interface components {
          *     * `archive_group` - archive_group
          *     * `change_roles` - change_roles
          *     * `remove_members` - remove_members
+         *     * `invite_to_sign_up` - invite_to_sign_up
          *     * `decide_join_requests` - decide_join_requests
          *     * `manage_bans` - manage_bans
          *     * `manage_invitations` - manage_invitations
@@ -1203,7 +1253,7 @@ export interface components {
          *     * `view_moderation_log` - view_moderation_log
          * @enum {string}
          */
-        GroupPermissionsEnum: "update_group" | "archive_group" | "change_roles" | "remove_members" | "decide_join_requests" | "manage_bans" | "manage_invitations" | "post" | "moderate_content" | "pin_posts" | "lock_posts" | "handle_reports" | "view_moderation_log";
+        GroupPermissionsEnum: "update_group" | "archive_group" | "change_roles" | "remove_members" | "invite_to_sign_up" | "decide_join_requests" | "manage_bans" | "manage_invitations" | "post" | "moderate_content" | "pin_posts" | "lock_posts" | "handle_reports" | "view_moderation_log";
         GroupUpdateRequest: {
             name: string;
             slug?: string;
@@ -1461,6 +1511,19 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["SearchResult"][];
         };
+        PaginatedSignupInvitationList: {
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?cursor=cD00ODY%3D"
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?cursor=cj0xJnA9NDg3
+             */
+            previous?: string | null;
+            results: components["schemas"]["SignupInvitation"][];
+        };
         PaginatedTagList: {
             /**
              * Format: uri
@@ -1639,6 +1702,8 @@ export interface components {
             /** Format: email */
             email: string;
             password: string;
+            /** @description An invitation link's key: needed when sign-up is by invitation only; with a group's link, the new account joins that group. */
+            invitation?: string;
         };
         /**
          * @description You, as you see yourself: your address, and whether it is verified and you sign in with
@@ -1746,15 +1811,61 @@ export interface components {
             /** @description With two-factor sign-in on: the code from your authenticator app, or one of your recovery codes (each works once). Without it the answer is a 400 on `code`. */
             code?: string;
         };
+        SignupInvitation: {
+            readonly id: number;
+            /** @description Who signs up with the link joins this group. */
+            readonly group: number | null;
+            readonly created_by: components["schemas"]["UserSummary"];
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly expires_at: string;
+            readonly max_uses: number;
+            readonly uses: number;
+            /** Format: date-time */
+            readonly revoked_at: string | null;
+            /** @description Whether a sign-up may use it now: not revoked, expired or used up. */
+            readonly usable: boolean;
+        };
+        SignupInvitationCreateRequest: {
+            /**
+             * @description How many sign-ups it lets in (INVITATION_MAX_USES).
+             * @default 1
+             */
+            max_uses: number;
+            /** @description How many days it works (INVITATION_DAYS unless given; INVITATION_MAX_DAYS). */
+            days?: number;
+        };
+        SignupInvitationCreated: {
+            readonly id: number;
+            /** @description Who signs up with the link joins this group. */
+            readonly group: number | null;
+            readonly created_by: components["schemas"]["UserSummary"];
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly expires_at: string;
+            readonly max_uses: number;
+            readonly uses: number;
+            /** Format: date-time */
+            readonly revoked_at: string | null;
+            /** @description Whether a sign-up may use it now: not revoked, expired or used up. */
+            readonly usable: boolean;
+            /** @description Shown this once; kept nowhere. */
+            readonly key: string;
+            /** @description The hub's sign-up page with the key. */
+            readonly link: string;
+        };
         /**
-         * @description A sign-up that signed nobody in (verification mandatory): the same answer whether or not
-         *     the address already has an account.
+         * @description A sign-up that signed nobody in yet: the account waits for staff's approval, or for its
+         *     address's link (verification mandatory; the same answer whether or not the address already
+         *     has an account).
          */
         SignupPending: {
             readonly detail: string;
             /**
              * Format: email
-             * @description Where the link went.
+             * @description Where the verification link went (when verification is mandatory).
              */
             readonly email: string;
         };
@@ -1937,12 +2048,22 @@ export interface operations {
                     "application/json": components["schemas"]["Registered"];
                 };
             };
+            /** @description Nobody is signed in yet: the account waits for staff's approval (`detail` alone), or verification is mandatory and the address's link must be followed first (`detail` and `email`; the same answer whether or not the address already had an account). */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SignupPending"];
+                };
+            };
+            /** @description Sign-up is closed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
                 };
             };
         };
@@ -2032,12 +2153,22 @@ export interface operations {
                     "application/json": components["schemas"]["Session"];
                 };
             };
+            /** @description Nobody is signed in yet: the account waits for staff's approval (`detail` alone), or verification is mandatory and the address's link must be followed first (`detail` and `email`; the same answer whether or not the address already had an account). */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SignupPending"];
+                };
+            };
+            /** @description Sign-up is closed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
                 };
             };
         };
@@ -2880,6 +3011,80 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Report"];
                 };
+            };
+        };
+    };
+    communities_v1_groups_signup_invitations_list: {
+        parameters: {
+            query?: {
+                /** @description The pagination cursor value. */
+                cursor?: string;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                group_pk: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedSignupInvitationList"];
+                };
+            };
+        };
+    };
+    communities_v1_groups_signup_invitations_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                group_pk: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["SignupInvitationCreateRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["SignupInvitationCreateRequest"];
+                "multipart/form-data": components["schemas"]["SignupInvitationCreateRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignupInvitationCreated"];
+                };
+            };
+        };
+    };
+    communities_v1_groups_signup_invitations_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                group_pk: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
