@@ -5,27 +5,52 @@ import functools
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
+from allauth.core import context
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.core.internal.httpkit import is_headless_request
 from allauth.mfa.adapter import DefaultMFAAdapter
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django import forms
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.http import JsonResponse
 from django.utils.crypto import get_random_string, salted_hmac
+from django.utils.translation import gettext_lazy as _
 
+from accounts import verification
 from accounts.models import RegistrationApplication
 from accounts.registration import signup_open
-from accounts.services import signup_admit
+from accounts.services.registration import signup_admit
 from divan.exceptions import InvalidInput
+from divan.services.users import USERNAME_RESERVED, username_reserved
 from divan.throttling import client_address
+
+# A refused verification key says what became of it (accounts/verification.py); the codes are
+# the hub's too, for the heading of its verify-email page.
+KEY_ERRORS = {"used": "email_verification_used", "expired": "email_verification_expired"}
 
 
 class AccountAdapter(DefaultAccountAdapter):
     """The one place both sign-up paths meet: allauth's headless sign-up and Divan's own
-    (accounts.services.user_sign_up) ask `is_open_for_signup` and save through `save_user`."""
+    (accounts.services.registration.user_sign_up) ask `is_open_for_signup` and save through
+    `save_user`."""
+
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "invalid_or_expired_key": _(
+            "This link is not valid: open the whole link from the mail, or ask for a new one."
+        ),
+        "email_verification_used": _("This link was used already: the address is verified."),
+        "email_verification_expired": _("This link has expired: ask for a new one."),
+    }
+
+    def validation_error(self, code, *args):
+        if code == "invalid_or_expired_key":
+            state = verification.key_state(verification.key_of(context.request))
+            code = KEY_ERRORS.get(state, code)
+        return super().validation_error(code, *args)
 
     def get_client_ip(self, request) -> str:
         """The caller's address as the API's and the sign-in throttles see it (DJANGO_NUM_PROXIES
@@ -62,6 +87,12 @@ class AccountAdapter(DefaultAccountAdapter):
             if address is not None and waiting.exists():
                 address.send_confirmation(request, signup=True)
         return super().pre_login(request, user, **kwargs)
+
+    def clean_username(self, username, shallow=False):
+        """Deleted accounts' names (`deleted-<id>`) are nobody's to take."""
+        if username_reserved(username):
+            raise forms.ValidationError(USERNAME_RESERVED)
+        return super().clean_username(username, shallow=shallow)
 
     def send_confirmation_mail(self, request, emailconfirmation, signup: bool) -> None:
         """An address another account has verified stays theirs: its owner is told that

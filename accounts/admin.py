@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 from django.core.validators import MaxValueValidator, MinValueValidator
 
 from accounts.models import SignupInvitation
-from accounts.services import (
+from accounts.services.registration import (
     application_approve,
     invitation_create,
     invitation_link,

@@ -8,8 +8,9 @@
 
 allauth's adapter asks `signup_open` (its `is_open_for_signup`), its sign-up form asks
 `signup_admission` (accounts.forms), and the adapter's `save_user` hands the admission to
-`accounts.services.signup_admit`, in the transaction that creates the account; a sign-up path
-of our own asks the same two functions. None of the answers depends on an email address.
+`accounts.services.registration.signup_admit`, in the transaction that creates the account; a
+sign-up path of our own asks the same two functions. None of the answers depends on an email
+address.
 """
 
 import hashlib

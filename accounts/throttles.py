@@ -37,6 +37,7 @@ from django.http.multipartparser import MultiPartParserError
 from django.http.request import RawPostDataException
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
+from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import Throttled
 
 from divan.models import User
@@ -143,6 +144,8 @@ WAYS_IN: dict[str, WayIn] = {
     "headless:mfa:authenticate": WayIn(TWO_FACTOR, Kind.ALLAUTH),
     "headless:mfa:reauthenticate": WayIn(TWO_FACTOR, Kind.ALLAUTH),
     "headless:mfa:manage_totp": WayIn(TWO_FACTOR, Kind.ALLAUTH),  # activation, with a code
+    # deleting one's account: the password (and a code) once more
+    "account-delete": WayIn(REAUTHENTICATE, Kind.DRF),
 }
 
 
@@ -242,7 +245,18 @@ def _subject(request: HttpRequest, way: WayIn, fields: Mapping, per: Per) -> str
     if login:  # a sign-in with a code names its account
         user_id = User.objects.filter(username__iexact=login).values_list("pk", flat=True).first()
         return str(user_id) if user_id else None
-    return None
+    return _caller_user_id(request)
+
+
+def _caller_user_id(request: HttpRequest) -> str | None:
+    """For our endpoints that check a signed-in person's password again (deleting the
+    account): the account of the API token sent, or of the browser's session."""
+    keyword, _, key = request.headers.get("Authorization", "").partition(" ")
+    if keyword == "Token" and key:
+        user_id = Token.objects.filter(key=key.strip()).values_list("user_id", flat=True).first()
+        return str(user_id) if user_id else None
+    user_id = request.session.get(SESSION_KEY)
+    return str(user_id) if user_id else None
 
 
 def counters_for(request: HttpRequest, way: WayIn) -> list[tuple[Counter, bool]]:

@@ -12,6 +12,7 @@ request (a Celery task) makes one."""
 import contextlib
 import functools
 import os
+import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -53,6 +54,7 @@ class UploadStorage:
     def read(self, key: str, limit: int) -> bytes: ...
     def chunks(self, key: str) -> Iterator[bytes]: ...  # the whole object, CHUNK_BYTES at a time
     def put(self, key: str, data: bytes, content_type: str) -> None: ...
+    def put_file(self, key: str, file, content_type: str) -> None: ...  # read in chunks
     def move(self, key: str, to: str) -> None: ...  # within the store
     def delete(self, key: str) -> None: ...  # a missing object is not an error
     def download_url(self, key: str, *, filename: str, content_type: str,
@@ -120,6 +122,18 @@ class S3Storage(UploadStorage):
     def put(self, key, data, content_type):
         self._call("put_object", Key=key, Body=data, ContentType=content_type)
 
+    def put_file(self, key, file, content_type):
+        """boto3's managed transfer: in parts for a large file, never read whole."""
+        from boto3.exceptions import Boto3Error
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            self.client.upload_fileobj(
+                file, self.bucket, key, ExtraArgs={"ContentType": content_type}
+            )
+        except (Boto3Error, BotoCoreError, ClientError) as error:
+            raise StorageError(str(error)) from error
+
     def move(self, key, to):
         self._call("copy_object", Key=to, CopySource={"Bucket": self.bucket, "Key": key})
         self._call("delete_object", Key=key)
@@ -147,7 +161,7 @@ class LocalStorage(UploadStorage):
 
     def __getattribute__(self, name):
         attribute = super().__getattribute__(name)
-        if name in ("head", "read", "put", "move", "delete"):
+        if name in ("head", "read", "put", "put_file", "move", "delete"):
             return _disk_errors(attribute)
         return attribute
 
@@ -197,6 +211,14 @@ class LocalStorage(UploadStorage):
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(path.name + ".partial")
         partial.write_bytes(data)
+        os.replace(partial, path)
+
+    def put_file(self, key, file, content_type):
+        path = self.path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(path.name + ".partial")
+        with partial.open("wb") as out:
+            shutil.copyfileobj(file, out, CHUNK_BYTES)
         os.replace(partial, path)
 
     def move(self, key, to):

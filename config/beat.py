@@ -28,6 +28,9 @@ def events_jobs(*, dispatch_seconds: float) -> dict:
 PLATFORM_JOBS = {
     "divan.ping": {"task": "divan.ping", "schedule": 60.0},
     "divan.mail.purge": {"task": "divan.mail.purge", "schedule": crontab(minute=23)},
+    # exports to build again and archives past their expiry, deletions to finish: a promise
+    # made to a person (their archive is gone when we said), whatever the switch says
+    "accounts.sweep": {"task": "accounts.sweep", "schedule": 60.0},
 }
 
 

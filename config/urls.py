@@ -20,6 +20,7 @@ class SwaggerUIView(SpectacularSwaggerView):
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/auth/", include("divan.api.urls")),
+    path("api/auth/", include("accounts.api.urls")),  # export/, delete/
     # django-allauth's headless API (sign-up, verification, reset, two-factor): browser/v1/ for
     # the hub's session, app/v1/ for apps; its OpenAPI document at api/_allauth/openapi.json.
     # Its sign-up first, as REGISTRATION_MODE says (accounts.headless), in front of its own.

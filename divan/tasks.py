@@ -2,6 +2,10 @@
 
 from celery import shared_task
 
+# The mail tasks live with the backend that queues them; importing them here registers them with
+# the worker (autodiscovery reads each app's tasks.py only), else a real worker refuses them.
+from divan.mail import deliver, purge, sweep  # noqa: F401
+
 
 @shared_task(name="divan.ping", acks_late=True)
 def ping() -> str:

@@ -225,3 +225,22 @@ def attempt_forget(counters: list[Counter], *, attempt: str) -> None:
             pipe.execute()
     except redis.RedisError as error:
         logger.warning("attempt not taken back, Redis refused: %s", error)
+
+
+class ExportThrottle(WindowThrottleMixin, throttling.UserRateThrottle):
+    """Asking for an export of one's data (POST /api/auth/export/), per user: `export` rate.
+    Each one reads everything the person has and copies their files."""
+
+    scope = "export"
+
+    def allow_request(self, request, view):
+        if request.method in SAFE_METHODS:
+            return True
+        return super().allow_request(request, view)
+
+
+class AccountDeleteThrottle(WindowThrottleMixin, throttling.UserRateThrottle):
+    """Deleting one's account (POST /api/auth/delete/), per user: `account_delete` rate. It
+    checks a password (and a code), so it is no free guessing for a stolen session."""
+
+    scope = "account_delete"

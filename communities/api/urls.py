@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from accounts import api as accounts_api
+from accounts.api import invitations as accounts_api
 from communities.api import (
     comments,
     moderation,

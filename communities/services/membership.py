@@ -265,6 +265,32 @@ def group_leave(*, user, group: Group) -> None:
         _remove_member(membership, group=group, actor=user, event_type="membership.left")
 
 
+def membership_depart(*, user, group: Group) -> None:
+    """A deleted account leaves a group (README, Leaving with your data): its membership ends
+    (membership.left), its pending join request is withdrawn (join_request.denied, by itself)
+    and its pending invitation declined (invitation.declined). A live group keeps an owner: its
+    last owner is refused (Conflict), as on any leave; an archived group may lose it. Leaving a
+    group one no longer has any tie to changes nothing."""
+    with transaction.atomic():
+        group = lock_group(group.pk)
+        membership = Membership.objects.filter(group=group, user=user).first()
+        if membership is not None:
+            if group.archived_at is None:
+                _guard_last_owner(group=group, membership=membership, new_role=None)
+            _remove_member(membership, group=group, actor=user, event_type="membership.left")
+        now = timezone.now()
+        _answer_join_requests(
+            group=group, user=user, actor=user, status=JoinRequestStatus.DENIED, now=now
+        )
+        for invitation in Invitation.objects.select_for_update().filter(
+            group=group, user=user, status=InvitationStatus.PENDING
+        ):
+            invitation.status = InvitationStatus.DECLINED
+            invitation.responded_at = now
+            invitation.save(update_fields=["status", "responded_at"])
+            _invitation_event("invitation.declined", invitation, group=group, actor=user)
+
+
 def membership_change_role(*, actor, group: Group, user_id: int, role: str) -> Membership:
     with transaction.atomic():
         group = lock_group(group.pk)

@@ -47,6 +47,7 @@ class _TargetSQL:
     state: str  # the target's (id, live, locked), live unless it or its post is deleted
     insert: str
     delete: str
+    delete_any: str  # as `delete`, from deleted content too
     count: str
 
 
@@ -68,6 +69,11 @@ def _target_sql(*, table: str, column: str, state: str, lock: str, not_found: st
             f"DELETE FROM {_REACTIONS} AS r USING {locked}"
             f" WHERE r.{column} = %s AND r.user_id = %s AND r.kind = %s"
             f" AND r.{column} = t.id AND t.live RETURNING r.id"
+        ),
+        delete_any=(
+            f"DELETE FROM {_REACTIONS} AS r USING {locked}"
+            f" WHERE r.{column} = %s AND r.user_id = %s AND r.kind = %s"
+            f" AND r.{column} = t.id RETURNING r.id"
         ),
         # The counters by a delta, and the author's reputation by the same delta unless the
         # author reacted: the target's row (locked already), then the author's.
@@ -111,13 +117,16 @@ def reaction_kind_check(kind: str) -> None:
         raise InvalidInput({"kind": [f'"{kind}" is not a valid choice. Choose from: {choices}.']})
 
 
-def _target(*, post: Post | None, comment: Comment | None) -> tuple[_TargetSQL, Post | Comment]:
+def _target(
+    *, post: Post | None, comment: Comment | None, deleted_ok: bool = False
+) -> tuple[_TargetSQL, Post | Comment]:
     """The SQL for the target's kind, and the target as the caller loaded it; NotFound when the
-    caller already saw it deleted (whether it still is live is decided on its locked row)."""
+    caller already saw it deleted, unless deleted_ok (whether it still is live is decided on its
+    locked row)."""
     if (post is None) == (comment is None):
         raise ValueError("A reaction targets exactly one of a post or a comment.")
     sql, target = (_POST, post) if post is not None else (_COMMENT, comment)
-    if target.deleted_at is not None:
+    if target.deleted_at is not None and not deleted_ok:
         raise NotFound(sql.not_found)
     return sql, target
 
@@ -199,14 +208,22 @@ def reaction_add(
 
 
 def reaction_remove(
-    *, user, kind: str, post: Post | None = None, comment: Comment | None = None
+    *,
+    user,
+    kind: str,
+    post: Post | None = None,
+    comment: Comment | None = None,
+    deleted_ok: bool = False,
 ) -> bool:
     """Remove the user's reaction of `kind`, if there is one: True when a row was deleted, and
-    only then do the counters move. Allowed on locked posts, and for former members."""
+    only then do the counters move. Allowed on locked posts, and for former members. With
+    deleted_ok (an account being deleted takes back every reaction it gave), from deleted
+    content too, which otherwise keeps its reactions."""
     reaction_kind_check(kind)
-    sql, target = _target(post=post, comment=comment)
+    sql, target = _target(post=post, comment=comment, deleted_ok=deleted_ok)
+    delete = sql.delete_any if deleted_ok else sql.delete
     with transaction.atomic():
-        if _run(sql.delete, [target.pk, target.pk, user.pk, kind]) is not None:
+        if _run(delete, [target.pk, target.pk, user.pk, kind]) is not None:
             _count(sql, target.pk, user=user, kind=kind, delta=-1)
             reaction_event(
                 "reaction.removed",
@@ -217,6 +234,6 @@ def reaction_remove(
             )
             return True
         live, _locked = _state(sql, target.pk)
-        if not live:
+        if not live and not deleted_ok:
             raise NotFound(sql.not_found)
     return False

@@ -365,6 +365,23 @@ def uploads_cleanup(*, now=None) -> dict[str, int]:
     return counts
 
 
+def uploads_delete_owned(*, owner_id: int) -> dict[str, int]:
+    """Delete every upload of a deleted account now, files first, through the cleanup's own
+    path: each is first made an orphan (its owner unset), so that one the store fails to
+    delete stays an orphan for `uploads_cleanup` to finish, backing off. Safe to run twice.
+    How many went, and how many were left to the cleanup."""
+    now = timezone.now()
+    ids = list(Upload.objects.filter(owner_id=owner_id).values_list("pk", flat=True))
+    Upload.objects.filter(pk__in=ids).update(owner=None)
+    orphaned = Q(owner__isnull=True) & (Q(cleanup_after__isnull=True) | Q(cleanup_after__lte=now))
+    counts = {"deleted": 0, "failed": 0}
+    for upload_id in ids:
+        outcome = _cleanup_one(upload_id, orphaned, now=now)
+        if outcome:
+            counts[outcome] += 1
+    return counts
+
+
 def _cleanup_one(upload_id, condition: Q, *, now) -> str:
     """Delete one upload's objects, then its row, holding its lock: 'deleted', 'failed' (the
     store failed: tried again later) or '' (it no longer qualifies, or another run has it)."""

@@ -221,6 +221,15 @@ INVITATION_MAX_USES = env.int("INVITATION_MAX_USES", default=100)
 # The hub's pages that a link or a mail leads to: sign-up with an invitation, and sign-in.
 INVITATION_URL = f"{HUB_URL}/register?invitation={{key}}"
 SIGN_IN_URL = f"{HUB_URL}/signin"
+# --- Leaving with your data: exports and deletion (accounts/services/; README) ----------------
+# How long an export's archive, and the link to it, lives once built; beat then deletes it.
+EXPORT_LINK_EXPIRY_SECONDS = env.int("EXPORT_LINK_EXPIRY_SECONDS", default=7 * 24 * 3600)
+# A build is killed past this; its claim on the export lasts 5 s longer, then a retry may take it.
+EXPORT_BUILD_TIME_LIMIT_SECONDS = env.int("EXPORT_BUILD_TIME_LIMIT_SECONDS", default=1800)
+EXPORT_BUILD_MAX_ATTEMPTS = env.int("EXPORT_BUILD_MAX_ATTEMPTS", default=5)
+# A build lost or failed is queued again by beat's accounts.sweep after this, doubling per
+# attempt (at most an hour); so is the work after a deletion whose task was lost.
+EXPORT_RETRY_SECONDS = env.int("EXPORT_RETRY_SECONDS", default=60)
 
 # --- Mail (divan/mail.py): queued in PostgreSQL, sent by the worker -----------------------------
 # Django's own settings. make run and docker compose point them at the local mail catcher
@@ -300,6 +309,8 @@ REST_FRAMEWORK = {
         "user": env("THROTTLE_USER_RATE", default="600/min"),
         "writes": env("THROTTLE_WRITES_RATE", default="60/min"),
         "feed_rebuild": env("THROTTLE_FEED_REBUILD_RATE", default="5/hour"),
+        "export": env("THROTTLE_EXPORT_RATE", default="5/day"),
+        "account_delete": env("THROTTLE_ACCOUNT_DELETE_RATE", default="10/hour"),
     },
     "DEFAULT_PARSER_CLASSES": [
         "divan.parsers.JSONParser",

@@ -35,6 +35,8 @@ REST_FRAMEWORK = {
         "user": env("THROTTLE_USER_RATE", default="100000/min"),
         "writes": env("THROTTLE_WRITES_RATE", default="100000/min"),
         "feed_rebuild": env("THROTTLE_FEED_REBUILD_RATE", default="100000/min"),
+        "export": env("THROTTLE_EXPORT_RATE", default="100000/min"),
+        "account_delete": env("THROTTLE_ACCOUNT_DELETE_RATE", default="100000/min"),
     },
 }
 

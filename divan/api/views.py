@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from accounts.registration import AWAITING_APPROVAL, SignupClosed, signup_open
 from accounts.selectors import account_flags
-from accounts.services import sign_in_check, user_sign_up
+from accounts.services.registration import sign_in_check, user_sign_up
 from divan.api.serializers import (
     DetailSerializer,
     EmptySerializer,

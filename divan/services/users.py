@@ -1,9 +1,21 @@
-"""Writes on users' API tokens. Sign-up is allauth's flow (accounts.services.user_sign_up);
-a changed password deletes the user's tokens (divan.models.User.save)."""
+"""Writes on users' API tokens, and the usernames nobody may take. Sign-up is allauth's flow
+(accounts.services.registration.user_sign_up); a changed password deletes the user's tokens
+(divan.models.User.save)."""
+
+import re
 
 from rest_framework.authtoken.models import Token
 
 from divan.models import User
+
+# A deleted account keeps its row as `deleted-<id>` (accounts/services/deletion.py): nobody may
+# take such a name, nor pass for a deleted account.
+RESERVED_USERNAME = re.compile(r"deleted-\d+", re.IGNORECASE)
+USERNAME_RESERVED = "This username is reserved."
+
+
+def username_reserved(username: str) -> bool:
+    return RESERVED_USERNAME.fullmatch(username) is not None
 
 
 def token_issue(*, user: User) -> Token:

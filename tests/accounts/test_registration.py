@@ -19,7 +19,7 @@ from accounts.registration import (
     SIGNUP_CLOSED,
     signup_admission,
 )
-from accounts.services import invitation_create, signup_admit
+from accounts.services.registration import invitation_create, signup_admit
 from communities.models import Group, Membership
 from communities.roles import Role
 from divan.exceptions import InvalidInput

@@ -15,7 +15,8 @@ def closed_world(request, db):
 @pytest.fixture
 def every_kind_of_row(public_world):
     """One row behind every path parameter of the API, in a group the owner runs."""
-    from accounts.services import invitation_create as signup_invitation_create
+    from accounts.services.exports import export_request
+    from accounts.services.registration import invitation_create as signup_invitation_create
     from communities.services.membership import group_join, invitation_create, membership_ban
     from communities.services.reactions import reaction_add
     from communities.services.reports import report_create
@@ -47,6 +48,7 @@ def every_kind_of_row(public_world):
         "invitations": invitation.pk,
         "signup-invitations": signup_link.pk,
         "closed": closed.pk,
+        "export": export_request(user=world.user("owner")).pk,
         "uploads": upload_start(
             owner=world.user("owner"),
             filename="a.png",

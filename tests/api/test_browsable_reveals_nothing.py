@@ -10,7 +10,8 @@ import html
 
 import pytest
 
-from accounts.services import invitation_create
+from accounts.services.exports import export_request
+from accounts.services.registration import invitation_create
 from communities.models import Visibility
 from communities.services.comments import comment_delete, comment_hide
 from communities.services.groups import group_update
@@ -76,6 +77,7 @@ def _planted(visibility: str):
         "join-requests": join_request.pk,
         "invitations": invitation.pk if invitation else 999_999,
         "signup-invitations": invitation_create(actor=owner, group=world.group)[0].pk,
+        "export": export_request(user=member).pk,
         "uploads": upload_start(
             owner=member,
             filename=f"{MARK}filename.png",

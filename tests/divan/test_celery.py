@@ -1,5 +1,8 @@
 """A real Celery worker, in this process, consuming this run's queue on the real Redis broker."""
 
+import os
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
@@ -18,6 +21,22 @@ from tests.fixtures import make_group
 def worker():
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
         yield worker
+
+
+def test_a_worker_registers_every_scheduled_and_mail_task():
+    """A fresh worker knows only what autodiscovery imports: each task beat sends, and the
+    mail tasks, are registered there (beat sent divan.mail.sweep to workers that had none)."""
+    script = (
+        "from config.celery import app; app.loader.import_default_modules(); "
+        "print('\\n'.join(sorted(app.tasks)))"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    registered = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    ).stdout.split()
+    scheduled = {job["task"] for job in app.conf.beat_schedule.values()}
+    expected = scheduled | {"divan.mail.deliver", "divan.mail.sweep", "divan.mail.purge"}
+    assert expected - set(registered) == set()
 
 
 def test_app_is_configured_for_json_and_time_limits():

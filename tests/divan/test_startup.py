@@ -115,6 +115,7 @@ def test_prod_settings_start_with_a_secret_key():
         (
             "true",
             [
+                "accounts.sweep",
                 "communities.cleanup_uploads",
                 "communities.purge_expired_bans",
                 "divan.mail.purge",
@@ -128,8 +129,8 @@ def test_prod_settings_start_with_a_secret_key():
                 "feeds.rescore",
             ],
         ),
-        # mail is no background job: a sign-up's link goes out with the switch off too
-        ("false", ["divan.mail.purge", "divan.mail.sweep", "divan.ping"]),
+        # mail and exports are no background jobs: each is a promise to one person
+        ("false", ["accounts.sweep", "divan.mail.purge", "divan.mail.sweep", "divan.ping"]),
     ],
 )
 def test_workers_switch_decides_what_beat_schedules(switch, expected):

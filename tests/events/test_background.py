@@ -145,6 +145,9 @@ def test_a_stopped_worker_or_consumer_shows_everywhere_and_the_outbox_can_be_sen
     try:
         wait_until(lambda: readyz()["status"] == "ok", timeout=60,
                    message=f"not every process beats:\n{logs(processes)}")  # fmt: skip
+        # the group's events out first: a worker just up may not have run their dispatch yet
+        wait_until(lambda: not OutboxEvent.objects.filter(dispatched_at=None).exists(),
+                   timeout=30, message=f"not dispatched:\n{logs(processes)}")  # fmt: skip
 
         worker.kill()  # no clean stop: it goes stale
         wait_until(lambda: readyz()["status"] == "degraded", timeout=30, message="still ok")

@@ -50,6 +50,9 @@ export async function register(page: Page, username: string): Promise<void> {
   await page.getByLabel("Email").fill(`${username}@example.com`);
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Join Divan" }).click();
+  // signed in at once (verification is optional by default); the link is in the mail
+  await page.getByRole("heading", { name: "Check your mail" }).waitFor();
+  await page.getByRole("link", { name: "Go to your feed" }).click();
   await page.getByRole("heading", { name: "Your feed" }).waitFor();
 }
 

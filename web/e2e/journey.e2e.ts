@@ -57,7 +57,7 @@ describe("a community from sign-up to moderation", () => {
     await page.getByRole("main").getByRole("button", { name: "Sign in" }).click();
     await expect
       .poll(() => page.getByRole("main").getByRole("alert").textContent(), { timeout: 15_000 })
-      .toContain("Unable to log in with provided credentials.");
+      .toContain("The username and/or password you specified are not correct.");
     await signIn(page, ownerName, PASSWORD);
   });
 

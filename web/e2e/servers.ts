@@ -80,6 +80,25 @@ export class Servers {
     throw new Error(`${what} did not answer ${url} within ${seconds} s: see ${LOGS}`);
   }
 
+  /** Until something accepts connections on 127.0.0.1:port (a server that speaks no HTTP). */
+  async waitForPort(port: number, what: string, child: ChildProcess, seconds = 60) {
+    const deadline = Date.now() + seconds * 1000;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`${what} exited (${child.exitCode}): see ${LOGS}`);
+      const open = await new Promise<boolean>((done) => {
+        const socket = net.connect(port, "127.0.0.1");
+        socket.once("connect", () => {
+          socket.destroy();
+          done(true);
+        });
+        socket.once("error", () => done(false));
+      });
+      if (open) return;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`${what} did not listen on ${port} within ${seconds} s: see ${LOGS}`);
+  }
+
   signal(signal: NodeJS.Signals) {
     for (const child of this.children) {
       if (child.pid && child.exitCode === null && child.signalCode === null) {

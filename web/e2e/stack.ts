@@ -1,7 +1,8 @@
 // Starts the whole stack for the browser tests, on free ports, with its own database and Redis
 // key prefix (the shared servers are never flushed or stopped): migrate, the demo data,
-// gunicorn, a Celery worker with beat, the events process, and the hub built and served by
-// server.mjs.
+// gunicorn, a Celery worker with beat, the events process, a real SMTP server (the mail
+// catcher, keeping each mail as an .eml file in its own folder: e2e/mail.ts reads them), and
+// the hub built and served by server.mjs.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,10 +15,11 @@ const REDIS_URL = process.env.REDIS_URL || "redis://127.0.0.1:6379/0";
 
 export default async function setup(project: TestProject) {
   mkdirSync(LOGS, { recursive: true });
-  const [apiPort, hubPort] = [await freePort(), await freePort()];
+  const [apiPort, hubPort, smtpPort] = [await freePort(), await freePort(), await freePort()];
   const api = `http://127.0.0.1:${apiPort}`;
   const hub = `http://127.0.0.1:${hubPort}`;
   const database = `divan_e2e_${process.pid}`;
+  const mailDir = mkdtempSync(join(tmpdir(), "divan-e2e-mail-"));
   // What the stack's processes are told beyond this process's own environment; a test that
   // starts servers of its own (throttles.e2e.ts) starts them with it too.
   const stackEnv: Record<string, string> = {
@@ -32,6 +34,9 @@ export default async function setup(project: TestProject) {
     THROTTLE_ANON_RATE: "100000/min",
     THROTTLE_USER_RATE: "100000/min",
     THROTTLE_WRITES_RATE: "100000/min",
+    // the worker sends the queued mail here: the stack's own mail catcher
+    EMAIL_HOST: "127.0.0.1",
+    EMAIL_PORT: String(smtpPort),
     // Django sits behind the hub, which appends the address it saw to X-Forwarded-For.
     DJANGO_NUM_PROXIES: "1",
     PATH: `${BIN}:${process.env.PATH}`,
@@ -52,6 +57,13 @@ export default async function setup(project: TestProject) {
   }
 
   const servers = new Servers();
+  const mail = servers.start(
+    "mail",
+    PYTHON,
+    ["manage.py", "mailcatcher", "--port", String(smtpPort), "--dir", mailDir],
+    ROOT,
+    env,
+  );
   const web = servers.gunicorn("gunicorn", apiPort, env);
   const worker = servers.start(
     "worker",
@@ -66,6 +78,7 @@ export default async function setup(project: TestProject) {
   try {
     await servers.waitFor(`${api}/healthz`, "gunicorn", web);
     await servers.waitFor(`${hub}/api/auth/session/`, "the hub", next);
+    await servers.waitForPort(smtpPort, "the mail catcher", mail);
     if (worker.exitCode !== null) throw new Error(`the worker exited: see ${LOGS}`);
     if (events.exitCode !== null) throw new Error(`the events process exited: see ${LOGS}`);
   } catch (error) {
@@ -76,6 +89,7 @@ export default async function setup(project: TestProject) {
   project.provide("hub", hub);
   project.provide("api", api);
   project.provide("stackEnv", stackEnv);
+  project.provide("mailDir", mailDir);
 
   return async () => {
     await servers.stop();
@@ -96,5 +110,6 @@ declare module "vitest" {
     hub: string;
     api: string;
     stackEnv: Record<string, string>;
+    mailDir: string;
   }
 }

@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 // @ts-expect-error: a plain ES module script, without types of its own
-import { TYPES, generate } from "../scripts/generate-api-types.mjs";
+import { ALLAUTH_TYPES, TYPES, generate, generateAllauth } from "../scripts/generate-api-types.mjs";
 
 describe("the API contract", () => {
   it("has the checked-in types equal to the ones the schema generates", async () => {
@@ -13,6 +13,15 @@ describe("the API contract", () => {
     expect(
       generated === checkedIn,
       "web/src/api/schema.d.ts is out of date: run `cd web && npm run generate:api`",
+    ).toBe(true);
+  }, 60_000);
+
+  it("has allauth's checked-in types equal to the ones its document generates", async () => {
+    const checkedIn = readFileSync(ALLAUTH_TYPES, "utf8");
+    const generated = await generateAllauth();
+    expect(
+      generated === checkedIn,
+      "web/src/api/allauth.d.ts is out of date: run `cd web && npm run generate:api`",
     ).toBe(true);
   }, 60_000);
 

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { parseTags } from "../src/components/Composer";
 import { nextQuery, withQuery } from "../src/lib/cursor";
 import { errorMessages } from "../src/lib/errors";
+import { linkKey, safeNext } from "../src/lib/paths";
 import { readFailure, readFailureDigest } from "../src/lib/readFailure";
 import {
   type KeyStore,
@@ -45,6 +46,25 @@ describe("errorMessages", () => {
         non_field_errors: ["Nope."],
       }),
     ).toEqual(["Text: This field may not be blank.", "Attachments #1: Upload not found.", "Nope."]);
+  });
+  it("reads django-allauth's errors, naming the parameter, and its empty refusals by status", () => {
+    expect(
+      errorMessages(400, {
+        status: 400,
+        errors: [
+          { message: "Incorrect code.", code: "incorrect_code", param: "code" },
+          { message: "This password is too common.", code: "password_too_common", param: "new_password" },
+          { message: "This link has expired: ask for a new one.", code: "email_verification_expired", param: "key" },
+          { message: "Too many failed login attempts.", code: "too_many_login_attempts" },
+        ],
+      }),
+    ).toEqual([
+      "Code: Incorrect code.",
+      "New password: This password is too common.",
+      "This link has expired: ask for a new one.",
+      "Too many failed login attempts.",
+    ]);
+    expect(errorMessages(429, { status: 429 })[0]).toContain("Too many requests");
   });
   it("says what happened when the body is empty", () => {
     expect(errorMessages(0, null)).toEqual([
@@ -179,5 +199,20 @@ describe("forwarding headers for the API", () => {
   });
   it("leave out what the request did not have", () => {
     expect(forwarding(new Headers(), "http")).toEqual({ "x-forwarded-proto": "http" });
+  });
+});
+
+describe("account links", () => {
+  it("goes back only to a path of the hub's own after signing in", () => {
+    expect(safeNext("/account")).toBe("/account");
+    expect(safeNext(undefined)).toBe("/");
+    for (const elsewhere of ["https://evil.example/", "//evil.example/", "/\\evil.example", "account"]) {
+      expect(safeNext(elsewhere)).toBe("/");
+    }
+  });
+  it("reads a mail link's key whether or not the route left it quoted", () => {
+    expect(linkKey("MQ%3A1vS%3Aabc")).toBe("MQ:1vS:abc");
+    expect(linkKey("MQ:1vS:abc")).toBe("MQ:1vS:abc");
+    expect(linkKey("100%")).toBe("100%");
   });
 });

@@ -2,6 +2,67 @@
 // Do not edit: run `npm run generate:api` (the contract test says when).
 
 export interface paths {
+    "/api/auth/delete/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description 204 once deleted: your posts, comments, reactions, uploads, memberships and sign-ins
+         *     are gone; this session ends.
+         */
+        post: operations["auth_delete_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/export/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description The latest export you asked for (404 if none): `pending`, `building`, `ready` (with
+         *     `download_url` until `expires_at`), `failed` (ask again) or `expired`.
+         */
+        get: operations["auth_export_retrieve"];
+        put?: never;
+        /**
+         * @description Ask for an archive of your data: 202, `pending`; a mail says when it is ready. While
+         *     one is pending or building, a 409.
+         */
+        post: operations["auth_export_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/export/{export_id}/download/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description An export's archive, for its owner: a redirect to the file. */
+        get: operations["auth_export_download_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/logout/": {
         parameters: {
             query?: never;
@@ -1064,6 +1125,15 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AccountDeleteRefused: {
+            detail: string;
+            groups: components["schemas"]["OwnedGroup"][];
+        };
+        AccountDeleteRequest: {
+            password: string;
+            /** @description With two-factor sign-in on: a code from your app, or a recovery code. */
+            code?: string;
+        };
         /**
          * @description * `hide_post` - Hide post
          *     * `restore_post` - Restore post
@@ -1207,6 +1277,29 @@ export interface components {
             consumers: components["schemas"]["ConsumerStatus"][];
             processes: components["schemas"]["ProcessStatus"][];
         };
+        Export: {
+            /** Format: uuid */
+            readonly id: string;
+            readonly status: components["schemas"]["ExportStatusEnum"];
+            /** Format: date-time */
+            readonly requested_at: string;
+            /** Format: date-time */
+            readonly ready_at: string | null;
+            /** Format: date-time */
+            readonly expires_at: string | null;
+            readonly size: number | null;
+            /** @description While `ready`: the archive's link, for you alone (sign in to follow it). It answers with a redirect to the file, through a link signed for a few minutes. */
+            readonly download_url: string | null;
+        };
+        /**
+         * @description * `pending` - Pending
+         *     * `building` - Building
+         *     * `ready` - Ready
+         *     * `failed` - Failed
+         *     * `expired` - Expired
+         * @enum {string}
+         */
+        ExportStatusEnum: "pending" | "building" | "ready" | "failed" | "expired";
         Group: {
             readonly id: number;
             readonly name: string;
@@ -1354,6 +1447,10 @@ export interface components {
             /** Format: date-time */
             readonly resolved_at: string | null;
             readonly content_hidden: boolean;
+        };
+        OwnedGroup: {
+            id: number;
+            name: string;
         };
         PaginatedBanList: {
             /**
@@ -1988,6 +2085,150 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    auth_delete_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AccountDeleteRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["AccountDeleteRequest"];
+                "multipart/form-data": components["schemas"]["AccountDeleteRequest"];
+            };
+        };
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A wrong password or code. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description You alone own groups that have other members: hand them over. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountDeleteRefused"];
+                };
+            };
+            /** @description Too many wrong passwords or codes. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    auth_export_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Export"];
+                };
+            };
+            /** @description You have not asked for an export. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    auth_export_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Export"];
+                };
+            };
+            /** @description An export is being prepared already. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    auth_export_download_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                export_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the archive (a zip), through a link the storage signed, valid for DOWNLOAD_URL_EXPIRY_SECONDS. */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No export of yours has this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not ready yet. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Expired, or failed: ask for a new one. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     auth_logout_create: {
         parameters: {
             query?: never;

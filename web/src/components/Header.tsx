@@ -49,6 +49,9 @@ export function Header() {
               <span className="who" aria-label="Signed in as">
                 {user.username}
               </span>
+              <Link href="/account" className="button secondary">
+                Account
+              </Link>
               <button
                 type="button"
                 className="button secondary"

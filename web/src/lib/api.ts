@@ -46,11 +46,12 @@ export function csrfSet(token: string): void {
 }
 
 /** Forget it: a sign-in in another tab rotated it; the next write asks for the new one. */
-function csrfForget(): void {
+export function csrfForget(): void {
   csrf = null;
 }
 
-function csrfToken(): Promise<string> {
+/** The session's CSRF token, read once from the session endpoint and kept. */
+export function csrfToken(): Promise<string> {
   if (!csrf) {
     csrf = fetch("/api/auth/session/", { credentials: "same-origin", cache: "no-store" })
       .then((response) => response.json())

@@ -1,5 +1,6 @@
 // DRF's error shape in words: {"detail": "..."}, {"field": ["...", ...]}, nested lists and
-// objects (e.g. {"attachments": {"0": ["..."]}}), and {"non_field_errors": [...]}.
+// objects (e.g. {"attachments": {"0": ["..."]}}), and {"non_field_errors": [...]}; and
+// django-allauth's: {"status": 400, "errors": [{"message", "code", "param"?}]}.
 
 const LABELS: Record<string, string> = {
   non_field_errors: "",
@@ -20,6 +21,10 @@ const LABELS: Record<string, string> = {
   size: "File size",
   reason: "Reason",
   q: "Search",
+  current_password: "Current password",
+  new_password: "New password",
+  code: "Code",
+  key: "",
 };
 
 function label(field: string): string {
@@ -42,10 +47,23 @@ function collect(value: unknown, prefix: string, out: string[]): void {
   }
 }
 
+type AllauthError = { message: string; code?: string; param?: string };
+
+function allauthErrors(body: unknown): AllauthError[] | null {
+  const errors = (body as { errors?: unknown } | null)?.errors;
+  if (!Array.isArray(errors)) return null;
+  return errors.filter((error): error is AllauthError => typeof error?.message === "string");
+}
+
 /** The messages of an error answer, each a sentence a person can read. */
 export function errorMessages(status: number, body: unknown): string[] {
   const out: string[] = [];
-  collect(body, "", out);
+  const errors = allauthErrors(body);
+  if (errors) {
+    for (const error of errors) collect(error.message, error.param ? label(error.param) : "", out);
+  } else {
+    collect(body, "", out);
+  }
   if (out.length) return out;
   if (status === 0) return ["Could not reach Divan. Check your connection and try again."];
   if (status === 401 || status === 403) return ["You may not do that."];

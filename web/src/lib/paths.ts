@@ -17,3 +17,17 @@ export const groupsPath = (query: string, mine = false) =>
 export const profilePath = (username: string) => `users/${encodeURIComponent(username)}/`;
 export const userPostsPath = (username: string) => `users/${encodeURIComponent(username)}/posts/`;
 export const userCommentsPath = (username: string) => `users/${encodeURIComponent(username)}/comments/`;
+
+/** A path of the hub's own to go to after signing in (`?next=`): anything else is the home page. */
+export function safeNext(next: string | undefined): string {
+  return next && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\") ? next : "/";
+}
+
+/** A link's key as the API wrote it, whether or not the route's parameter was still encoded. */
+export function linkKey(param: string): string {
+  try {
+    return decodeURIComponent(param);
+  } catch {
+    return param;
+  }
+}

@@ -6,6 +6,7 @@ import { headers } from "next/headers";
 import { forbidden, notFound } from "next/navigation";
 import { cache } from "react";
 import type { Session, User } from "@/api/types";
+import { AUTH } from "./allauth";
 import { API } from "./api";
 import { readFailureDigest } from "./readFailure";
 import { UPSTREAM, forwarding } from "./upstream";
@@ -13,19 +14,15 @@ import { UPSTREAM, forwarding } from "./upstream";
 /** An answer of the API: its data, or its status and error body. */
 export type Read<T> = { ok: true; data: T } | { ok: false; status: number; body: unknown };
 
-/**
- * GET `path` (under the communities API unless it starts with "/") as the visitor; read once
- * per request (a page's metadata and its body share it).
- */
-export const read = cache(async function read<T>(path: string): Promise<Read<T>> {
+/** GET `url` as the visitor, with `extra` headers. */
+async function readAsVisitor<T>(url: URL, extra: Record<string, string>): Promise<Read<T>> {
   const incoming = await headers();
   const protocol = incoming.get("x-forwarded-proto") ?? "http";
-  const request: Record<string, string> = { accept: "application/json", ...forwarding(incoming, protocol) };
+  const request: Record<string, string> = { accept: "application/json", ...forwarding(incoming, protocol), ...extra };
   const cookie = incoming.get("cookie");
   if (cookie) request.cookie = cookie;
   const language = incoming.get("accept-language");
   if (language) request["accept-language"] = language;
-  const url = new URL(path.startsWith("/") ? path : API + path, UPSTREAM);
   // A GET is safe to send again: up to twice more if the connection failed (gunicorn closes an
   // idle kept-alive connection after 2 s, and the pool may pick it just then, or another such).
   for (let attempt = 0; ; attempt++) {
@@ -40,7 +37,29 @@ export const read = cache(async function read<T>(path: string): Promise<Read<T>>
       return { ok: false, status: 502, body: { detail: "Divan's API is not answering. Try again in a moment." } };
     }
   }
+}
+
+/**
+ * GET `path` (under the communities API unless it starts with "/") as the visitor; read once
+ * per request (a page's metadata and its body share it).
+ */
+export const read = cache(async function read<T>(path: string): Promise<Read<T>> {
+  return readAsVisitor<T>(new URL(path.startsWith("/") ? path : API + path, UPSTREAM), {});
 }) as <T>(path: string) => Promise<Read<T>>;
+
+/**
+ * GET django-allauth's `path` (under its browser API) as the visitor, with `header` set to
+ * `value` when given (the key of a verification or reset link): its answer's envelope on a 2xx,
+ * and on a 4xx too (a 401 says who is not signed in and which flow is pending; a 400 why a key
+ * is refused). Read once per request.
+ */
+export const readAuth = cache(async function readAuth<T>(
+  path: string,
+  header?: string,
+  value?: string,
+): Promise<Read<T>> {
+  return readAsVisitor<T>(new URL(AUTH + path, UPSTREAM), header && value !== undefined ? { [header]: value } : {});
+}) as <T>(path: string, header?: string, value?: string) => Promise<Read<T>>;
 
 /** The page's own read failed for a reason other than 404 or 403 (the API down, a 5xx, a 429). */
 class ReadFailed extends Error {

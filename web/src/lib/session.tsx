@@ -1,17 +1,27 @@
 "use client";
 // Who is signed in. The session is Django's HttpOnly cookie on the hub's origin; the hub only
-// knows the user it belongs to and the CSRF token to send back with writes.
+// knows the user it belongs to and the CSRF token to send back with writes. Signing up, in and
+// out goes through django-allauth's headless API (lib/allauth.ts); who is signed in, and the
+// CSRF token, are read from /api/auth/session/ (README, Accounts in the hub).
 import { createContext, useCallback, useContext, useEffect, useState } from "react";
 import type { Session, User } from "@/api/types";
+import { type AuthAnswer, type Flow, auth, pendingFlow } from "./allauth";
 import { api, csrfSet } from "./api";
 import { formsForget } from "./idempotency";
+
+/** Where a sign-in or sign-up stands: done (signed in), or a flow the API waits for. */
+export type Outcome = { signedIn: true } | { signedIn: false; pending: Flow | null };
 
 interface SessionState {
   user: User | null;
   ready: boolean;
-  signIn: (username: string, password: string) => Promise<void>;
-  register: (username: string, email: string, password: string) => Promise<void>;
+  signIn: (username: string, password: string) => Promise<Outcome>;
+  /** The second step of a sign-in: a code from the authenticator app, or a recovery code. */
+  secondFactor: (code: string) => Promise<Outcome>;
+  register: (username: string, email: string, password: string) => Promise<Outcome>;
   signOut: () => Promise<void>;
+  /** Reads who is signed in again (after a reset, a deletion, a verification that signs in). */
+  refresh: () => Promise<void>;
 }
 
 const SessionContext = createContext<SessionState | null>(null);
@@ -37,36 +47,45 @@ export function SessionProvider({
     api<Session>("/api/auth/session/").then(take, () => setReady(true));
   }, [take]);
 
-  // Drafts and their keys belong to whoever wrote them: a change of person forgets them.
-  const begin = useCallback(
-    (session: Session) => {
-      formsForget(sessionStorage);
-      take(session);
+  // Drafts and their keys belong to whoever wrote them: a change of person forgets them. A
+  // sign-in or out also rotates the CSRF token: the session endpoint gives the new one.
+  const begin = useCallback(async () => {
+    formsForget(sessionStorage);
+    take(await api<Session>("/api/auth/session/"));
+  }, [take]);
+
+  const settle = useCallback(
+    async (answer: AuthAnswer): Promise<Outcome> => {
+      if (answer.status === 200) {
+        await begin();
+        return { signedIn: true };
+      }
+      return { signedIn: false, pending: pendingFlow(answer) };
     },
-    [take],
+    [begin],
   );
+
   const signIn = useCallback(
     async (username: string, password: string) =>
-      begin(await api<Session>("/api/auth/session/", { method: "POST", body: { username, password } })),
-    [begin],
+      settle(await auth("auth/login", { method: "POST", body: { username, password } })),
+    [settle],
+  );
+  const secondFactor = useCallback(
+    async (code: string) => settle(await auth("auth/2fa/authenticate", { method: "POST", body: { code } })),
+    [settle],
   );
   const register = useCallback(
     async (username: string, email: string, password: string) =>
-      begin(
-        await api<Session>("/api/auth/session/register/", {
-          method: "POST",
-          body: { username, email, password },
-        }),
-      ),
-    [begin],
+      settle(await auth("auth/signup", { method: "POST", body: { username, email, password } })),
+    [settle],
   );
   const signOut = useCallback(async () => {
-    await api<null>("/api/auth/session/", { method: "DELETE" });
-    begin(await api<Session>("/api/auth/session/"));
+    await auth("auth/session", { method: "DELETE" });
+    await begin();
   }, [begin]);
 
   return (
-    <SessionContext.Provider value={{ user, ready, signIn, register, signOut }}>
+    <SessionContext.Provider value={{ user, ready, signIn, secondFactor, register, signOut, refresh: begin }}>
       {children}
     </SessionContext.Provider>
   );

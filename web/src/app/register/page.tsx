@@ -1,8 +1,8 @@
 import type { Metadata } from "next";
-import { AuthForm } from "@/components/AuthForm";
+import { RegisterForm } from "@/components/RegisterForm";
 
 export const metadata: Metadata = { title: "Join Divan" };
 
 export default function RegisterPage() {
-  return <AuthForm mode="register" />;
+  return <RegisterForm />;
 }

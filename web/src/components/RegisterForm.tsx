@@ -1,5 +1,6 @@
 "use client";
-// Sign in and register: a session cookie, never a token a script can read.
+// Sign up (django-allauth's sign-up): the API mails the address a link to verify it; until it
+// is followed the address is unverified, and the page says where the link went.
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
@@ -7,14 +8,15 @@ import { ApiError } from "@/lib/api";
 import { useSession } from "@/lib/session";
 import { FormErrors } from "./States";
 
-export function AuthForm({ mode }: { mode: "signin" | "register" }) {
-  const { signIn, register } = useSession();
+export function RegisterForm() {
+  const { register } = useSession();
   const router = useRouter();
   const [username, setUsername] = useState("");
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
+  const [done, setDone] = useState<{ signedIn: boolean } | null>(null);
 
   async function submit(event: React.FormEvent) {
     event.preventDefault();
@@ -22,19 +24,41 @@ export function AuthForm({ mode }: { mode: "signin" | "register" }) {
     setBusy(true);
     setError(null);
     try {
-      if (mode === "signin") await signIn(username, password);
-      else await register(username, email, password);
-      router.push("/");
+      const outcome = await register(username, email, password);
+      setDone({ signedIn: outcome.signedIn });
+      if (outcome.signedIn) router.refresh(); // the page was read as nobody
     } catch (failure) {
       setError(failure instanceof ApiError ? failure : new ApiError(0, null));
+    } finally {
       setBusy(false);
     }
   }
 
-  const title = mode === "signin" ? "Sign in" : "Join Divan";
+  if (done)
+    return (
+      <section className="card narrow" aria-labelledby="auth-heading">
+        <h1 id="auth-heading">Check your mail</h1>
+        <p role="status">
+          We sent a link to <strong>{email}</strong>: follow it to verify your address.
+        </p>
+        {done.signedIn ? (
+          <>
+            <p>You are signed in as {username} meanwhile.</p>
+            <Link href="/" className="button">
+              Go to your feed
+            </Link>
+          </>
+        ) : (
+          <p>
+            Once it is verified, <Link href="/signin">sign in</Link>.
+          </p>
+        )}
+      </section>
+    );
+
   return (
     <section className="card narrow" aria-labelledby="auth-heading">
-      <h1 id="auth-heading">{title}</h1>
+      <h1 id="auth-heading">Join Divan</h1>
       <form onSubmit={submit}>
         <div className="field">
           <label htmlFor="username">Username</label>
@@ -46,25 +70,23 @@ export function AuthForm({ mode }: { mode: "signin" | "register" }) {
             onChange={(event) => setUsername(event.target.value)}
           />
         </div>
-        {mode === "register" && (
-          <div className="field">
-            <label htmlFor="email">Email</label>
-            <input
-              id="email"
-              type="email"
-              autoComplete="email"
-              required
-              value={email}
-              onChange={(event) => setEmail(event.target.value)}
-            />
-          </div>
-        )}
+        <div className="field">
+          <label htmlFor="email">Email</label>
+          <input
+            id="email"
+            type="email"
+            autoComplete="email"
+            required
+            value={email}
+            onChange={(event) => setEmail(event.target.value)}
+          />
+        </div>
         <div className="field">
           <label htmlFor="password">Password</label>
           <input
             id="password"
             type="password"
-            autoComplete={mode === "signin" ? "current-password" : "new-password"}
+            autoComplete="new-password"
             required
             value={password}
             onChange={(event) => setPassword(event.target.value)}
@@ -72,19 +94,11 @@ export function AuthForm({ mode }: { mode: "signin" | "register" }) {
         </div>
         <FormErrors error={error} />
         <button type="submit" className="button" disabled={busy}>
-          {title}
+          Join Divan
         </button>
       </form>
       <p>
-        {mode === "signin" ? (
-          <>
-            New here? <Link href="/register">Join Divan</Link>
-          </>
-        ) : (
-          <>
-            Already a member? <Link href="/signin">Sign in</Link>
-          </>
-        )}
+        Already a member? <Link href="/signin">Sign in</Link>
       </p>
     </section>
   );

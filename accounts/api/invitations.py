@@ -8,7 +8,7 @@ from rest_framework import mixins, permissions, serializers, status
 from rest_framework.response import Response
 
 from accounts.models import SignupInvitation
-from accounts.services import invitation_create, invitation_link, invitation_revoke
+from accounts.services.registration import invitation_create, invitation_link, invitation_revoke
 from communities.api.views import ID_PATTERN, GroupScopedViewSet
 from communities.roles import Action
 from divan.api.serializers import UserSummarySerializer

@@ -1,0 +1,89 @@
+"use client";
+// Some account actions need the password again (allauth decides which, and for how long a
+// confirmation holds): such an action answers 401 to a signed-in person. useReauthenticated()
+// runs an action; on that answer it shows the password form, confirms the password with the
+// API (auth/reauthenticate), and runs the action again.
+import { useCallback, useId, useRef, useState } from "react";
+import { ReauthenticationRequired, auth } from "@/lib/allauth";
+import { ApiError } from "@/lib/api";
+import { FormErrors } from "../States";
+
+/** The person closed the password form: the action is dropped, and nothing is said. */
+export class Cancelled extends Error {}
+
+export function useReauthenticated() {
+  const [asking, setAsking] = useState(false);
+  const waiting = useRef<{ resolve: () => void; reject: (error: Error) => void } | null>(null);
+
+  const run = useCallback(async <T,>(action: () => Promise<T>): Promise<T> => {
+    try {
+      return await action();
+    } catch (error) {
+      if (!(error instanceof ReauthenticationRequired)) throw error;
+      await new Promise<void>((resolve, reject) => {
+        waiting.current = { resolve, reject };
+        setAsking(true);
+      });
+      return action();
+    }
+  }, []);
+
+  const finish = useCallback((error?: Error) => {
+    setAsking(false);
+    const pending = waiting.current;
+    waiting.current = null;
+    if (error) pending?.reject(error);
+    else pending?.resolve();
+  }, []);
+
+  const prompt = asking ? <PasswordPrompt onConfirmed={() => finish()} onCancel={() => finish(new Cancelled())} /> : null;
+  return { run, prompt };
+}
+
+function PasswordPrompt({ onConfirmed, onCancel }: { onConfirmed: () => void; onCancel: () => void }) {
+  const id = useId();
+  const [password, setPassword] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+
+  async function submit(event: React.FormEvent) {
+    event.preventDefault();
+    if (busy) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await auth("auth/reauthenticate", { method: "POST", body: { password } });
+      onConfirmed();
+    } catch (failure) {
+      setError(failure instanceof ApiError ? failure : new ApiError(0, null));
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form className="card" onSubmit={submit} aria-labelledby={`${id}-heading`}>
+      <h3 id={`${id}-heading`}>Confirm it is you</h3>
+      <div className="field">
+        <label htmlFor={`${id}-password`}>Your password, to go on</label>
+        <input
+          id={`${id}-password`}
+          type="password"
+          autoComplete="current-password"
+          required
+          autoFocus
+          value={password}
+          onChange={(event) => setPassword(event.target.value)}
+        />
+      </div>
+      <FormErrors error={error} />
+      <div className="actions">
+        <button type="submit" className="button" disabled={busy}>
+          Confirm
+        </button>
+        <button type="button" className="button secondary" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
