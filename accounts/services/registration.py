@@ -11,7 +11,6 @@ from allauth.account import app_settings as account_settings
 from allauth.account.forms import SignupForm
 from allauth.account.internal.flows.email_verification import send_verification_email_for_user
 from allauth.account.utils import complete_signup, has_verified_email
-from allauth.mfa.base.forms import AuthenticateForm
 from allauth.utils import get_form_class
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -30,7 +29,7 @@ from accounts.registration import (
     signup_open,
     usable_invitations,
 )
-from accounts.two_factor import two_factor_on
+from accounts.two_factor import code_check
 from communities.models import Group
 from communities.roles import Action
 from communities.services.membership import lock_group, member_add, require_role
@@ -41,10 +40,6 @@ USERNAME_TAKEN = "A user with that username already exists."
 EMAIL_UNVERIFIED = (
     "Your email address is not verified yet: follow the link we sent to it, then sign in again. "
     "We have sent a new link unless we sent one in the last few minutes."
-)
-CODE_REQUIRED = (
-    "This account has two-factor sign-in: send a code from your authenticator app, or one of "
-    "your recovery codes, as `code`."
 )
 _FIELDS = {"password1": "password", "__all__": "non_field_errors"}
 
@@ -105,14 +100,7 @@ def sign_in_check(*, request: HttpRequest, user: User, code: str | None) -> None
     ):
         send_verification_email_for_user(request, user)
         raise Refused(EMAIL_UNVERIFIED)
-    if not two_factor_on(user):
-        return
-    if not code:
-        raise InvalidInput({"code": [CODE_REQUIRED]})
-    form = AuthenticateForm(user=user, data={"code": code})
-    if not form.is_valid():
-        raise InvalidInput({"code": list(form.errors["code"])})
-    form.authenticator.record_usage()
+    code_check(user=user, code=code)
 
 
 def signup_admit(*, user: User, admission: Admission) -> None:

@@ -13,7 +13,7 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from accounts.forms import SECOND_FACTOR_ELSEWHERE
-from accounts.services.registration import CODE_REQUIRED
+from accounts.two_factor import CODE_REQUIRED
 from tests.accounts.helpers import (
     HEADLESS,
     PASSWORD,
