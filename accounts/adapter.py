@@ -1,12 +1,22 @@
 """How django-allauth behaves in Divan, where its defaults are not Divan's rules."""
 
+import base64
+import functools
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
 from allauth.core import context
 from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.core.internal.httpkit import is_headless_request
+from allauth.mfa.adapter import DefaultMFAAdapter
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django import forms
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.http import JsonResponse
+from django.utils.crypto import get_random_string, salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from accounts import verification
@@ -23,6 +33,10 @@ KEY_ERRORS = {"used": "email_verification_used", "expired": "email_verification_
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    """The one place both sign-up paths meet: allauth's headless sign-up and Divan's own
+    (accounts.services.registration.user_sign_up) ask `is_open_for_signup` and save through
+    `save_user`."""
+
     error_messages = {
         **DefaultAccountAdapter.error_messages,
         "invalid_or_expired_key": _(
@@ -58,6 +72,8 @@ class AccountAdapter(DefaultAccountAdapter):
                 if commit:
                     signup_admit(user=user, admission=form.admission)
         except InvalidInput as error:  # the invitation was used up while the form was checked
+            if not is_headless_request(request):
+                raise  # Divan's own endpoints answer it in DRF's shape
             raise ImmediateHttpResponse(_input_error(error)) from None
         return user
 
@@ -93,6 +109,19 @@ class AccountAdapter(DefaultAccountAdapter):
             return
         super().send_confirmation_mail(request, emailconfirmation, signup)
 
+    def add_message(self, *args, **kwargs) -> None:
+        """allauth renders no pages here (HEADLESS_ONLY), so its flash messages ("Confirmation
+        e-mail sent to ...") would only sit in a cookie of Divan's own endpoints' answers, and
+        be there or not as a mail was sent or not."""
+
+    def respond_email_verification_sent(self, request, user):
+        """Under mandatory verification a sign-up with a taken address makes no account, so it
+        hashes no password, and would answer in a fraction of the time one that makes an account
+        takes. It hashes one all the same: the two answers take as long."""
+        if user is None:
+            make_password(get_random_string(32))
+        return super().respond_email_verification_sent(request, user)
+
 
 def _input_error(error: InvalidInput) -> JsonResponse:
     """A field error in allauth's headless shape (400, `errors` with `param`)."""
@@ -102,3 +131,41 @@ def _input_error(error: InvalidInput) -> JsonResponse:
         for message in messages
     ]
     return JsonResponse({"status": 400, "errors": errors}, status=400)
+
+
+@functools.cache
+def _fernet(keys: tuple[str, ...]) -> MultiFernet:
+    return MultiFernet(
+        [
+            Fernet(
+                base64.urlsafe_b64encode(
+                    salted_hmac(
+                        "divan.accounts.mfa", "fernet", secret=key, algorithm="sha256"
+                    ).digest()
+                )
+            )
+            for key in keys
+        ]
+    )
+
+
+def _keys() -> tuple[str, ...]:
+    return (settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS)
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """allauth stores a TOTP secret and the seed the recovery codes are derived from as they
+    come; this encrypts both (Fernet, keyed from SECRET_KEY; SECRET_KEY_FALLBACKS still
+    decrypt what an earlier key encrypted), so a copy of the database alone cannot make codes."""
+
+    def encrypt(self, text: str) -> str:
+        return _fernet(_keys()).encrypt(text.encode()).decode()
+
+    def decrypt(self, encrypted_text: str) -> str:
+        try:
+            return _fernet(_keys()).decrypt(encrypted_text.encode()).decode()
+        except InvalidToken:
+            raise ImproperlyConfigured(
+                "A two-factor secret does not decrypt with DJANGO_SECRET_KEY or any of "
+                "DJANGO_SECRET_KEY_FALLBACKS: put the key it was made with back among them."
+            ) from None

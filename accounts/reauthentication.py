@@ -5,20 +5,17 @@ Both are checked by django-allauth's own forms, so the rules are its rules: the 
 sign-in, the code as at sign-in (TOTP, each code once per period; each recovery code once).
 Guessing is limited by accounts.throttles (the `account-delete` way in: wrong passwords per
 account, THROTTLE_REAUTHENTICATE_USER_RATE, and every attempt per address). The code is read
-only once the password is right, so that a wrong password never uses up a recovery code. (The
-sign-in's own code check is another part of the work on accounts, not on main yet: this small
-helper is to be swapped for theirs once it lands.)
+only once the password is right, so that a wrong password never uses up a recovery code. The
+code is checked as at sign-in (accounts.two_factor.code_check).
 """
 
 from allauth.account.forms import ReauthenticateForm as PasswordForm
 from allauth.core import context
-from allauth.mfa.base.forms import BaseAuthenticateForm
-from allauth.mfa.utils import is_mfa_enabled
 
+from accounts.two_factor import code_check
 from divan.exceptions import DomainError, InvalidInput
 
 RATE_LIMITED = "too_many_login_attempts"
-CODE_REQUIRED = "Two-factor sign-in is on: send a code from your app, or a recovery code."
 
 
 class TooManyAttempts(DomainError):
@@ -43,8 +40,4 @@ def reauthenticate(*, request, user, password: str, code: str = "") -> None:
     else InvalidInput on the field that is wrong, or TooManyAttempts."""
     with context.request_context(getattr(request, "_request", request)):
         _errors(PasswordForm(user=user, data={"password": password}), "password")
-        if not is_mfa_enabled(user):
-            return
-        if not code:
-            raise InvalidInput({"code": [CODE_REQUIRED]})
-        _errors(BaseAuthenticateForm(user=user, data={"code": code}), "code")
+        code_check(user=user, code=code)

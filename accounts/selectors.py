@@ -1,17 +1,45 @@
-"""Reads of a person's own data, as their export holds it: what they wrote, gave and belong to,
-never what others wrote (a comment names its post by id, not by its title or text). Each
-section is one query, streamed from a server-side cursor: its cost in queries is the same for
-ten posts as for ten thousand, and its rows are never all held at once."""
+"""Reads of a person's own account: whether its address is verified and it signs in with a
+second factor (`me/`, the session), and their own data as their export holds it: what they
+wrote, gave and belong to, never what others wrote (a comment names its post by id, not by its
+title or text). Each export section is one query, streamed from a server-side cursor: its cost in
+queries is the same for ten posts as for ten thousand, and its rows are never all held at once."""
 
 from collections.abc import Iterator
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 
+from accounts.two_factor import SECOND_FACTORS
 from communities.models import Comment, Membership, Post, PostTag, Reaction, Upload, UploadStatus
+from divan.models import User
 
 CHUNK = 1000
+
+
+def account_flags(*, user: User) -> User:
+    """`user`, with `email_verified` (its current address is verified) and `two_factor` (a
+    sign-in asks for a code) read in one query: `me/` and the session's GET are read on every
+    page of the hub."""
+    flags = (
+        User.objects.filter(pk=user.pk)
+        .annotate(
+            email_verified=Exists(
+                EmailAddress.objects.filter(
+                    user=OuterRef("pk"), email__iexact=OuterRef("email"), verified=True
+                )
+            ),
+            two_factor=Exists(
+                Authenticator.objects.filter(user=OuterRef("pk"), type__in=SECOND_FACTORS)
+            ),
+        )
+        .values("email_verified", "two_factor")
+        .get()
+    )
+    user.email_verified = flags["email_verified"]
+    user.two_factor = flags["two_factor"]
+    return user
 
 
 def _when(value) -> str | None:

@@ -124,7 +124,8 @@ class WayIn:
 # Each way in, by its URL name (allauth's without the client: browser/ and app/ are one).
 WAYS_IN: dict[str, WayIn] = {
     "admin:login": WayIn(SIGN_IN, Kind.PAGE),
-    "rest_framework:login": WayIn(SIGN_IN, Kind.PAGE),
+    # the browsable API's login: DRF's page with the second-factor refusal (config/urls.py)
+    "api-auth-login": WayIn(SIGN_IN, Kind.PAGE),
     "auth:token": WayIn(SIGN_IN, Kind.DRF, code_is_two_factor=True),
     "auth:session": WayIn(SIGN_IN, Kind.DRF, code_is_two_factor=True),
     "auth:register": WayIn(SIGN_UP, Kind.DRF),

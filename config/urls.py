@@ -1,9 +1,11 @@
 """Top-level URLs: the API, its schema and docs, auth, admin, health and metrics."""
 
 from django.contrib import admin
+from django.contrib.auth.views import LoginView
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts.forms import PasswordSignInForm
 from divan import health
 from divan.events.api import EventsStatusView
 from divan.metrics import metrics_view
@@ -28,6 +30,14 @@ urlpatterns = [
     path("api/ops/events/", EventsStatusView.as_view(), name="ops-events"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SwaggerUIView.as_view(url_name="schema"), name="docs"),
+    # the browsable API's sign-in, as DRF's own but refusing accounts with two-factor sign-in
+    path(
+        "api-auth/login/",
+        LoginView.as_view(
+            template_name="rest_framework/login.html", authentication_form=PasswordSignInForm
+        ),
+        name="api-auth-login",
+    ),
     path("api-auth/", include("rest_framework.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

@@ -3,7 +3,11 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group as AuthGroup
 
 from accounts.admin import AwaitingApprovalFilter, approve_accounts
+from accounts.forms import AdminSignInForm
 from divan.models import User
+
+# The admin's password form cannot ask for a second factor: it refuses accounts that have one.
+admin.site.login_form = AdminSignInForm
 
 
 @admin.register(User)

@@ -42,6 +42,14 @@ class PermissionDenied(DomainError):
     default_detail = "You do not have permission to perform this action."
 
 
+class Refused(DomainError):
+    """403 whoever asks, signed in or not: the account may not do this yet (an unverified
+    address, sign-up closed). PermissionDenied would ask an anonymous caller to sign in."""
+
+    status_code = status.HTTP_403_FORBIDDEN
+    default_detail = "Refused."
+
+
 class NotFound(DomainError):
     status_code = status.HTTP_404_NOT_FOUND
     default_detail = "Not found."

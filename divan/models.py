@@ -1,7 +1,8 @@
 """Divan's user: Django's user plus the reputation that feed ranking reads."""
 
 from django.contrib.auth.models import AbstractUser
-from django.db import models
+from django.db import models, transaction
+from rest_framework.authtoken.models import Token
 
 
 class User(AbstractUser):
@@ -13,6 +14,27 @@ class User(AbstractUser):
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
+
+    def save(self, *args, **kwargs):
+        """A changed password deletes every API token of the user, in the same transaction.
+
+        The password is written by allauth's reset and change, the admin, `manage.py
+        changepassword` and our own code: saving the user is the one place all of them pass, so
+        the rule lives here rather than in a service each would have to call. set_password()
+        keeps the new password in `_password` until the save; a hash upgraded at sign-in
+        (check_password's setter) clears it first, so an upgrade revokes nothing. Sessions need
+        nothing here: Django refuses a session whose password hash no longer matches."""
+        update_fields = kwargs.get("update_fields")
+        changed = (
+            self._password is not None
+            and not self._state.adding
+            and (update_fields is None or "password" in update_fields)
+        )
+        if not changed:
+            return super().save(*args, **kwargs)
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            Token.objects.filter(user=self).delete()
 
 
 class OutboundMail(models.Model):

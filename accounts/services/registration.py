@@ -1,13 +1,22 @@
-"""Writes on who signs up: admitting a new account as its mode says, invitation links, and
-staff's approval of accounts that wait for it."""
+"""Writes on who signs up and signs in: a sign-up through Divan's own endpoints on allauth's
+form and flow, admitted as its mode says; the checks allauth's sign-in makes after the password,
+for Divan's API tokens and sessions; invitation links; staff's approval of accounts that wait
+for it."""
 
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
+from allauth.account import app_settings as account_settings
+from allauth.account.forms import SignupForm
+from allauth.account.internal.flows.email_verification import send_verification_email_for_user
+from allauth.account.utils import complete_signup, has_verified_email
+from allauth.utils import get_form_class
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -15,26 +24,83 @@ from accounts.models import RegistrationApplication, SignupInvitation
 from accounts.registration import (
     INVITATION_INVALID,
     Admission,
+    SignupClosed,
     invitation_digest,
-    signup_admission,
+    signup_open,
     usable_invitations,
 )
+from accounts.two_factor import code_check
 from communities.models import Group
 from communities.roles import Action
 from communities.services.membership import lock_group, member_add, require_role
-from divan.exceptions import InvalidInput, NotFound, PermissionDenied
+from divan.exceptions import InvalidInput, NotFound, PermissionDenied, Refused
 from divan.models import User
-from divan.services.users import user_register
+
+USERNAME_TAKEN = "A user with that username already exists."
+EMAIL_UNVERIFIED = (
+    "Your email address is not verified yet: follow the link we sent to it, then sign in again. "
+    "We have sent a new link unless we sent one in the last few minutes."
+)
+_FIELDS = {"password1": "password", "__all__": "non_field_errors"}
 
 
-def user_sign_up(*, username: str, email: str, password: str, invitation: str = "") -> User:
-    """A sign-up through Divan's own endpoints: REGISTRATION_MODE's admission, then the account,
-    admitted in the same transaction (inactive when it waits for approval)."""
-    admission = signup_admission(invitation=invitation)
-    with transaction.atomic():
-        user = user_register(username=username, email=email, password=password)
-        signup_admit(user=user, admission=admission)
-    return user
+@dataclass(frozen=True)
+class Signup:
+    # None when verification is mandatory and the address already has an account: no account
+    # is made, and the address's owner is mailed instead (the answer is the same)
+    user: User | None
+    signed_in: bool  # allauth's flow signed the new user in (verification none or optional)
+    awaiting_approval: bool  # REGISTRATION_MODE approval: the account waits, inactive
+    email: str  # the address, as allauth keeps it (in lower case)
+
+
+def user_sign_up(
+    *, request: HttpRequest, username: str, email: str, password: str, invitation: str = ""
+) -> Signup:
+    """Every sign-up through Divan's own endpoints, on allauth's signup form (its username,
+    address and password rules, and REGISTRATION_MODE's admission, accounts.forms) and its flow,
+    as the headless API's sign-up: the adapter's save_user admits the account (its invitation
+    used, or its wait for approval begun), the flow mails the address a verification link (or
+    its owner "someone tried to sign up" when another account holds it) and signs the new user
+    in on `request` unless the account waits for approval or verification is mandatory."""
+    if not signup_open():
+        raise SignupClosed()
+    form_class = get_form_class(account_settings.FORMS, "signup", SignupForm)
+    form = form_class(
+        data={"username": username, "email": email, "password1": password, "invitation": invitation}
+    )
+    if not form.is_valid():
+        raise InvalidInput(
+            {_FIELDS.get(field, field): list(messages) for field, messages in form.errors.items()}
+        )
+    try:
+        with transaction.atomic():
+            user, _ = form.try_save(request)
+            if user is not None:
+                complete_signup(request, user, account_settings.EMAIL_VERIFICATION, None)
+    except IntegrityError:  # a concurrent sign-up took the name
+        raise InvalidInput({"username": [USERNAME_TAKEN]}) from None
+    signed_in = user is not None and request.user.is_authenticated and request.user.pk == user.pk
+    return Signup(
+        user=user,
+        signed_in=signed_in,
+        awaiting_approval=form.admission.awaiting_approval,
+        email=form.cleaned_data["email"],
+    )
+
+
+def sign_in_check(*, request: HttpRequest, user: User, code: str | None) -> None:
+    """What allauth's own sign-in asks after the password, asked by Divan's API tokens and
+    sessions too: a verified address when verification is mandatory (a new link is sent, as
+    allauth's sign-in sends one), and with two-factor sign-in on, a code, checked by allauth.mfa
+    (a TOTP code works once, a recovery code is used up)."""
+    if (
+        account_settings.EMAIL_VERIFICATION == account_settings.EmailVerificationMethod.MANDATORY
+        and not has_verified_email(user)
+    ):
+        send_verification_email_for_user(request, user)
+        raise Refused(EMAIL_UNVERIFIED)
+    code_check(user=user, code=code)
 
 
 def signup_admit(*, user: User, admission: Admission) -> None:

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 from config.beat import beat_schedule
 
@@ -12,6 +13,9 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env")  # optional; real environment variables win
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="divan-insecure-development-key")
+# Earlier keys, still accepted for what they signed or encrypted (sessions, links, two-factor
+# secrets) while a new DJANGO_SECRET_KEY takes over: README, Accounts.
+SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 # The web hub's origin: it proxies the API on its own origin, so its writes come from there.
@@ -141,24 +145,43 @@ ACCOUNT_LOGIN_METHODS = {"username"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*"]
 # adds `invitation` (a link's key) to allauth's sign-up, checked by REGISTRATION_MODE
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
-# none, optional (sign in before verifying: the demo and today's clients) or mandatory
+# none, optional (sign in before verifying: the demo and today's clients) or mandatory (no
+# session and no API token before the address is verified; production's compose file)
 ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="optional")
+if ACCOUNT_EMAIL_VERIFICATION not in ("none", "optional", "mandatory"):
+    raise ImproperlyConfigured(
+        "ACCOUNT_EMAIL_VERIFICATION must be none, optional or mandatory, "
+        f"not {ACCOUNT_EMAIL_VERIFICATION!r}."
+    )
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = env.int(
     "ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS", default=3
 )
-# A verified address belongs to one account. A sign-up with a taken address answers as any
-# other does: "strict" lets the new account keep the address unverified (it can never verify
-# it), and the address's owner is told by mail (accounts.adapter) instead of the link.
+# A verified address belongs to one account (allauth's unique_verified_email constraint), and
+# a sign-up answers the same whether or not its address is taken. Under optional or none,
+# "strict" creates the account all the same, with the address unverified: the address's owner
+# gets "someone tried to sign up" instead of a link (accounts.adapter), and the new account can
+# never verify it. Under mandatory no account is made for a taken address, and its owner gets
+# the same mail.
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PREVENT_ENUMERATION = "strict"
 ACCOUNT_CHANGE_EMAIL = True  # one address per account; a new one replaces it once verified
-ACCOUNT_REAUTHENTICATION_REQUIRED = True  # changing the address asks for the password again
-ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False  # this session stays; every other one ends
+# Changing the address or the two-factor settings asks for the password again (allauth's
+# reauthentication, which then holds for ACCOUNT_REAUTHENTICATION_TIMEOUT seconds).
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_REAUTHENTICATION_TIMEOUT = env.int("ACCOUNT_REAUTHENTICATION_TIMEOUT", default=300)
+# A password change keeps the session it was made in; every other session ends (Django's
+# session hash) and every API token is deleted (divan.models.User.save).
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# The account's address is told of a changed or reset password, a changed address and two-factor
+# sign-in turned on or off.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Divan] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if HUB_URL.startswith("https:") else "http"
+MFA_ADAPTER = "accounts.adapter.MFAAdapter"  # TOTP secrets and recovery seeds encrypted
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env("MFA_TOTP_ISSUER", default="Divan")
+MFA_RECOVERY_CODES_SHOW_ONCE = True  # listed once; after that only how many are left
 
 # --- Sign-up and sign-in protection (accounts.throttles, accounts.registration; README) ---------
 # Each way in is counted per caller address and per username, address or user, in Redis: rates
@@ -326,13 +349,20 @@ SPECTACULAR_SETTINGS = {
         "reactions; reports, moderation (hide, restore, pin, lock) and the moderation log; "
         "full-text search; personal and group feeds; file uploads; and the events' status for "
         "site staff. Lists are cursor-paginated; creates accept an Idempotency-Key; errors "
-        'keep DRF\'s shape (`{"field": ["message"]}` or `{"detail": "..."}`).'
+        'keep DRF\'s shape (`{"field": ["message"]}` or `{"detail": "..."}`). Accounts '
+        "(verifying an address, resetting and changing the password, changing the address, "
+        "two-factor setup and sign-in) are django-allauth's headless API: "
+        "`/api/_allauth/browser/v1/` for browsers and `/api/_allauth/app/v1/` for apps, "
+        "described by its own OpenAPI document at "
+        "[/api/_allauth/openapi.json](/api/_allauth/openapi.json)."
     ),
     # Swagger UI's sections, in this order: divan.schema.OPERATION_TAGS puts each operation in one
     "TAGS": [
         {
             "name": "auth",
-            "description": "Sign up, API tokens, the browser session and who you are.",
+            "description": "Sign up, API tokens, the browser session and who you are (with "
+            "two-factor sign-in on, tokens and sessions take a `code`). Verification, resets, "
+            "the address and two-factor setup: /api/_allauth/openapi.json.",
         },
         {"name": "groups", "description": "Groups: create, list, read, edit and delete."},
         {

@@ -1,5 +1,6 @@
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from rest_framework import serializers
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 
 from divan.models import User
 
@@ -9,9 +10,22 @@ class EmptySerializer(serializers.Serializer):
 
 
 class UserSerializer(serializers.ModelSerializer):
+    """You, as you see yourself: your address, and whether it is verified and you sign in with
+    a second factor."""
+
+    # email_verified and two_factor are read by accounts.selectors.account_flags
+
+    email_verified = serializers.BooleanField(
+        read_only=True, help_text="Whether `email` is verified (its link was followed)."
+    )
+    two_factor = serializers.BooleanField(
+        read_only=True,
+        help_text="Whether signing in (a session or an API token) asks for a second factor.",
+    )
+
     class Meta:
         model = User
-        fields = ("id", "username", "email", "reputation")
+        fields = ("id", "username", "email", "reputation", "email_verified", "two_factor")
         read_only_fields = fields
 
 
@@ -61,3 +75,27 @@ class DetailSerializer(serializers.Serializer):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField(read_only=True)
+
+
+class SignInSerializer(AuthTokenSerializer):
+    code = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=64,
+        write_only=True,
+        help_text="With two-factor sign-in on: the code from your authenticator app, or one of "
+        "your recovery codes (each works once). Without it the answer is a 400 on `code`.",
+    )
+
+
+class SignupPendingSerializer(serializers.Serializer):
+    """A sign-up that signed nobody in yet: the account waits for staff's approval, or for its
+    address's link (verification mandatory; the same answer whether or not the address already
+    has an account)."""
+
+    detail = serializers.CharField(read_only=True)
+    email = serializers.EmailField(
+        read_only=True,
+        required=False,
+        help_text="Where the verification link went (when verification is mandatory).",
+    )

@@ -1,71 +1,106 @@
 """Auth endpoints: register, obtain a token, log out (revoke it), who am I, and a browser
-session (an HttpOnly cookie, with CSRF protection) for the hub, which may also register into one."""
+session (an HttpOnly cookie, with CSRF protection) for the hub, which may also register into one.
+Sign-up and sign-in go through django-allauth's forms and flows (accounts.services): the same
+rules as its headless API at /api/_allauth/ (README, Accounts)."""
 
-from django.conf import settings
 from django.contrib.auth import login, logout
+from django.contrib.auth.models import AnonymousUser
 from django.middleware.csrf import get_token
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, serializers, status
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.response import Response
 
 from accounts.registration import AWAITING_APPROVAL, SignupClosed, signup_open
-from accounts.services.registration import user_sign_up
+from accounts.selectors import account_flags
+from accounts.services.registration import sign_in_check, user_sign_up
 from divan.api.serializers import (
     DetailSerializer,
     EmptySerializer,
     RegisteredSerializer,
     RegisterSerializer,
+    SignInSerializer,
+    SignupPendingSerializer,
     TokenSerializer,
     UserSerializer,
 )
 from divan.services.users import token_issue, token_revoke
 
-# What a sign-up answers besides its account: REGISTRATION_MODE's refusals and its wait.
+SIGNUP_PENDING = (
+    "Check your inbox: we sent a link to {email}. Follow it to confirm the address, then sign in."
+)
+# What a sign-up answers besides its account: REGISTRATION_MODE's refusal, and a sign-up that
+# signed nobody in yet.
 SIGN_UP_RESPONSES = {
-    202: OpenApiResponse(DetailSerializer, "The account waits for staff's approval."),
+    202: OpenApiResponse(
+        SignupPendingSerializer,
+        "Nobody is signed in yet: the account waits for staff's approval (`detail` alone), or "
+        "verification is mandatory and the address's link must be followed first (`detail` and "
+        "`email`; the same answer whether or not the address already had an account).",
+    ),
     403: OpenApiResponse(DetailSerializer, "Sign-up is closed."),
 }
 
 
-def _sign_up(serializer):
-    """The account a valid sign-up makes, as REGISTRATION_MODE says (accounts.registration)."""
+def _user_data(user) -> dict:
+    return UserSerializer(account_flags(user=user)).data
+
+
+def _sign_up(view, request):
+    """A valid sign-up, as REGISTRATION_MODE says (accounts.registration), on allauth's flow."""
+    if not signup_open():
+        raise SignupClosed()  # before the fields: a closed site says so, whatever was sent
+    serializer = view.get_serializer(data=request.data)
     serializer.is_valid(raise_exception=True)
-    return user_sign_up(**serializer.validated_data)
+    return user_sign_up(request=request._request, **serializer.validated_data)
 
 
-def _awaiting_approval() -> Response:
-    return Response({"detail": AWAITING_APPROVAL}, status=status.HTTP_202_ACCEPTED)
+def _signed_in_nobody(signup) -> Response:
+    """The answer to a sign-up that signed nobody in: it waits for approval, or verification is
+    mandatory (the same answer whether an account was made or the address already had one)."""
+    if signup.awaiting_approval:
+        return Response({"detail": AWAITING_APPROVAL}, status=status.HTTP_202_ACCEPTED)
+    return Response(
+        {"detail": SIGNUP_PENDING.format(email=signup.email), "email": signup.email},
+        status=status.HTTP_202_ACCEPTED,
+    )
 
 
 class RegisterView(generics.GenericAPIView):
     """Sign up, and get an API token; as REGISTRATION_MODE allows (README, Sign-up and sign-in
-    protection): a closed site answers 403, an account that waits for approval 202."""
+    protection): a closed site answers 403, an account that waits for approval 202. With
+    verification mandatory, no token before the address is verified: a 202 says where the link
+    went, then `token/` works."""
 
     permission_classes = [permissions.AllowAny]
     serializer_class = RegisterSerializer
 
     @extend_schema(responses={201: RegisteredSerializer, **SIGN_UP_RESPONSES})
     def post(self, request):
-        if not signup_open():
-            raise SignupClosed()  # before the fields: a closed site says so, whatever was sent
-        user = _sign_up(self.get_serializer(data=request.data))
-        if not user.is_active:
-            return _awaiting_approval()
-        user.token = token_issue(user=user).key
-        return Response(RegisteredSerializer(user).data, status=status.HTTP_201_CREATED)
+        signup = _sign_up(self, request)
+        # allauth's flow signs the new user in to a session; an API client gets a token instead
+        request._request.session.flush()
+        request._request.user = AnonymousUser()
+        if not signup.signed_in:
+            return _signed_in_nobody(signup)
+        data = {**_user_data(signup.user), "token": token_issue(user=signup.user).key}
+        return Response(data, status=status.HTTP_201_CREATED)
 
 
 class TokenView(generics.GenericAPIView):
+    """An API token for a username and password, and, with two-factor sign-in on, a `code`."""
+
     permission_classes = [permissions.AllowAny]
-    serializer_class = AuthTokenSerializer
+    serializer_class = SignInSerializer
 
     @extend_schema(responses={200: TokenSerializer})
     def post(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        token = token_issue(user=serializer.validated_data["user"])
+        user = serializer.validated_data["user"]
+        sign_in_check(request=request._request, user=user,
+                      code=serializer.validated_data.get("code"))  # fmt: skip
+        token = token_issue(user=user)
         return Response({"token": token.key})
 
 
@@ -85,7 +120,7 @@ class MeView(generics.RetrieveAPIView):
     serializer_class = UserSerializer
 
     def get_object(self):
-        return self.request.user
+        return account_flags(user=self.request.user)
 
 
 class SessionSerializer(serializers.Serializer):
@@ -97,18 +132,19 @@ class SessionSerializer(serializers.Serializer):
 
 def _session(request) -> Response:
     user = request.user if request.user.is_authenticated else None
-    return Response({"user": UserSerializer(user).data if user else None,
+    return Response({"user": _user_data(user) if user else None,
                      "csrf_token": get_token(request)})  # fmt: skip
 
 
 class SessionView(generics.GenericAPIView):
     """A browser's session: GET it (who is signed in, and the CSRF token to send back), POST
-    `username` and `password` to sign in (the CSRF token required), DELETE to sign out. The
-    session lives in an HttpOnly, SameSite cookie: no script can read the credential."""
+    `username` and `password` (and `code`, with two-factor sign-in on) to sign in (the CSRF
+    token required), DELETE to sign out. The session lives in an HttpOnly, SameSite cookie: no
+    script can read the credential."""
 
     permission_classes = [permissions.AllowAny]
     authentication_classes = [SessionAuthentication]
-    serializer_class = AuthTokenSerializer
+    serializer_class = SignInSerializer
 
     @extend_schema(responses={200: SessionSerializer})
     def get(self, request):
@@ -119,7 +155,10 @@ class SessionView(generics.GenericAPIView):
         SessionAuthentication().enforce_csrf(request)  # a forged sign-in is refused too
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        login(request, serializer.validated_data["user"])
+        user = serializer.validated_data["user"]
+        sign_in_check(request=request._request, user=user,
+                      code=serializer.validated_data.get("code"))  # fmt: skip
+        login(request, user)
         return _session(request)
 
     @extend_schema(request=None, responses={204: None})
@@ -132,7 +171,8 @@ class SessionView(generics.GenericAPIView):
 class SessionRegisterView(generics.GenericAPIView):
     """Register and sign in to a browser session in one step, for the hub: the CSRF token
     required, as for a sign-in; no API token is issued, so the browser holds no credential a
-    script could read."""
+    script could read. Nobody is signed in (202) while the account waits for approval, or, with
+    verification mandatory, before the address is verified."""
 
     permission_classes = [permissions.AllowAny]
     authentication_classes = [SessionAuthentication]
@@ -143,13 +183,10 @@ class SessionRegisterView(generics.GenericAPIView):
     )
     def post(self, request):
         SessionAuthentication().enforce_csrf(request)  # a forged registration is refused too
-        if not signup_open():
-            raise SignupClosed()
-        user = _sign_up(self.get_serializer(data=request.data))
-        if not user.is_active:
-            return _awaiting_approval()  # not signed in
-        # login() must be told a backend when several are configured: the one tried first
-        login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
-        response = _session(request)  # login rotated the CSRF token: this is the new one
+        signup = _sign_up(self, request)
+        if not signup.signed_in:
+            return _signed_in_nobody(signup)
+        request.user = signup.user  # allauth signed the Django request in; DRF's follows
+        response = _session(request)  # signing in rotated the CSRF token: this is the new one
         response.status_code = status.HTTP_201_CREATED
         return response

@@ -15,10 +15,10 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import AccountDeletion, DataExport
-from accounts.reauthentication import CODE_REQUIRED
 from accounts.services.deletion import account_delete
 from accounts.services.exports import export_build
 from accounts.tasks import account_deletion_finish, sweep
+from accounts.two_factor import CODE_REQUIRED
 from communities.models import (
     Comment,
     Group,

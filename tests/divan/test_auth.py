@@ -28,13 +28,16 @@ def test_register_creates_the_user_and_returns_a_working_token():
         "username": "zoe",
         "email": "zoe@example.com",
         "reputation": 0,
+        "email_verified": False,
+        "two_factor": False,
         "token": Token.objects.get(user=user).key,
     }
     assert user.check_password("a-long-pass-phrase")
     me = APIClient().get("/api/auth/me/", HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
     assert me.status_code == 200
     assert me.json() == {"id": user.pk, "username": "zoe", "email": "zoe@example.com",
-                         "reputation": 0}  # fmt: skip
+                         "reputation": 0, "email_verified": False,
+                         "two_factor": False}  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -73,6 +76,7 @@ def test_register_answers_the_same_whether_or_not_the_email_has_an_account():
 
     assert (taken.status_code, free.status_code) == (201, 201)
     assert set(taken.json()) == set(free.json()) == {"id", "username", "email", "reputation",
+                                                     "email_verified", "two_factor",
                                                      "token"}  # fmt: skip
     assert taken.json()["email"] == "zoe@example.com"
     assert sorted(User.objects.values_list("username", "email")) == [

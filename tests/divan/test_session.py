@@ -45,7 +45,8 @@ def test_signing_in_sets_an_httponly_samesite_session_and_nothing_else_to_read()
 
     assert anonymous["user"] is None and anonymous["csrf_token"]
     assert body["user"] == {
-        "id": user.pk, "username": user.username, "email": user.email, "reputation": 0
+        "id": user.pk, "username": user.username, "email": user.email, "reputation": 0,
+        "email_verified": False, "two_factor": False,
     }  # fmt: skip
     session = browser.cookies["sessionid"]
     assert session["httponly"] is True and session["samesite"] == "Lax"
@@ -109,7 +110,14 @@ def test_registering_in_a_session_signs_the_new_user_in_without_an_api_token(bro
     user = User.objects.get()
     body = response.json()
     assert body == {
-        "user": {"id": user.pk, "username": "zoe", "email": "zoe@example.com", "reputation": 0},
+        "user": {
+            "id": user.pk,
+            "username": "zoe",
+            "email": "zoe@example.com",
+            "reputation": 0,
+            "email_verified": False,
+            "two_factor": False,
+        },
         "csrf_token": body["csrf_token"],
     }
     assert user.check_password(PASSWORD)
@@ -164,9 +172,13 @@ def test_the_schema_describes_the_session_registration():
     assert post["requestBody"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/RegisterRequest"
     }
-    assert list(post["responses"]) == ["201", "202", "403"]  # 202, 403: REGISTRATION_MODE's
+    assert list(post["responses"]) == ["201", "202", "403"]  # 403: REGISTRATION_MODE's
     assert post["responses"]["201"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/Session"
+    }
+    # nobody signed in yet: waiting for approval, or for the link (verification mandatory)
+    assert post["responses"]["202"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/SignupPending"
     }
 
 

@@ -106,7 +106,9 @@ export interface paths {
         put?: never;
         /**
          * @description Sign up, and get an API token; as REGISTRATION_MODE allows (README, Sign-up and sign-in
-         *     protection): a closed site answers 403, an account that waits for approval 202.
+         *     protection): a closed site answers 403, an account that waits for approval 202. With
+         *     verification mandatory, no token before the address is verified: a 202 says where the link
+         *     went, then `token/` works.
          */
         post: operations["auth_register_create"];
         delete?: never;
@@ -124,21 +126,24 @@ export interface paths {
         };
         /**
          * @description A browser's session: GET it (who is signed in, and the CSRF token to send back), POST
-         *     `username` and `password` to sign in (the CSRF token required), DELETE to sign out. The
-         *     session lives in an HttpOnly, SameSite cookie: no script can read the credential.
+         *     `username` and `password` (and `code`, with two-factor sign-in on) to sign in (the CSRF
+         *     token required), DELETE to sign out. The session lives in an HttpOnly, SameSite cookie: no
+         *     script can read the credential.
          */
         get: operations["auth_session_retrieve"];
         put?: never;
         /**
          * @description A browser's session: GET it (who is signed in, and the CSRF token to send back), POST
-         *     `username` and `password` to sign in (the CSRF token required), DELETE to sign out. The
-         *     session lives in an HttpOnly, SameSite cookie: no script can read the credential.
+         *     `username` and `password` (and `code`, with two-factor sign-in on) to sign in (the CSRF
+         *     token required), DELETE to sign out. The session lives in an HttpOnly, SameSite cookie: no
+         *     script can read the credential.
          */
         post: operations["auth_session_create"];
         /**
          * @description A browser's session: GET it (who is signed in, and the CSRF token to send back), POST
-         *     `username` and `password` to sign in (the CSRF token required), DELETE to sign out. The
-         *     session lives in an HttpOnly, SameSite cookie: no script can read the credential.
+         *     `username` and `password` (and `code`, with two-factor sign-in on) to sign in (the CSRF
+         *     token required), DELETE to sign out. The session lives in an HttpOnly, SameSite cookie: no
+         *     script can read the credential.
          */
         delete: operations["auth_session_destroy"];
         options?: never;
@@ -158,7 +163,8 @@ export interface paths {
         /**
          * @description Register and sign in to a browser session in one step, for the hub: the CSRF token
          *     required, as for a sign-in; no API token is issued, so the browser holds no credential a
-         *     script could read.
+         *     script could read. Nobody is signed in (202) while the account waits for approval, or, with
+         *     verification mandatory, before the address is verified.
          */
         post: operations["auth_session_register_create"];
         delete?: never;
@@ -176,6 +182,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** @description An API token for a username and password, and, with two-factor sign-in on, a `code`. */
         post: operations["auth_token_create"];
         delete?: never;
         options?: never;
@@ -1165,10 +1172,6 @@ export interface components {
             /** Format: uri */
             thumbnail_url: string | null;
         };
-        AuthTokenRequest: {
-            username: string;
-            password: string;
-        };
         Ban: {
             readonly user: components["schemas"]["UserSummary"];
             readonly reason: string;
@@ -1799,6 +1802,10 @@ export interface components {
             /** @description An invitation link's key: needed when sign-up is by invitation only; with a group's link, the new account joins that group. */
             invitation?: string;
         };
+        /**
+         * @description You, as you see yourself: your address, and whether it is verified and you sign in with
+         *     a second factor.
+         */
         Registered: {
             readonly id: number;
             /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
@@ -1809,6 +1816,10 @@ export interface components {
              */
             readonly email: string;
             readonly reputation: number;
+            /** @description Whether `email` is verified (its link was followed). */
+            readonly email_verified: boolean;
+            /** @description Whether signing in (a session or an API token) asks for a second factor. */
+            readonly two_factor: boolean;
             readonly token: string;
         };
         /** @description A report as the group's moderators see it: also who handled it, and their note. */
@@ -1891,6 +1902,12 @@ export interface components {
             /** @description Send it back as the X-CSRFToken header with every write of this session. */
             csrf_token: string;
         };
+        SignInRequest: {
+            username: string;
+            password: string;
+            /** @description With two-factor sign-in on: the code from your authenticator app, or one of your recovery codes (each works once). Without it the answer is a 400 on `code`. */
+            code?: string;
+        };
         SignupInvitation: {
             readonly id: number;
             /** @description Who signs up with the link joins this group. */
@@ -1935,6 +1952,19 @@ export interface components {
             readonly key: string;
             /** @description The hub's sign-up page with the key. */
             readonly link: string;
+        };
+        /**
+         * @description A sign-up that signed nobody in yet: the account waits for staff's approval, or for its
+         *     address's link (verification mandatory; the same answer whether or not the address already
+         *     has an account).
+         */
+        SignupPending: {
+            readonly detail: string;
+            /**
+             * Format: email
+             * @description Where the verification link went (when verification is mandatory).
+             */
+            readonly email: string;
         };
         StreamStatus: {
             length: number;
@@ -2007,6 +2037,10 @@ export interface components {
          * @enum {string}
          */
         UploadStatusEnum: "pending" | "ready" | "rejected";
+        /**
+         * @description You, as you see yourself: your address, and whether it is verified and you sign in with
+         *     a second factor.
+         */
         User: {
             readonly id: number;
             /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
@@ -2017,6 +2051,10 @@ export interface components {
              */
             readonly email: string;
             readonly reputation: number;
+            /** @description Whether `email` is verified (its link was followed). */
+            readonly email_verified: boolean;
+            /** @description Whether signing in (a session or an API token) asks for a second factor. */
+            readonly two_factor: boolean;
         };
         /** @description Only what a username already tells: no groups, no email, no standing. */
         UserName: {
@@ -2251,13 +2289,13 @@ export interface operations {
                     "application/json": components["schemas"]["Registered"];
                 };
             };
-            /** @description The account waits for staff's approval. */
+            /** @description Nobody is signed in yet: the account waits for staff's approval (`detail` alone), or verification is mandatory and the address's link must be followed first (`detail` and `email`; the same answer whether or not the address already had an account). */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Detail"];
+                    "application/json": components["schemas"]["SignupPending"];
                 };
             };
             /** @description Sign-up is closed. */
@@ -2299,9 +2337,9 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["AuthTokenRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["AuthTokenRequest"];
-                "multipart/form-data": components["schemas"]["AuthTokenRequest"];
+                "application/json": components["schemas"]["SignInRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["SignInRequest"];
+                "multipart/form-data": components["schemas"]["SignInRequest"];
             };
         };
         responses: {
@@ -2356,13 +2394,13 @@ export interface operations {
                     "application/json": components["schemas"]["Session"];
                 };
             };
-            /** @description The account waits for staff's approval. */
+            /** @description Nobody is signed in yet: the account waits for staff's approval (`detail` alone), or verification is mandatory and the address's link must be followed first (`detail` and `email`; the same answer whether or not the address already had an account). */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Detail"];
+                    "application/json": components["schemas"]["SignupPending"];
                 };
             };
             /** @description Sign-up is closed. */
@@ -2385,9 +2423,9 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["AuthTokenRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["AuthTokenRequest"];
-                "multipart/form-data": components["schemas"]["AuthTokenRequest"];
+                "application/json": components["schemas"]["SignInRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["SignInRequest"];
+                "multipart/form-data": components["schemas"]["SignInRequest"];
             };
         };
         responses: {
