@@ -13,7 +13,7 @@ import { send } from "./http";
 
 type Person = { context: BrowserContext; page: Page };
 const DEMO = ["alice", "bob", "carol", "dave", "erin", "frank"] as const;
-const SECTIONS = ["Requests to join", "Members and roles", "Invitations", "Bans", "Settings"];
+const SECTIONS = ["Requests to join", "Members and roles", "Invitations", "Sign-up links", "Bans", "Settings"];
 
 async function cookieOf(context: BrowserContext): Promise<string> {
   return (await context.cookies()).map((cookie) => `${cookie.name}=${cookie.value}`).join("; ");

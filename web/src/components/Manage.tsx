@@ -1,8 +1,8 @@
 "use client";
 // The Manage page's forms: members and roles, join requests, invitations, sign-up links, bans,
-// the group's settings and archiving. Each list's first page comes from the server, its later ones on its
-// cursor from a button; after each change the page is read again (router.refresh(), which
-// shows each list from its first page), and a refusal is shown in the API's own words.
+// the group's settings and archiving. Each list's first page comes from the server, its later
+// ones on its cursor from a button; after each change the page is read again (router.refresh(),
+// which shows each list from its first page), and a refusal is shown in the API's own words.
 import { useRouter } from "next/navigation";
 import { useEffect, useId, useState } from "react";
 import type { Group, Page } from "@/api/types";
