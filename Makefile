@@ -37,12 +37,13 @@ run: $(VENV)/.installed web/.next/BUILD_ID
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	@echo ""
-	@echo "  Divan is starting (Ctrl-C stops web, worker, beat, events and the hub):"
+	@echo "  Divan is starting (Ctrl-C stops web, worker, beat, events, mail and the hub):"
 	@echo "    Hub       $(HUB_URL)/"
 	@echo "    API       http://127.0.0.1:$(PORT)/api/communities/v1/"
 	@echo "    API docs  http://127.0.0.1:$(PORT)/api/docs/"
 	@echo "    Admin     http://127.0.0.1:$(PORT)/admin/"
 	@echo "    Health    http://127.0.0.1:$(PORT)/readyz   Metrics http://127.0.0.1:$(PORT)/metrics"
+	@echo "    Mail      every mail Divan sends: the 'mail |' lines below, and .run/mail/*.eml"
 	@echo ""
 	$(BIN)/honcho start --port $(PORT)
 

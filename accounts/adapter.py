@@ -2,6 +2,8 @@
 
 import base64
 import functools
+from types import SimpleNamespace
+from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
@@ -33,6 +35,12 @@ KEY_ERRORS = {"used": "email_verification_used", "expired": "email_verification_
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """allauth's mails greet from `current_site`, which without django.contrib.sites is the
+        request's host ("Hello from 127.0.0.1:3000!"): they come from Divan, at the hub."""
+        site = SimpleNamespace(name=settings.SITE_NAME, domain=urlsplit(settings.HUB_URL).netloc)
+        super().send_mail(template_prefix, email, {"current_site": site, **context})
+
     """The one place both sign-up paths meet: allauth's headless sign-up and Divan's own
     (accounts.services.registration.user_sign_up) ask `is_open_for_signup` and save through
     `save_user`."""

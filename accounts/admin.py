@@ -69,8 +69,7 @@ class SignupInvitationAdmin(admin.ModelAdmin):
     """Links are made here (the link is shown once, after saving) and revoked by the action;
     what a link is never changes after."""
 
-    list_display = ("id", "group", "created_by", "created_at", "expires_at", "uses", "max_uses",
-                    "revoked_at")  # fmt: skip
+    list_display = ("id", "group", "created_by", "expires_at", "uses", "max_uses", "revoked_at")
     list_filter = ("created_at", "expires_at", "revoked_at")
     list_select_related = ("group", "created_by")
     raw_id_fields = ("group",)

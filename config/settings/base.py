@@ -20,6 +20,8 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 # The web hub's origin: it proxies the API on its own origin, so its writes come from there.
 HUB_URL = env("HUB_URL", default="http://127.0.0.1:3000")
+# The site's name in mails ("Hello from Divan!")
+SITE_NAME = env("SITE_NAME", default="Divan")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[HUB_URL])
 
 INSTALLED_APPS = [

@@ -238,14 +238,20 @@ describe("an account people can keep, in the hub", () => {
 
     await page.getByLabel("Code from your app").fill(await freshCode(secret, usedCodes));
     await page.getByRole("button", { name: "Turn on two-factor sign-in" }).click();
-    // allauth asks for the password first (no confirmation in this session yet), then the code
-    // goes again
+    // allauth asks for the password first (no confirmation in this session yet); then a new
+    // code, since the one typed may have expired while the password was typed
     await page.getByRole("heading", { name: "Confirm it is you" }).waitFor();
     await page.getByLabel("Your password, to go on").fill("not-my-password");
     await page.getByRole("button", { name: "Confirm" }).click();
     await expect.poll(() => page.getByRole("main").getByRole("alert").first().textContent()).toContain("Incorrect password");
     await page.getByLabel("Your password, to go on").fill(PASSWORD);
     await page.getByRole("button", { name: "Confirm" }).click();
+    await page.getByRole("status").getByText("Password confirmed.").waitFor();
+    expect(await page.getByLabel("Code from your app").inputValue()).toBe("");
+    await page.getByLabel("Code from your app").fill(await freshCode(secret, usedCodes));
+    await page.getByRole("button", { name: "Turn on two-factor sign-in" }).click();
+    await page.getByRole("heading", { level: 1, name: "Two-factor sign-in is on" }).waitFor();
+    expect(await page.locator("code.secret").count()).toBe(0); // the secret is not shown again
     const list = page.getByRole("list", { name: "Recovery codes" });
     await list.waitFor();
     recoveryCodes = (await list.getByRole("listitem").allTextContents()).map((code) => code.trim());

@@ -2,7 +2,8 @@
 // Some account actions need the password again (allauth decides which, and for how long a
 // confirmation holds): such an action answers 401 to a signed-in person. useReauthenticated()
 // runs an action; on that answer it shows the password form, confirms the password with the
-// API (auth/reauthenticate), and runs the action again.
+// API (auth/reauthenticate), and runs the action again, or, for an action whose input may have
+// gone stale meanwhile (a two-factor code lives 30 s), throws Confirmed for the page to ask again.
 import { useCallback, useId, useRef, useState } from "react";
 import { ReauthenticationRequired, auth } from "@/lib/allauth";
 import { ApiError } from "@/lib/api";
@@ -11,11 +12,14 @@ import { FormErrors } from "../States";
 /** The person closed the password form: the action is dropped, and nothing is said. */
 export class Cancelled extends Error {}
 
+/** The password was confirmed, and the action (run with `again: false`) was not sent again. */
+export class Confirmed extends Error {}
+
 export function useReauthenticated() {
   const [asking, setAsking] = useState(false);
   const waiting = useRef<{ resolve: () => void; reject: (error: Error) => void } | null>(null);
 
-  const run = useCallback(async <T,>(action: () => Promise<T>): Promise<T> => {
+  const run = useCallback(async <T,>(action: () => Promise<T>, { again = true } = {}): Promise<T> => {
     try {
       return await action();
     } catch (error) {
@@ -24,6 +28,7 @@ export function useReauthenticated() {
         waiting.current = { resolve, reject };
         setAsking(true);
       });
+      if (!again) throw new Confirmed();
       return action();
     }
   }, []);

@@ -1,17 +1,19 @@
 "use client";
-// Confirms the new secret with a code from the app (the password first, if the API asks for
-// it), then shows the recovery codes the API made with it.
+// Shows the new secret (as a QR code the page drew, and as text), confirms it with a code from
+// the app (the password first, if the API asks for it: then a new code, since the one typed may
+// have expired meanwhile), then shows the recovery codes the API made with it, and no secret.
 import Link from "next/link";
 import { useState } from "react";
 import { type RecoveryCodes, auth } from "@/lib/allauth";
 import { ApiError } from "@/lib/api";
 import { FormErrors } from "../States";
-import { Cancelled, useReauthenticated } from "./Reauthenticate";
+import { Cancelled, Confirmed, useReauthenticated } from "./Reauthenticate";
 import { RecoveryCodeList } from "./RecoveryCodeList";
 
-export function TotpSetup() {
+export function TotpSetup({ qr, secret }: { qr: string; secret: string }) {
   const { run, prompt } = useReauthenticated();
   const [code, setCode] = useState("");
+  const [notice, setNotice] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [codes, setCodes] = useState<string[] | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
@@ -21,12 +23,17 @@ export function TotpSetup() {
     if (busy) return;
     setBusy(true);
     setError(null);
+    setNotice(null);
     try {
-      await run(() => auth("account/authenticators/totp", { method: "POST", body: { code: code.trim() } }));
+      const activate = () => auth("account/authenticators/totp", { method: "POST", body: { code: code.trim() } });
+      await run(activate, { again: false });
       const answer = await run(() => auth<RecoveryCodes>("account/authenticators/recovery-codes"));
       setCodes(answer.data?.unused_codes ?? []);
     } catch (failure) {
-      if (!(failure instanceof Cancelled)) setError(failure instanceof ApiError ? failure : new ApiError(0, null));
+      if (failure instanceof Confirmed) {
+        setCode("");
+        setNotice("Password confirmed. Type the code your app shows now, and turn it on.");
+      } else if (!(failure instanceof Cancelled)) setError(failure instanceof ApiError ? failure : new ApiError(0, null));
     } finally {
       setBusy(false);
     }
@@ -35,7 +42,8 @@ export function TotpSetup() {
   if (codes)
     return (
       <>
-        <p role="status">Two-factor sign-in is on.</p>
+        <h1 id="setup-heading">Two-factor sign-in is on</h1>
+        <p role="status">From now on, signing in asks for a code from your app.</p>
         {codes.length > 0 ? (
           <RecoveryCodeList codes={codes} />
         ) : (
@@ -50,6 +58,13 @@ export function TotpSetup() {
     );
   return (
     <>
+      <h1 id="setup-heading">Set up two-factor sign-in</h1>
+      <p>Scan this code with an authenticator app on your phone.</p>
+      <div className="qr" role="img" aria-label="QR code of your two-factor secret" dangerouslySetInnerHTML={{ __html: qr }} />
+      <p>
+        Or type this secret into the app: <code className="secret">{secret}</code>
+      </p>
+      {notice && <p role="status">{notice}</p>}
       <form onSubmit={submit}>
         <div className="field">
           <label htmlFor="totp-code">Code from your app</label>

@@ -39,13 +39,7 @@ export default async function TwoFactorPage() {
   const svg = await QRCode.toString(totp_url, { type: "svg", margin: 2, errorCorrectionLevel: "M" });
   return (
     <section className="card narrow" aria-labelledby="setup-heading">
-      <h1 id="setup-heading">Set up two-factor sign-in</h1>
-      <p>Scan this code with an authenticator app on your phone.</p>
-      <div className="qr" role="img" aria-label="QR code of your two-factor secret" dangerouslySetInnerHTML={{ __html: svg }} />
-      <p>
-        Or type this secret into the app: <code className="secret">{secret}</code>
-      </p>
-      <TotpSetup />
+      <TotpSetup qr={svg} secret={secret} />
     </section>
   );
 }
