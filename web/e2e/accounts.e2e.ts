@@ -124,21 +124,26 @@ const ARCHIVE_SECTIONS = [
 ];
 
 /**
- * Turns two-factor sign-in on from the account page with a code for `secret` shown there; the
- * password is asked for only when allauth wants it again. Returns the secret.
+ * Turns two-factor sign-in on from the account page with a code for the secret shown there; the
+ * password is asked for only when allauth wants it again (then a new code). Returns the secret.
  */
 async function twoFactorOn(page: Page, password: string, used: Set<string>): Promise<string> {
   await page.goto("/account");
   await page.getByRole("link", { name: "Set up two-factor sign-in" }).click();
   const secret = (await page.locator("code.secret").textContent()) ?? "";
-  await page.getByLabel("Code from your app").fill(await freshCode(secret, used));
-  await page.getByRole("button", { name: "Turn on two-factor sign-in" }).click();
+  const turnOn = async () => {
+    await page.getByLabel("Code from your app").fill(await freshCode(secret, used));
+    await page.getByRole("button", { name: "Turn on two-factor sign-in" }).click();
+  };
+  await turnOn();
   const codes = page.getByRole("list", { name: "Recovery codes" });
   const confirm = page.getByRole("heading", { name: "Confirm it is you" });
   await codes.or(confirm).first().waitFor();
   if (await confirm.isVisible()) {
     await page.getByLabel("Your password, to go on").fill(password);
     await page.getByRole("button", { name: "Confirm" }).click();
+    await page.getByRole("status").getByText("Password confirmed.").waitFor();
+    await turnOn();
     await codes.waitFor();
   }
   return secret;
