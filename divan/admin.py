@@ -4,7 +4,7 @@ from django.contrib.auth.models import Group as AuthGroup
 
 from accounts.admin import AwaitingApprovalFilter, approve_accounts
 from accounts.forms import AdminSignInForm
-from divan.models import User
+from divan.models import OutboundMail, User
 
 # The admin's password form cannot ask for a second factor: it refuses accounts that have one.
 admin.site.login_form = AdminSignInForm
@@ -29,3 +29,34 @@ class UserAdmin(DjangoUserAdmin):
 # One "Groups" in the admin: Divan's communities. Django's permission groups are not used here
 # (staff get is_staff and permissions of their own), so their admin is unregistered.
 admin.site.unregister(AuthGroup)
+
+
+@admin.register(OutboundMail)
+class OutboundMailAdmin(admin.ModelAdmin):
+    """The mail queue (divan.mail), to read: what waits, what went, what was given up and why.
+    A sent mail's text is already gone; nothing here sends, edits or deletes."""
+
+    list_display = ("id", "subject", "created_at", "attempts", "next_attempt_at", "sent_at",
+                    "failed_at")  # fmt: skip
+    list_filter = (
+        ("sent_at", admin.EmptyFieldListFilter),
+        ("failed_at", admin.EmptyFieldListFilter),
+        "created_at",
+    )
+    ordering = ("-created_at",)
+    fields = ("subject", "recipients", "created_at", "attempts", "next_attempt_at", "sent_at",
+              "failed_at", "last_error")  # fmt: skip
+    readonly_fields = fields
+
+    @admin.display(description="subject")
+    def subject(self, mail: OutboundMail) -> str:
+        return mail.payload.get("subject", "(sent)")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -37,6 +37,7 @@ def lounge():
         "/admin/communities/ban/",
         "/admin/communities/joinrequest/",
         "/admin/communities/invitation/",
+        "/admin/divan/outboundmail/",
     ],
 )
 def test_changelists_render(staff_client, lounge, path):
@@ -93,3 +94,21 @@ def test_admin_cannot_write_past_the_services(staff_client, lounge, path, verb):
     assert Ban.objects.filter(pk=ban.pk).exists()
     lounge.refresh_from_db()
     assert lounge.member_count == 2
+
+
+def test_the_mail_queue_is_listed_to_read_and_nothing_else(staff_client):
+    from django.core.mail import send_mail
+
+    from divan.models import OutboundMail
+
+    send_mail("Your link", "Follow it.", None, ["kim@example.com"])
+    mail = OutboundMail.objects.get()
+
+    listed = staff_client.get("/admin/divan/outboundmail/?sent_at__isnull=True")
+    shown = staff_client.get(f"/admin/divan/outboundmail/{mail.pk}/change/")
+    refused = staff_client.post(f"/admin/divan/outboundmail/{mail.pk}/delete/", {"post": "yes"})
+
+    assert listed.status_code == 200 and "Your link" in listed.content.decode()
+    assert shown.status_code == 200 and "Your link" in shown.content.decode()
+    assert refused.status_code == 403
+    assert list(OutboundMail.objects.values_list("pk", "sent_at")) == [(mail.pk, None)]
