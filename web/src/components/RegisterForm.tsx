@@ -7,8 +7,9 @@
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import { ApiError } from "@/lib/api";
+import { useSubmit } from "@/lib/hooks";
 import { useSession } from "@/lib/session";
+import { Field } from "./Field";
 import { FormErrors } from "./States";
 
 export function RegisterForm({ invitation }: { invitation?: string }) {
@@ -17,25 +18,14 @@ export function RegisterForm({ invitation }: { invitation?: string }) {
   const [username, setUsername] = useState("");
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { busy, error, submit } = useSubmit();
   const [done, setDone] = useState<{ signedIn: boolean; awaitingApproval?: string } | null>(null);
 
-  async function submit(event: React.FormEvent) {
-    event.preventDefault();
-    if (busy) return;
-    setBusy(true);
-    setError(null);
-    try {
-      const outcome = await register({ username, email, password, invitation });
-      setDone(outcome.signedIn ? { signedIn: true } : { signedIn: false, awaitingApproval: outcome.awaitingApproval });
-      if (outcome.signedIn) router.refresh(); // the page was read as nobody
-    } catch (failure) {
-      setError(failure instanceof ApiError ? failure : new ApiError(0, null));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const join = submit(async () => {
+    const outcome = await register({ username, email, password, invitation });
+    setDone(outcome.signedIn ? { signedIn: true } : { signedIn: false, awaitingApproval: outcome.awaitingApproval });
+    if (outcome.signedIn) router.refresh(); // the page was read as nobody
+  });
 
   if (done?.awaitingApproval !== undefined)
     return (
@@ -76,39 +66,18 @@ export function RegisterForm({ invitation }: { invitation?: string }) {
     <section className="card narrow" aria-labelledby="auth-heading">
       <h1 id="auth-heading">Join Divan</h1>
       {invitation && <p>You were invited: your invitation goes with this sign-up.</p>}
-      <form onSubmit={submit}>
-        <div className="field">
-          <label htmlFor="username">Username</label>
-          <input
-            id="username"
-            autoComplete="username"
-            required
-            value={username}
-            onChange={(event) => setUsername(event.target.value)}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor="email">Email</label>
-          <input
-            id="email"
-            type="email"
-            autoComplete="email"
-            required
-            value={email}
-            onChange={(event) => setEmail(event.target.value)}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor="password">Password</label>
-          <input
-            id="password"
-            type="password"
-            autoComplete="new-password"
-            required
-            value={password}
-            onChange={(event) => setPassword(event.target.value)}
-          />
-        </div>
+      <form onSubmit={join}>
+        <Field id="username" label="Username" autoComplete="username" required value={username} onChange={setUsername} />
+        <Field id="email" label="Email" type="email" autoComplete="email" required value={email} onChange={setEmail} />
+        <Field
+          id="password"
+          label="Password"
+          type="password"
+          autoComplete="new-password"
+          required
+          value={password}
+          onChange={setPassword}
+        />
         <FormErrors error={error} />
         <button type="submit" className="button" disabled={busy}>
           Join Divan

@@ -6,8 +6,10 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { ApiError } from "@/lib/api";
+import { STAY_BUSY, useSubmit } from "@/lib/hooks";
 import { safeNext } from "@/lib/paths";
 import { type Outcome, useSession } from "@/lib/session";
+import { Field } from "./Field";
 import { FormErrors } from "./States";
 
 type Step = "credentials" | "code" | "verify_email";
@@ -19,34 +21,23 @@ export function SignInForm({ next, initialStep = "credentials" }: { next?: strin
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
   const [code, setCode] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { busy, error, setError, submit } = useSubmit();
 
   function follow(outcome: Outcome) {
     if (outcome.signedIn) {
       router.push(safeNext(next));
       router.refresh(); // the pages were read as nobody
-      return;
+      return STAY_BUSY;
     }
     const pending = outcome.pending?.id;
     if (pending === "mfa_authenticate") setStep("code");
     else if (pending === "verify_email") setStep("verify_email");
-    else setError(new ApiError(401, { detail: "Signing in did not finish: try again." }));
-    setBusy(false);
+    else throw new ApiError(401, { detail: "Signing in did not finish: try again." });
   }
 
-  async function submit(event: React.FormEvent) {
-    event.preventDefault();
-    if (busy) return;
-    setBusy(true);
-    setError(null);
-    try {
-      follow(step === "code" ? await secondFactor(code.trim()) : await signIn(username, password));
-    } catch (failure) {
-      setError(failure instanceof ApiError ? failure : new ApiError(0, null));
-      setBusy(false);
-    }
-  }
+  const send = submit(async () =>
+    follow(step === "code" ? await secondFactor(code.trim()) : await signIn(username, password)),
+  );
 
   if (step === "verify_email")
     return (
@@ -63,23 +54,21 @@ export function SignInForm({ next, initialStep = "credentials" }: { next?: strin
     <section className="card narrow" aria-labelledby="auth-heading">
       <h1 id="auth-heading">Sign in</h1>
       {step === "code" ? (
-        <form onSubmit={submit}>
+        <form onSubmit={send}>
           <p id="code-help">
             Two-factor sign-in is on for this account. Enter the code your authenticator app shows, or one of
             your recovery codes.
           </p>
-          <div className="field">
-            <label htmlFor="code">Code</label>
-            <input
-              id="code"
-              autoComplete="one-time-code"
-              aria-describedby="code-help"
-              required
-              autoFocus
-              value={code}
-              onChange={(event) => setCode(event.target.value)}
-            />
-          </div>
+          <Field
+            id="code"
+            label="Code"
+            autoComplete="one-time-code"
+            aria-describedby="code-help"
+            required
+            autoFocus
+            value={code}
+            onChange={setCode}
+          />
           <FormErrors error={error} />
           <div className="actions">
             <button type="submit" className="button" disabled={busy}>
@@ -99,28 +88,17 @@ export function SignInForm({ next, initialStep = "credentials" }: { next?: strin
           </div>
         </form>
       ) : (
-        <form onSubmit={submit}>
-          <div className="field">
-            <label htmlFor="username">Username</label>
-            <input
-              id="username"
-              autoComplete="username"
-              required
-              value={username}
-              onChange={(event) => setUsername(event.target.value)}
-            />
-          </div>
-          <div className="field">
-            <label htmlFor="password">Password</label>
-            <input
-              id="password"
-              type="password"
-              autoComplete="current-password"
-              required
-              value={password}
-              onChange={(event) => setPassword(event.target.value)}
-            />
-          </div>
+        <form onSubmit={send}>
+          <Field id="username" label="Username" autoComplete="username" required value={username} onChange={setUsername} />
+          <Field
+            id="password"
+            label="Password"
+            type="password"
+            autoComplete="current-password"
+            required
+            value={password}
+            onChange={setPassword}
+          />
           <FormErrors error={error} />
           <button type="submit" className="button" disabled={busy}>
             Sign in

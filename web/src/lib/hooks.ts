@@ -1,6 +1,6 @@
 "use client";
-// Reading the API from components: a cursor-paginated list that grows.
-import { useCallback, useEffect, useRef, useState } from "react";
+// Talking to the API from components: a cursor-paginated list that grows, and a form's submission.
+import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
 import type { Page } from "@/api/types";
 import { ApiError, api } from "./api";
 import { nextQuery, withQuery } from "./cursor";
@@ -92,4 +92,37 @@ export function usePages<T>(path: string | null, first?: Page<T>): Pages<T> {
     reload,
     setItems,
   };
+}
+
+/** What an action returns when the page goes on without this form (a navigation, a closing form): it stays busy. */
+export const STAY_BUSY = Symbol("stay busy");
+
+export interface Submission {
+  busy: boolean;
+  error: ApiError | null;
+  setError: (error: ApiError | null) => void;
+  /** A form's handler: runs `action` unless one is running, and keeps what it throws as `error`. */
+  submit: (action: () => Promise<unknown>) => (event?: FormEvent) => Promise<void>;
+}
+
+/** One form's busy and error state, so that a second press while the first is sent does nothing. */
+export function useSubmit(): Submission {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+
+  const submit = (action: () => Promise<unknown>) => async (event?: FormEvent) => {
+    event?.preventDefault();
+    if (busy) return;
+    setBusy(true);
+    setError(null);
+    let outcome: unknown;
+    try {
+      outcome = await action();
+    } catch (failure) {
+      setError(failure instanceof ApiError ? failure : new ApiError(0, null));
+    }
+    if (outcome !== STAY_BUSY) setBusy(false);
+  };
+
+  return { busy, error, setError, submit };
 }

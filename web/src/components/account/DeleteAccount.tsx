@@ -7,8 +7,10 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import type { AccountDeleteRefused, AccountDeleteRequest } from "@/api/types";
-import { ApiError, api } from "@/lib/api";
+import { type ApiError, api } from "@/lib/api";
+import { STAY_BUSY, useSubmit } from "@/lib/hooks";
 import { useSession } from "@/lib/session";
+import { Field } from "../Field";
 import { FormErrors } from "../States";
 
 export const DELETED_PAGE = "/account/deleted";
@@ -24,61 +26,47 @@ export function DeleteAccount({ twoFactor }: { twoFactor: boolean }) {
   const [open, setOpen] = useState(false);
   const [password, setPassword] = useState("");
   const [code, setCode] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { busy, error, setError, submit } = useSubmit();
   const refused = ownedGroups(error);
 
-  async function submit(event: React.FormEvent) {
-    event.preventDefault();
-    if (busy) return;
-    setBusy(true);
-    setError(null);
+  const remove = submit(async () => {
     const body: AccountDeleteRequest = twoFactor ? { password, code: code.trim() } : { password };
-    try {
-      await api<null>("/api/auth/delete/", { method: "POST", body });
-    } catch (failure) {
-      setError(failure instanceof ApiError ? failure : new ApiError(0, null));
-      setBusy(false);
-      return;
-    }
+    await api<null>("/api/auth/delete/", { method: "POST", body });
     // The API ended this session with its answer: the header reads nobody now, and the
     // goodbye page replaces this one (which would send nobody to sign in).
     await refresh().catch(() => undefined);
     router.replace(DELETED_PAGE);
     router.refresh();
-  }
+    return STAY_BUSY;
+  });
 
   return (
     <section className="card" aria-labelledby="delete-heading">
       <h2 id="delete-heading">Delete your account</h2>
       {open ? (
-        <form onSubmit={submit}>
+        <form onSubmit={remove}>
           <p>
             This cannot be undone: your posts, comments, reactions and uploads are removed, and you leave every
             group.
           </p>
-          <div className="field">
-            <label htmlFor="delete-password">Your password, to delete your account</label>
-            <input
-              id="delete-password"
-              type="password"
-              autoComplete="current-password"
-              required
-              value={password}
-              onChange={(event) => setPassword(event.target.value)}
-            />
-          </div>
+          <Field
+            id="delete-password"
+            label="Your password, to delete your account"
+            type="password"
+            autoComplete="current-password"
+            required
+            value={password}
+            onChange={setPassword}
+          />
           {twoFactor && (
-            <div className="field">
-              <label htmlFor="delete-code">Code from your app, or a recovery code</label>
-              <input
-                id="delete-code"
-                autoComplete="one-time-code"
-                required
-                value={code}
-                onChange={(event) => setCode(event.target.value)}
-              />
-            </div>
+            <Field
+              id="delete-code"
+              label="Code from your app, or a recovery code"
+              autoComplete="one-time-code"
+              required
+              value={code}
+              onChange={setCode}
+            />
           )}
           {refused ? (
             <div className="error" role="alert">

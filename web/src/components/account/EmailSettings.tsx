@@ -5,50 +5,40 @@
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { type EmailAddress, auth } from "@/lib/allauth";
-import { ApiError } from "@/lib/api";
+import { useSubmit } from "@/lib/hooks";
+import { Field } from "../Field";
 import { FormErrors } from "../States";
 
 export function EmailSettings({ addresses }: { addresses: EmailAddress[] }) {
   const router = useRouter();
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
-  const [busy, setBusy] = useState(false);
   const [said, setSaid] = useState<string | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { busy, error, submit } = useSubmit();
 
-  async function act(action: () => Promise<string>) {
-    if (busy) return;
-    setBusy(true);
-    setError(null);
-    setSaid(null);
-    try {
+  /** Runs an action that answers in a sentence, said once it is done. */
+  const act = (action: () => Promise<string>) =>
+    submit(async () => {
+      setSaid(null);
       setSaid(await action());
       router.refresh();
-    } catch (failure) {
-      setError(failure instanceof ApiError ? failure : new ApiError(0, null));
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  function change(event: React.FormEvent) {
-    event.preventDefault();
-    const next = email.trim();
-    act(async () => {
-      // The password first, every time: a change of address is a way to take an account.
-      await auth("auth/reauthenticate", { method: "POST", body: { password } });
-      await auth("account/email", { method: "POST", body: { email: next } });
-      setEmail("");
-      setPassword("");
-      return `We sent a link to ${next}: your address changes once you follow it.`;
     });
-  }
+
+  const change = act(async () => {
+    const next = email.trim();
+    // The password first, every time: a change of address is a way to take an account.
+    await auth("auth/reauthenticate", { method: "POST", body: { password } });
+    await auth("account/email", { method: "POST", body: { email: next } });
+    setEmail("");
+    setPassword("");
+    return `We sent a link to ${next}: your address changes once you follow it.`;
+  });
 
   function resend(address: string) {
     act(async () => {
       await auth("account/email", { method: "PUT", body: { email: address } });
       return `We sent a new link to ${address}.`;
-    });
+    })();
   }
 
   return (
@@ -76,28 +66,24 @@ export function EmailSettings({ addresses }: { addresses: EmailAddress[] }) {
       </ul>
       <form onSubmit={change}>
         <h3>Change your address</h3>
-        <div className="field">
-          <label htmlFor="new-email">New address</label>
-          <input
-            id="new-email"
-            type="email"
-            autoComplete="email"
-            required
-            value={email}
-            onChange={(event) => setEmail(event.target.value)}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor="email-password">Your password</label>
-          <input
-            id="email-password"
-            type="password"
-            autoComplete="current-password"
-            required
-            value={password}
-            onChange={(event) => setPassword(event.target.value)}
-          />
-        </div>
+        <Field
+          id="new-email"
+          label="New address"
+          type="email"
+          autoComplete="email"
+          required
+          value={email}
+          onChange={setEmail}
+        />
+        <Field
+          id="email-password"
+          label="Your password"
+          type="password"
+          autoComplete="current-password"
+          required
+          value={password}
+          onChange={setPassword}
+        />
         <FormErrors error={error} />
         {said && <p role="status">{said}</p>}
         <button type="submit" className="button" disabled={busy}>

@@ -6,7 +6,8 @@
 // gone stale meanwhile (a two-factor code lives 30 s), throws Confirmed for the page to ask again.
 import { useCallback, useId, useRef, useState } from "react";
 import { ReauthenticationRequired, auth } from "@/lib/allauth";
-import { ApiError } from "@/lib/api";
+import { STAY_BUSY, useSubmit } from "@/lib/hooks";
+import { Field } from "../Field";
 import { FormErrors } from "../States";
 
 /** The person closed the password form: the action is dropped, and nothing is said. */
@@ -48,38 +49,27 @@ export function useReauthenticated() {
 function PasswordPrompt({ onConfirmed, onCancel }: { onConfirmed: () => void; onCancel: () => void }) {
   const id = useId();
   const [password, setPassword] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { busy, error, submit } = useSubmit();
 
-  async function submit(event: React.FormEvent) {
-    event.preventDefault();
-    if (busy) return;
-    setBusy(true);
-    setError(null);
-    try {
-      await auth("auth/reauthenticate", { method: "POST", body: { password } });
-      onConfirmed();
-    } catch (failure) {
-      setError(failure instanceof ApiError ? failure : new ApiError(0, null));
-      setBusy(false);
-    }
-  }
+  const confirm = submit(async () => {
+    await auth("auth/reauthenticate", { method: "POST", body: { password } });
+    onConfirmed();
+    return STAY_BUSY;
+  });
 
   return (
-    <form className="card" onSubmit={submit} aria-labelledby={`${id}-heading`}>
+    <form className="card" onSubmit={confirm} aria-labelledby={`${id}-heading`}>
       <h3 id={`${id}-heading`}>Confirm it is you</h3>
-      <div className="field">
-        <label htmlFor={`${id}-password`}>Your password, to go on</label>
-        <input
-          id={`${id}-password`}
-          type="password"
-          autoComplete="current-password"
-          required
-          autoFocus
-          value={password}
-          onChange={(event) => setPassword(event.target.value)}
-        />
-      </div>
+      <Field
+        id={`${id}-password`}
+        label="Your password, to go on"
+        type="password"
+        autoComplete="current-password"
+        required
+        autoFocus
+        value={password}
+        onChange={setPassword}
+      />
       <FormErrors error={error} />
       <div className="actions">
         <button type="submit" className="button" disabled={busy}>

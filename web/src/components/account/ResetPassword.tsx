@@ -3,33 +3,23 @@
 import Link from "next/link";
 import { useState } from "react";
 import { auth } from "@/lib/allauth";
-import { ApiError } from "@/lib/api";
+import { useSubmit } from "@/lib/hooks";
 import { useSession } from "@/lib/session";
+import { Field } from "../Field";
 import { FormErrors } from "../States";
 import { KeyRefused } from "./KeyRefused";
 
 export function ResetPassword({ resetKey, username }: { resetKey: string; username: string }) {
   const { refresh } = useSession();
   const [password, setPassword] = useState("");
-  const [busy, setBusy] = useState(false);
   const [done, setDone] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { busy, error, submit } = useSubmit();
 
-  async function submit(event: React.FormEvent) {
-    event.preventDefault();
-    if (busy) return;
-    setBusy(true);
-    setError(null);
-    try {
-      await auth("auth/password/reset", { method: "POST", body: { key: resetKey, password } });
-      await refresh(); // who is signed in here, if anyone, after the API's reset
-      setDone(true);
-    } catch (failure) {
-      setError(failure instanceof ApiError ? failure : new ApiError(0, null));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const reset = submit(async () => {
+    await auth("auth/password/reset", { method: "POST", body: { key: resetKey, password } });
+    await refresh(); // who is signed in here, if anyone, after the API's reset
+    setDone(true);
+  });
 
   const keyRefused = error?.status === 400 && (error.body as { errors?: { param?: string }[] })?.errors?.some((e) => e.param === "key");
   if (keyRefused)
@@ -47,23 +37,21 @@ export function ResetPassword({ resetKey, username }: { resetKey: string; userna
           </p>
         </>
       ) : (
-        <form onSubmit={submit}>
+        <form onSubmit={reset}>
           {/* the username, for the browser's password manager to file the new password under */}
           <input type="text" name="username" autoComplete="username" value={username} readOnly hidden />
           <p>
             For <strong>{username}</strong>.
           </p>
-          <div className="field">
-            <label htmlFor="new-password">New password</label>
-            <input
-              id="new-password"
-              type="password"
-              autoComplete="new-password"
-              required
-              value={password}
-              onChange={(event) => setPassword(event.target.value)}
-            />
-          </div>
+          <Field
+            id="new-password"
+            label="New password"
+            type="password"
+            autoComplete="new-password"
+            required
+            value={password}
+            onChange={setPassword}
+          />
           <FormErrors error={error} />
           <button type="submit" className="button" disabled={busy}>
             Set my new password

@@ -4,29 +4,19 @@
 import Link from "next/link";
 import { useState } from "react";
 import { auth } from "@/lib/allauth";
-import { ApiError } from "@/lib/api";
+import { useSubmit } from "@/lib/hooks";
+import { Field } from "../Field";
 import { FormErrors } from "../States";
 
 export function ResetRequest() {
   const [email, setEmail] = useState("");
-  const [busy, setBusy] = useState(false);
   const [sent, setSent] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { busy, error, submit } = useSubmit();
 
-  async function submit(event: React.FormEvent) {
-    event.preventDefault();
-    if (busy) return;
-    setBusy(true);
-    setError(null);
-    try {
-      await auth("auth/password/request", { method: "POST", body: { email } });
-      setSent(true);
-    } catch (failure) {
-      setError(failure instanceof ApiError ? failure : new ApiError(0, null));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const request = submit(async () => {
+    await auth("auth/password/request", { method: "POST", body: { email } });
+    setSent(true);
+  });
 
   return (
     <section className="card narrow" aria-labelledby="reset-heading">
@@ -41,19 +31,9 @@ export function ResetRequest() {
           </p>
         </>
       ) : (
-        <form onSubmit={submit}>
+        <form onSubmit={request}>
           <p>Give the address of your account, and we will mail you a link to set a new password.</p>
-          <div className="field">
-            <label htmlFor="email">Email</label>
-            <input
-              id="email"
-              type="email"
-              autoComplete="email"
-              required
-              value={email}
-              onChange={(event) => setEmail(event.target.value)}
-            />
-          </div>
+          <Field id="email" label="Email" type="email" autoComplete="email" required value={email} onChange={setEmail} />
           <FormErrors error={error} />
           <button type="submit" className="button" disabled={busy}>
             Send me a link

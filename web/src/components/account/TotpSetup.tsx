@@ -5,7 +5,8 @@
 import Link from "next/link";
 import { useState } from "react";
 import { type RecoveryCodes, auth } from "@/lib/allauth";
-import { ApiError } from "@/lib/api";
+import { useSubmit } from "@/lib/hooks";
+import { Field } from "../Field";
 import { FormErrors } from "../States";
 import { Cancelled, Confirmed, useReauthenticated } from "./Reauthenticate";
 import { RecoveryCodeList } from "./RecoveryCodeList";
@@ -14,15 +15,10 @@ export function TotpSetup({ qr, secret }: { qr: string; secret: string }) {
   const { run, prompt } = useReauthenticated();
   const [code, setCode] = useState("");
   const [notice, setNotice] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   const [codes, setCodes] = useState<string[] | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { busy, error, submit } = useSubmit();
 
-  async function submit(event: React.FormEvent) {
-    event.preventDefault();
-    if (busy) return;
-    setBusy(true);
-    setError(null);
+  const turnOn = submit(async () => {
     setNotice(null);
     try {
       const activate = () => auth("account/authenticators/totp", { method: "POST", body: { code: code.trim() } });
@@ -33,11 +29,9 @@ export function TotpSetup({ qr, secret }: { qr: string; secret: string }) {
       if (failure instanceof Confirmed) {
         setCode("");
         setNotice("Password confirmed. Type the code your app shows now, and turn it on.");
-      } else if (!(failure instanceof Cancelled)) setError(failure instanceof ApiError ? failure : new ApiError(0, null));
-    } finally {
-      setBusy(false);
+      } else if (!(failure instanceof Cancelled)) throw failure;
     }
-  }
+  });
 
   if (codes)
     return (
@@ -65,18 +59,16 @@ export function TotpSetup({ qr, secret }: { qr: string; secret: string }) {
         Or type this secret into the app: <code className="secret">{secret}</code>
       </p>
       {notice && <p role="status">{notice}</p>}
-      <form onSubmit={submit}>
-        <div className="field">
-          <label htmlFor="totp-code">Code from your app</label>
-          <input
-            id="totp-code"
-            inputMode="numeric"
-            autoComplete="one-time-code"
-            required
-            value={code}
-            onChange={(event) => setCode(event.target.value)}
-          />
-        </div>
+      <form onSubmit={turnOn}>
+        <Field
+          id="totp-code"
+          label="Code from your app"
+          inputMode="numeric"
+          autoComplete="one-time-code"
+          required
+          value={code}
+          onChange={setCode}
+        />
         <FormErrors error={error} />
         <button type="submit" className="button" disabled={busy}>
           Turn on two-factor sign-in
