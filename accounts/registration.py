@@ -24,6 +24,7 @@ from django.utils import timezone
 from rest_framework import status
 
 from accounts.models import SignupInvitation
+from communities.rules import LIVE_GROUP
 from divan.exceptions import DomainError, InvalidInput
 
 
@@ -84,7 +85,7 @@ def usable_invitations() -> QuerySet[SignupInvitation]:
     """Invitations a sign-up may use now: not revoked, expired or used up, nor of a group that
     has been archived since."""
     return SignupInvitation.objects.filter(
-        Q(group=None) | Q(group__archived_at=None),
+        Q(group=None) | LIVE_GROUP.q("group__"),
         revoked_at=None,
         expires_at__gt=timezone.now(),
         uses__lt=F("max_uses"),

@@ -9,10 +9,11 @@ from collections.abc import Iterator
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 
 from accounts.two_factor import SECOND_FACTORS
 from communities.models import Comment, Membership, Post, PostTag, Reaction, Upload, UploadStatus
+from communities.rules import NOT_DELETED
 from divan.models import User
 
 CHUNK = 1000
@@ -93,7 +94,7 @@ def _live_attachments(**target) -> ArraySubquery:
 def own_posts(*, user) -> Iterator[dict]:
     """Their posts but the deleted ones; a post the moderators hid is theirs too (marked)."""
     rows = (
-        Post.objects.filter(author=user, deleted_at__isnull=True)
+        Post.objects.filter(NOT_DELETED.q(), author=user)
         .order_by("pk")
         .annotate(
             tag_names=ArraySubquery(
@@ -127,7 +128,7 @@ def own_posts(*, user) -> Iterator[dict]:
 def own_comments(*, user) -> Iterator[dict]:
     """Their comments but the deleted ones, by the ids of their post and parent only."""
     rows = (
-        Comment.objects.filter(author=user, deleted_at__isnull=True)
+        Comment.objects.filter(NOT_DELETED.q(), author=user)
         .order_by("pk")
         .annotate(upload_ids=_live_attachments(comment=OuterRef("pk")))
         .values(
@@ -164,7 +165,7 @@ def own_uploads(*, user) -> Iterator[dict]:
     out; `key` says where the file is in storage."""
     rows = (
         Upload.objects.filter(owner=user, status=UploadStatus.READY)
-        .exclude(Q(post__deleted_at__isnull=False) | Q(comment__deleted_at__isnull=False))
+        .exclude(NOT_DELETED.q_not("post__") | NOT_DELETED.q_not("comment__"))
         .order_by("created_at", "pk")
         .values(
             "pk", "filename", "content_type", "size", "width", "height", "created_at", "post_id",

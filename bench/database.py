@@ -24,6 +24,7 @@ from psycopg import sql
 from bench import seed as bench_seed
 from bench.errors import BenchError
 from communities.models import Comment, Group, Membership, Post, PostTag, Reaction, TagCount
+from communities.rules import LIVE_COMMENT, NOT_DELETED, NOT_HIDDEN
 from divan.models import User
 
 
@@ -180,7 +181,7 @@ def counters_mismatches(*, hot_post_id: int) -> list[str]:
     for post_id, stored, count in _rows(
         f"SELECT p.id, p.comments_count, count(c.id) FROM {post} p"
         f" LEFT JOIN {comment} c ON c.post_id = p.id"
-        " AND c.deleted_at IS NULL AND c.hidden_at IS NULL"
+        f" AND {LIVE_COMMENT.sql('c')}"
         " GROUP BY p.id HAVING p.comments_count <> count(c.id) ORDER BY p.id"
     ):
         mismatches.append(f"post {post_id}: comments_count {stored}, live comments {count}")
@@ -209,10 +210,10 @@ def counters_mismatches(*, hot_post_id: int) -> list[str]:
         f"""
         WITH counted AS (
             SELECT p.group_id, link.tag_id,
-                   count(*) FILTER (WHERE p.hidden_at IS NULL) AS shown,
-                   count(*) FILTER (WHERE p.hidden_at IS NOT NULL) AS hidden
+                   count(*) FILTER (WHERE {NOT_HIDDEN.sql("p")}) AS shown,
+                   count(*) FILTER (WHERE {NOT_HIDDEN.sql_not("p")}) AS hidden
             FROM {post_tag} link JOIN {post} p ON p.id = link.post_id
-            WHERE p.deleted_at IS NULL GROUP BY p.group_id, link.tag_id
+            WHERE {NOT_DELETED.sql("p")} GROUP BY p.group_id, link.tag_id
         )
         SELECT coalesce(s.group_id, c.group_id), coalesce(s.tag_id, c.tag_id),
                ARRAY[coalesce(s.shown_posts, 0), coalesce(s.hidden_posts, 0)],

@@ -4,7 +4,6 @@ and names any background process (worker, beat, a consumer) that is absent or st
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import connections
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from kombu import Connection
@@ -12,11 +11,11 @@ from kombu import Connection
 from divan.mail import mail_queue_status
 from divan.processes import processes_status
 from divan.redis import get_redis
+from divan.sql import fetch_one
 
 
 def check_postgresql() -> None:
-    with connections["default"].cursor() as cursor:
-        cursor.execute("SELECT 1")
+    fetch_one("SELECT 1")
 
 
 def check_redis() -> None:

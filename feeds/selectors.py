@@ -27,25 +27,24 @@ from dataclasses import dataclass
 import redis
 from django.conf import settings
 from django.db.models import (
-    BooleanField,
     Exists,
     F,
     FloatField,
-    Func,
     Q,
     QuerySet,
     Subquery,
     Value,
 )
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Extract
 from rest_framework.pagination import Cursor
 
 from communities.models import Membership, Post
+from communities.rules import LIVE_MEMBERSHIP, LIVE_POST
 from communities.selectors.posts import posts_for_page
 from communities.selectors.visibility import GroupAccess, readable_posts
 from feeds import cache
 from feeds.models import CacheRepair, FanoutChunk, FeedEntry
+from feeds.queries import IdAmong, id_array
 from feeds.ranking import EPOCH, top_window
 from feeds.services import feed_open, feed_touch
 
@@ -84,12 +83,12 @@ def _with_rank(posts: QuerySet[Post]) -> QuerySet[Post]:
 
 
 def _shown(posts: QuerySet[Post]) -> QuerySet[Post]:
-    return posts.filter(deleted_at__isnull=True, hidden_at__isnull=True)
+    return posts.filter(LIVE_POST.q())
 
 
 def _groups(viewer) -> QuerySet:
     """The viewer's live groups."""
-    groups = Membership.objects.filter(user=viewer, group__archived_at__isnull=True)
+    groups = Membership.objects.filter(LIVE_MEMBERSHIP.q(), user=viewer)
     return groups.values("group_id")
 
 
@@ -113,7 +112,7 @@ def feed_posts(*, viewer, order: str = TOP, candidates: Candidates | None = None
     if candidates is not None:
         below_set = Q(pk__gte=candidates.floor) if order == RECENT else Q()
         posts = posts.filter(
-            Q(_IdAmong(F("pk"), _id_array(candidates.post_ids))) | (read & below_set)
+            Q(IdAmong(F("pk"), id_array(candidates.post_ids))) | (read & below_set)
         )
         if order == TOP:  # ranked on narrow rows first; only the page's are loaded whole
             ranked = _with_rank(posts).order_by(*ORDERING[TOP])
@@ -130,19 +129,6 @@ def feed_posts(*, viewer, order: str = TOP, candidates: Candidates | None = None
         posts = posts.filter(Q(pk__in=entries.values("post_id")) | read)
     posts = posts_for_page(posts, viewer=viewer)
     return _with_rank(posts) if order == TOP else posts
-
-
-def _id_array(post_ids: list[int]) -> RawSQL:
-    """Post ids as one array literal: Django would copy and adapt a list item by item."""
-    return RawSQL("%s::bigint[]", ("{" + ",".join(map(str, post_ids)) + "}",))
-
-
-class _IdAmong(Func):
-    """`id = ANY(%s)`: thousands of ids as one array parameter, not a placeholder each."""
-
-    template = "(%(expressions)s))"
-    arg_joiner = " = ANY("
-    output_field = BooleanField()
 
 
 def _read_floor(viewer):

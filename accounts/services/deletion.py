@@ -55,6 +55,7 @@ from communities.models import (
     Reaction,
 )
 from communities.roles import Role
+from communities.rules import LIVE_GROUP, NOT_DELETED
 from communities.services.comments import comment_delete
 from communities.services.groups import group_archive
 from communities.services.membership import membership_depart
@@ -146,7 +147,7 @@ def _lock_groups(user) -> list[Group]:
 
 def _alone_owned_with_members(user, groups: list[Group]) -> list[Group]:
     """The live groups the person is the only owner of, which others belong to."""
-    live = [group for group in groups if group.archived_at is None and group.member_count > 1]
+    live = [group for group in groups if LIVE_GROUP.holds(group) and group.member_count > 1]
     owned = set(
         Membership.objects.filter(user=user, role=Role.OWNER, group__in=live).values_list(
             "group_id", flat=True
@@ -164,7 +165,7 @@ def _erase(user, groups: list[Group]) -> None:
     """Everything the person holds in groups goes: membership, content, reactions. Safe to run
     again: what is gone already is passed over. The groups are locked by the caller."""
     for group in groups:
-        if group.archived_at is None and group.member_count == 1 and _member(group, user):
+        if LIVE_GROUP.holds(group) and group.member_count == 1 and _member(group, user):
             try:
                 group_archive(actor=user, group=group)  # they alone were left in it
             except PermissionDenied:  # a member without an owner's role: it stays
@@ -173,10 +174,10 @@ def _erase(user, groups: list[Group]) -> None:
             membership_depart(user=user, group=group)
         except Conflict:  # only after the commit, when a group they own gained a member
             logger.warning("deleted account %s still owns group %s", user.pk, group.pk)
-    for comment in Comment.objects.filter(author=user, deleted_at__isnull=True).order_by("pk"):
+    for comment in Comment.objects.filter(NOT_DELETED.q(), author=user).order_by("pk"):
         with contextlib.suppress(NotFound):  # deleted meanwhile by a moderator
             comment_delete(actor=user, comment=comment)
-    for post in Post.objects.filter(author=user, deleted_at__isnull=True).order_by("pk"):
+    for post in Post.objects.filter(NOT_DELETED.q(), author=user).order_by("pk"):
         with contextlib.suppress(NotFound):
             post_delete(actor=user, post=post)
     # their words go from the rows that stay (for threads, reports and the moderation log)

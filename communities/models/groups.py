@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from communities.roles import Role
+from communities.rules import LIVE_GROUP
 
 
 class Visibility(models.TextChoices):
@@ -16,7 +17,7 @@ class Visibility(models.TextChoices):
 
 # Slugs are unique among the groups everyone may know exist: a secret group's slug is checked
 # against nothing, so that no answer can tell that one uses it; an archived group frees its own.
-SLUG_SCOPE = Q(archived_at__isnull=True) & ~Q(visibility="secret")
+SLUG_SCOPE = LIVE_GROUP.q() & ~Q(visibility="secret")
 SLUG_TAKEN = "A group with this slug already exists."
 
 

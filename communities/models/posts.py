@@ -4,10 +4,10 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import Q
 from django.utils import timezone
 
 from communities.models.groups import Group
+from communities.rules import NOT_DELETED
 
 
 class Tag(models.Model):
@@ -57,7 +57,7 @@ class Post(models.Model):
             models.Index(
                 fields=["group", "-sort_key"],
                 name="post_group_list_idx",
-                condition=Q(deleted_at__isnull=True),
+                condition=NOT_DELETED.q(),
             ),
             models.Index(fields=["author", "-id"], name="post_author_idx"),
             GinIndex(fields=["search_vector"], name="post_search_gin"),

@@ -18,6 +18,7 @@ from django.db.models import (
 from django.db.models.functions import Concat
 
 from communities.models import Comment
+from communities.rules import NOT_DELETED, NOT_HIDDEN
 from communities.selectors.attachments import with_attachments
 from communities.selectors.reactions import with_viewer_kinds
 from communities.selectors.visibility import (
@@ -51,18 +52,18 @@ def comment_thread(*, viewer, access: GroupAccess, post_id: int) -> QuerySet[Com
     if access.is_moderator:
         readable, readable_column = Q(), Value(True)
     else:
-        readable = Q(hidden_at__isnull=True)
+        readable = NOT_HIDDEN.q()
         readable_column = ExpressionWrapper(readable, output_field=BooleanField())
     live_descendants = Comment.objects.filter(
         readable,
+        NOT_DELETED.q(),
         post_id=post_id,
-        deleted_at__isnull=True,
         path__startswith=Concat(OuterRef("path"), Value("/")),
     )
     comments = (
         Comment.objects.filter(post_id=post_id)
         .annotate(readable=readable_column)
-        .filter((readable & Q(deleted_at__isnull=True)) | Exists(live_descendants))
+        .filter((readable & NOT_DELETED.q()) | Exists(live_descendants))
         .select_related("author")
         .defer("search_vector")  # for search alone; as long as the body
     )
@@ -82,7 +83,7 @@ def comment_get(*, viewer, comment_id: int) -> Comment:
 def comment_shown(comment: Comment, access: GroupAccess) -> bool:
     """Whether the viewer may read a live comment (its post being readable): hidden ones only
     for the group's moderators."""
-    return comment.hidden_at is None or access.is_moderator
+    return NOT_HIDDEN.holds(comment) or access.is_moderator
 
 
 def comment_access(
@@ -94,7 +95,7 @@ def comment_access(
     comments = Comment.objects.all() if comments is None else comments
     comment = (
         with_viewer_role(comments.select_related("post__group", "author"), viewer, "post__group_id")
-        .filter(pk=comment_id, deleted_at__isnull=True)
+        .filter(NOT_DELETED.q(), pk=comment_id)
         .first()
     )
     if comment is None:

@@ -3,6 +3,7 @@
 from django.db.models import QuerySet
 
 from communities.models import Comment, Post
+from communities.rules import LIVE_COMMENT, NOT_HIDDEN
 from communities.selectors.comments import with_viewer_reactions
 from communities.selectors.posts import posts_for_page
 from communities.selectors.visibility import visible_comments, visible_posts
@@ -39,17 +40,14 @@ def user_get(*, username: str) -> User:
 def user_posts(*, viewer, author: User) -> QuerySet[Post]:
     """The author's live posts in groups whose content the viewer may read; never hidden or
     deleted ones, whoever asks (a profile is no moderation tool)."""
-    posts = visible_posts(viewer).filter(author=author, hidden_at__isnull=True)
+    posts = visible_posts(viewer).filter(NOT_HIDDEN.q(), author=author)
     return posts_for_page(posts, viewer=viewer)
 
 
 def user_comments(*, viewer, author: User) -> QuerySet[Comment]:
     """The author's live comments on live posts the viewer may read; never hidden or deleted."""
     comments = visible_comments(viewer).filter(
-        author=author,
-        deleted_at__isnull=True,
-        hidden_at__isnull=True,
-        post__hidden_at__isnull=True,
+        LIVE_COMMENT.q(), NOT_HIDDEN.q("post__"), author=author
     )
     comments = comments.select_related("author").defer("search_vector")
     return with_viewer_reactions(comments, viewer)

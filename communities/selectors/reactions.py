@@ -5,6 +5,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db.models import CharField, OuterRef, QuerySet, Value
 
 from communities.models import Reaction
+from communities.rules import NOT_DELETED
 from communities.selectors.visibility import visible_comments, visible_posts
 
 
@@ -17,7 +18,7 @@ def reaction_list(
     else:
         reactions = Reaction.objects.filter(
             comment_id=comment_id,
-            comment__in=visible_comments(viewer).filter(deleted_at__isnull=True),
+            comment__in=visible_comments(viewer).filter(NOT_DELETED.q()),
         )
     if kind is not None:
         reactions = reactions.filter(kind=kind)

@@ -16,22 +16,20 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
 from django.db.models import QuerySet
 
-from communities.models import Comment, Group, Post
+from communities import queries
+from communities.models import Comment, Post
+from communities.rules import LIVE_COMMENT, LIVE_POST
 from communities.selectors.visibility import content_visible_groups
+from divan.sql import fetch_all
 
 POST = "post"
 COMMENT = "comment"
 TYPES = (POST, COMMENT)
 
-# ts_headline marks the matched words in the text, HTML-escaped first (as django.utils.html's
-# escape does, & first), so that a snippet holds no markup but these tags. PostgreSQL's parser
-# reads each entity as one token, so a snippet never ends inside one.
+# ts_headline marks the matched words in the text, HTML-escaped first (communities/queries.py).
 HEADLINE_OPTIONS = 'StartSel="<mark>", StopSel="</mark>", MaxWords=35, MinWords=15'
-# (character as an SQL literal's content, entity): the single quote is doubled in SQL.
-_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("''", "&#x27;"))
 
 
 @dataclass(frozen=True)
@@ -68,14 +66,12 @@ class SearchPage:
 def searchable_posts(viewer) -> QuerySet[Post]:
     """The posts anyone who may read them sees (those of `visible_posts` that are neither
     deleted nor hidden): search shows no one hidden posts, moderators included."""
-    return Post.objects.filter(
-        group__in=content_visible_groups(viewer), deleted_at__isnull=True, hidden_at__isnull=True
-    )
+    return Post.objects.filter(LIVE_POST.q(), group__in=content_visible_groups(viewer))
 
 
 def searchable_comments(posts: QuerySet[Post]) -> QuerySet[Comment]:
     """The comments on `posts` that are neither deleted nor hidden."""
-    return Comment.objects.filter(post__in=posts, deleted_at__isnull=True, hidden_at__isnull=True)
+    return Comment.objects.filter(LIVE_COMMENT.q(), post__in=posts)
 
 
 def _ids_sql(queryset: QuerySet) -> tuple[str, tuple]:
@@ -85,22 +81,6 @@ def _ids_sql(queryset: QuerySet) -> tuple[str, tuple]:
         return queryset.values("id").query.sql_with_params()
     except EmptyResultSet:
         return "SELECT NULL::bigint WHERE false", ()
-
-
-def _escaped(column: str) -> str:
-    for char, entity in _ESCAPES:
-        column = f"replace({column}, '{char}', '{entity}')"
-    return column
-
-
-def _hits_sql(kind: str, table: str, post_id: str, readable: str) -> str:
-    """The matching rows of one table with their rank, among the ids that `readable` selects."""
-    return (
-        f"SELECT '{kind}'::text AS kind, t.id, {post_id} AS post_id, t.created_at,"
-        " ts_rank_cd(t.search_vector, query)::numeric::float8 AS rank"
-        f" FROM {table} AS t, websearch_to_tsquery(%s::regconfig, %s) AS query"
-        f" WHERE t.search_vector @@ query AND t.id IN ({readable})"
-    )
 
 
 def search(
@@ -119,10 +99,6 @@ def search(
     the snippets highlighted for the page's rows only."""
     if type not in (None, *TYPES):
         raise ValueError(f"type must be one of {TYPES} or None, not {type!r}.")
-    quote = connection.ops.quote_name
-    post_table, comment_table, group_table = (
-        quote(model._meta.db_table) for model in (Post, Comment, Group)
-    )
     config = settings.SEARCH_CONFIG
     posts = searchable_posts(viewer)
     if group_id is not None:
@@ -130,35 +106,18 @@ def search(
     if tag is not None:
         posts = posts.filter(tags__name=tag)
 
-    parts, params = [], []
-    if type in (None, POST):
-        readable, readable_params = _ids_sql(posts)
-        parts.append(_hits_sql(POST, post_table, "t.id", readable))
+    kinds = TYPES if type is None else (type,)
+    readable, params = {}, []
+    for kind in kinds:
+        rows = posts if kind == POST else searchable_comments(posts)
+        readable[kind], readable_params = _ids_sql(rows)
         params += [config, q, *readable_params]
-    if type in (None, COMMENT):
-        readable, readable_params = _ids_sql(searchable_comments(posts))
-        parts.append(_hits_sql(COMMENT, comment_table, "t.post_id", readable))
-        params += [config, q, *readable_params]
-    after_sql = ""
     if after is not None:
-        after_sql = "WHERE (rank, kind, id) < (%s::float8, %s::text, %s::bigint)"
         params += [after.rank, after.type, after.id]
     params += [page_size + 1, config, config, q, HEADLINE_OPTIONS]
-
-    sql = (
-        f"WITH hits AS ({' UNION ALL '.join(parts)}),"
-        f" page AS (SELECT * FROM hits {after_sql} ORDER BY rank DESC, kind DESC, id DESC LIMIT %s)"
-        " SELECT page.kind, page.id, page.post_id, page.rank, page.created_at, p.title,"
-        " g.id, g.slug, g.name, ts_headline(%s::regconfig,"
-        f" {_escaped('COALESCE(c.body, p.body)')}, websearch_to_tsquery(%s::regconfig, %s), %s)"
-        f" FROM page JOIN {post_table} AS p ON p.id = page.post_id"
-        f" JOIN {group_table} AS g ON g.id = p.group_id"
-        f" LEFT JOIN {comment_table} AS c ON page.kind = '{COMMENT}' AND c.id = page.id"
-        " ORDER BY page.rank DESC, page.kind DESC, page.id DESC"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    # the statement's text is built once per shape; only the readable ids' SQL is the viewer's
+    sql = queries.search_page(kinds, after=after is not None).format(**readable)
+    rows = fetch_all(sql, params)
 
     hits = [
         SearchHit(

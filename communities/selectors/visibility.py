@@ -5,12 +5,12 @@ The rule is stated once, as two tables by a group's visibility: who may know the
 Everything else derives from them: the SQL filters that lists use (`visible_groups`,
 `content_visible_groups`, `visible_posts`, `visible_comments`), and the checks in Python on a
 row loaded with the viewer's standing (`GroupAccess`, `post_access`, `comment_access`), which
-cost one query where a filter in SQL would cost a subquery per row.
+cost one query where a filter in SQL would cost a subquery per row. What is live (a post, a
+group) is communities/rules.py's, composed here, not restated.
 """
 
 from dataclasses import dataclass
 
-from django.db import connection
 from django.db.models import (
     BooleanField,
     CharField,
@@ -23,6 +23,7 @@ from django.db.models import (
     Value,
 )
 
+from communities import queries
 from communities.models import (
     Ban,
     Comment,
@@ -34,6 +35,7 @@ from communities.models import (
     Visibility,
 )
 from communities.roles import MODERATOR_ROLES, Action, role_allows
+from communities.rules import LIVE_GROUP, LIVE_POST, NOT_DELETED, NOT_HIDDEN
 from divan.exceptions import NotFound, PermissionDenied
 
 EVERYONE = "everyone"
@@ -97,7 +99,7 @@ def _groups_by(table: dict, viewer) -> QuerySet[Group]:
     for visibility, audience in table.items():
         holds = _audience_q(audience, viewer)
         allowed |= Q(visibility=visibility) if holds is None else Q(visibility=visibility) & holds
-    return Group.objects.filter(allowed, archived_at__isnull=True)
+    return Group.objects.filter(allowed, LIVE_GROUP.q())
 
 
 def visible_groups(viewer) -> QuerySet[Group]:
@@ -122,12 +124,12 @@ def visible_posts(viewer, *, include_removed: bool = False) -> QuerySet[Post]:
     With include_removed, a group's moderators also see its deleted and hidden posts.
     `post_shown` states the same rule for one post in Python."""
     posts = Post.objects.filter(group__in=content_visible_groups(viewer))
-    shown = Q(hidden_at__isnull=True, deleted_at__isnull=True)
+    shown = LIVE_POST.q()
     if include_removed:
         shown |= Q(group__in=moderated_groups(viewer))
     else:
-        posts = posts.filter(deleted_at__isnull=True)
-        shown = Q(hidden_at__isnull=True) | Q(group__in=moderated_groups(viewer))
+        posts = posts.filter(NOT_DELETED.q())
+        shown = NOT_HIDDEN.q() | Q(group__in=moderated_groups(viewer))
     return posts.filter(shown)
 
 
@@ -135,7 +137,7 @@ def visible_comments(viewer) -> QuerySet[Comment]:
     """Comments on posts the viewer may read; hidden ones only for the group's moderators.
     Deleted comments stay in the queryset: a thread shows them as "[deleted]" placeholders."""
     return Comment.objects.filter(post__in=visible_posts(viewer)).filter(
-        Q(hidden_at__isnull=True) | Q(post__group__in=moderated_groups(viewer))
+        NOT_HIDDEN.q() | Q(post__group__in=moderated_groups(viewer))
     )
 
 
@@ -197,27 +199,12 @@ def with_viewer_standing(
     )
 
 
-def _group_with_standing_sql() -> str:
-    quote = connection.ops.quote_name
-    group, membership, invitation = (
-        quote(model._meta.db_table) for model in (Group, Membership, Invitation)
-    )
-    return (
-        f"SELECT g.*, m.role AS viewer_role, EXISTS (SELECT 1 FROM {invitation} AS i"
-        "  WHERE i.group_id = g.id AND i.user_id = %(viewer)s AND i.status = %(pending)s)"
-        "  AS viewer_invited"
-        f" FROM {group} AS g LEFT JOIN {membership} AS m"
-        "  ON m.group_id = g.id AND m.user_id = %(viewer)s"
-        " WHERE g.id = %(group)s AND g.archived_at IS NULL"
-    )
-
-
 def group_access(*, viewer, group_id: int) -> GroupAccess:
     """The group if the viewer may know it exists, else NotFound (secret groups stay secret);
     one query, with the viewer's role and pending invitation. Written in SQL: every request
     under groups/{id}/ runs it, and building it with the ORM cost more than running it."""
     params = {"viewer": viewer.pk, "pending": InvitationStatus.PENDING, "group": group_id}
-    group = next(iter(Group.objects.raw(_group_with_standing_sql(), params)), None)
+    group = next(iter(Group.objects.raw(queries.GROUP_WITH_STANDING, params)), None)
     if group is None or not may_know(
         group.visibility, role=group.viewer_role, invited=group.viewer_invited
     ):
@@ -228,18 +215,18 @@ def group_access(*, viewer, group_id: int) -> GroupAccess:
 def post_shown(post: Post, access: GroupAccess, *, include_removed: bool = False) -> bool:
     """Whether the viewer may read this post of a group they see as `access` says; the rule
     of `visible_posts`, for one post."""
-    if access.group.archived_at is not None or not access.can_view_content:
+    if not LIVE_GROUP.holds(access.group) or not access.can_view_content:
         return False
-    if post.deleted_at is not None:
+    if not NOT_DELETED.holds(post):
         return include_removed and access.is_moderator
-    return post.hidden_at is None or access.is_moderator
+    return NOT_HIDDEN.holds(post) or access.is_moderator
 
 
 def readable_posts(access: GroupAccess) -> QuerySet[Post]:
     """The posts of a group the viewer sees as `access` says, that the viewer may read: the
     rule of `post_shown`, in SQL for one group's list (its content must be readable)."""
-    posts = Post.objects.filter(group=access.group, deleted_at__isnull=True)
-    return posts if access.is_moderator else posts.filter(hidden_at__isnull=True)
+    posts = Post.objects.filter(NOT_DELETED.q(), group=access.group)
+    return posts if access.is_moderator else posts.filter(NOT_HIDDEN.q())
 
 
 def post_access(

@@ -23,9 +23,10 @@ from communities.services.membership import (
     require_moderation_role,
 )
 from communities.services.moderation_log import moderation_log_write
-from communities.services.posts import insert_with_new_id, lock_post_row
+from communities.services.posts import lock_post_row
 from communities.services.uploads import attachments_set
 from divan.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
+from divan.sql import insert_with_new_id
 
 LOCKED_POST = "This post is locked."
 # The deepest reply a path can hold, whatever COMMENT_MAX_DEPTH says: 50 zero-padded ids.

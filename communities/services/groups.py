@@ -11,6 +11,7 @@ from communities.events import group_event
 from communities.models import Group, Visibility
 from communities.models.groups import SLUG_SCOPE, SLUG_TAKEN
 from communities.roles import Action, Role
+from communities.rules import LIVE_GROUP
 from communities.services.membership import lock_group, member_add, require_moderation_role
 from communities.services.tags import group_tags_set, tags_normalize
 from divan.exceptions import Conflict, InvalidInput
@@ -133,7 +134,7 @@ def group_archive(*, actor, group: Group, as_site_staff: bool = False) -> Group:
         require_moderation_role(
             group=group, actor=actor, action=Action.ARCHIVE_GROUP, as_site_staff=as_site_staff
         )
-        if group.archived_at is not None:
+        if not LIVE_GROUP.holds(group):
             raise Conflict("This group is archived already.")
         group.archived_at = timezone.now()
         group.save(update_fields=["archived_at", "updated_at"])

@@ -8,17 +8,16 @@ elsewhere, and lock the post row too: comments with `lock_post_row`, reactions i
 that inserts or deletes their row.
 """
 
-import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import CharField, Model, TextField
+from django.db import transaction
 from django.utils import timezone
 
 from communities.events import post_event
 from communities.models import Group, ModerationAction, ModerationLogEntry, Post, Report
 from communities.roles import Action
+from communities.rules import LIVE_GROUP, NOT_DELETED
 from communities.selectors.attachments import attachment_row
 from communities.services.membership import (
     require_can_post,
@@ -29,6 +28,7 @@ from communities.services.moderation_log import moderation_log_write
 from communities.services.tags import post_tags_set, tag_counts_move, tags_normalize
 from communities.services.uploads import attachments_set
 from divan.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
+from divan.sql import insert_with_new_id
 from feeds.services import feed_add_own
 
 REASON_MAX_LENGTH = ModerationLogEntry._meta.get_field("reason").max_length
@@ -84,43 +84,6 @@ def lock_post_row(post_id: int, *, deleted_ok: bool = False) -> Post:
     return locked
 
 
-@functools.cache
-def _insert_with_new_id_sql(model: type[Model], derived: tuple[tuple[str, str], ...]):
-    """The statement of `insert_with_new_id`, and the fields it takes values for, in order."""
-    quote = connection.ops.quote_name
-    pk, columns = model._meta.pk.column, dict(derived)
-    fields = [field for field in model._meta.concrete_fields if field.column not in {pk, *columns}]
-    names = ", ".join(quote(column) for column in (pk, *columns, *(f.column for f in fields)))
-    # Each value cast to its column's type; strings to text, which the column checks for length.
-    casts = [
-        f"%s::{'text' if isinstance(field, CharField | TextField) else field.db_type(connection)}"
-        for field in fields
-    ]
-    table = model._meta.db_table
-    sql = (
-        f"INSERT INTO {quote(table)} ({names})"
-        f" SELECT {', '.join(['new.id', *columns.values(), *casts])}"
-        f" FROM (SELECT nextval(pg_get_serial_sequence('{table}', '{pk}')) AS id) AS new"
-        f" RETURNING {quote(pk)}"
-    )
-    return sql, fields
-
-
-def insert_with_new_id(row: Model, derived: dict[str, str], params: Sequence = ()) -> int:
-    """Save a new row in one statement when some of its columns derive from its id (a post's
-    sort_key, a comment's path): the id is drawn from its sequence in the INSERT itself, and
-    each column in `derived` is an SQL expression of it (`new.id`, with `params` for the
-    expressions' placeholders), where an UPDATE would otherwise have to follow the INSERT.
-    Every other column gets the value Django would save. Returns the id, set on the row."""
-    sql, fields = _insert_with_new_id_sql(type(row), tuple(derived.items()))
-    values = [field.get_db_prep_save(field.pre_save(row, True), connection) for field in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *values])
-        row.pk = cursor.fetchone()[0]
-    row._state.adding, row._state.db = False, connection.alias
-    return row.pk
-
-
 def post_create(
     *, author, group: Group, title: str = "", body: str, tags: Iterable[str] = (), attachments=()
 ) -> Post:
@@ -129,7 +92,7 @@ def post_create(
     _check_title(title)
     _check_body(body)
     names = tags_normalize(tags, limit=settings.TAGS_MAX_PER_POST)
-    if group.archived_at is not None:
+    if not LIVE_GROUP.holds(group):
         raise NotFound("No group matches the given query.")
     with transaction.atomic():
         require_can_post(group_id=group.pk, user=author, doing="post")
@@ -168,7 +131,7 @@ def post_update(*, actor, post: Post, **changes) -> Post:
     with transaction.atomic():
         # The membership row is locked before the post's (the lock order), so the author and
         # the group are read from the post as it is; neither changes while the author acts.
-        current = Post.objects.filter(pk=post.pk, deleted_at__isnull=True).first()
+        current = Post.objects.filter(NOT_DELETED.q(), pk=post.pk).first()
         if current is None:
             raise NotFound("No post matches the given query.")
         if current.author_id is None or current.author_id != actor.pk:

@@ -16,98 +16,26 @@ after it says why: a 404, a 409, or the reaction that exists. The target's id an
 from the caller, which loaded it (they never change); its author is read from its row.
 """
 
-from dataclasses import dataclass
-
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from communities import queries
 from communities.events import reaction_event
 from communities.models import Comment, Post, Reaction
+from communities.queries import ReactionSQL
 from communities.services.comments import LOCKED_POST
 from communities.services.membership import require_can_post
 from divan.exceptions import Conflict, InvalidInput, NotFound
-from divan.models import User
+from divan.sql import execute, fetch_one
 
 # An add that finds neither a reason to refuse nor the reaction that beat it tries again.
 INSERT_ATTEMPTS = 3
 
-
-_POSTS, _COMMENTS, _REACTIONS, _USERS = (
-    connection.ops.quote_name(model._meta.db_table) for model in (Post, Comment, Reaction, User)
-)
-
-
-@dataclass(frozen=True)
-class _TargetSQL:
-    """What a reaction to one kind of target (a post, or a comment) runs."""
-
-    column: str  # the reaction's column that points at the target
-    not_found: str
-    state: str  # the target's (id, live, locked), live unless it or its post is deleted
-    insert: str
-    delete: str
-    delete_any: str  # as `delete`, from deleted content too
-    count: str
-
-
-def _target_sql(*, table: str, column: str, state: str, lock: str, not_found: str) -> _TargetSQL:
-    # The target's row, locked by the subquery that the reaction's row is inserted from, or
-    # deleted by a join with: so it is locked before the reaction's row.
-    locked = f"({state} FOR NO KEY UPDATE{lock}) AS t"
-    targets = "t.id, NULL::bigint" if column == "post_id" else "NULL::bigint, t.id"
-    return _TargetSQL(
-        column=column,
-        not_found=not_found,
-        state=state,
-        insert=(
-            f"INSERT INTO {_REACTIONS} (user_id, kind, post_id, comment_id, created_at)"
-            f" SELECT %s, %s, {targets}, %s FROM {locked} WHERE t.live AND NOT t.locked"
-            " ON CONFLICT DO NOTHING RETURNING id"
-        ),
-        delete=(
-            f"DELETE FROM {_REACTIONS} AS r USING {locked}"
-            f" WHERE r.{column} = %s AND r.user_id = %s AND r.kind = %s"
-            f" AND r.{column} = t.id AND t.live RETURNING r.id"
-        ),
-        delete_any=(
-            f"DELETE FROM {_REACTIONS} AS r USING {locked}"
-            f" WHERE r.{column} = %s AND r.user_id = %s AND r.kind = %s"
-            f" AND r.{column} = t.id RETURNING r.id"
-        ),
-        # The counters by a delta, and the author's reputation by the same delta unless the
-        # author reacted: the target's row (locked already), then the author's.
-        count=(
-            f"WITH counted AS (UPDATE {table} SET reactions_count = reactions_count + %s,"
-            " reaction_counts = jsonb_set(reaction_counts, %s::text[],"
-            " to_jsonb(COALESCE((reaction_counts ->> %s)::int, 0) + %s))"
-            " WHERE id = %s RETURNING author_id)"
-            f" UPDATE {_USERS} SET reputation = reputation + %s"
-            " WHERE id = (SELECT author_id FROM counted) AND id <> %s"
-        ),
-    )
-
-
-_POST = _target_sql(
-    table=_POSTS,
-    column="post_id",
-    state=f"SELECT id, deleted_at IS NULL AS live, locked FROM {_POSTS} WHERE id = %s",
-    lock="",
-    not_found="No post matches the given query.",
-)
-_COMMENT = _target_sql(
-    table=_COMMENTS,
-    column="comment_id",
-    state=(
-        "SELECT c.id, c.deleted_at IS NULL AND p.deleted_at IS NULL AS live, p.locked"
-        f" FROM {_COMMENTS} AS c JOIN {_POSTS} AS p ON p.id = c.post_id WHERE c.id = %s"
-    ),
-    lock=" OF c",  # the comment's row only: its counters move, its post's do not
-    not_found="No comment matches the given query.",
-)
-
-
-_POST_SHARED = f"SELECT 1 FROM {_POSTS} WHERE id = %s FOR SHARE"
+_NOT_FOUND = {
+    "post_id": "No post matches the given query.",
+    "comment_id": "No comment matches the given query.",
+}
 
 
 def reaction_kind_check(kind: str) -> None:
@@ -119,35 +47,32 @@ def reaction_kind_check(kind: str) -> None:
 
 def _target(
     *, post: Post | None, comment: Comment | None, deleted_ok: bool = False
-) -> tuple[_TargetSQL, Post | Comment]:
+) -> tuple[ReactionSQL, Post | Comment]:
     """The SQL for the target's kind, and the target as the caller loaded it; NotFound when the
     caller already saw it deleted, unless deleted_ok (whether it still is live is decided on its
     locked row)."""
     if (post is None) == (comment is None):
         raise ValueError("A reaction targets exactly one of a post or a comment.")
-    sql, target = (_POST, post) if post is not None else (_COMMENT, comment)
+    sql, target = (
+        (queries.REACTION_ON_POST, post)
+        if post is not None
+        else (queries.REACTION_ON_COMMENT, comment)
+    )
     if target.deleted_at is not None and not deleted_ok:
-        raise NotFound(sql.not_found)
+        raise NotFound(_NOT_FOUND[sql.column])
     return sql, target
 
 
-def _run(sql: str, params: list) -> tuple | None:
-    """Run one statement; its first row, if it returns rows."""
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone() if cursor.description else None
-
-
-def _state(sql: _TargetSQL, target_id: int) -> tuple[bool, bool]:
+def _state(sql: ReactionSQL, target_id: int) -> tuple[bool, bool]:
     """(live, locked) of the target, NotFound when it no longer exists."""
-    row = _run(sql.state, [target_id])
+    row = fetch_one(sql.state, [target_id])
     if row is None:
-        raise NotFound(sql.not_found)
+        raise NotFound(_NOT_FOUND[sql.column])
     return row[1], row[2]
 
 
-def _count(sql: _TargetSQL, target_id: int, *, user, kind: str, delta: int) -> None:
-    _run(sql.count, [delta, [kind], kind, delta, target_id, delta, user.pk])
+def _count(sql: ReactionSQL, target_id: int, *, user, kind: str, delta: int) -> None:
+    execute(sql.count, [delta, [kind], kind, delta, target_id, delta, user.pk])
 
 
 def reaction_add(
@@ -163,16 +88,16 @@ def reaction_add(
     sql, target = _target(post=post, comment=comment)
     target_post = target if post is not None else target.post
     if target_post.deleted_at is not None:
-        raise NotFound(sql.not_found)
+        raise NotFound(_NOT_FOUND[sql.column])
     with transaction.atomic():
         require_can_post(group_id=target_post.group_id, user=user, doing="react")
         if comment is not None:
             # The post's row before the comment's (the lock order), shared: a moderator's lock or
             # delete of the post in progress is waited for, and its outcome read by the insert.
-            _run(_POST_SHARED, [target_post.pk])
+            fetch_one(queries.POST_SHARE_LOCK, [target_post.pk])
         for _ in range(INSERT_ATTEMPTS):
             created_at = timezone.now()
-            inserted = _run(sql.insert, [user.pk, kind, created_at, target.pk])
+            inserted = fetch_one(sql.insert, [user.pk, kind, created_at, target.pk])
             if inserted is not None:
                 _count(sql, target.pk, user=user, kind=kind, delta=+1)
                 reaction_event(
@@ -194,7 +119,7 @@ def reaction_add(
             # Nothing inserted: the target is gone or its post locked, or the reaction exists.
             live, locked = _state(sql, target.pk)
             if not live:
-                raise NotFound(sql.not_found)
+                raise NotFound(_NOT_FOUND[sql.column])
             if locked:
                 raise Conflict(LOCKED_POST)
             existing = Reaction.objects.filter(
@@ -223,7 +148,7 @@ def reaction_remove(
     sql, target = _target(post=post, comment=comment, deleted_ok=deleted_ok)
     delete = sql.delete_any if deleted_ok else sql.delete
     with transaction.atomic():
-        if _run(delete, [target.pk, target.pk, user.pk, kind]) is not None:
+        if fetch_one(delete, [target.pk, target.pk, user.pk, kind]) is not None:
             _count(sql, target.pk, user=user, kind=kind, delta=-1)
             reaction_event(
                 "reaction.removed",
@@ -235,5 +160,5 @@ def reaction_remove(
             return True
         live, _locked = _state(sql, target.pk)
         if not live and not deleted_ok:
-            raise NotFound(sql.not_found)
+            raise NotFound(_NOT_FOUND[sql.column])
     return False

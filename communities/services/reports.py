@@ -21,6 +21,7 @@ from communities.models import (
     ReportStatus,
 )
 from communities.roles import Action
+from communities.rules import NOT_DELETED
 from communities.selectors.visibility import visible_comments, visible_posts
 from communities.services.comments import comment_hide
 from communities.services.membership import membership_ban, require_moderation_role
@@ -55,7 +56,7 @@ def _reported_content(*, reporter, post_id, comment_id) -> tuple[Post | None, Co
         return post, None
     comment = (
         visible_comments(reporter)
-        .filter(pk=comment_id, deleted_at__isnull=True)
+        .filter(NOT_DELETED.q(), pk=comment_id)
         .select_related("post__group")
         .first()
     )

@@ -8,11 +8,12 @@ import re
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import connection
 from django.utils.text import slugify
 
-from communities.models import Group, GroupTag, Post, PostTag, Tag, TagCount
+from communities import queries
+from communities.models import Group, GroupTag, Post, Tag
 from divan.exceptions import InvalidInput
+from divan.sql import execute, fetch_all
 
 _LETTER_OR_DIGIT = re.compile(r"[a-z0-9]")
 _SEPARATORS = re.compile(r"[-\s]+")
@@ -77,47 +78,9 @@ def tags_get_or_create(names: list[str]) -> list[Tag]:
     return [by_name[name] for name in names]
 
 
-def _sql(template: str) -> str:
-    tables = {"tag": Tag, "post_tag": PostTag, "tag_count": TagCount}
-    return template.format(
-        **{name: connection.ops.quote_name(model._meta.db_table) for name, model in tables.items()}
-    )
-
-
-# Adds `changes` (rows of tag_id, shown, hidden) to a group's TagCount rows, creating the
-# missing ones, in tag order: two writes over the same tags wait on each other in turn, never in
-# a cycle. The text after AS in a data-modifying CTE, or a statement of its own.
-_COUNT_CHANGES = (
-    "INSERT INTO {tag_count} AS counts (group_id, tag_id, shown_posts, hidden_posts)"
-    " SELECT %s, tag_id, SUM(shown), SUM(hidden) FROM ({changes}) AS changes"
-    " GROUP BY tag_id ORDER BY tag_id"
-    " ON CONFLICT (group_id, tag_id) DO UPDATE SET"
-    " shown_posts = counts.shown_posts + EXCLUDED.shown_posts,"
-    " hidden_posts = counts.hidden_posts + EXCLUDED.hidden_posts"
-)
-
-# Makes a shown post's tags exactly those of these names that exist, counts what changed, and
-# answers the names in the order reads list a post's tags (by name, in the database's collation).
-_SET_POST_TAGS = (
-    "WITH found AS (SELECT id, name FROM {tag} WHERE name = ANY(%s::text[])),"
-    " gone AS (DELETE FROM {post_tag} WHERE post_id = %s"
-    "  AND tag_id NOT IN (SELECT id FROM found) RETURNING tag_id),"
-    " linked AS (INSERT INTO {post_tag} (post_id, tag_id) SELECT %s, id FROM found"
-    "  ON CONFLICT DO NOTHING RETURNING tag_id),"
-    " counted AS ("
-    + _COUNT_CHANGES.format(
-        tag_count="{tag_count}",
-        changes="SELECT tag_id, 1 AS shown, 0 AS hidden FROM linked"
-        " UNION ALL SELECT tag_id, -1, 0 FROM gone",
-    )
-    + ") SELECT name FROM found ORDER BY name"
-)
-
-
 def _set_post_tags(post: Post, names: list[str]) -> list[str]:
-    with connection.cursor() as cursor:
-        cursor.execute(_sql(_SET_POST_TAGS), [names, post.pk, post.pk, post.group_id])
-        return [name for (name,) in cursor.fetchall()]
+    rows = fetch_all(queries.SET_POST_TAGS, [names, post.pk, post.pk, post.group_id])
+    return [name for (name,) in rows]
 
 
 def post_tags_set(*, post: Post, names: list[str]) -> list[str]:
@@ -134,18 +97,11 @@ def post_tags_set(*, post: Post, names: list[str]) -> list[str]:
     return linked
 
 
-_COUNT_POST_TAGS = _COUNT_CHANGES.format(
-    tag_count="{tag_count}",
-    changes="SELECT tag_id, %s AS shown, %s AS hidden FROM {post_tag} WHERE post_id = %s",
-)
-
-
 def tag_counts_move(*, post: Post, shown: int, hidden: int) -> None:
     """Add `shown` and `hidden` to the group's counts of each of the post's tags: when a post is
     hidden (-1, +1), restored (+1, -1) or deleted (-1, 0 or 0, -1). Call inside the caller's
     transaction, holding the post's row lock, before the post's tags could change."""
-    with connection.cursor() as cursor:
-        cursor.execute(_sql(_COUNT_POST_TAGS), [post.group_id, shown, hidden, post.pk])
+    execute(queries.COUNT_POST_TAGS, [post.group_id, shown, hidden, post.pk])
 
 
 def group_tags_set(*, group: Group, names: list[str]) -> None:

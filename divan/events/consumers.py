@@ -23,14 +23,15 @@ from dataclasses import dataclass, field
 
 import redis
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from redis.exceptions import LockError
 
-from divan.events import stream
-from divan.events.models import ProcessedEvent, StreamOffset
+from divan.events import queries, stream
+from divan.events.models import StreamOffset
 from divan.redis import get_redis
+from divan.sql import fetch_one
 
 logger = logging.getLogger(__name__)
 
@@ -83,22 +84,13 @@ def handler_for(name: str) -> Handler:
         raise ValueError(f"No consumer is named {name!r} (known: {known}).") from None
 
 
-_RECORD = (
-    "INSERT INTO {table} (consumer, event_id, processed_at) VALUES (%s, %s, %s)"
-    " ON CONFLICT (consumer, event_id) DO NOTHING RETURNING id"
-)
-
-
 def event_apply(name: str, event: Event, handler: Handler | None = None) -> bool:
     """Apply the event with consumer `name`'s function, once: True when applied now, False when
     it had been already. The record and the effect commit together, or neither does."""
     handler = handler or handler_for(name)
-    sql = _RECORD.format(table=connection.ops.quote_name(ProcessedEvent._meta.db_table))
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [name, event.event_id, timezone.now()])
-            if cursor.fetchone() is None:
-                return False
+        if fetch_one(queries.PROCESSED_RECORD, [name, event.event_id, timezone.now()]) is None:
+            return False
         handler(event)
     return True
 

@@ -18,13 +18,14 @@ from datetime import timedelta
 
 import redis
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from divan.events import stream
+from divan.events import queries, stream
 from divan.events.models import OutboxEvent, ProcessedEvent
 from divan.redis import get_redis
+from divan.sql import execute, fetch_all
 
 logger = logging.getLogger(__name__)
 
@@ -52,31 +53,13 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(seconds, settings.EVENTS_RETRY_MAX_SECONDS))
 
 
-# Due events, oldest first, claimed (locked, skipping those another dispatcher holds) and marked
-# dispatched in one statement; read as the stream wants them (the payload as its JSON text, the
-# time as ISO 8601), with no model in between. The mark commits only after their XADD.
-_CLAIM = (
-    "UPDATE {table} AS e SET dispatched_at = %s, attempts = e.attempts + 1"
-    " WHERE e.id IN (SELECT id FROM {table}"
-    "  WHERE dispatched_at IS NULL AND set_aside_at IS NULL"
-    "  AND (next_attempt_at IS NULL OR next_attempt_at <= %s)"
-    "  ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED)"
-    " RETURNING e.id, e.event_id::text, e.type, e.aggregate_type, e.aggregate_id,"
-    " e.payload::text, to_json(e.created_at) #>> '{{}}', e.attempts"
-)
-
-
-def _sql(template: str) -> str:
-    return template.format(table=connection.ops.quote_name(OutboxEvent._meta.db_table))
-
-
 def _dispatch_batch(client: redis.Redis, batch_size: int) -> tuple[int, int]:
     """Claim and mark one batch, send it, and commit, in one transaction: (sent, failed). An
     event Redis refused is unmarked again, with its failed attempt recorded."""
     now = timezone.now()
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(_sql(_CLAIM), [now, now, batch_size])
-        batch = sorted((stream.OutboxEntry(*row) for row in cursor.fetchall()), key=_by_id)
+    with transaction.atomic():
+        claimed = fetch_all(queries.OUTBOX_CLAIM, [now, now, batch_size])
+        batch = sorted((stream.OutboxEntry(*row) for row in claimed), key=_by_id)
         if not batch:
             return 0, 0
         pipe = client.pipeline(transaction=False)
@@ -138,14 +121,6 @@ def outbox_dispatch(*, batch_size: int | None = None, max_batches: int | None = 
     return total_sent
 
 
-# Dispatched events in an id range that some configured consumer has no record of applying:
-# made pending again, their attempts counted from zero.
-_RESEND = (
-    "UPDATE {table} AS e SET dispatched_at = NULL, next_attempt_at = NULL, attempts = 0"
-    " WHERE e.id > %s AND e.id <= %s AND e.dispatched_at IS NOT NULL AND EXISTS ("
-    "  SELECT 1 FROM unnest(%s::text[]) AS c(name) WHERE NOT EXISTS ("
-    "   SELECT 1 FROM {processed} AS p WHERE p.consumer = c.name AND p.event_id = e.event_id))"
-)
 RESEND_RANGE = 10_000
 
 
@@ -155,16 +130,12 @@ def outbox_resend_unapplied(*, after_id: int, up_to_id: int) -> int:
     many. Consumers that had applied one find their record and skip it; dead-lettered events
     count as not applied and go round again. One statement per RESEND_RANGE ids, each its own
     transaction, so a long repair holds no lock for long; killed halfway, it is run again."""
-    sql = _RESEND.format(
-        table=connection.ops.quote_name(OutboxEvent._meta.db_table),
-        processed=connection.ops.quote_name(ProcessedEvent._meta.db_table),
-    )
     consumers = list(settings.EVENTS_CONSUMERS)
     resent = 0
-    with connection.cursor() as cursor:
-        for low in range(after_id, up_to_id, RESEND_RANGE):
-            cursor.execute(sql, [low, min(low + RESEND_RANGE, up_to_id), consumers])
-            resent += cursor.rowcount
+    for low in range(after_id, up_to_id, RESEND_RANGE):
+        resent += execute(
+            queries.OUTBOX_RESEND, [low, min(low + RESEND_RANGE, up_to_id), consumers]
+        )
     return resent
 
 

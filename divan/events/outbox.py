@@ -12,7 +12,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
-from divan.events.models import OutboxEvent
+from divan.events import queries
+from divan.sql import fetch_one
 
 # Every type a service may write; consumers match on these names.
 EVENT_TYPES = frozenset(
@@ -60,14 +61,6 @@ EVENT_TYPES = frozenset(
 )
 
 
-# The event id is drawn by PostgreSQL (gen_random_uuid, version 4) in the INSERT itself.
-_INSERT = (
-    "INSERT INTO {table} (event_id, type, aggregate_type, aggregate_id, payload, created_at,"
-    " attempts, last_error) VALUES (gen_random_uuid(), %s, %s, %s, %s, %s, 0, '')"
-    " RETURNING event_id"
-)
-
-
 def event_record(
     event_type: str, *, aggregate_type: str, aggregate_id: int, payload: dict
 ) -> uuid.UUID:
@@ -78,13 +71,10 @@ def event_record(
         raise ValueError(f"Unknown event type {event_type!r}.")
     if not connection.in_atomic_block:
         raise RuntimeError(f"{event_type} must be written in the transaction of its change.")
-    table = connection.ops.quote_name(OutboxEvent._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _INSERT.format(table=table),
-            [event_type, aggregate_type, aggregate_id, Jsonb(payload), timezone.now()],
-        )
-        (event_id,) = cursor.fetchone()
+    (event_id,) = fetch_one(
+        queries.OUTBOX_INSERT,
+        [event_type, aggregate_type, aggregate_id, Jsonb(payload), timezone.now()],
+    )
     transaction.on_commit(functools.partial(_committed, event_type), robust=True)
     return event_id
 

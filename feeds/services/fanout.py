@@ -26,20 +26,15 @@ from datetime import timedelta
 
 import redis
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from communities.models import Group, Membership, Post
-from feeds import cache
-from feeds.models import (
-    CacheRepair,
-    FanoutChunk,
-    FeedEntry,
-    FeedReader,
-    LargeGroupPost,
-    PostScore,
-)
+from communities.models import Membership, Post
+from communities.rules import LIVE_GROUP, LIVE_POST
+from divan.sql import execute, fetch_all
+from feeds import cache, queries
+from feeds.models import CacheRepair, FanoutChunk, FeedEntry, LargeGroupPost
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +53,7 @@ def fanout_plan(*, post_id: int) -> list[FanoutChunk]:
         .filter(pk=post_id)
         .first()
     )
-    if post is None or post.deleted_at or post.hidden_at or post.group.archived_at:
+    if post is None or not (LIVE_POST.holds(post) and LIVE_GROUP.holds(post.group)):
         return []
     if post.read_at_request:
         return []
@@ -81,28 +76,6 @@ def fanout_plan(*, post_id: int) -> list[FanoutChunk]:
     return list(FanoutChunk.objects.filter(post_id=post.pk).order_by("after_user_id"))
 
 
-# The feed rows of one chunk's active members, set-based; the readers it reached.
-_INSERT_ENTRIES = (
-    "INSERT INTO {entry} (user_id, post_id, group_id, created_at)"
-    " SELECT m.user_id, p.id, p.group_id, p.created_at FROM {membership} AS m"
-    " JOIN {post} AS p ON p.group_id = m.group_id"
-    " JOIN {reader} AS r ON r.user_id = m.user_id AND r.read_at >= %s"
-    " WHERE p.id = %s AND p.deleted_at IS NULL AND p.hidden_at IS NULL"
-    " AND m.user_id > %s AND m.user_id <= %s"
-    " ON CONFLICT (user_id, post_id) DO NOTHING RETURNING user_id"
-)
-
-
-def table_sql(template: str) -> str:
-    """A statement with the tables' quoted names in place of {entry}, {membership}, ..."""
-    tables = {
-        "entry": FeedEntry, "membership": Membership, "post": Post, "reader": FeedReader,
-        "group": Group, "score": PostScore, "chunk": FanoutChunk, "large": LargeGroupPost,
-    }  # fmt: skip
-    quote = connection.ops.quote_name
-    return template.format(**{name: quote(model._meta.db_table) for name, model in tables.items()})
-
-
 def fanout_chunk_run(chunk_id: int) -> int:
     """Write one chunk's feed rows, then add the post to the warm caches of the readers it
     reached, then mark it done; how many rows it wrote (0 when they were written already, or
@@ -123,12 +96,11 @@ def fanout_chunk_run(chunk_id: int) -> int:
         if chunk is None:
             return 0
         if chunk.written_at is None:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    table_sql(_INSERT_ENTRIES),
-                    [active_since(), chunk.post_id, chunk.after_user_id, chunk.last_user_id],
-                )
-                readers = [user_id for (user_id,) in cursor.fetchall()]
+            rows = fetch_all(
+                queries.FANOUT_INSERT_ENTRIES,
+                [active_since(), chunk.post_id, chunk.after_user_id, chunk.last_user_id],
+            )
+            readers = [user_id for (user_id,) in rows]
             written = len(readers)
             chunk.written_at, chunk.entries = timezone.now(), written
             chunk.save(update_fields=["written_at", "entries"])
@@ -272,38 +244,13 @@ def feed_remove_group(*, group_id: int, user_id: int | None = None) -> int:
     return deleted
 
 
-# A new member's feed gets the group's newest live posts that were fanned out.
-_BACKFILL = (
-    "INSERT INTO {entry} (user_id, post_id, group_id, created_at)"
-    " SELECT %s, p.id, p.group_id, p.created_at FROM {post} AS p"
-    " WHERE p.group_id = %s AND p.deleted_at IS NULL AND p.hidden_at IS NULL"
-    " AND NOT EXISTS (SELECT FROM {large} AS l WHERE l.post_id = p.id)"
-    " ORDER BY p.id DESC LIMIT %s"
-    " ON CONFLICT (user_id, post_id) DO NOTHING"
-)
-
-
 def feed_backfill(*, group_id: int, user_id: int) -> int:
     """A member who joins gets the group's FEED_JOIN_BACKFILL newest live posts that were fanned
     out, in one statement (those read at request time reach them anyway), and a cold cache (it
     refills with them on the next read); how many rows."""
-    with connection.cursor() as cursor:
-        cursor.execute(table_sql(_BACKFILL), [user_id, group_id, settings.FEED_JOIN_BACKFILL])
-        added = cursor.rowcount
+    added = execute(queries.FEED_BACKFILL, [user_id, group_id, settings.FEED_JOIN_BACKFILL])
     _drop_now_and_after_commit([user_id])
     return added
-
-
-# How a new post is served, decided once from its group's size as this statement reads it: a
-# group over the limit records it to be read at request time, any other gives the author's row.
-_OWN = (
-    "WITH g AS (SELECT member_count > %s AS large FROM {group} WHERE id = %s),"
-    " read_at_request AS (INSERT INTO {large} (post_id) SELECT %s FROM g WHERE large"
-    "  ON CONFLICT (post_id) DO NOTHING),"
-    " own AS (INSERT INTO {entry} (user_id, post_id, group_id, created_at)"
-    "  SELECT %s, %s, %s, %s FROM g WHERE NOT large ON CONFLICT (user_id, post_id) DO NOTHING)"
-    " SELECT large FROM g"
-)
 
 
 def feed_add_own(*, post: Post) -> None:
@@ -313,13 +260,11 @@ def feed_add_own(*, post: Post) -> None:
     row in its author's feed, and the cache once it commits. A cache write that fails is
     counted, and the post's fan-out writes it again (its chunk that holds the author adds the
     post to the author's cache)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            table_sql(_OWN),
-            [settings.FEED_FANOUT_MAX_MEMBERS, post.group_id, post.pk,
-             post.author_id, post.pk, post.group_id, post.created_at],
-        )  # fmt: skip
-        ((large,),) = cursor.fetchall()
+    ((large,),) = fetch_all(
+        queries.FEED_ADD_OWN,
+        [settings.FEED_FANOUT_MAX_MEMBERS, post.group_id, post.pk,
+         post.author_id, post.pk, post.group_id, post.created_at],
+    )  # fmt: skip
     if large:
         return
 

@@ -11,37 +11,17 @@ import logging
 import redis
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from feeds import cache
+from divan.sql import execute, fetch_one
+from feeds import cache, queries
 from feeds.models import FeedEntry, FeedReader
 from feeds.ranking import top_window
-from feeds.services.fanout import active_since, drop_or_repair, table_sql
+from feeds.services.fanout import active_since, drop_or_repair
 from feeds.services.rescoring import score_refresh
 
 logger = logging.getLogger(__name__)
-
-# A reader's feed as fan-out would have made it: in each live group they belong to, of the live
-# posts that were fanned out (not read at request time), those since they joined and the
-# FEED_JOIN_BACKFILL newest before.
-_FANNED_OUT = (
-    "SELECT id, group_id, created_at FROM {post} AS p WHERE group_id = m.group_id"
-    " AND deleted_at IS NULL AND hidden_at IS NULL"
-    " AND NOT EXISTS (SELECT FROM {large} AS l WHERE l.post_id = p.id)"
-)
-_REBUILD = (
-    "INSERT INTO {entry} (user_id, post_id, group_id, created_at)"
-    " SELECT m.user_id, p.id, p.group_id, p.created_at FROM {membership} AS m"
-    " JOIN {group} AS g ON g.id = m.group_id AND g.archived_at IS NULL"
-    " JOIN LATERAL ("
-    f"  ({_FANNED_OUT} AND created_at > m.created_at)"
-    "  UNION"
-    f"  ({_FANNED_OUT} AND created_at <= m.created_at ORDER BY id DESC LIMIT %s)"
-    " ) AS p ON true"
-    " WHERE m.user_id = %s"
-    " ON CONFLICT (user_id, post_id) DO NOTHING"
-)
 
 
 def feed_rebuild(*, user_id: int, rescore: bool = False) -> int:
@@ -51,15 +31,9 @@ def feed_rebuild(*, user_id: int, rescore: bool = False) -> int:
     With `rescore`, the posts its `top` ranks are scored again first, with the coefficients as
     they are now."""
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_REBUILD_LOCK, user_id])
+        fetch_one(queries.ADVISORY_XACT_LOCK, [_REBUILD_LOCK, user_id])
         FeedEntry.objects.filter(user_id=user_id).delete()
-        with connection.cursor() as cursor:
-            cursor.execute(
-                table_sql(_REBUILD),
-                [settings.FEED_JOIN_BACKFILL, user_id],
-            )
-            rows = cursor.rowcount
+        rows = execute(queries.FEED_REBUILD, [settings.FEED_JOIN_BACKFILL, user_id])
     if rescore:
         newest = FeedEntry.objects.filter(user_id=user_id).order_by("-post_id")
         score_refresh(newest.values_list("post_id", flat=True)[: top_window()])
@@ -69,22 +43,6 @@ def feed_rebuild(*, user_id: int, rescore: bool = False) -> int:
 
 
 _REBUILD_LOCK = 0x46454544  # "FEED": the advisory lock space of feed rebuilds
-
-
-# Marks a reader active, holding the reader's rebuild lock (session-level: it outlives the
-# commit, so that the reader's other reads wait for a rebuild to end); their read_at before
-# (NULL for a new reader), from the statement's snapshot.
-_MARK_ACTIVE = (
-    "INSERT INTO {reader} AS r (user_id, read_at)"
-    " SELECT %s, %s FROM (SELECT pg_advisory_lock(%s, %s)) AS locked"
-    " ON CONFLICT (user_id) DO UPDATE SET read_at = EXCLUDED.read_at"
-    " RETURNING (SELECT read_at FROM {reader} WHERE user_id = %s)"
-)
-# A reader's read_at, once any rebuild of their feed under way has ended.
-_READ_AT = (
-    "SELECT read_at FROM (SELECT pg_advisory_xact_lock(%s, %s)) AS waited"
-    " LEFT JOIN {reader} ON user_id = %s"
-)
 
 
 def feed_open(*, user_id: int, renew: bool = True) -> bool:
@@ -98,24 +56,19 @@ def feed_open(*, user_id: int, renew: bool = True) -> bool:
     instead of reading rows not yet rebuilt. Without `renew` (Redis down: no set to keep in
     step), an active reader costs one read and no write."""
     if not renew:
-        with connection.cursor() as cursor:
-            cursor.execute(table_sql(_READ_AT), [_REBUILD_LOCK, user_id, user_id])
-            (read_at,) = cursor.fetchone()
+        (read_at,) = fetch_one(queries.READER_READ_AT, [_REBUILD_LOCK, user_id, user_id])
         if read_at is not None and read_at >= active_since():
             return False
-    with connection.cursor() as cursor:
-        cursor.execute(
-            table_sql(_MARK_ACTIVE),
-            [user_id, timezone.now(), _REBUILD_LOCK, user_id, user_id],
-        )
-        (read_before,) = cursor.fetchone()
-        try:
-            if read_before is not None and read_before >= active_since():
-                return False
-            feed_rebuild(user_id=user_id)
-            return True
-        finally:
-            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_REBUILD_LOCK, user_id])
+    (read_before,) = fetch_one(
+        queries.READER_MARK_ACTIVE, [user_id, timezone.now(), _REBUILD_LOCK, user_id, user_id]
+    )
+    try:
+        if read_before is not None and read_before >= active_since():
+            return False
+        feed_rebuild(user_id=user_id)
+        return True
+    finally:
+        fetch_one(queries.ADVISORY_UNLOCK, [_REBUILD_LOCK, user_id])
 
 
 def feed_touch(*, user_id: int) -> None:

@@ -7,21 +7,14 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from communities.models import Post
-from feeds import cache
+from communities.rules import NOT_DELETED
+from divan.sql import execute
+from feeds import cache, queries
 from feeds.ranking import Coefficients, hot_score
-from feeds.services.fanout import table_sql
-
-# Upserts scores, writing only those that changed.
-_UPSERT_SCORES = (
-    "INSERT INTO {score} AS s (post_id, group_id, score, updated_at)"
-    " SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::float8[], %s::timestamptz[])"
-    " ON CONFLICT (post_id) DO UPDATE SET score = EXCLUDED.score, updated_at = EXCLUDED.updated_at"
-    " WHERE s.score IS DISTINCT FROM EXCLUDED.score"
-)
 
 
 def score_refresh(post_ids: Iterable[int], *, coefficients: Coefficients | None = None) -> int:
@@ -48,9 +41,7 @@ def score_refresh(post_ids: Iterable[int], *, coefficients: Coefficients | None 
         )
     if not ids:
         return 0
-    with connection.cursor() as cursor:
-        cursor.execute(table_sql(_UPSERT_SCORES), [ids, group_ids, scores, [now] * len(ids)])
-        return cursor.rowcount
+    return execute(queries.UPSERT_SCORES, [ids, group_ids, scores, [now] * len(ids)])
 
 
 def rescore_recent(*, batch_size: int | None = None) -> int:
@@ -69,7 +60,7 @@ def posts_rescore(*, since=None, batch_size: int | None = None, progress=None) -
     of coefficients), in batches of FEED_RESCORE_BATCH ids, each its own transaction; how many
     scores changed. `progress(done)` is called after each batch."""
     batch_size = batch_size or settings.FEED_RESCORE_BATCH
-    posts = Post.objects.filter(deleted_at__isnull=True).order_by("pk")
+    posts = Post.objects.filter(NOT_DELETED.q()).order_by("pk")
     if since is not None:
         posts = posts.filter(created_at__gte=since)
     changed, done, after = 0, 0, 0
