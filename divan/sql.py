@@ -4,7 +4,8 @@ that draws a new row's id within itself.
 Each app keeps its SQL in one module (`communities/queries.py`, `feeds/queries.py`,
 `divan/events/queries.py`): module-level statements built once, at import, with `table()`;
 a statement that comes in a few shapes is built by a cached function, once per shape. Services
-and selectors run them by name with the functions below; none builds SQL text per request.
+and selectors run them by name with the functions below; no SQL text is built per request, but
+for search's slots that take the ORM's SQL of the rows a viewer may read.
 """
 
 import functools
