@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from django.db.models import CharField, Model, TextField
 from django.utils import timezone
 
-from communities.events import post_event
+from communities.events import EventType, post_event
 from communities.models import Group, ModerationAction, ModerationLogEntry, Post, Report
 from communities.roles import Action
 from communities.selectors.attachments import attachment_row
@@ -137,7 +137,7 @@ def post_create(
         # Unpinned, a post sorts by its id.
         post.sort_key = insert_with_new_id(post, {"sort_key": "new.id"})
         post.tag_names = post_tags_set(post=post, names=names) if names else []
-        post_event("post.created", post, actor=author, group=group, tags=post.tag_names)
+        post_event(EventType.POST_CREATED, post, actor=author, group=group, tags=post.tag_names)
         attached = attachments_set(owner=author, upload_ids=attachments, post=post, new=True)
         post.attachment_rows = [attachment_row(upload) for upload in attached]
         feed_add_own(post=post)  # the author's feed has it at once; the members' by fan-out
@@ -201,7 +201,11 @@ def post_update(*, actor, post: Post, **changes) -> Post:
             if [upload.pk for upload in attached] != before:
                 changed_fields.append("attachments")
         post_event(
-            "post.edited", post, actor=actor, changed_fields=changed_fields, changes=tag_changes
+            EventType.POST_EDITED,
+            post,
+            actor=actor,
+            changed_fields=changed_fields,
+            changes=tag_changes,
         )
     return post
 
@@ -226,7 +230,7 @@ def post_delete(*, actor, post: Post, reason: str = "", as_site_staff: bool = Fa
         post.save(update_fields=["deleted_at", "deleted_by"])
         hidden = post.hidden_at is not None
         tag_counts_move(post=post, shown=0 if hidden else -1, hidden=-1 if hidden else 0)
-        post_event("post.deleted", post, actor=actor, was_hidden=hidden)
+        post_event(EventType.POST_DELETED, post, actor=actor, was_hidden=hidden)
         if not is_author:
             moderation_log_write(
                 group=post.group,
@@ -245,7 +249,7 @@ def _moderate(
     post: Post,
     permission: Action,
     log_action: str,
-    event_type: str,
+    event_type: EventType,
     changes: dict,
     unchanged_message: str,
 ) -> Post:
@@ -276,7 +280,7 @@ def post_pin(*, actor, post: Post) -> Post:
         post=post,
         permission=Action.PIN_POSTS,
         log_action=ModerationAction.PIN_POST,
-        event_type="post.pinned",
+        event_type=EventType.POST_PINNED,
         changes={"pinned": True, "sort_key": post.pk + Post.PINNED_OFFSET},
         unchanged_message="This post is already pinned.",
     )
@@ -288,7 +292,7 @@ def post_unpin(*, actor, post: Post) -> Post:
         post=post,
         permission=Action.PIN_POSTS,
         log_action=ModerationAction.UNPIN_POST,
-        event_type="post.unpinned",
+        event_type=EventType.POST_UNPINNED,
         changes={"pinned": False, "sort_key": post.pk},
         unchanged_message="This post is not pinned.",
     )
@@ -301,7 +305,7 @@ def post_lock(*, actor, post: Post) -> Post:
         post=post,
         permission=Action.LOCK_POSTS,
         log_action=ModerationAction.LOCK_POST,
-        event_type="post.locked",
+        event_type=EventType.POST_LOCKED,
         changes={"locked": True},
         unchanged_message="This post is already locked.",
     )
@@ -313,7 +317,7 @@ def post_unlock(*, actor, post: Post) -> Post:
         post=post,
         permission=Action.LOCK_POSTS,
         log_action=ModerationAction.UNLOCK_POST,
-        event_type="post.unlocked",
+        event_type=EventType.POST_UNLOCKED,
         changes={"locked": False},
         unchanged_message="This post is not locked.",
     )
@@ -344,7 +348,7 @@ def post_hide(
         post.hidden_by = actor
         post.save(update_fields=["hidden_at", "hidden_by"])
         tag_counts_move(post=post, shown=-1, hidden=1)
-        post_event("post.hidden", post, actor=actor, report_id=getattr(report, "pk", None))
+        post_event(EventType.POST_HIDDEN, post, actor=actor, report_id=getattr(report, "pk", None))
         moderation_log_write(
             group=post.group,
             actor=actor,
@@ -375,7 +379,7 @@ def post_restore(*, actor, post: Post, reason: str = "", as_site_staff: bool = F
         post.hidden_by = None
         post.save(update_fields=["hidden_at", "hidden_by"])
         tag_counts_move(post=post, shown=1, hidden=-1)
-        post_event("post.restored", post, actor=actor)
+        post_event(EventType.POST_RESTORED, post, actor=actor)
         moderation_log_write(
             group=post.group,
             actor=actor,

@@ -7,6 +7,7 @@ Celery beat's periodic dispatch is the safety net when that ask is lost (Redis d
 
 import functools
 import uuid
+from collections.abc import Iterable
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -14,50 +15,14 @@ from psycopg.types.json import Jsonb
 
 from divan.events.models import OutboxEvent
 
-# Every type a service may write; consumers match on these names.
-EVENT_TYPES = frozenset(
-    {
-        "group.created",
-        "group.updated",
-        "group.archived",
-        "group.visibility_changed",
-        "membership.joined",
-        "membership.left",
-        "membership.removed",
-        "membership.role_changed",
-        "join_request.created",
-        "join_request.approved",
-        "join_request.denied",
-        "invitation.created",
-        "invitation.declined",
-        "invitation.revoked",
-        "invitation.accepted",
-        "ban.created",
-        "ban.lifted",
-        "ban.expired",
-        "post.created",
-        "post.edited",
-        "post.deleted",
-        "post.hidden",
-        "post.restored",
-        "post.pinned",
-        "post.unpinned",
-        "post.locked",
-        "post.unlocked",
-        "comment.created",
-        "comment.edited",
-        "comment.deleted",
-        "comment.hidden",
-        "comment.restored",
-        "reaction.added",
-        "reaction.removed",
-        "report.created",
-        "report.resolved",
-        "report.dismissed",
-        "attachment.added",
-        "attachment.removed",
-    }
-)
+# Every type a service may write, registered by the app that owns the names (communities.events.
+# EventType, at start-up); producers and consumers use those constants, never bare strings.
+EVENT_TYPES: set[str] = set()
+
+
+def event_types_register(types: Iterable[str]) -> None:
+    """Allow these event types: the set of names an app's services write."""
+    EVENT_TYPES.update(types)
 
 
 # The event id is drawn by PostgreSQL (gen_random_uuid, version 4) in the INSERT itself.
