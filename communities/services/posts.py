@@ -29,7 +29,6 @@ from communities.services.moderation_log import moderation_log_write
 from communities.services.tags import post_tags_set, tag_counts_move, tags_normalize
 from communities.services.uploads import attachments_set
 from divan.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
-from feeds.services import feed_add_own
 
 REASON_MAX_LENGTH = ModerationLogEntry._meta.get_field("reason").max_length
 
@@ -140,7 +139,6 @@ def post_create(
         post_event(EventType.POST_CREATED, post, actor=author, group=group, tags=post.tag_names)
         attached = attachments_set(owner=author, upload_ids=attachments, post=post, new=True)
         post.attachment_rows = [attachment_row(upload) for upload in attached]
-        feed_add_own(post=post)  # the author's feed has it at once; the members' by fan-out
     return post
 
 

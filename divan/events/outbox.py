@@ -7,7 +7,7 @@ Celery beat's periodic dispatch is the safety net when that ask is lost (Redis d
 
 import functools
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -25,6 +25,17 @@ def event_types_register(types: Iterable[str]) -> None:
     EVENT_TYPES.update(types)
 
 
+# What another app commits with an event of a type, in the transaction that records it (feeds:
+# a new post's row in its author's feed), so that the writing app need not know that app.
+_EFFECTS: dict[str, list[Callable[[dict], None]]] = {}
+
+
+def event_effect_register(event_type: str, effect: Callable[[dict], None]) -> None:
+    """Call `effect(payload)` in the transaction of every event of this type, once recorded.
+    For what must commit with the change itself; anything else belongs to a consumer."""
+    _EFFECTS.setdefault(event_type, []).append(effect)
+
+
 # The event id is drawn by PostgreSQL (gen_random_uuid, version 4) in the INSERT itself.
 _INSERT = (
     "INSERT INTO {table} (event_id, type, aggregate_type, aggregate_id, payload, created_at,"
@@ -37,8 +48,9 @@ def event_record(
     event_type: str, *, aggregate_type: str, aggregate_id: int, payload: dict
 ) -> uuid.UUID:
     """Write one event in the caller's transaction (it must be in one: an event outside the
-    transaction of its change could be lost, or outlive a rolled-back change); its event id.
-    One INSERT, without a model: every write in Divan runs it."""
+    transaction of its change could be lost, or outlive a rolled-back change), then the effects
+    registered for its type; its event id. One INSERT, without a model: every write in Divan
+    runs it."""
     if event_type not in EVENT_TYPES:
         raise ValueError(f"Unknown event type {event_type!r}.")
     if not connection.in_atomic_block:
@@ -50,6 +62,8 @@ def event_record(
             [event_type, aggregate_type, aggregate_id, Jsonb(payload), timezone.now()],
         )
         (event_id,) = cursor.fetchone()
+    for effect in _EFFECTS.get(event_type, ()):
+        effect(payload)
     transaction.on_commit(functools.partial(_committed, event_type), robust=True)
     return event_id
 
