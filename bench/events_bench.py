@@ -83,13 +83,14 @@ def _divan_write(events: list[tuple[int, dict]]) -> float:
     """event_record for each event, BATCH per transaction: seconds."""
     from django.db import transaction
 
+    from communities.events import EventType
     from divan.events.outbox import event_record
 
     started = time.perf_counter()
     for start in range(0, len(events), BATCH):
         with transaction.atomic():
             for pid, payload in events[start : start + BATCH]:
-                event_record("post.edited", aggregate_type="post", aggregate_id=pid,
+                event_record(EventType.POST_EDITED, aggregate_type="post", aggregate_id=pid,
                              payload=payload)  # fmt: skip
     return time.perf_counter() - started
 

@@ -1,12 +1,28 @@
 """The consumers communities runs on the event stream (see divan.events.consumers)."""
 
+from communities.events import EventType
 from communities.services.search import search_index_comment, search_index_post
 from divan.events.consumers import Event, consumer
 
 # The changes that can change what a search finds: the text, or whether it may be shown.
-_INDEXED = ("created", "edited", "deleted", "hidden", "restored")
-POST_EVENTS = frozenset(f"post.{change}" for change in _INDEXED)
-COMMENT_EVENTS = frozenset(f"comment.{change}" for change in _INDEXED)
+POST_EVENTS = frozenset(
+    {
+        EventType.POST_CREATED,
+        EventType.POST_EDITED,
+        EventType.POST_DELETED,
+        EventType.POST_HIDDEN,
+        EventType.POST_RESTORED,
+    }
+)
+COMMENT_EVENTS = frozenset(
+    {
+        EventType.COMMENT_CREATED,
+        EventType.COMMENT_EDITED,
+        EventType.COMMENT_DELETED,
+        EventType.COMMENT_HIDDEN,
+        EventType.COMMENT_RESTORED,
+    }
+)
 
 
 @consumer("search")

@@ -27,6 +27,7 @@ urlpatterns = [
     path("api/_allauth/", include("accounts.headless")),
     path("api/_allauth/", include("allauth.headless.urls")),
     path("api/communities/v1/", include("communities.api.urls")),
+    path("api/communities/v1/", include("feeds.urls")),
     path("api/ops/events/", EventsStatusView.as_view(), name="ops-events"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SwaggerUIView.as_view(url_name="schema"), name="docs"),

@@ -10,15 +10,8 @@ from communities.api.views import GroupScopedViewSet
 from communities.models import Post
 from divan.pagination import CursorPagination
 from divan.throttling import FeedRebuildThrottle, UserThrottle, WriteThrottle
-from feeds.cache import count_later
-from feeds.selectors import (
-    ORDERING,
-    ORDERS,
-    TOP,
-    feed_candidates,
-    feed_posts,
-    group_feed_posts,
-)
+from feeds.pages import feed_page
+from feeds.selectors import ORDERING, ORDERS, TOP, group_feed_posts
 from feeds.services import feed_rebuild
 
 ORDER_PARAMETER = OpenApiParameter(
@@ -58,33 +51,22 @@ class FeedViewSet(FeedMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     permission_classes = [permissions.IsAuthenticated]
 
     def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Post.objects.none()
-        return feed_posts(viewer=self.request.user, order=self.feed_order)
+        return Post.objects.none()  # for the schema: list reads its page from feed_page
 
     def list(self, request, *args, **kwargs):
         """A page from the reader's Redis set when it is warm and the page it gives can be
         trusted (full, or the last there is, and no failed cache write covers the reader); else
         from PostgreSQL (feeds.selectors)."""
-        order, paginator = self.feed_order, self.paginator
-        candidates = feed_candidates(
+        # (the docstring is the schema's text) feeds.pages.feed_page decides; this parses, renders
+        paginator = self.paginator
+        page = feed_page(
             viewer=request.user,
-            order=order,
+            order=self.feed_order,
             cursor=paginator.decode_cursor(request),
             page_size=paginator.get_page_size(request),
         )
-        page = None
-        if candidates is not None:
-            queryset = feed_posts(viewer=request.user, order=order, candidates=candidates)
-            page = paginator.paginate_queryset(queryset, request, view=self)
-            whole = paginator.has_next or candidates.complete
-            trusted = page and not page[0].cache_suspect and whole
-            if not candidates.filled:
-                count_later("reads_cached" if trusted else "reads_fallback")
-            page = page if trusted else None
-        if page is None:
-            page = paginator.paginate_queryset(self.get_queryset(), request, view=self)
-        return paginator.get_paginated_response(self.get_serializer(page, many=True).data)
+        posts = paginator.paginate_page(page, request)
+        return paginator.get_paginated_response(self.get_serializer(posts, many=True).data)
 
     @extend_schema(request=None, responses={200: RebuiltSerializer})
     @action(

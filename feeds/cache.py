@@ -18,7 +18,7 @@ A reader's set is one of three things:
   lowest, and from then on a read that reaches the set's end goes on in PostgreSQL.
 Fan-out only adds to a set that exists, so a cold reader never gets a partial set that would
 hide posts for good. Only reads renew a set's expiry (FEED_ACTIVE_DAYS, less an hour): it
-expires before fan-out stops writing to its reader, never after (feeds.services.feed_open).
+expires before fan-out stops writing to its reader, never after (feeds.services.reader_mark_active).
 
 Counters every process adds to live in one hash (`stats_key`): reads, fills, and what processes
 counted while Redis did not answer, carried by their next round trip.

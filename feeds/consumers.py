@@ -2,6 +2,7 @@
 
 from django.db import transaction
 
+from communities.events import EventType
 from divan.events.consumers import Event, consumer
 from feeds.services import (
     fanout_plan,
@@ -15,18 +16,18 @@ from feeds.services import (
 # What moves a post's score: its reactions and its live comments.
 RESCORED = frozenset(
     {
-        "reaction.added",
-        "reaction.removed",
-        "comment.created",
-        "comment.deleted",
-        "comment.hidden",
-        "comment.restored",
+        EventType.REACTION_ADDED,
+        EventType.REACTION_REMOVED,
+        EventType.COMMENT_CREATED,
+        EventType.COMMENT_DELETED,
+        EventType.COMMENT_HIDDEN,
+        EventType.COMMENT_RESTORED,
     }
 )
 
 
 # What takes a group's posts out of one reader's feed.
-LEFT = frozenset({"membership.left", "membership.removed", "ban.created"})
+LEFT = frozenset({EventType.MEMBERSHIP_LEFT, EventType.MEMBERSHIP_REMOVED, EventType.BAN_CREATED})
 
 
 @consumer("feeds")
@@ -43,20 +44,20 @@ def feeds(event: Event) -> None:
     - membership.joined: the new member gets the group's newest posts.
     Reads check visibility too, as the last line of defence while an event is on its way."""
     payload = event.payload
-    if event.type in ("post.created", "post.restored"):
+    if event.type in (EventType.POST_CREATED, EventType.POST_RESTORED):
         score_refresh([payload["post_id"]])
-        plan = fanout_plan if event.type == "post.created" else fanout_replan
+        plan = fanout_plan if event.type == EventType.POST_CREATED else fanout_replan
         chunks = plan(post_id=payload["post_id"])
         transaction.on_commit(lambda: _queue([chunk.pk for chunk in chunks if not chunk.done_at]))
     elif event.type in RESCORED:
         score_refresh([payload["post_id"]])
-    elif event.type in ("post.hidden", "post.deleted"):
+    elif event.type in (EventType.POST_HIDDEN, EventType.POST_DELETED):
         feed_remove_post(post_id=payload["post_id"])
     elif event.type in LEFT:
         feed_remove_group(group_id=payload["group_id"], user_id=payload["user_id"])
-    elif event.type == "group.archived":
+    elif event.type == EventType.GROUP_ARCHIVED:
         feed_remove_group(group_id=payload["group_id"])
-    elif event.type == "membership.joined":
+    elif event.type == EventType.MEMBERSHIP_JOINED:
         feed_backfill(group_id=payload["group_id"], user_id=payload["user_id"])
 
 

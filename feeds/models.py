@@ -104,9 +104,10 @@ class PostScore(models.Model):
 
 class FeedReader(models.Model):
     """When a reader last opened their feed. Fan-out writes only to readers active within
-    FEED_ACTIVE_DAYS; the others' feeds are rebuilt whole on their next read (feeds.services.
-    feed_open), so their first read is complete, and their caches expire meanwhile. `read_at`
-    moves at most once a day, with the expiry of the reader's cache (see feeds/cache.py)."""
+    FEED_ACTIVE_DAYS; the others' feeds are rebuilt whole on their next read
+    (feeds.services.reader_mark_active), so their first read is complete, and their caches
+    expire meanwhile. `read_at` moves at most once a day, with the expiry of the reader's cache
+    (see feeds/cache.py)."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"

@@ -41,7 +41,8 @@ FEED_ADD_OWN = (
     f" read_at_request AS (INSERT INTO {_LARGE} (post_id) SELECT %s FROM g WHERE large"
     "  ON CONFLICT (post_id) DO NOTHING),"
     f" own AS (INSERT INTO {_ENTRY} (user_id, post_id, group_id, created_at)"
-    "  SELECT %s, %s, %s, %s FROM g WHERE NOT large ON CONFLICT (user_id, post_id) DO NOTHING)"
+    f"  SELECT %s, p.id, p.group_id, p.created_at FROM g, {_POST} AS p WHERE p.id = %s"
+    "  AND NOT large ON CONFLICT (user_id, post_id) DO NOTHING)"
     " SELECT large FROM g"
 )
 

@@ -1,14 +1,13 @@
-"""Feed pages: a reader's feed and a group's, newest first (`recent`) or by score (`top`), shaped
-like a group's post list. A reader's page is served from their Redis set when it is warm, from
-PostgreSQL when it is cold, filling, suspect or Redis is down; both give the same page.
+"""The queries of feed pages: a reader's feed and a group's, newest first (`recent`) or by score
+(`top`), shaped like a group's post list. They read and never write: which source serves a
+reader's page (their Redis set or PostgreSQL, the same page either way) is decided in
+feeds.pages.feed_page.
 
 - A reader's feed is their FeedEntry rows (the set caches the newest FEED_CACHE_MAX post ids),
   plus the posts of their groups that were not fanned out (written while the group was over
   FEED_FANOUT_MAX_MEMBERS: feeds.models.LargeGroupPost), read from the groups at request time.
-- `recent` from the set: the ids below the cursor, a page and a margin of them, then one query
-  that loads those posts (and the read-at-request ones in the same range). Should visibility drop
-  so many that the page comes up short before the feed's end, the page is read again from
-  PostgreSQL: a page is always full while posts remain.
+- `recent` from the set: the ids below the cursor, a page and a margin of them (`Candidates`),
+  then one query that loads those posts (and the read-at-request ones in the same range).
 - `top` ranks the newest FEED_CACHE_MAX posts of the feed (the cached window; `recent` reaches
   back through all of it) by their score: one per post, whatever the number of readers
   (feeds.models.PostScore), combined with the reader's window in one query.
@@ -17,14 +16,12 @@ PostgreSQL when it is cold, filling, suspect or Redis is down; both give the sam
   groups, never hidden or deleted ones, whatever the rows or the set say while an event is on
   its way.
 - A set that missed a fan-out write (Redis was down for it) is suspect until the sweep drops it:
-  the page query also asks whether such a chunk covers the reader, and if so the page is read
-  from PostgreSQL.
+  the page query from the set also asks whether such a chunk covers the reader
+  (`cache_suspect`).
 """
 
-import math
 from dataclasses import dataclass
 
-import redis
 from django.conf import settings
 from django.db.models import (
     Exists,
@@ -36,17 +33,14 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce, Extract
-from rest_framework.pagination import Cursor
 
 from communities.models import Membership, Post
 from communities.rules import LIVE_MEMBERSHIP, LIVE_POST
 from communities.selectors.posts import posts_for_page
 from communities.selectors.visibility import GroupAccess, readable_posts
-from feeds import cache
 from feeds.models import CacheRepair, FanoutChunk, FeedEntry
 from feeds.queries import IdAmong, id_array
 from feeds.ranking import EPOCH, top_window
-from feeds.services import feed_open, feed_touch
 
 TOP, RECENT = "top", "recent"
 ORDERS = (TOP, RECENT)
@@ -150,97 +144,6 @@ def _suspect(viewer) -> Q:
         cache_stale=True, after_user_id__lt=viewer.pk, last_user_id__gte=viewer.pk
     )
     return Exists(stale_chunk) | Exists(CacheRepair.objects.filter(user_id=viewer.pk))
-
-
-def feed_candidates(*, viewer, order: str, cursor: Cursor | None,
-                    page_size: int) -> Candidates | None:  # fmt: skip
-    """The reader's post ids for this page from their set, filled first when it is cold (and
-    their feed rebuilt when they come back after FEED_ACTIVE_DAYS); None when the page is to be
-    read from PostgreSQL (Redis down, a fill under way elsewhere, a page beyond the set, a
-    cursor going back up or not one this API wrote)."""
-    if cursor is not None and cursor.reverse:
-        return None  # a previous page (rare): PostgreSQL answers
-    position = cursor.position if cursor is not None else None
-    offset = cursor.offset if cursor is not None else 0
-    if order == RECENT:
-        if offset or not _is_id(position):
-            return None
-        below = int(position) if position else None
-        count = 2 * page_size + 1  # a page, the next one's first, and a margin for the hidden
-        top = {}
-    else:
-        rank_below = _rank(position)
-        if rank_below is False:
-            return None
-        below, count = None, top_window()
-        top = {"take": offset + page_size + 1, "rank_below": rank_below}
-    try:
-        window = cache.cache_window(viewer.pk, below=below, count=count)
-    except redis.RedisError:
-        cache.count_later("reads_redis_down")
-        feed_open(user_id=viewer.pk, renew=False)
-        return None
-    if window is None:
-        return _fill(viewer, below=below, count=count, **top)
-    if window.renew:
-        feed_touch(user_id=viewer.pk)
-    return _candidates(window.post_ids, end=window.end, count=count, **top)
-
-
-def _rank(position: str | None) -> float | bool | None:
-    """A `top` cursor's position as a score, None for none, False for one this API never wrote."""
-    if position is None:
-        return None
-    try:
-        rank = float(position)
-    except ValueError:
-        return False
-    return rank if math.isfinite(rank) else False
-
-
-def _is_id(position: str | None) -> bool:
-    return position is None or (position.isascii() and position.isdigit())
-
-
-def _candidates(post_ids: list[int], *, end: bool, count: int, filled: bool = False,
-                **top) -> Candidates | None:  # fmt: skip
-    """Candidates from `count` ids read newest first (below the cursor for `recent`; for `top`,
-    with `top`'s arguments, its window). None when they end before the feed does (a feed longer
-    than the set): PostgreSQL answers that page."""
-    if end:
-        return Candidates(post_ids=post_ids, floor=0, complete=True, filled=filled, **top)
-    if len(post_ids) < count:
-        return None
-    return Candidates(post_ids=post_ids, floor=min(post_ids), complete=bool(top), filled=filled,
-                      **top)  # fmt: skip
-
-
-def _fill(viewer, *, below: int | None, count: int, **top) -> Candidates | None:
-    """A cold set: the reader is marked active (their feed rebuilt if they were away), their
-    newest FEED_CACHE_MAX post ids are read and copied into the set, and this page's candidates
-    are taken from the same ids."""
-    feed_open(user_id=viewer.pk)
-    try:
-        placeholder = cache.cache_fill_begin(viewer.pk)
-    except redis.RedisError:
-        cache.count_later("reads_redis_down")
-        return None
-    if placeholder is None:
-        return None  # filled meanwhile by another read: PostgreSQL answers this one
-    cache.count_later("reads_cold")
-    cap = settings.FEED_CACHE_MAX
-    newest = list(
-        FeedEntry.objects.filter(user=viewer)
-        .order_by("-post_id")
-        .values_list("post_id", flat=True)[:cap]
-    )
-    whole = len(newest) < cap  # else the set holds the newest `cap`, not the feed's end
-    try:
-        cache.cache_fill_finish(viewer.pk, placeholder, newest, whole=whole)
-    except redis.RedisError:
-        cache.count_later("reads_redis_down")
-    ids = [post_id for post_id in newest if below is None or post_id < below][:count]
-    return _candidates(ids, end=whole and len(ids) < count, count=count, filled=True, **top)
 
 
 def group_feed_posts(*, viewer, access: GroupAccess, order: str = TOP) -> QuerySet[Post]:

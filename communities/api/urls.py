@@ -12,7 +12,6 @@ from communities.api import (
     uploads,
     views,
 )
-from feeds import api as feeds_api
 
 GROUP = r"groups/(?P<group_pk>[0-9]{1,18})"
 POST = r"posts/(?P<post_pk>[0-9]{1,18})"
@@ -57,8 +56,6 @@ router.register(
 router.register("tags", posts.TagViewSet, basename="tag")
 router.register("reports", moderation.ReportViewSet, basename="report")
 router.register("search", search.SearchViewSet, basename="search")
-router.register("feed", feeds_api.FeedViewSet, basename="feed")
-router.register(f"{GROUP}/feed", feeds_api.GroupFeedViewSet, basename="group-feed")
 router.register("uploads", uploads.UploadViewSet, basename="upload")
 router.register("users", people.UserViewSet, basename="user")
 

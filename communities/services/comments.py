@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from communities.events import comment_event
+from communities.events import EventType, comment_event
 from communities.models import Comment, ModerationAction, Post, Report
 from communities.models.comments import PATH_SEGMENT_WIDTH
 from communities.roles import Action
@@ -117,7 +117,7 @@ def comment_create(
         )
         comment.path = prefix + _segment(comment.pk)
         _count(post.pk, +1)
-        comment_event("comment.created", comment, actor=author, post=post)
+        comment_event(EventType.COMMENT_CREATED, comment, actor=author, post=post)
         attached = attachments_set(owner=author, upload_ids=attachments, comment=comment, new=True)
         comment.attachment_rows = [attachment_row(upload) for upload in attached]
     return comment
@@ -144,7 +144,11 @@ def comment_update(*, actor, comment: Comment, body: str, attachments=None) -> C
         if attachments is not None:
             attachments_set(owner=actor, upload_ids=attachments, comment=comment)
         comment_event(
-            "comment.edited", comment, actor=actor, post=comment.post, changed_fields=changed_fields
+            EventType.COMMENT_EDITED,
+            comment,
+            actor=actor,
+            post=comment.post,
+            changed_fields=changed_fields,
         )
     return comment
 
@@ -179,7 +183,7 @@ def comment_delete(
         if comment.hidden_at is None:  # a hidden comment was counted out when it was hidden
             _count(comment.post_id, -1)
         comment_event(
-            "comment.deleted",
+            EventType.COMMENT_DELETED,
             comment,
             actor=actor,
             post=comment.post,
@@ -213,7 +217,7 @@ def _moderate(
         comment.save(update_fields=["hidden_at", "hidden_by"])
         _count(comment.post_id, -1 if hide else +1)
         comment_event(
-            "comment.hidden" if hide else "comment.restored",
+            EventType.COMMENT_HIDDEN if hide else EventType.COMMENT_RESTORED,
             comment,
             actor=actor,
             post=comment.post,

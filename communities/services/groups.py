@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from communities.events import group_event
+from communities.events import EventType, group_event
 from communities.models import Group, Visibility
 from communities.models.groups import SLUG_SCOPE, SLUG_TAKEN
 from communities.roles import Action, Role
@@ -77,7 +77,12 @@ def group_create(
         )
         group_tags_set(group=group, names=names)
         group_event(
-            "group.created", group, actor=creator, name=group.name, slug=group.slug, tags=names
+            EventType.GROUP_CREATED,
+            group,
+            actor=creator,
+            name=group.name,
+            slug=group.slug,
+            tags=names,
         )
         member_add(group=group, user=creator, actor=creator, via="create", role=Role.OWNER)
         group.member_count = 1
@@ -118,10 +123,13 @@ def group_update(*, actor, group: Group, as_site_staff: bool = False, **changes)
             group_tags_set(group=group, names=names)
             if sorted(names) != before:
                 changed["tags"] = [before, names]
-        group_event("group.updated", group, actor=actor, changes=changed)
+        group_event(EventType.GROUP_UPDATED, group, actor=actor, changes=changed)
         if "visibility" in changed:
             group_event(
-                "group.visibility_changed", group, actor=actor, changes=changed["visibility"]
+                EventType.GROUP_VISIBILITY_CHANGED,
+                group,
+                actor=actor,
+                changes=changed["visibility"],
             )
     return group
 
@@ -138,5 +146,5 @@ def group_archive(*, actor, group: Group, as_site_staff: bool = False) -> Group:
             raise Conflict("This group is archived already.")
         group.archived_at = timezone.now()
         group.save(update_fields=["archived_at", "updated_at"])
-        group_event("group.archived", group, actor=actor)
+        group_event(EventType.GROUP_ARCHIVED, group, actor=actor)
     return group

@@ -42,7 +42,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from communities.events import group_event
+from communities.events import EventType, group_event
 from communities.models import (
     Ban,
     Group,
@@ -139,7 +139,9 @@ def member_add(
     except IntegrityError:  # a concurrent join won: the user is a member already
         return Membership.objects.get(group=group, user=user), False
     Group.objects.filter(pk=group.pk).update(member_count=F("member_count") + 1)
-    group_event("membership.joined", group, actor=actor, user_id=user.pk, role=role, via=via)
+    group_event(
+        EventType.MEMBERSHIP_JOINED, group, actor=actor, user_id=user.pk, role=role, via=via
+    )
     return membership, True
 
 
@@ -227,7 +229,9 @@ def group_join(*, user, group: Group) -> JoinOutcome:
                 invitation.status = InvitationStatus.ACCEPTED
                 invitation.responded_at = now
                 invitation.save(update_fields=["status", "responded_at"])
-                _invitation_event("invitation.accepted", invitation, group=group, actor=user)
+                _invitation_event(
+                    EventType.INVITATION_ACCEPTED, invitation, group=group, actor=user
+                )
             # A request made before the invitation (or before the group opened) is answered.
             _answer_join_requests(
                 group=group, user=user, actor=user, status=JoinRequestStatus.APPROVED, now=now
@@ -246,7 +250,7 @@ def group_join(*, user, group: Group) -> JoinOutcome:
             )
             return JoinOutcome(created=False, join_request=join_request)
         group_event(
-            "join_request.created",
+            EventType.JOIN_REQUEST_CREATED,
             group,
             actor=user,
             user_id=user.pk,
@@ -262,7 +266,7 @@ def group_leave(*, user, group: Group) -> None:
         if membership is None:
             raise NotFound("You are not a member of this group.")
         _guard_last_owner(group=group, membership=membership, new_role=None)
-        _remove_member(membership, group=group, actor=user, event_type="membership.left")
+        _remove_member(membership, group=group, actor=user, event_type=EventType.MEMBERSHIP_LEFT)
 
 
 def membership_depart(*, user, group: Group) -> None:
@@ -277,7 +281,9 @@ def membership_depart(*, user, group: Group) -> None:
         if membership is not None:
             if group.archived_at is None:
                 _guard_last_owner(group=group, membership=membership, new_role=None)
-            _remove_member(membership, group=group, actor=user, event_type="membership.left")
+            _remove_member(
+                membership, group=group, actor=user, event_type=EventType.MEMBERSHIP_LEFT
+            )
         now = timezone.now()
         _answer_join_requests(
             group=group, user=user, actor=user, status=JoinRequestStatus.DENIED, now=now
@@ -288,7 +294,7 @@ def membership_depart(*, user, group: Group) -> None:
             invitation.status = InvitationStatus.DECLINED
             invitation.responded_at = now
             invitation.save(update_fields=["status", "responded_at"])
-            _invitation_event("invitation.declined", invitation, group=group, actor=user)
+            _invitation_event(EventType.INVITATION_DECLINED, invitation, group=group, actor=user)
 
 
 def membership_change_role(*, actor, group: Group, user_id: int, role: str) -> Membership:
@@ -305,7 +311,7 @@ def membership_change_role(*, actor, group: Group, user_id: int, role: str) -> M
         previous_role, target.role = target.role, role
         target.save(update_fields=["role"])
         group_event(
-            "membership.role_changed",
+            EventType.MEMBERSHIP_ROLE_CHANGED,
             group,
             actor=actor,
             user_id=target.user_id,
@@ -328,7 +334,7 @@ def membership_remove(*, actor, group: Group, user_id: int) -> None:
         target = _require_member(group=group, user=user_id)
         _require_outranks(actor_role=actor_membership.role, target=target)
         _guard_last_owner(group=group, membership=target, new_role=None)
-        _remove_member(target, group=group, actor=actor, event_type="membership.removed")
+        _remove_member(target, group=group, actor=actor, event_type=EventType.MEMBERSHIP_REMOVED)
         moderation_log_write(
             group=group,
             actor=actor,
@@ -414,7 +420,9 @@ def membership_ban(
         if target is not None:
             _require_outranks(actor_role=actor_role, target=target)
             _guard_last_owner(group=group, membership=target, new_role=None)
-            _remove_member(target, group=group, actor=actor, event_type="membership.removed")
+            _remove_member(
+                target, group=group, actor=actor, event_type=EventType.MEMBERSHIP_REMOVED
+            )
         ban, _ = Ban.objects.update_or_create(
             group=group,
             user=user,
@@ -426,7 +434,7 @@ def membership_ban(
             },
         )
         group_event(
-            "ban.created",
+            EventType.BAN_CREATED,
             group,
             actor=actor,
             user_id=user.pk,
@@ -443,7 +451,7 @@ def membership_ban(
             invitation.status = InvitationStatus.REVOKED
             invitation.responded_at = now
             invitation.save(update_fields=["status", "responded_at"])
-            _invitation_event("invitation.revoked", invitation, group=group, actor=actor)
+            _invitation_event(EventType.INVITATION_REVOKED, invitation, group=group, actor=actor)
         moderation_log_write(
             group=group,
             actor=actor,
@@ -471,7 +479,7 @@ def membership_unban(*, actor, group: Group, user_id: int, as_site_staff: bool =
         if ban is None:
             raise NotFound("That user is not banned from this group.")
         ban.delete()
-        group_event("ban.lifted", group, actor=actor, user_id=ban.user_id)
+        group_event(EventType.BAN_LIFTED, group, actor=actor, user_id=ban.user_id)
         moderation_log_write(
             group=group, actor=actor, action=ModerationAction.UNBAN_USER, target_user=ban.user
         )
@@ -491,7 +499,7 @@ def ban_purge_expired() -> int:
                 continue  # the group itself was deleted meanwhile, and its bans with it
             for ban in expired.filter(group=group).select_for_update().order_by("pk"):
                 ban.delete()
-                group_event("ban.expired", group, actor=None, user_id=ban.user_id)
+                group_event(EventType.BAN_EXPIRED, group, actor=None, user_id=ban.user_id)
                 deleted += 1
     return deleted
 
@@ -522,7 +530,7 @@ def invitation_create(*, actor, group: Group, user_id: int | str) -> tuple[Invit
                 group=group, user=user, status=InvitationStatus.PENDING
             )
             return pending, False
-        _invitation_event("invitation.created", invitation, group=group, actor=actor)
+        _invitation_event(EventType.INVITATION_CREATED, invitation, group=group, actor=actor)
         moderation_log_write(
             group=group, actor=actor, action=ModerationAction.INVITE_USER, target_user=user
         )

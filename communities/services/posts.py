@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from communities.events import post_event
+from communities.events import EventType, post_event
 from communities.models import Group, ModerationAction, ModerationLogEntry, Post, Report
 from communities.roles import Action
 from communities.rules import LIVE_GROUP, NOT_DELETED
@@ -29,7 +29,6 @@ from communities.services.tags import post_tags_set, tag_counts_move, tags_norma
 from communities.services.uploads import attachments_set
 from divan.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from divan.sql import insert_with_new_id
-from feeds.services import feed_add_own
 
 REASON_MAX_LENGTH = ModerationLogEntry._meta.get_field("reason").max_length
 
@@ -100,10 +99,9 @@ def post_create(
         # Unpinned, a post sorts by its id.
         post.sort_key = insert_with_new_id(post, {"sort_key": "new.id"})
         post.tag_names = post_tags_set(post=post, names=names) if names else []
-        post_event("post.created", post, actor=author, group=group, tags=post.tag_names)
+        post_event(EventType.POST_CREATED, post, actor=author, group=group, tags=post.tag_names)
         attached = attachments_set(owner=author, upload_ids=attachments, post=post, new=True)
         post.attachment_rows = [attachment_row(upload) for upload in attached]
-        feed_add_own(post=post)  # the author's feed has it at once; the members' by fan-out
     return post
 
 
@@ -164,7 +162,11 @@ def post_update(*, actor, post: Post, **changes) -> Post:
             if [upload.pk for upload in attached] != before:
                 changed_fields.append("attachments")
         post_event(
-            "post.edited", post, actor=actor, changed_fields=changed_fields, changes=tag_changes
+            EventType.POST_EDITED,
+            post,
+            actor=actor,
+            changed_fields=changed_fields,
+            changes=tag_changes,
         )
     return post
 
@@ -189,7 +191,7 @@ def post_delete(*, actor, post: Post, reason: str = "", as_site_staff: bool = Fa
         post.save(update_fields=["deleted_at", "deleted_by"])
         hidden = post.hidden_at is not None
         tag_counts_move(post=post, shown=0 if hidden else -1, hidden=-1 if hidden else 0)
-        post_event("post.deleted", post, actor=actor, was_hidden=hidden)
+        post_event(EventType.POST_DELETED, post, actor=actor, was_hidden=hidden)
         if not is_author:
             moderation_log_write(
                 group=post.group,
@@ -208,7 +210,7 @@ def _moderate(
     post: Post,
     permission: Action,
     log_action: str,
-    event_type: str,
+    event_type: EventType,
     changes: dict,
     unchanged_message: str,
 ) -> Post:
@@ -239,7 +241,7 @@ def post_pin(*, actor, post: Post) -> Post:
         post=post,
         permission=Action.PIN_POSTS,
         log_action=ModerationAction.PIN_POST,
-        event_type="post.pinned",
+        event_type=EventType.POST_PINNED,
         changes={"pinned": True, "sort_key": post.pk + Post.PINNED_OFFSET},
         unchanged_message="This post is already pinned.",
     )
@@ -251,7 +253,7 @@ def post_unpin(*, actor, post: Post) -> Post:
         post=post,
         permission=Action.PIN_POSTS,
         log_action=ModerationAction.UNPIN_POST,
-        event_type="post.unpinned",
+        event_type=EventType.POST_UNPINNED,
         changes={"pinned": False, "sort_key": post.pk},
         unchanged_message="This post is not pinned.",
     )
@@ -264,7 +266,7 @@ def post_lock(*, actor, post: Post) -> Post:
         post=post,
         permission=Action.LOCK_POSTS,
         log_action=ModerationAction.LOCK_POST,
-        event_type="post.locked",
+        event_type=EventType.POST_LOCKED,
         changes={"locked": True},
         unchanged_message="This post is already locked.",
     )
@@ -276,7 +278,7 @@ def post_unlock(*, actor, post: Post) -> Post:
         post=post,
         permission=Action.LOCK_POSTS,
         log_action=ModerationAction.UNLOCK_POST,
-        event_type="post.unlocked",
+        event_type=EventType.POST_UNLOCKED,
         changes={"locked": False},
         unchanged_message="This post is not locked.",
     )
@@ -307,7 +309,7 @@ def post_hide(
         post.hidden_by = actor
         post.save(update_fields=["hidden_at", "hidden_by"])
         tag_counts_move(post=post, shown=-1, hidden=1)
-        post_event("post.hidden", post, actor=actor, report_id=getattr(report, "pk", None))
+        post_event(EventType.POST_HIDDEN, post, actor=actor, report_id=getattr(report, "pk", None))
         moderation_log_write(
             group=post.group,
             actor=actor,
@@ -338,7 +340,7 @@ def post_restore(*, actor, post: Post, reason: str = "", as_site_staff: bool = F
         post.hidden_by = None
         post.save(update_fields=["hidden_at", "hidden_by"])
         tag_counts_move(post=post, shown=1, hidden=-1)
-        post_event("post.restored", post, actor=actor)
+        post_event(EventType.POST_RESTORED, post, actor=actor)
         moderation_log_write(
             group=post.group,
             actor=actor,

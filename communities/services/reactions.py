@@ -21,7 +21,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from communities import queries
-from communities.events import reaction_event
+from communities.events import EventType, reaction_event
 from communities.models import Comment, Post, Reaction
 from communities.queries import ReactionSQL
 from communities.services.comments import LOCKED_POST
@@ -101,7 +101,7 @@ def reaction_add(
             if inserted is not None:
                 _count(sql, target.pk, user=user, kind=kind, delta=+1)
                 reaction_event(
-                    "reaction.added",
+                    EventType.REACTION_ADDED,
                     user=user,
                     kind=kind,
                     post=target_post,
@@ -151,7 +151,7 @@ def reaction_remove(
         if fetch_one(delete, [target.pk, target.pk, user.pk, kind]) is not None:
             _count(sql, target.pk, user=user, kind=kind, delta=-1)
             reaction_event(
-                "reaction.removed",
+                EventType.REACTION_REMOVED,
                 user=user,
                 kind=kind,
                 post=target if post is not None else target.post,

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from communities.events import report_event
+from communities.events import EventType, report_event
 from communities.models import (
     Ban,
     Comment,
@@ -103,7 +103,7 @@ def report_create(
             if existing is None:
                 raise
             return existing, False
-        report_event("report.created", report, actor=reporter, group=group, reason=reason)
+        report_event(EventType.REPORT_CREATED, report, actor=reporter, group=group, reason=reason)
     return report, True
 
 
@@ -160,6 +160,13 @@ def _content_author(report: Report):
     return (report.post if report.post_id is not None else report.comment).author
 
 
+# The event each way of closing a report writes.
+_CLOSED_EVENT = {
+    ReportStatus.RESOLVED: EventType.REPORT_RESOLVED,
+    ReportStatus.DISMISSED: EventType.REPORT_DISMISSED,
+}
+
+
 def _close_report(*, actor, report: Report, status: str, note: str, action: str) -> Report:
     report.status = status
     report.resolved_by = actor
@@ -169,7 +176,7 @@ def _close_report(*, actor, report: Report, status: str, note: str, action: str)
         update_fields=["status", "resolved_by", "resolved_at", "resolution_note", "content_hidden"]
     )
     report_event(
-        f"report.{status}",
+        _CLOSED_EVENT[status],
         report,
         actor=actor,
         group=report.group,

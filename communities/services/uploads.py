@@ -200,7 +200,7 @@ def _delete_quietly(key: str) -> None:
 def _image_refused(upload: Upload, reason: str) -> None:
     """An image Pillow refuses is rejected, and leaves the post or comment it was attached to
     (with its attachment.removed event); its file is deleted."""
-    from communities.events import attachment_event
+    from communities.events import EventType, attachment_event
 
     with transaction.atomic():
         locked = (
@@ -213,7 +213,11 @@ def _image_refused(upload: Upload, reason: str) -> None:
             return
         if locked.post is not None or locked.comment is not None:
             attachment_event(
-                "attachment.removed", locked, actor=None, post=locked.post, comment=locked.comment
+                EventType.ATTACHMENT_REMOVED,
+                locked,
+                actor=None,
+                post=locked.post,
+                comment=locked.comment,
             )
         locked.status, locked.reason = UploadStatus.REJECTED, reason
         locked.post = locked.comment = None
@@ -262,7 +266,7 @@ def attachments_set(
     most UPLOAD_MAX_PER_POST (or _PER_COMMENT); the ones attached before and not named now are
     detached (the cleanup frees their storage). Writes attachment.added and .removed events.
     The attached uploads, in order. `new`: the post or comment is being created (it has none)."""
-    from communities.events import attachment_event
+    from communities.events import EventType, attachment_event
 
     target = "post" if post is not None else "comment"
     content = post if post is not None else comment
@@ -292,7 +296,7 @@ def attachments_set(
     for upload in detached:
         upload.post = upload.comment = None
         upload.save(update_fields=["post", "comment"])
-        attachment_event("attachment.removed", upload, actor=owner, **{target: content})
+        attachment_event(EventType.ATTACHMENT_REMOVED, upload, actor=owner, **{target: content})
     attached = []
     for position, upload_id in enumerate(ids):
         upload = found[upload_id]
@@ -302,7 +306,7 @@ def attachments_set(
         upload.attached_at = upload.attached_at if not new else now
         upload.save(update_fields=[target, "position", "attached_at"])
         if new:
-            attachment_event("attachment.added", upload, actor=owner, **{target: content})
+            attachment_event(EventType.ATTACHMENT_ADDED, upload, actor=owner, **{target: content})
         attached.append(upload)
     return attached
 

@@ -7,6 +7,7 @@ Celery beat's periodic dispatch is the safety net when that ask is lost (Redis d
 
 import functools
 import uuid
+from collections.abc import Callable, Iterable
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -15,58 +16,34 @@ from psycopg.types.json import Jsonb
 from divan.events import queries
 from divan.sql import fetch_one
 
-# Every type a service may write; consumers match on these names.
-EVENT_TYPES = frozenset(
-    {
-        "group.created",
-        "group.updated",
-        "group.archived",
-        "group.visibility_changed",
-        "membership.joined",
-        "membership.left",
-        "membership.removed",
-        "membership.role_changed",
-        "join_request.created",
-        "join_request.approved",
-        "join_request.denied",
-        "invitation.created",
-        "invitation.declined",
-        "invitation.revoked",
-        "invitation.accepted",
-        "ban.created",
-        "ban.lifted",
-        "ban.expired",
-        "post.created",
-        "post.edited",
-        "post.deleted",
-        "post.hidden",
-        "post.restored",
-        "post.pinned",
-        "post.unpinned",
-        "post.locked",
-        "post.unlocked",
-        "comment.created",
-        "comment.edited",
-        "comment.deleted",
-        "comment.hidden",
-        "comment.restored",
-        "reaction.added",
-        "reaction.removed",
-        "report.created",
-        "report.resolved",
-        "report.dismissed",
-        "attachment.added",
-        "attachment.removed",
-    }
-)
+# Every type a service may write, registered by the app that owns the names (communities.events.
+# EventType, at start-up); producers and consumers use those constants, never bare strings.
+EVENT_TYPES: set[str] = set()
+
+
+def event_types_register(types: Iterable[str]) -> None:
+    """Allow these event types: the set of names an app's services write."""
+    EVENT_TYPES.update(types)
+
+
+# What another app commits with an event of a type, in the transaction that records it (feeds:
+# a new post's row in its author's feed), so that the writing app need not know that app.
+_EFFECTS: dict[str, list[Callable[[dict], None]]] = {}
+
+
+def event_effect_register(event_type: str, effect: Callable[[dict], None]) -> None:
+    """Call `effect(payload)` in the transaction of every event of this type, once recorded.
+    For what must commit with the change itself; anything else belongs to a consumer."""
+    _EFFECTS.setdefault(event_type, []).append(effect)
 
 
 def event_record(
     event_type: str, *, aggregate_type: str, aggregate_id: int, payload: dict
 ) -> uuid.UUID:
     """Write one event in the caller's transaction (it must be in one: an event outside the
-    transaction of its change could be lost, or outlive a rolled-back change); its event id.
-    One INSERT, without a model: every write in Divan runs it."""
+    transaction of its change could be lost, or outlive a rolled-back change), then the effects
+    registered for its type; its event id. One INSERT, without a model: every write in Divan
+    runs it."""
     if event_type not in EVENT_TYPES:
         raise ValueError(f"Unknown event type {event_type!r}.")
     if not connection.in_atomic_block:
@@ -75,6 +52,8 @@ def event_record(
         queries.OUTBOX_INSERT,
         [event_type, aggregate_type, aggregate_id, Jsonb(payload), timezone.now()],
     )
+    for effect in _EFFECTS.get(event_type, ()):
+        effect(payload)
     transaction.on_commit(functools.partial(_committed, event_type), robust=True)
     return event_id
 

@@ -13,7 +13,13 @@ from feeds.services.fanout import (
     feed_remove_group,
     feed_remove_post,
 )
-from feeds.services.rebuild import feed_forget, feed_open, feed_rebuild, feed_touch, feeds_prune
+from feeds.services.rebuild import (
+    feed_forget,
+    feed_rebuild,
+    feeds_prune,
+    reader_mark_active,
+    reader_renew,
+)
 from feeds.services.rescoring import posts_rescore, rescore_recent, score_refresh
 
 __all__ = [
@@ -26,13 +32,13 @@ __all__ = [
     "feed_add_own",
     "feed_backfill",
     "feed_forget",
-    "feed_open",
     "feed_rebuild",
     "feed_remove_group",
     "feed_remove_post",
-    "feed_touch",
     "feeds_prune",
     "posts_rescore",
+    "reader_mark_active",
+    "reader_renew",
     "rescore_recent",
     "score_refresh",
 ]

@@ -9,9 +9,10 @@ one pipelined round trip adding the post to the warm caches of the readers it re
 chunk is marked done. Running a chunk twice changes nothing. A chunk whose task was lost (a
 killed worker, Redis down) is found by `fanout_sweep` and queued again. A post written while its
 group has more than FEED_FANOUT_MAX_MEMBERS members is not fanned out: `feed_add_own`, in the
-transaction that creates it, records it as a LargeGroupPost, and its members' feeds read it from
-the group at request time (one write per post, not a million), whatever the group's size later.
-Otherwise the author's own row is written there, in the request.
+transaction that creates it (an effect of its post.created event, so communities never calls
+feeds), records it as a LargeGroupPost, and its members' feeds read it from the group at request
+time (one write per post, not a million), whatever the group's size later. Otherwise the
+author's own row is written there, in the request.
 
 Cache writes that fail (Redis down) leave the chunk `cache_stale` (counted): once Redis answers
 again, the sweep drops the caches of that chunk's readers, which refill from PostgreSQL on their
@@ -253,24 +254,24 @@ def feed_backfill(*, group_id: int, user_id: int) -> int:
     return added
 
 
-def feed_add_own(*, post: Post) -> None:
-    """In the transaction that creates a post, decide how it is served, in one statement: in a
-    group over FEED_FANOUT_MAX_MEMBERS, it is recorded as read at request time (a
-    LargeGroupPost: every member's feed reads it from the group, the author's too); else its
-    row in its author's feed, and the cache once it commits. A cache write that fails is
-    counted, and the post's fan-out writes it again (its chunk that holds the author adds the
-    post to the author's cache)."""
+def feed_add_own(payload: dict) -> None:
+    """In the transaction that creates a post (an effect of its post.created event, registered
+    by feeds.apps), decide how it is served, in one statement: in a group over
+    FEED_FANOUT_MAX_MEMBERS, it is recorded as read at request time (a LargeGroupPost: every
+    member's feed reads it from the group, the author's too); else its row in its author's feed,
+    and the cache once it commits. A cache write that fails is counted, and the post's fan-out
+    writes it again (its chunk that holds the author adds the post to the author's cache)."""
+    post_id, group_id, author_id = payload["post_id"], payload["group_id"], payload["author_id"]
     ((large,),) = fetch_all(
         queries.FEED_ADD_OWN,
-        [settings.FEED_FANOUT_MAX_MEMBERS, post.group_id, post.pk,
-         post.author_id, post.pk, post.group_id, post.created_at],
-    )  # fmt: skip
+        [settings.FEED_FANOUT_MAX_MEMBERS, group_id, post_id, author_id, post_id],
+    )
     if large:
         return
 
     def add_to_cache() -> None:
         try:
-            cache.cache_add([post.author_id], post_id=post.pk)
+            cache.cache_add([author_id], post_id=post_id)
         except redis.RedisError:
             cache.count_later("cache_write_failures")
 

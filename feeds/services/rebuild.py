@@ -1,9 +1,10 @@
 """Rebuilding feeds, and the readers who come and go.
 
 A reader is active while they read their feed within FEED_ACTIVE_DAYS (feeds.models.FeedReader):
-fan-out writes only to active readers. `feed_open`, on a read that finds no warm cache, marks
-the reader active and, when they were not, rebuilds their feed first, so that the read is
-complete; `feeds_prune` removes the feeds of deactivated accounts.
+fan-out writes only to active readers. `reader_mark_active`, called by a feed page that finds no
+warm cache (feeds.pages), marks the reader active and, when they were not, rebuilds their feed
+first, so that the read is complete; `reader_renew` keeps a warm reader active;
+`feeds_prune` removes the feeds of deactivated accounts.
 """
 
 import logging
@@ -45,7 +46,7 @@ def feed_rebuild(*, user_id: int, rescore: bool = False) -> int:
 _REBUILD_LOCK = 0x46454544  # "FEED": the advisory lock space of feed rebuilds
 
 
-def feed_open(*, user_id: int, renew: bool = True) -> bool:
+def reader_mark_active(*, user_id: int, renew: bool = True) -> bool:
     """A reader reads their feed without a warm cache: mark them active, and if they were not
     (new, or away FEED_ACTIVE_DAYS, so fan-out skipped them), rebuild their feed before the
     read; whether it was rebuilt.
@@ -71,7 +72,7 @@ def feed_open(*, user_id: int, renew: bool = True) -> bool:
         fetch_one(queries.ADVISORY_UNLOCK, [_REBUILD_LOCK, user_id])
 
 
-def feed_touch(*, user_id: int) -> None:
+def reader_renew(*, user_id: int) -> None:
     """A reader reads their warm cache, whose expiry is due for renewal (once a day): their
     read_at moves first, then the expiry (feeds/cache.py: it never outlives their activity). A
     reader without a record (pruned meanwhile) loses the set instead: their next read rebuilds."""
