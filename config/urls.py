@@ -4,17 +4,31 @@ from django.contrib import admin
 from django.contrib.auth.views import LoginView
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import APIRootView
 
 from accounts.forms import PasswordSignInForm
+from communities.api.urls import router as communities_router
 from divan import health
 from divan.events.api import EventsStatusView
 from divan.metrics import metrics_view
+from feeds.urls import router as feeds_router
 
 
 class SwaggerUIView(SpectacularSwaggerView):
     """The docs page is a page: it answers GET and HEAD (its OPTIONS would render no schema)."""
 
     http_method_names = ["get", "head"]
+
+
+def api_root(*routers):
+    """The browsable API's index of a prefix that several apps' routers share: their collections."""
+    return APIRootView.as_view(
+        api_root_dict={
+            prefix: f"{basename}-list"
+            for router in routers
+            for prefix, _viewset, basename in router.registry
+        }
+    )
 
 
 urlpatterns = [
@@ -26,6 +40,7 @@ urlpatterns = [
     # Its sign-up first, as REGISTRATION_MODE says (accounts.headless), in front of its own.
     path("api/_allauth/", include("accounts.headless")),
     path("api/_allauth/", include("allauth.headless.urls")),
+    path("api/communities/v1/", api_root(communities_router, feeds_router), name="api-root"),
     path("api/communities/v1/", include("communities.api.urls")),
     path("api/communities/v1/", include("feeds.urls")),
     path("api/ops/events/", EventsStatusView.as_view(), name="ops-events"),

@@ -4,14 +4,7 @@ rebuild, and a group's feed."""
 from communities.api.urls import GROUP, Router
 from feeds import api
 
-
-class FeedsRouter(Router):
-    """The API's router without a root view of its own: communities' router answers the prefix."""
-
-    include_root_view = False
-
-
-router = FeedsRouter()
+router = Router()
 router.register("feed", api.FeedViewSet, basename="feed")
 router.register(f"{GROUP}/feed", api.GroupFeedViewSet, basename="group-feed")
 

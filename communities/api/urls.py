@@ -20,7 +20,10 @@ COMMENT = r"comments/(?P<comment_pk>[0-9]{1,18})"
 
 class Router(DefaultRouter):
     """DefaultRouter, plus DELETE on a collection, routed to a viewset's `remove` action where
-    it has one: a reaction is removed by kind (DELETE reactions/?kind=like), not by id."""
+    it has one: a reaction is removed by kind (DELETE reactions/?kind=like), not by id. Its
+    root page is config.urls' (`api_root`), which lists the routes of every app under the prefix."""
+
+    include_root_view = False
 
     routes = [
         route._replace(mapping={**route.mapping, "delete": "remove"})

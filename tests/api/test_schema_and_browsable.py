@@ -35,6 +35,17 @@ def test_openapi_schema_lists_every_endpoint():
     } <= paths
 
 
+def test_api_root_lists_the_collections_of_communities_and_feeds():
+    response = APIClient().get("/api/communities/v1/", HTTP_ACCEPT="application/json")
+
+    assert response.status_code == 200
+    base = "http://testserver/api/communities/v1/"
+    assert response.json() == {
+        name: f"{base}{name}/"
+        for name in ("groups", "tags", "reports", "search", "uploads", "users", "feed")
+    }
+
+
 def test_swagger_ui_is_served():
     response = APIClient().get("/api/docs/")
 
