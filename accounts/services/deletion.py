@@ -57,6 +57,7 @@ from communities.models import (
 from communities.roles import Role
 from communities.services.comments import comment_delete
 from communities.services.groups import group_archive
+from communities.services.locks import lock_groups
 from communities.services.membership import membership_depart
 from communities.services.posts import post_delete
 from communities.services.reactions import reaction_remove
@@ -129,7 +130,7 @@ def _delete(user) -> bool:
 
 def _lock_groups(user) -> list[Group]:
     """Every group the person is tied to, locked in id order (the lock order of
-    communities/services/membership.py), read as they are now."""
+    communities/services/locks.py), read as they are now."""
     ids = set(Membership.objects.filter(user=user).values_list("group_id", flat=True))
     ids |= set(
         JoinRequest.objects.filter(user=user, status=JoinRequestStatus.PENDING).values_list(
@@ -141,7 +142,7 @@ def _lock_groups(user) -> list[Group]:
             "group_id", flat=True
         )
     )
-    return list(Group.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk"))
+    return lock_groups(ids)
 
 
 def _alone_owned_with_members(user, groups: list[Group]) -> list[Group]:

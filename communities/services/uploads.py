@@ -11,7 +11,6 @@ from datetime import timedelta
 from pathlib import PurePosixPath
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
@@ -20,6 +19,7 @@ from django.utils import timezone
 from communities import images
 from communities.filetypes import sniff, text_refusal
 from communities.models import Upload, UploadCharge, UploadStatus
+from communities.services.locks import lock_user_quota
 from communities.storage import PresignedPost, StorageError, upload_storage
 from divan.exceptions import (
     Conflict,
@@ -90,9 +90,7 @@ def upload_start(
     `site`: where the owner reaches Divan (storage.site_url), for the local store's link."""
     _check_declared(filename=filename, content_type=content_type, size=size)
     with transaction.atomic():
-        # one owner's starts take turns, so that two at once cannot both pass the quota; FOR NO
-        # KEY UPDATE, which inserts referencing the user (their posts, this upload) never wait on
-        get_user_model().objects.select_for_update(no_key=True).filter(pk=owner.pk).first()
+        lock_user_quota(owner.pk)  # two starts at once cannot both pass the quota
         _check_quota(owner, size)
         expiry = settings.UPLOAD_URL_EXPIRY_SECONDS
         upload = Upload.objects.create(
