@@ -64,6 +64,7 @@ from communities.services.reactions import reaction_remove
 from communities.services.uploads import uploads_delete_owned
 from divan.exceptions import Conflict, NotFound, PermissionDenied
 from divan.models import User
+from divan.queueing import task_queue
 from feeds.services import feeds_prune
 
 logger = logging.getLogger(__name__)
@@ -124,7 +125,9 @@ def _delete(user) -> bool:
     Authenticator.objects.filter(user=user).delete()
     EmailAddress.objects.filter(user=user).delete()
     _tombstone(user)
-    transaction.on_commit(lambda: _queue_finish(user.pk), robust=True)
+    transaction.on_commit(
+        lambda: task_queue("accounts.account_deletion_finish", user.pk), robust=True
+    )
     return True
 
 
@@ -220,12 +223,6 @@ def _tombstone(user) -> None:
     )
     user.groups.clear()
     user.user_permissions.clear()
-
-
-def _queue_finish(user_id: int) -> None:
-    from accounts.tasks import account_deletion_finish
-
-    account_deletion_finish.delay(user_id)
 
 
 def account_deletion_finish(*, user_id: int) -> str:

@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
+from divan.events.dispatch import dispatch_kick
 from divan.events.models import OutboxEvent
 
 # Every type a service may write; consumers match on these names.
@@ -90,6 +91,4 @@ def event_record(
 
 
 def _committed(event_type: str) -> None:
-    from divan.events.dispatch import dispatch_kick  # dispatch imports the stream and tasks
-
     dispatch_kick(event_type)
