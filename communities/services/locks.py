@@ -1,9 +1,12 @@
 """The row locks every write takes on groups, members, content, reports and users, and their order.
 
-Every service (in communities/, accounts/ and feeds/) that locks one of the rows below takes it
-through a function of this module, in this order, and none takes a lock higher up the list once
-it holds one below, so that no two can wait on each other in a cycle (PostgreSQL would end one
-with DeadlockDetected, a 500).
+Every service (in communities/, accounts/ and feeds/) takes the row locks below in this order,
+and none takes a lock higher up the list once it holds one below, so that no two can wait on
+each other in a cycle (PostgreSQL would end one with DeadlockDetected, a 500). A group, a report,
+a post, a comment or a user row, and the membership a content write is made under, are locked
+(SELECT ... FOR ...) only through a function of this module; the other rows below only by the
+module that owns them (named there); a reaction's target in the very statement that writes the
+reaction. An UPDATE locks the rows it changes, and follows the same order.
 
 1. The group row, with `lock_group`. Every service that adds or removes members, changes
    roles, decides join requests, bans or unbans, invites or revokes or declines an invitation
@@ -43,10 +46,11 @@ holds up their posts, comments or uploads, which reference their row. The one FO
 post, waits for a moderator's lock or delete of the post in progress and lets concurrent
 reactions through together.
 
-Outside this order, each on rows no service above locks and holding none of them: job claims
-(FOR UPDATE SKIP LOCKED on data exports, fan-out chunks, outbound mail, the outbox), a single
-upload's completion or image check (its own row), approvals of sign-up applications, and feed
-rebuilds, which take a per-reader advisory lock (feeds/services/rebuild.py).
+Outside this order, on rows of their own that no service above locks, and taking any row above
+after them: job claims (FOR UPDATE SKIP LOCKED on data exports, fan-out chunks, outbound mail,
+the outbox), a single upload's completion or image check (its own row), approvals of sign-up
+applications (then the users' rows), and feed rebuilds, which take a per-reader advisory lock
+(feeds/services/rebuild.py).
 """
 
 from django.db import connection
