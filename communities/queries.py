@@ -178,7 +178,7 @@ REACTION_ON_COMMENT = _reaction_sql(
     ),
     lock=" OF c",  # the comment's row only: its counters move, its post's do not
 )
-# A shared lock on a comment's post, taken before the comment's row (the lock order).
+# A shared lock on a comment's post, taken before the comment's row (services/locks.py).
 POST_SHARE_LOCK = f"SELECT 1 FROM {_POSTS} WHERE id = %s FOR SHARE"
 
 

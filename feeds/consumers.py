@@ -12,6 +12,7 @@ from feeds.services import (
     feed_remove_post,
     score_refresh,
 )
+from feeds.tasks import fanout_chunk
 
 # What moves a post's score: its reactions and its live comments.
 RESCORED = frozenset(
@@ -62,7 +63,5 @@ def feeds(event: Event) -> None:
 
 
 def _queue(chunk_ids: list[int]) -> None:
-    from feeds.tasks import fanout_chunk
-
     for chunk_id in chunk_ids:
         fanout_chunk.apply_async(args=[chunk_id])

@@ -58,12 +58,14 @@ from communities.roles import Role
 from communities.rules import LIVE_GROUP, NOT_DELETED
 from communities.services.comments import comment_delete
 from communities.services.groups import group_archive
+from communities.services.locks import lock_groups
 from communities.services.membership import membership_depart
 from communities.services.posts import post_delete
 from communities.services.reactions import reaction_remove
 from communities.services.uploads import uploads_delete_owned
 from divan.exceptions import Conflict, NotFound, PermissionDenied
 from divan.models import User
+from divan.queueing import task_queue
 from feeds.services import feeds_prune
 
 logger = logging.getLogger(__name__)
@@ -124,13 +126,15 @@ def _delete(user) -> bool:
     Authenticator.objects.filter(user=user).delete()
     EmailAddress.objects.filter(user=user).delete()
     _tombstone(user)
-    transaction.on_commit(lambda: _queue_finish(user.pk), robust=True)
+    transaction.on_commit(
+        lambda: task_queue("accounts.account_deletion_finish", user.pk), robust=True
+    )
     return True
 
 
 def _lock_groups(user) -> list[Group]:
     """Every group the person is tied to, locked in id order (the lock order of
-    communities/services/membership.py), read as they are now."""
+    communities/services/locks.py), read as they are now."""
     ids = set(Membership.objects.filter(user=user).values_list("group_id", flat=True))
     ids |= set(
         JoinRequest.objects.filter(user=user, status=JoinRequestStatus.PENDING).values_list(
@@ -142,7 +146,7 @@ def _lock_groups(user) -> list[Group]:
             "group_id", flat=True
         )
     )
-    return list(Group.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk"))
+    return lock_groups(ids)
 
 
 def _alone_owned_with_members(user, groups: list[Group]) -> list[Group]:
@@ -220,12 +224,6 @@ def _tombstone(user) -> None:
     )
     user.groups.clear()
     user.user_permissions.clear()
-
-
-def _queue_finish(user_id: int) -> None:
-    from accounts.tasks import account_deletion_finish
-
-    account_deletion_finish.delay(user_id)
 
 
 def account_deletion_finish(*, user_id: int) -> str:

@@ -41,6 +41,7 @@ from accounts.archive import archive_write
 from accounts.models import IN_PROGRESS, DataExport, ExportStatus
 from communities.storage import StorageError, upload_storage
 from divan.exceptions import Conflict, NotFound
+from divan.queueing import task_queue
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ def export_request(*, user) -> DataExport:
             )
     except IntegrityError:  # data_export_one_in_progress
         raise Conflict(IN_PROGRESS_MESSAGE) from None
-    transaction.on_commit(lambda: _queue_build(export.pk), robust=True)
+    transaction.on_commit(lambda: task_queue("accounts.export_build", str(export.pk)), robust=True)
     return export
 
 
@@ -230,12 +231,6 @@ def export_download_url(export: DataExport, *, site: str) -> str:
         expires_in=settings.DOWNLOAD_URL_EXPIRY_SECONDS,
         site=site,
     )
-
-
-def _queue_build(export_id) -> None:
-    from accounts.tasks import export_build as build_task
-
-    build_task.delay(str(export_id))
 
 
 def _delete_quietly(key: str) -> None:

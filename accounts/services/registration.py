@@ -32,7 +32,8 @@ from accounts.registration import (
 from accounts.two_factor import code_check
 from communities.models import Group
 from communities.roles import Action
-from communities.services.membership import lock_group, member_add, require_role
+from communities.services.locks import lock_group
+from communities.services.membership import member_add, require_role
 from divan.exceptions import InvalidInput, NotFound, PermissionDenied, Refused
 from divan.models import User
 

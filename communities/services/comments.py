@@ -4,7 +4,7 @@
 readers see with their text. It moves by F() in the transaction that changes a comment's state,
 with the comment row locked, so that each comment is counted in or out exactly once.
 
-Locks follow the order in services/membership.py: the author's membership row (require_can_post)
+Locks follow the order in services/locks.py: the author's membership row (require_can_post)
 first, then the post row, then the comment row.
 """
 
@@ -18,12 +18,12 @@ from communities.models import Comment, ModerationAction, Post, Report
 from communities.models.comments import PATH_SEGMENT_WIDTH
 from communities.roles import Action
 from communities.selectors.attachments import attachment_row
+from communities.services.locks import lock_comment_row, lock_post_row
 from communities.services.membership import (
     require_can_post,
     require_moderation_role,
 )
 from communities.services.moderation_log import moderation_log_write
-from communities.services.posts import lock_post_row
 from communities.services.uploads import attachments_set
 from divan.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from divan.sql import insert_with_new_id
@@ -65,7 +65,7 @@ def _lock_comment(comment_id: int) -> Comment:
     if post_id is None:
         raise NotFound("No comment matches the given query.")
     post = lock_post_row(post_id, deleted_ok=True)
-    comment = Comment.objects.select_for_update(no_key=True).filter(pk=comment_id).first()
+    comment = lock_comment_row(comment_id)
     if comment is None or comment.deleted_at is not None:
         raise NotFound("No comment matches the given query.")
     comment.post = post

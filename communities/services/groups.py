@@ -12,7 +12,8 @@ from communities.models import Group, Visibility
 from communities.models.groups import SLUG_SCOPE, SLUG_TAKEN
 from communities.roles import Action, Role
 from communities.rules import LIVE_GROUP
-from communities.services.membership import lock_group, member_add, require_moderation_role
+from communities.services.locks import lock_group
+from communities.services.membership import member_add, require_moderation_role
 from communities.services.tags import group_tags_set, tags_normalize
 from divan.exceptions import Conflict, InvalidInput
 

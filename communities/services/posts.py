@@ -2,7 +2,7 @@
 
 Every service locks the post row before it reads the post's state, so two moderators acting at
 once are serialized and each sees the other's result; an author's edit locks the author's
-membership row first (the lock order in services/membership.py). Moderation actions are logged
+membership row first (the lock order in services/locks.py). Moderation actions are logged
 in the same transaction. Comments and reactions (and the counters they keep on posts) live
 elsewhere, and lock the post row too: comments with `lock_post_row`, reactions in the statement
 that inserts or deletes their row.
@@ -19,6 +19,7 @@ from communities.models import Group, ModerationAction, ModerationLogEntry, Post
 from communities.roles import Action
 from communities.rules import LIVE_GROUP, NOT_DELETED
 from communities.selectors.attachments import attachment_row
+from communities.services.locks import lock_post_row
 from communities.services.membership import (
     require_can_post,
     require_moderation_role,
@@ -64,23 +65,6 @@ def _check_reason(reason: str) -> None:
         raise InvalidInput(
             {"reason": [f"Ensure this field has no more than {REASON_MAX_LENGTH} characters."]}
         )
-
-
-def lock_post_row(post_id: int, *, deleted_ok: bool = False) -> Post:
-    """The post's row with its group and author, locked until the transaction ends; NotFound
-    once the post is deleted, unless deleted_ok. The one lock every service takes on a post:
-    FOR NO KEY UPDATE serializes the writes on the post (its state and its counters) and leaves
-    alone the inserts that reference it (comments, reactions, reports, log entries). Not to be
-    confused with `post_lock`, the moderators' action that closes a post."""
-    locked = (
-        Post.objects.select_for_update(no_key=True, of=("self",))
-        .select_related("group", "author")
-        .filter(pk=post_id)
-        .first()
-    )
-    if locked is None or (locked.deleted_at is not None and not deleted_ok):
-        raise NotFound("No post matches the given query.")
-    return locked
 
 
 def post_create(

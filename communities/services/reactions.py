@@ -6,7 +6,7 @@ A reaction row and everything counted from it change in one transaction: the tar
 The unique constraint on (user, target, kind) decides races between two adds (INSERT ... ON
 CONFLICT DO NOTHING). Reacting to one's own content earns no reputation.
 
-Locks follow the order in services/membership.py: the member's own membership row (adds only),
+Locks follow the order in services/locks.py: the member's own membership row (adds only),
 then the target's row (the post, or the comment, after a shared lock on its post for an add),
 then the reaction row, then the author's row.
 The target's row is locked by the very statement that inserts or deletes the reaction, in a
@@ -25,6 +25,7 @@ from communities.events import EventType, reaction_event
 from communities.models import Comment, Post, Reaction
 from communities.queries import ReactionSQL
 from communities.services.comments import LOCKED_POST
+from communities.services.locks import share_post_row
 from communities.services.membership import require_can_post
 from divan.exceptions import Conflict, InvalidInput, NotFound
 from divan.sql import execute, fetch_one
@@ -94,7 +95,7 @@ def reaction_add(
         if comment is not None:
             # The post's row before the comment's (the lock order), shared: a moderator's lock or
             # delete of the post in progress is waited for, and its outcome read by the insert.
-            fetch_one(queries.POST_SHARE_LOCK, [target_post.pk])
+            share_post_row(target_post.pk)
         for _ in range(INSERT_ATTEMPTS):
             created_at = timezone.now()
             inserted = fetch_one(sql.insert, [user.pk, kind, created_at, target.pk])

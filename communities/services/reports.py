@@ -3,7 +3,7 @@
 Moderators of the report's group handle reports; site staff do so from the Django admin only,
 by passing as_site_staff=True (see membership.require_moderation_role).
 Resolving and dismissing lock the report, then (through post_hide or comment_hide) the content:
-the lock order in services/membership.py.
+the lock order in services/locks.py.
 """
 
 from django.conf import settings
@@ -24,6 +24,7 @@ from communities.roles import Action
 from communities.rules import NOT_DELETED
 from communities.selectors.visibility import visible_comments, visible_posts
 from communities.services.comments import comment_hide
+from communities.services.locks import lock_report_row
 from communities.services.membership import membership_ban, require_moderation_role
 from communities.services.moderation_log import moderation_log_write
 from communities.services.posts import post_hide
@@ -111,11 +112,7 @@ def _lock_open_report(*, actor, report: Report, as_site_staff: bool) -> Report:
     require_moderation_role(
         group=report.group, actor=actor, action=Action.HANDLE_REPORTS, as_site_staff=as_site_staff
     )
-    locked = (  # NO KEY UPDATE: log entries that point at the report need not wait for it
-        Report.objects.select_for_update(no_key=True, of=("self",))
-        .select_related("group", "post__author", "comment__author")
-        .get(pk=report.pk)
-    )
+    locked = lock_report_row(report.pk)
     if locked.status != ReportStatus.OPEN:
         raise Conflict(f"This report was already {locked.status}.")
     return locked

@@ -11,15 +11,16 @@ from datetime import timedelta
 from pathlib import PurePosixPath
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from communities import images
+from communities.events import EventType, attachment_event
 from communities.filetypes import sniff, text_refusal
 from communities.models import Upload, UploadCharge, UploadStatus
+from communities.services.locks import lock_user_quota
 from communities.storage import PresignedPost, StorageError, upload_storage
 from divan.exceptions import (
     Conflict,
@@ -28,6 +29,7 @@ from divan.exceptions import (
     QuotaExceeded,
     ServiceUnavailable,
 )
+from divan.queueing import task_queue
 
 logger = logging.getLogger(__name__)
 
@@ -90,9 +92,7 @@ def upload_start(
     `site`: where the owner reaches Divan (storage.site_url), for the local store's link."""
     _check_declared(filename=filename, content_type=content_type, size=size)
     with transaction.atomic():
-        # one owner's starts take turns, so that two at once cannot both pass the quota; FOR NO
-        # KEY UPDATE, which inserts referencing the user (their posts, this upload) never wait on
-        get_user_model().objects.select_for_update(no_key=True).filter(pk=owner.pk).first()
+        lock_user_quota(owner.pk)  # two starts at once cannot both pass the quota
         _check_quota(owner, size)
         expiry = settings.UPLOAD_URL_EXPIRY_SECONDS
         upload = Upload.objects.create(
@@ -159,7 +159,10 @@ def upload_complete(*, owner, upload_id) -> Upload:
         if reason:
             transaction.on_commit(lambda: _delete_quietly(kept))
         elif upload.is_image:
-            transaction.on_commit(lambda: _queue_image(upload.pk), robust=True)
+            transaction.on_commit(
+                lambda: task_queue("communities.process_upload_image", str(upload.pk)),
+                robust=True,
+            )
     return upload
 
 
@@ -200,8 +203,6 @@ def _delete_quietly(key: str) -> None:
 def _image_refused(upload: Upload, reason: str) -> None:
     """An image Pillow refuses is rejected, and leaves the post or comment it was attached to
     (with its attachment.removed event); its file is deleted."""
-    from communities.events import EventType, attachment_event
-
     with transaction.atomic():
         locked = (
             Upload.objects.select_for_update(of=("self",))
@@ -223,12 +224,6 @@ def _image_refused(upload: Upload, reason: str) -> None:
         locked.post = locked.comment = None
         locked.save(update_fields=["status", "reason", "post", "comment"])
     _delete_quietly(upload.key)
-
-
-def _queue_image(upload_id) -> None:
-    from communities.tasks import process_upload_image
-
-    process_upload_image.delay(str(upload_id))
 
 
 def upload_process_image(*, upload_id) -> Upload | None:
@@ -266,8 +261,6 @@ def attachments_set(
     most UPLOAD_MAX_PER_POST (or _PER_COMMENT); the ones attached before and not named now are
     detached (the cleanup frees their storage). Writes attachment.added and .removed events.
     The attached uploads, in order. `new`: the post or comment is being created (it has none)."""
-    from communities.events import EventType, attachment_event
-
     target = "post" if post is not None else "comment"
     content = post if post is not None else comment
     limit = settings.UPLOAD_MAX_PER_POST if post is not None else settings.UPLOAD_MAX_PER_COMMENT

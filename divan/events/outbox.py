@@ -14,6 +14,7 @@ from django.utils import timezone
 from psycopg.types.json import Jsonb
 
 from divan.events import queries
+from divan.events.dispatch import dispatch_kick
 from divan.sql import fetch_one
 
 # Every type a service may write, registered by the app that owns the names (communities.events.
@@ -59,6 +60,4 @@ def event_record(
 
 
 def _committed(event_type: str) -> None:
-    from divan.events.dispatch import dispatch_kick  # dispatch imports the stream and tasks
-
     dispatch_kick(event_type)

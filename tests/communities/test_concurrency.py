@@ -187,7 +187,7 @@ def test_a_post_during_a_ban_waits_for_it_and_is_refused():
 @pytest.mark.parametrize("doing", ["comment", "react"])
 def test_a_comment_or_reaction_during_a_ban_waits_for_it_and_is_refused(doing):
     """Commenting and reacting lock the member's row before the post's (the lock order in
-    services/membership.py): a ban in progress is waited for and seen, as for a post."""
+    services/locks.py): a ban in progress is waited for and seen, as for a post."""
     owner, author = UserFactory(), UserFactory()
     group = make_group(owner=owner)
     add_member(group, author)
