@@ -91,6 +91,10 @@ class GroupSerializer(CompiledShape, serializers.ModelSerializer):
     invited = serializers.SerializerMethodField()
     permissions = serializers.SerializerMethodField()
     banned = serializers.SerializerMethodField()
+    readable = serializers.SerializerMethodField(
+        help_text="Whether you may read what is in the group: its posts, its members and their "
+        "count, its tags (by its visibility and your membership: visibility.py's MAY_READ)."
+    )
 
     class Meta:
         model = Group
@@ -108,20 +112,20 @@ class GroupSerializer(CompiledShape, serializers.ModelSerializer):
             "invited",
             "permissions",
             "banned",
+            "readable",
         )
         read_only_fields = fields
 
     def get_member_count(self, group) -> int | None:
         """Counts of a private group are its members' business."""
-        if may_read(group.visibility, role=group.viewer_role):
-            return group.member_count
-        return None
+        return group.member_count if self.get_readable(group) else None
 
     def get_tags(self, group) -> list[str]:
         """A private group's topics, like its count, are its members' business."""
-        if may_read(group.visibility, role=group.viewer_role):
-            return list(group.tag_names)
-        return []
+        return list(group.tag_names) if self.get_readable(group) else []
+
+    def get_readable(self, group) -> bool:
+        return may_read(group.visibility, role=group.viewer_role)
 
     def get_membership(self, group) -> dict | None:
         if not group.viewer_role:
