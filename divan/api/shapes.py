@@ -109,15 +109,17 @@ def _expression(serializer_class, key: str, field, namespace: dict) -> str:
             raise refuse("coerced to a string has no fast form")
         return read
     if kind is serializers.DateTimeField:
-        namespace[f"show_{key}"] = field.to_representation  # DRF's own; None for None
-        return f"show_{key}({read})"
+        name = f"show_{len(namespace)}"
+        namespace[name] = field.to_representation  # DRF's own formatting; None for None
+        return f"{name}({read})"
     if kind is relations.PrimaryKeyRelatedField:
         return "instance." + _foreign_key_column(model, field, refuse)
     if isinstance(field, CompiledShape) and isinstance(field, serializers.Serializer):
         if field.method_fields:
             raise refuse("nested has method fields, which would need their own serializer")
-        namespace[f"nested_{key}"] = type(field).to_representation
-        return f"(None if (value := {read}) is None else nested_{key}(None, value))"
+        name = f"nested_{len(namespace)}"
+        namespace[name] = type(field).to_representation
+        return f"(None if (value := {read}) is None else {name}(None, value))"
     raise refuse("has no fast form")
 
 
