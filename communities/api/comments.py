@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from communities.api.attachments import SCHEMA as ATTACHMENTS_SCHEMA
 from communities.api.attachments import attachments_shown
 from communities.api.serializers import (
+    REACTION_COUNTS_SCHEMA,
     ReactionSummaryMixin,
     datetime_text,
     id_field,
@@ -31,6 +32,7 @@ from communities.selectors.comments import (
 from communities.selectors.visibility import post_access
 from communities.services import comments as comment_services
 from divan.api.serializers import UserSummarySerializer, user_summary
+from divan.api.shapes import CompiledShape
 from divan.idempotency import idempotent
 from divan.pagination import CursorPagination
 
@@ -40,13 +42,16 @@ PIN_AND_LOCK = {ContentAction.PIN, ContentAction.UNPIN, ContentAction.LOCK, Cont
                 ContentAction.COMMENT}  # fmt: skip
 
 
-class CommentSerializer(ReactionSummaryMixin, serializers.ModelSerializer):
+class CommentSerializer(CompiledShape, ReactionSummaryMixin, serializers.ModelSerializer):
     """A comment as a thread shows it; a placeholder (no author, no body) when deleted, or when
     hidden from this viewer, and kept only because replies hang from it."""
 
+    # a placeholder tells nothing of what it held: hence the methods in place of plain fields
     author = serializers.SerializerMethodField()
     body = serializers.SerializerMethodField()
     attachments = serializers.SerializerMethodField()
+    reactions_count = serializers.SerializerMethodField()
+    edited_at = serializers.SerializerMethodField()
     deleted = serializers.SerializerMethodField()
     hidden = serializers.SerializerMethodField()
     permissions = serializers.SerializerMethodField()
@@ -93,6 +98,22 @@ class CommentSerializer(ReactionSummaryMixin, serializers.ModelSerializer):
         rows = getattr(comment, "attachment_rows", None)
         return attachments_shown(rows, request=self.context.get("request"))
 
+    @REACTION_COUNTS_SCHEMA
+    def get_reaction_counts(self, comment) -> dict[str, int]:
+        if not self._shown(comment):
+            return dict.fromkeys(settings.REACTION_KINDS, 0)
+        return reaction_counts(comment)
+
+    def get_reactions_count(self, comment) -> int:
+        return comment.reactions_count if self._shown(comment) else 0
+
+    def get_my_reactions(self, comment) -> list[str]:
+        return my_reactions(comment) if self._shown(comment) else []
+
+    @extend_schema_field(serializers.DateTimeField(read_only=True, allow_null=True))
+    def get_edited_at(self, comment) -> str | None:
+        return datetime_text(comment.edited_at) if self._shown(comment) else None
+
     def get_deleted(self, comment) -> bool:
         return comment.deleted_at is not None
 
@@ -108,30 +129,6 @@ class CommentSerializer(ReactionSummaryMixin, serializers.ModelSerializer):
         return comment_permissions(
             comment, post_locked=comment.post_locked, **viewer_standing(comment)
         )
-
-    def to_representation(self, comment) -> dict:
-        """The declared fields' values, built directly (a thread page is a hot read; tests check
-        both agree). A placeholder tells nothing of what it held."""
-        shown = self._shown(comment)
-        return {
-            "id": comment.pk,
-            "post": comment.post_id,
-            "parent": comment.parent_id,
-            "depth": comment.depth,
-            "author": self.get_author(comment),
-            "body": self.get_body(comment),
-            "attachments": self.get_attachments(comment),
-            "reaction_counts": (
-                reaction_counts(comment) if shown else dict.fromkeys(settings.REACTION_KINDS, 0)
-            ),
-            "reactions_count": comment.reactions_count if shown else 0,
-            "my_reactions": my_reactions(comment) if shown else [],
-            "deleted": comment.deleted_at is not None,
-            "hidden": comment.hidden_at is not None,
-            "edited_at": datetime_text(comment.edited_at) if shown else None,
-            "created_at": datetime_text(comment.created_at),
-            "permissions": self.get_permissions(comment),
-        }
 
 
 class CommentCreateSerializer(serializers.Serializer):

@@ -17,7 +17,8 @@ from communities.roles import (
 from communities.selectors.visibility import may_read
 from communities.services.posts import REASON_MAX_LENGTH
 from communities.services.tags import tags_normalize
-from divan.api.serializers import UserSummarySerializer, user_summary
+from divan.api.serializers import UserSummarySerializer
+from divan.api.shapes import CompiledShape
 from divan.exceptions import InvalidInput
 
 MAX_ID = 2**63 - 1  # bigint: a larger id is a 400, not a database error
@@ -82,7 +83,7 @@ class BanStandingSerializer(serializers.Serializer):
     expires_at = serializers.DateTimeField(allow_null=True, help_text="None: until lifted.")
 
 
-class GroupSerializer(serializers.ModelSerializer):
+class GroupSerializer(CompiledShape, serializers.ModelSerializer):
     member_count = serializers.SerializerMethodField()
     tags = serializers.SerializerMethodField()
     membership = serializers.SerializerMethodField()
@@ -90,6 +91,10 @@ class GroupSerializer(serializers.ModelSerializer):
     invited = serializers.SerializerMethodField()
     permissions = serializers.SerializerMethodField()
     banned = serializers.SerializerMethodField()
+    readable = serializers.SerializerMethodField(
+        help_text="Whether you may read what is in the group: its posts, its members and their "
+        "count, its tags (by its visibility and your membership: visibility.py's MAY_READ)."
+    )
 
     class Meta:
         model = Group
@@ -107,20 +112,20 @@ class GroupSerializer(serializers.ModelSerializer):
             "invited",
             "permissions",
             "banned",
+            "readable",
         )
         read_only_fields = fields
 
     def get_member_count(self, group) -> int | None:
         """Counts of a private group are its members' business."""
-        if may_read(group.visibility, role=group.viewer_role):
-            return group.member_count
-        return None
+        return group.member_count if self.get_readable(group) else None
 
     def get_tags(self, group) -> list[str]:
         """A private group's topics, like its count, are its members' business."""
-        if may_read(group.visibility, role=group.viewer_role):
-            return list(group.tag_names)
-        return []
+        return list(group.tag_names) if self.get_readable(group) else []
+
+    def get_readable(self, group) -> bool:
+        return may_read(group.visibility, role=group.viewer_role)
 
     def get_membership(self, group) -> dict | None:
         if not group.viewer_role:
@@ -152,24 +157,6 @@ class GroupSerializer(serializers.ModelSerializer):
             "expires_at": datetime_text(group.viewer_ban_expires_at),
         }
 
-    def to_representation(self, group) -> dict:
-        """The declared fields' values, built directly (a hot list; tests check both agree)."""
-        return {
-            "id": group.pk,
-            "name": group.name,
-            "slug": group.slug,
-            "description": group.description,
-            "visibility": group.visibility,
-            "tags": self.get_tags(group),
-            "member_count": self.get_member_count(group),
-            "created_at": datetime_text(group.created_at),
-            "membership": self.get_membership(group),
-            "join_request_pending": bool(group.viewer_request_pending),
-            "invited": bool(group.viewer_invited),
-            "permissions": group_permissions(group.viewer_role),
-            "banned": self.get_banned(group),
-        }
-
 
 class GroupCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=settings.GROUP_NAME_MAX_LENGTH)
@@ -198,15 +185,18 @@ def my_reactions(content) -> list[str]:
     return [kind for kind in settings.REACTION_KINDS if kind in mine]
 
 
+REACTION_COUNTS_SCHEMA = extend_schema_field(
+    {"type": "object", "additionalProperties": {"type": "integer"}, "example": {"like": 2}}
+)
+
+
 class ReactionSummaryMixin(serializers.Serializer):
     """reaction_counts and my_reactions, for posts and comments."""
 
     reaction_counts = serializers.SerializerMethodField()
     my_reactions = serializers.SerializerMethodField()
 
-    @extend_schema_field(
-        {"type": "object", "additionalProperties": {"type": "integer"}, "example": {"like": 2}}
-    )
+    @REACTION_COUNTS_SCHEMA
     def get_reaction_counts(self, content) -> dict[str, int]:
         return reaction_counts(content)
 
@@ -224,10 +214,6 @@ def viewer_standing(content) -> dict:
     }
 
 
-def viewer_post_permissions(post) -> list[str]:
-    return post_permissions(post, **viewer_standing(post))
-
-
 def permissions_field(actions, help_text: str):
     return extend_schema_field(
         serializers.ListField(
@@ -237,13 +223,9 @@ def permissions_field(actions, help_text: str):
     )
 
 
-class PostSerializer(ReactionSummaryMixin, serializers.ModelSerializer):
+class PostSerializer(CompiledShape, ReactionSummaryMixin, serializers.ModelSerializer):
     """A post as its readers see it. Built from post_list/post_get, which load the author, the
     tags and the viewer's own reactions per page."""
-
-    # The declared fields describe it (the schema, the browsable API); `to_representation`
-    # builds the same dict directly, a page of posts being the hottest read: tests check both
-    # agree. The same holds for the group and comment serializers.
 
     author = UserSummarySerializer(read_only=True, allow_null=True)
     tags = serializers.SerializerMethodField()
@@ -291,28 +273,7 @@ class PostSerializer(ReactionSummaryMixin, serializers.ModelSerializer):
         " comment, react, report): what its endpoints would accept from you.",
     )
     def get_permissions(self, post) -> list[str]:
-        return viewer_post_permissions(post)
-
-    def to_representation(self, post) -> dict:
-        return {
-            "id": post.pk,
-            "group": post.group_id,
-            "author": user_summary(post.author),
-            "title": post.title,
-            "body": post.body,
-            "tags": list(post.tag_names),
-            "attachments": self.get_attachments(post),
-            "reaction_counts": reaction_counts(post),
-            "reactions_count": post.reactions_count,
-            "comments_count": post.comments_count,
-            "my_reactions": my_reactions(post),
-            "pinned": post.pinned,
-            "locked": post.locked,
-            "hidden": post.hidden_at is not None,
-            "edited_at": datetime_text(post.edited_at),
-            "created_at": datetime_text(post.created_at),
-            "permissions": viewer_post_permissions(post),
-        }
+        return post_permissions(post, **viewer_standing(post))
 
 
 class PostCreateSerializer(serializers.Serializer):

@@ -2,6 +2,7 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from rest_framework import serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 
+from divan.api.shapes import CompiledShape
 from divan.models import User
 
 
@@ -29,7 +30,7 @@ class UserSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class UserSummarySerializer(serializers.ModelSerializer):
+class UserSummarySerializer(CompiledShape, serializers.ModelSerializer):
     """What other users may see of a user: never the email address."""
 
     class Meta:
@@ -39,10 +40,8 @@ class UserSummarySerializer(serializers.ModelSerializer):
 
 
 def user_summary(user) -> dict | None:
-    """UserSummarySerializer's output, built directly for the hot lists."""
-    if user is None:
-        return None
-    return {"id": user.pk, "username": user.username, "reputation": user.reputation}
+    """UserSummarySerializer's shape of `user`, None for none (a deleted author)."""
+    return None if user is None else UserSummarySerializer.represent(user)
 
 
 class RegisterSerializer(serializers.Serializer):

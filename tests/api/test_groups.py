@@ -27,7 +27,7 @@ from tests.api.helpers import (
     when,
 )
 from tests.factories import UserFactory
-from tests.fixtures import ROLES, client_for, make_group
+from tests.fixtures import ROLES, VIEWERS, client_for, make_group
 
 MODERATOR_PERMISSIONS = [
     "decide_join_requests",
@@ -78,6 +78,7 @@ def group_body(world, who: str, count) -> dict:
         "tags": [],
         "permissions": PERMISSIONS[who],
         "banned": {"reason": "spam", "expires_at": None} if who == "banned" else None,
+        "readable": count is not None,  # the count is shown to exactly those who may read
     }
 
 
@@ -167,6 +168,35 @@ def test_retrieve(world, who, status, count):
         assert response.json() == {"detail": "No Group matches the given query."}
 
 
+def readable_and_reads(client, group_id) -> tuple[bool, int, int]:
+    """What a group says of reading it, and what its posts and its feed answer."""
+    posts = client.get(group_url(group_id, "posts/"))
+    feed = client.get(group_url(group_id, "feed/"), {"order": "top"})
+    return client.get(group_url(group_id)).json()["readable"], posts.status_code, feed.status_code
+
+
+@pytest.mark.parametrize("who", VIEWERS)
+def test_readable_says_whether_the_posts_and_the_feed_answer(world, who):
+    """The hub shows a group's posts, or says they are for its members, by `readable` alone."""
+    if world.client(who).get(group_url(world.group.pk)).status_code == 404:
+        assert world.group.visibility == Visibility.SECRET and who not in ROLES
+        return  # a secret group's outsiders know nothing of it, nor read anything
+    readable, posts, feed = readable_and_reads(world.client(who), world.group.pk)
+
+    refused = 401 if who == "anonymous" else 403
+    assert (posts, feed) == ((200, 200) if readable else (refused, refused))
+    assert readable == (who in ROLES or world.group.visibility == Visibility.PUBLIC)
+
+
+def test_an_invitee_knows_a_closed_group_but_may_not_read_it(closed_world):
+    invitee = UserFactory()
+    invitation_create(
+        actor=closed_world.user("owner"), group=closed_world.group, user_id=invitee.pk
+    )
+
+    assert readable_and_reads(client_for(invitee), closed_world.group.pk) == (False, 403, 403)
+
+
 @pytest.mark.parametrize("group_id", [HUGE_ID, LARGEST_ROUTED_ID, "0", "abc", "-1", "1.5"])
 def test_retrieve_an_impossible_id_is_a_404(public_world, group_id):
     assert public_world.client("owner").get(group_url(group_id)).status_code == 404
@@ -223,6 +253,7 @@ def test_create(public_world, who, expected):
         "tags": [],
         "permissions": PERMISSIONS["owner"],
         "banned": None,
+        "readable": True,
     }
 
 

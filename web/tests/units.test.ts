@@ -223,6 +223,12 @@ describe("the API's answers, as what the viewer may do", () => {
     expect(admin).toMatchObject({ inviteToSignUp: true, update: false });
     expect(mayManage(group({ role: "admin" }, ["invite_to_sign_up"]))).toBe(true);
   });
+  it("takes whether the viewer may read a group from `readable`, not from visibility or membership", () => {
+    const readable = { id: 1, visibility: "private", membership: null, permissions: [], readable: true };
+    expect(groupAbilities(readable as unknown as Group).read).toBe(true);
+    const unreadable = { ...readable, visibility: "public", membership: { role: "member" }, readable: false };
+    expect(groupAbilities(unreadable as unknown as Group).read).toBe(false);
+  });
   it("takes a post's and a comment's permissions as they come", () => {
     const post = (permissions: Post["permissions"]) => ({ id: 1, permissions }) as Post;
     expect(mayTakePart(post(["comment", "react"]))).toBe(true);

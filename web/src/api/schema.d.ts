@@ -1320,6 +1320,8 @@ export interface components {
             /** @description The group actions your role allows (roles.py); empty unless a member. */
             readonly permissions: components["schemas"]["GroupPermissionsEnum"][];
             readonly banned: components["schemas"]["BanStanding"] | null;
+            /** @description Whether you may read what is in the group: its posts, its members and their count, its tags (by its visibility and your membership: visibility.py's MAY_READ). */
+            readonly readable: boolean;
         };
         GroupCreateRequest: {
             name: string;

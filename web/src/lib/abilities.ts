@@ -1,6 +1,6 @@
 // What the viewer may do, in one place, from what the API answered: the `permissions` it lists
 // on groups, posts and comments (roles.py's actions, by the viewer's role and the content's
-// state), and its own fields (`membership`, `banned`). Pages and components take these answers
+// state), and its own fields (`membership`, `banned`, `readable`). Pages and components take these answers
 // and never work them out from roles or visibility.
 import type { Comment, Group, Post } from "@/api/types";
 
@@ -10,6 +10,8 @@ export type CommentAction = Comment["permissions"][number];
 
 /** Plain booleans, so a server page can hand them to client components as props. */
 export interface GroupAbilities {
+  /** Read what is in the group: its posts, its members and their count, its tags. */
+  read: boolean;
   /** Write a post, react and comment. */
   post: boolean;
   /** Leave: a member who does not own the group. */
@@ -66,6 +68,7 @@ export function mayModerate(group: Group): boolean {
 export function groupAbilities(group: Group): GroupAbilities {
   const allows = (action: GroupAction) => groupMay(group, action);
   return {
+    read: group.readable,
     post: allows("post"),
     leave: group.membership !== null && membershipRole(group) !== "owner",
     moderate: allows("handle_reports") || allows("view_moderation_log"),

@@ -1,6 +1,6 @@
 // A group: about, members, join / leave / ask to join, its pinned posts and its feed, read on
 // the server as the visitor, all at once. A group the API does not show them is this page's
-// 404; what they may do in it is what the API lists (lib/abilities.ts).
+// 404; what they may do in it, reading its posts included, is what the API says (lib/abilities.ts).
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
@@ -64,7 +64,9 @@ export default async function GroupPage({ params }: { params: Promise<{ id: stri
           </ul>
         )}
       </section>
-      {feed.ok ? (
+      {!can.read ? (
+        <p className="state">This group is {data.visibility}: only its members see its posts.</p>
+      ) : feed.ok ? (
         <GroupPosts
           key={membershipRole(data) ?? ""}
           group={data}
@@ -72,8 +74,6 @@ export default async function GroupPage({ params }: { params: Promise<{ id: stri
           posts={posts.ok ? posts.data : undefined}
           feed={feed.data}
         />
-      ) : feed.status === 401 || feed.status === 403 ? (
-        <p className="state">This group is {data.visibility}: only its members see its posts.</p>
       ) : (
         <FailedRead status={feed.status} body={feed.body} />
       )}

@@ -1,5 +1,5 @@
-"""The hot lists' serializers build their dicts directly: they must say what their declared
-fields (the schema, the browsable API) say, field for field."""
+"""The API's shapes, compiled (divan/api/shapes.py), say on real pages what DRF's field-by-field
+serialization of the same declared fields says: posts, a thread with its placeholders, groups."""
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -10,7 +10,7 @@ from communities.api.serializers import PostSerializer
 from communities.selectors.comments import comment_thread
 from communities.selectors.posts import post_list
 from communities.selectors.visibility import group_access, post_access
-from communities.services.comments import comment_hide
+from communities.services.comments import comment_delete, comment_hide, comment_update
 from communities.services.posts import post_hide, post_pin, post_update
 from communities.services.reactions import reaction_add
 from tests.fixtures import make_comment, make_post
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 def declared(serializer_class, instance) -> dict:
-    """What DRF's field-by-field serialization makes of the instance."""
+    """What DRF's own field-by-field serialization makes of the instance."""
     return serializers.ModelSerializer.to_representation(serializer_class(), instance)
 
 
@@ -39,6 +39,16 @@ def content(public_world):
     reply = make_comment(post=plain, author=moderator, body="r", parent=comment)
     reaction_add(user=member, kind="wow", comment=reply)
     comment_hide(actor=moderator, comment=make_comment(post=plain, author=member, body="h"))
+    # placeholders: a deleted comment and a hidden one, each kept for its reply
+    deleted = make_comment(post=plain, author=member, body="d")
+    make_comment(post=plain, author=moderator, body="under d", parent=deleted)
+    reaction_add(user=moderator, kind="like", comment=deleted)
+    comment_delete(actor=member, comment=deleted)
+    removed = make_comment(post=plain, author=member, body="x")
+    comment_update(actor=member, comment=removed, body="x, edited")
+    make_comment(post=plain, author=member, body="under x", parent=removed)
+    reaction_add(user=member, kind="love", comment=removed)
+    comment_hide(actor=moderator, comment=removed)
     return world, plain
 
 
@@ -61,10 +71,15 @@ def test_a_thread_page_is_what_the_declared_fields_say(content, who):
     viewer = world.user(who) or AnonymousUser()
     _post, access = post_access(viewer=viewer, post_id=plain.pk)
     comments = list(comment_thread(viewer=viewer, access=access, post_id=plain.pk))
-    assert len(comments) == (3 if who == "moderator" else 2)
+    assert len(comments) == (7 if who == "moderator" else 6)
 
     for comment in comments:
         assert CommentSerializer(comment).data == declared(CommentSerializer, comment)
+    placeholders = [c for c in CommentSerializer(comments, many=True).data if c["author"] is None]
+    assert [(c["body"], c["reactions_count"]) for c in placeholders] == [
+        ("[deleted]", 0),
+        *([] if who == "moderator" else [("[removed]", 0)]),
+    ]
 
 
 @pytest.mark.parametrize("who", ["anonymous", "outsider", "member", "owner"])
