@@ -127,6 +127,11 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
+# A known API token is answered from a record in Redis (divan.authentication): how long one lives
+# unless revoked first, and how long a revocation's tombstone keeps it from being filled again
+# (longer than a fill can take: its PostgreSQL read, then its SET).
+AUTH_TOKEN_CACHE_SECONDS = env.int("AUTH_TOKEN_CACHE_SECONDS", default=600)
+AUTH_TOKEN_TOMBSTONE_SECONDS = env.int("AUTH_TOKEN_TOMBSTONE_SECONDS", default=60)
 # How long a password reset link works; it works once (its token covers the password).
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3600)
 
@@ -291,7 +296,7 @@ CSRF_COOKIE_SAMESITE = "Lax"
 REST_FRAMEWORK = {
     # Token first: an anonymous API call gets 401 with a WWW-Authenticate header, not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "divan.authentication.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
