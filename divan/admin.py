@@ -43,8 +43,9 @@ class TokenAdmin(DrfTokenAdmin):
             token_records_forget([obj.key])
 
     def delete_model(self, request, obj):
+        key = obj.key  # a deleted instance's primary key is None
         super().delete_model(request, obj)
-        token_records_forget([obj.key])
+        token_records_forget([key])
 
     def delete_queryset(self, request, queryset):
         keys = list(queryset.values_list("key", flat=True))
