@@ -491,16 +491,23 @@ def main() -> int:
 
 
 def _reset_redis(seed) -> None:
-    """None of the bench's Redis keys but the raw feed's sorted set of the big group's posts:
-    no cache, throttle history or queue survives a copy of the database."""
+    """None of the bench's Redis keys but the raw feed's sorted set of the big group's posts
+    and the API tokens' records: no cache, throttle history or queue survives a copy of the
+    database."""
+    from rest_framework.authtoken.models import Token
+
     from bench.views import RAW_FEED_KEY_PARTS
     from communities.models import Post
+    from divan.authentication import token_records_fill
     from divan.redis import get_redis, redis_key
 
     redis = get_redis()
     _clear_redis(redis, redis_key(""))
     post_ids = list(Post.objects.filter(group_id=seed.group_id).values_list("pk", flat=True))
     redis.zadd(redis_key(*RAW_FEED_KEY_PARTS), {str(pk): pk for pk in post_ids})
+    # a signed-in member's steady state: the token read from Redis since its first request (on
+    # this busy machine a few seconds of wrk use each of the 1,000 tokens about once)
+    token_records_fill(Token.objects.select_related("user"))
 
 
 def _prepare_jobs(*, seed, run_dir: Path) -> tuple[list[Job], list[str]]:

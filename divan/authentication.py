@@ -134,7 +134,7 @@ class CachedTokenAuthentication(TokenAuthentication):
             return user, token
         user, token = super().authenticate_credentials(key)
         if record is None:
-            _fill(key, user)
+            token_records_fill([token])
         return user, token
 
     def _user_windows(self) -> list[tuple[str, int]]:
@@ -147,13 +147,17 @@ class CachedTokenAuthentication(TokenAuthentication):
         return [window for window in windows if window is not None]
 
 
-def _fill(token_key: str, user) -> None:
+def token_records_fill(tokens) -> None:
+    """Records for these tokens (each with its user, read from PostgreSQL), where none is there
+    and no tombstone either (SET NX)."""
+    seconds = settings.AUTH_TOKEN_CACHE_SECONDS
     try:
-        get_redis().set(
-            _record_key(token_key), _record(user), nx=True, ex=settings.AUTH_TOKEN_CACHE_SECONDS
-        )
+        with get_redis().pipeline(transaction=False) as pipe:
+            for token in tokens:
+                pipe.set(_record_key(token.key), _record(token.user), nx=True, ex=seconds)
+            pipe.execute()
     except redis.RedisError as error:
-        logger.warning("token record not written, Redis refused: %s", error)
+        logger.warning("token records not written, Redis refused: %s", error)
 
 
 def token_records_forget(token_keys: list[str]) -> None:

@@ -128,10 +128,11 @@ def test_a_changed_username_is_read_anew():
 
 def test_a_fill_that_read_postgresql_before_the_revocation_cannot_bring_it_back():
     user = UserFactory()
-    key = token_issue(user=user).key
+    token = token_issue(user=user)
+    key = token.key
     token_revoke(user=user)  # the tombstone, written while a fill was between its read and SET
 
-    authentication._fill(key, user)
+    authentication.token_records_fill([token])
 
     assert _record(key) == TOMBSTONE
 
