@@ -12,17 +12,19 @@ import orjson
 from rest_framework import renderers
 from rest_framework.utils.encoders import JSONEncoder
 
-# Compact, UTF-8, UTC as "Z" (DRF's encoder's form), dict keys that are not strings as json does.
-_ORJSON_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS
+# Compact and UTF-8 as DRF's; UTC written "Z", as DRF's encoder writes it.
+_ORJSON_OPTIONS = orjson.OPT_UTC_Z
 _LINE_SEPARATORS = (("\u2028".encode(), b"\\u2028"), ("\u2029".encode(), b"\\u2029"))
+_LINE_SEPARATOR_LEAD = b"\xe2"  # their UTF-8's first byte: one memchr rules both out
 
 
 class JSONRenderer(renderers.JSONRenderer):
     """DRF's JSONRenderer with orjson's encoder. What orjson does not know goes through DRF's
     encoder (lazy strings, Decimals, querysets...); what it cannot write alike goes to DRF's
-    renderer whole: an indented answer (the browsable API's), an integer past 64 bits. Where the
-    bytes differ, the JSON does not: a float's exponent has no leading zero (1e-7, not 1e-07);
-    and a NaN or infinite float is written null, where DRF refuses it (no answer holds one)."""
+    renderer whole: an indented answer (the browsable API's), a key that is not a string, an
+    integer past 64 bits. Where the bytes differ, the JSON does not: a float's exponent has no
+    leading zero (1e-7, not 1e-07); and a NaN or infinite float is written null, where DRF
+    refuses it (no answer holds one)."""
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if data is None:
@@ -33,9 +35,8 @@ class JSONRenderer(renderers.JSONRenderer):
             content = orjson.dumps(data, default=_encoder.default, option=_ORJSON_OPTIONS)
         except orjson.JSONEncodeError:
             return super().render(data, accepted_media_type, renderer_context)
-        # DRF escapes these two, which JavaScript source cannot hold raw
-        for raw, escaped in _LINE_SEPARATORS:
-            if raw in content:
+        if _LINE_SEPARATOR_LEAD in content:  # DRF escapes U+2028 and U+2029 for JavaScript
+            for raw, escaped in _LINE_SEPARATORS:
                 content = content.replace(raw, escaped)
         return content
 
