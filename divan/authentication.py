@@ -143,7 +143,11 @@ class CachedTokenAuthentication(TokenAuthentication):
         if view is None:
             return []
         now = time.time()
-        windows = (throttle.user_window(self.request, now) for throttle in view.get_throttles())
+        windows = (
+            throttle.user_window(self.request, now)
+            for throttle in view.get_throttles()
+            if isinstance(throttle, throttling.WindowThrottleMixin)  # others count by themselves
+        )
         return [window for window in windows if window is not None]
 
 
