@@ -137,7 +137,7 @@ def test_a_fill_that_read_postgresql_before_the_revocation_cannot_bring_it_back(
     assert _record(key) == TOMBSTONE
 
 
-def test_a_tombstone_outlives_nothing_it_should_not(settings):
+def test_a_tombstone_lives_as_long_as_its_setting_says(settings):
     settings.AUTH_TOKEN_TOMBSTONE_SECONDS = 60
     token_records_forget(["abc"])
 
@@ -164,7 +164,7 @@ def test_with_redis_down_postgresql_answers(monkeypatch):
     assert client.get(ME).status_code == 401
 
 
-def test_a_password_given_again_keeps_the_account_usable():
+def test_a_token_signed_in_for_is_read_from_redis_after_its_first_request():
     user = UserFactory()
     client = APIClient()
     response = client.post("/api/auth/token/", {"username": user.username, "password": PASSWORD})
@@ -172,3 +172,4 @@ def test_a_password_given_again_keeps_the_account_usable():
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
 
     assert [client.get(ME).status_code for _ in range(2)] == [200, 200]
+    assert _record(key).startswith(f"{user.pk}\n")
