@@ -20,9 +20,10 @@ CHUNK = 1000
 
 
 def account_flags(*, user: User) -> User:
-    """`user`, with `email_verified` (its current address is verified) and `two_factor` (a
-    sign-in asks for a code) read in one query: `me/` and the session's GET are read on every
-    page of the hub."""
+    """`user`, with `email_verified` (its current address is verified), `two_factor` (a
+    sign-in asks for a code) and its reputation read in one query: `me/` and the session's GET
+    are read on every page of the hub, and a user authenticated by a token's record in Redis
+    (divan.authentication) holds no reputation."""
     flags = (
         User.objects.filter(pk=user.pk)
         .annotate(
@@ -35,9 +36,10 @@ def account_flags(*, user: User) -> User:
                 Authenticator.objects.filter(user=OuterRef("pk"), type__in=SECOND_FACTORS)
             ),
         )
-        .values("email_verified", "two_factor")
+        .values("email_verified", "two_factor", "reputation")
         .get()
     )
+    user.reputation = flags["reputation"]
     user.email_verified = flags["email_verified"]
     user.two_factor = flags["two_factor"]
     return user

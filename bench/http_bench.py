@@ -3,14 +3,19 @@
 Divan runs under gunicorn (2 sync workers, production settings) on a copy of a seeded scratch
 database (bench.database, bench.seed). wrk loads each path with rotating member tokens; the
 same server also serves the raw views (bench.views), whose figures are the ceiling for Divan's
-reads; pgbench runs the SQL that the write services run (bench.pgbench_models), the ceiling for
+reads, and the authenticated floor (the raw feed's page through Divan's authentication,
+throttles and renderer), which splits each figure into what every request pays and what its
+page adds; pgbench runs the SQL that the write services run (bench.pgbench_models), the ceiling for
 Divan's writes. Every path is measured once per round, for BENCH_ROUNDS rounds, each round on a
 fresh copy of the seed; the table shows medians, the ratio of Divan to its limit (the median of
 the rounds' ratios) and the issue's target. After each round's writes every counter is checked
 against a fresh count.
 
 Knobs: BENCH_DATABASE_URL, BENCH_SECONDS (per measurement, default 8), BENCH_ROUNDS (default 3),
-BENCH_RESEED=1 (seed again).
+BENCH_RESEED=1 (seed again), BENCH_ONLY (job keys, comma-separated: a focused run of those
+jobs and the comparisons among them, e.g. "floor,raw-constant,posts,raw-feed"),
+BENCH_REDIS_PREFIX (default divan-bench: two runs at once each need their own, and their own
+BENCH_DATABASE_URL).
 """
 
 import dataclasses
@@ -54,6 +59,8 @@ class Knobs:
     seconds: int
     rounds: int
     reseed: bool
+    only: frozenset[str]
+    redis_prefix: str
 
     @classmethod
     def from_environment(cls) -> "Knobs":
@@ -69,6 +76,8 @@ class Knobs:
             seconds=seconds,
             rounds=rounds,
             reseed=os.environ.get("BENCH_RESEED", "") not in ("", "0", "false"),
+            only=frozenset(filter(None, os.environ.get("BENCH_ONLY", "").split(","))),
+            redis_prefix=os.environ.get("BENCH_REDIS_PREFIX", REDIS_PREFIX),
         )
 
 
@@ -82,7 +91,7 @@ def configure_environment(knobs: Knobs) -> dict[str, str]:
         "DJANGO_SECURE_COOKIES": "false",
         "LOG_LEVEL": "WARNING",
         "DATABASE_URL": knobs.database_url,
-        "REDIS_KEY_PREFIX": REDIS_PREFIX,
+        "REDIS_KEY_PREFIX": knobs.redis_prefix,
         "THROTTLE_ANON_RATE": THROTTLE_RATE,
         "THROTTLE_USER_RATE": THROTTLE_RATE,
         "THROTTLE_WRITES_RATE": THROTTLE_RATE,
@@ -125,14 +134,18 @@ class Comparison:
 
 
 COMPARISONS = [
+    Comparison("floor", "raw-constant", 0.60),
     Comparison("posts", "raw-feed", 0.40, 50.0),
-    Comparison("comments", "raw-feed", 0.30),
+    Comparison("comments", "raw-feed", 0.40, 50.0),
     Comparison("groups", "raw-constant", 0.40),
-    Comparison("tags", "raw-constant", 0.50),
+    Comparison("tags", "raw-constant", 0.40),
     Comparison("healthz", "raw-plain", None),
     Comparison("reactions", "pgbench-reactions", 0.40),
-    Comparison("post-create", "pgbench-post-create", 0.30),
+    Comparison("post-create", "pgbench-post-create", 0.40),
 ]
+# Every figure beside the authenticated floor too: what every request pays, and what its own
+# work adds on top (the floor's own row and /healthz, which is not an API request, excepted).
+FLOOR = "floor"
 
 
 def _run(command: list[str], *, timeout: float, env=None) -> subprocess.CompletedProcess:
@@ -267,6 +280,7 @@ def _jobs(*, seed, tokens_file: Path, readers_file: Path, models) -> list[Job]:
         Job("posts", "GET groups/{id}/posts/?page_size=20", "wrk", get,
             f"{API}/groups/{seed.group_id}/posts/?page_size=20", members),
         Job("raw-feed", "raw-feed", "wrk", get, "/bench/raw-feed/"),
+        Job(FLOOR, "floor (auth, throttles, renderer)", "wrk", get, "/bench/floor/", members),
         Job("comments", "GET posts/{id}/comments/?page_size=20", "wrk", get,
             f"{API}/posts/{seed.thread_post_id}/comments/?page_size=20", members),
         Job("groups", "GET groups/", "wrk", get, f"{API}/groups/",
@@ -327,6 +341,22 @@ def _format_ms(value: float) -> str:
     return f"{value:8.1f}" if value < 1000 else f"{value:8.0f}"
 
 
+def _comparisons(keys) -> list[Comparison]:
+    """The comparisons whose two jobs both ran (all of them, unless BENCH_ONLY chose)."""
+    return [c for c in COMPARISONS if c.divan in keys and c.limit in keys]
+
+
+def _round_ratio(results: dict[str, list[Measurement]], ours: str, theirs: str) -> float:
+    """The median of each round's ratio: each round's figure over the same round's other one,
+    measured a minute apart; the machine's load drifts less within a round than across rounds."""
+    return median(
+        [
+            mine.requests_per_second / other.requests_per_second
+            for mine, other in zip(results[ours], results[theirs], strict=True)
+        ]
+    )
+
+
 def print_table(results: dict[str, list[Measurement]], jobs: dict[str, Job]) -> list[str]:
     """The table: medians over the rounds, and the median of the rounds' ratios; returns the
     paths whose target was missed."""
@@ -343,22 +373,14 @@ def print_table(results: dict[str, list[Measurement]], jobs: dict[str, Job]) -> 
     missed = []
     header = (
         f"{'path':<40} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>7} | "
-        f"{'limit':<30} {'req/s':>8} {'p99 ms':>8} | {'ratio':>5}  target"
+        f"{'limit':<30} {'req/s':>8} {'p99 ms':>8} | {'ratio':>5} | {'floor':>8} {'ratio':>5}"
+        "  target"
     )
     print(header)
     print("-" * len(header))
-    for comparison in COMPARISONS:
+    for comparison in _comparisons(jobs):
         divan, limit = med[comparison.divan], med[comparison.limit]
-        # each round's Divan figure over the same round's limit, measured a minute apart: the
-        # machine's load drifts less within a round than across rounds
-        ratio = median(
-            [
-                ours.requests_per_second / theirs.requests_per_second
-                for ours, theirs in zip(
-                    results[comparison.divan], results[comparison.limit], strict=True
-                )
-            ]
-        )
+        ratio = _round_ratio(results, comparison.divan, comparison.limit)
         if comparison.target is None:
             verdict = "(no target)"
         else:
@@ -373,11 +395,20 @@ def print_table(results: dict[str, list[Measurement]], jobs: dict[str, Job]) -> 
         limit_label = jobs[comparison.limit].label
         if jobs[comparison.limit].tool == "pgbench":
             limit_label += " tps"
+        floor = ""
+        if comparison.divan not in (FLOOR, "healthz") and FLOOR in results:
+            floor_ratio = _round_ratio(results, comparison.divan, FLOOR)
+            floor = f"{med[FLOOR].requests_per_second:8.1f} {floor_ratio:5.2f}"
         print(
             f"{jobs[comparison.divan].label:<40} {divan.requests_per_second:8.1f}"
             f" {_format_ms(divan.p50_ms)} {_format_ms(divan.p99_ms)} {divan.non_2xx:7d} | "
             f"{limit_label:<30} {limit.requests_per_second:8.1f} {_format_ms(limit.p99_ms)} | "
-            f"{ratio:5.2f}  {verdict}"
+            f"{ratio:5.2f} | {floor:>14}  {verdict}"
+        )
+    if FLOOR in jobs:
+        print(
+            f"floor: {jobs[FLOOR].label}, the raw feed's page as a constant; a path's ratio to"
+            " it is the share of its time that every authenticated request pays"
         )
     errors = {key: m.socket_errors for key, m in med.items() if m.socket_errors}
     if errors:
@@ -423,6 +454,8 @@ def main() -> int:
     try:
         _reset_redis(seed)
         jobs, member_tokens = _prepare_jobs(seed=seed, run_dir=run_dir)
+        if knobs.only:
+            jobs = [job for job in jobs if job.key in knobs.only]
         connection.close()  # gunicorn and pgbench own the database from here
         results, mismatches = _measure_rounds(
             jobs, seed=seed, knobs=knobs, env=gunicorn_env, run_dir=run_dir, token=member_tokens[0]
@@ -445,7 +478,9 @@ def main() -> int:
         print(
             f"counters exact: yes (checked after the writes of each of the {knobs.rounds} rounds)"
         )
-    targets = sum(comparison.target is not None for comparison in COMPARISONS)
+    targets = sum(
+        comparison.target is not None for comparison in _comparisons({job.key for job in jobs})
+    )
     print(
         f"targets met: {targets - len(missed)} of {targets}"
         + (f" (missed: {'; '.join(missed)})" if missed else "")
@@ -456,16 +491,23 @@ def main() -> int:
 
 
 def _reset_redis(seed) -> None:
-    """None of the bench's Redis keys but the raw feed's sorted set of the big group's posts:
-    no cache, throttle history or queue survives a copy of the database."""
+    """None of the bench's Redis keys but the raw feed's sorted set of the big group's posts
+    and the API tokens' records: no cache, throttle history or queue survives a copy of the
+    database."""
+    from rest_framework.authtoken.models import Token
+
     from bench.views import RAW_FEED_KEY_PARTS
     from communities.models import Post
+    from divan.authentication import token_records_fill
     from divan.redis import get_redis, redis_key
 
     redis = get_redis()
     _clear_redis(redis, redis_key(""))
     post_ids = list(Post.objects.filter(group_id=seed.group_id).values_list("pk", flat=True))
     redis.zadd(redis_key(*RAW_FEED_KEY_PARTS), {str(pk): pk for pk in post_ids})
+    # a signed-in member's steady state: the token read from Redis since its first request (on
+    # this busy machine a few seconds of wrk use each of the 1,000 tokens about once)
+    token_records_fill(Token.objects.select_related("user"))
 
 
 def _prepare_jobs(*, seed, run_dir: Path) -> tuple[list[Job], list[str]]:

@@ -8,6 +8,7 @@ from config.urls import urlpatterns as divan_urlpatterns
 urlpatterns = [
     path("bench/raw-feed/", views.raw_feed, name="bench-raw-feed"),
     path("bench/raw-constant/", views.RawConstantView.as_view(), name="bench-raw-constant"),
+    path("bench/floor/", views.AuthenticatedFloorView.as_view(), name="bench-floor"),
     path("bench/raw-plain/", views.raw_plain, name="bench-raw-plain"),
     path("bench/worker-pid/", views.worker_pid, name="bench-worker-pid"),
     *divan_urlpatterns,

@@ -1,13 +1,16 @@
 """The raw views: the least work that answers like Divan's endpoints, through the same middleware
 in the same processes. What they serve is the ceiling Divan's figures are measured against.
 
-No authentication, permissions or throttles: a limit, not an endpoint."""
+No authentication, permissions or throttles: a limit, not an endpoint. Beside them the
+authenticated floor (`AuthenticatedFloorView`): what every authenticated API request pays before
+its page adds anything."""
 
 import os
 import time
 
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -50,14 +53,17 @@ _CONSTANT_GROUPS = [
 ]
 
 
-def raw_feed(request):
-    """One ZREVRANGE for a page of post ids, one SELECT of those posts' columns: the minimal
-    feed, the limit for the post list and the comment thread."""
+def _raw_feed_page() -> list[dict]:
     ids = [int(member) for member in get_redis().zrevrange(redis_key(*RAW_FEED_KEY_PARTS), 0, 19)]
     with connection.cursor() as cursor:
         cursor.execute(_SELECT_POSTS, [ids])
-        rows = [dict(zip(_POST_COLUMNS, row, strict=True)) for row in cursor.fetchall()]
-    return JsonResponse({"results": rows})
+        return [dict(zip(_POST_COLUMNS, row, strict=True)) for row in cursor.fetchall()]
+
+
+def raw_feed(request):
+    """One ZREVRANGE for a page of post ids, one SELECT of those posts' columns: the minimal
+    feed, the limit for the post list and the comment thread."""
+    return JsonResponse({"results": _raw_feed_page()})
 
 
 class RawConstantView(APIView):
@@ -71,6 +77,22 @@ class RawConstantView(APIView):
 
     def get(self, request):
         return Response({"next": None, "previous": None, "results": _CONSTANT_GROUPS})
+
+
+class AuthenticatedFloorView(APIView):
+    """The raw feed's page, read once per process and then constant, through Divan's own
+    authentication, throttles and renderers (the API's defaults) and its middleware: what every
+    authenticated request pays, the floor under every API figure. Refuses anonymous callers, so
+    that a measurement without a valid token fails instead of measuring less."""
+
+    permission_classes = [IsAuthenticated]
+    page: dict | None = None
+
+    def get(self, request):
+        if AuthenticatedFloorView.page is None:
+            page = {"next": None, "previous": None, "results": _raw_feed_page()}
+            AuthenticatedFloorView.page = page
+        return Response(AuthenticatedFloorView.page)
 
 
 def raw_plain(request):

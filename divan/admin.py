@@ -1,9 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group as AuthGroup
+from rest_framework.authtoken.admin import TokenAdmin as DrfTokenAdmin
+from rest_framework.authtoken.models import TokenProxy
 
 from accounts.admin import AwaitingApprovalFilter, approve_accounts
 from accounts.forms import AdminSignInForm
+from divan.authentication import token_records_forget
 from divan.models import OutboundMail, User
 
 # The admin's password form cannot ask for a second factor: it refuses accounts that have one.
@@ -24,6 +27,30 @@ class UserAdmin(DjangoUserAdmin):
         # Deleting a user would take their memberships and reactions out from under the stored
         # counters: deactivate the account (is_active) instead.
         return False
+
+
+admin.site.unregister(TokenProxy)
+
+
+@admin.register(TokenProxy)
+class TokenAdmin(DrfTokenAdmin):
+    """DRF's token pages; a token deleted or given to someone else here is refused at once by
+    every process (its record in Redis revoked: divan.authentication)."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change:
+            token_records_forget([obj.key])
+
+    def delete_model(self, request, obj):
+        key = obj.key  # a deleted instance's primary key is None
+        super().delete_model(request, obj)
+        token_records_forget([key])
+
+    def delete_queryset(self, request, queryset):
+        keys = list(queryset.values_list("key", flat=True))
+        super().delete_queryset(request, queryset)
+        token_records_forget(keys)
 
 
 # One "Groups" in the admin: Divan's communities. Django's permission groups are not used here

@@ -2,7 +2,8 @@
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models, transaction
-from rest_framework.authtoken.models import Token
+
+from divan.authentication import RECORD_FIELDS, token_records_forget_user, tokens_delete
 
 
 class User(AbstractUser):
@@ -16,7 +17,9 @@ class User(AbstractUser):
         swappable = "AUTH_USER_MODEL"
 
     def save(self, *args, **kwargs):
-        """A changed password deletes every API token of the user, in the same transaction.
+        """A changed password deletes every API token of the user, in the same transaction;
+        any other change of what a token's record holds (divan.authentication: deactivation,
+        the username...) revokes the records, so that every process reads the user anew.
 
         The password is written by allauth's reset and change, the admin, `manage.py
         changepassword` and our own code: saving the user is the one place all of them pass, so
@@ -30,11 +33,17 @@ class User(AbstractUser):
             and not self._state.adding
             and (update_fields is None or "password" in update_fields)
         )
+        record_changed = not self._state.adding and (
+            update_fields is None or not RECORD_FIELDS.isdisjoint(update_fields)
+        )
         if not changed:
-            return super().save(*args, **kwargs)
+            super().save(*args, **kwargs)
+            if record_changed:
+                token_records_forget_user(user_id=self.pk)
+            return
         with transaction.atomic():
             super().save(*args, **kwargs)
-            Token.objects.filter(user=self).delete()
+            tokens_delete(user_id=self.pk)
 
 
 class OutboundMail(models.Model):

@@ -4,6 +4,8 @@ windows, and the attempt counters that guard sign-in and sign-up (accounts.throt
 Each scope counts requests in fixed windows as long as its rate's period (a minute for
 "600/min"): one INCR per request and scope, in one round trip, under
 {REDIS_KEY_PREFIX}:throttle:{scope and caller}:{window number}, which expires with its window.
+For a known API token those INCRs ride in the authentication's own round trip
+(divan.authentication, `user_window`), which leaves the counts on the request.
 DRF's own throttles keep every request's timestamp in a cached list, read and written whole on
 each request: two round trips and a list as long as the rate. A fixed window lets a caller
 spend up to twice its rate across a window boundary; for abuse control that is the usual trade.
@@ -91,9 +93,25 @@ def caller_ident(request) -> str | None:
     return ident
 
 
+USER_MARK = "{user}"  # the user's id in a window's key named before the user is known
+
+
+def counted_ahead(request, counts: dict[str, int]) -> None:
+    """Counts of this request's windows (by their Redis key), made ahead by the authentication
+    in its own round trip (divan.authentication): the throttles take them instead of counting."""
+    request._throttle_counts = counts
+
+
+def _count_ahead(request, key: str) -> int | None:
+    return getattr(request, "_throttle_counts", {}).pop(key, None)
+
+
 class WindowThrottleMixin:
     """A fixed-window counter in Redis, with the rates read from settings on each request (so
     that changed settings take effect)."""
+
+    counts_users = True  # counts signed-in callers by their user id (DRF's UserRateThrottle)
+    counts_reads = True  # False: only unsafe methods count
 
     @property
     def THROTTLE_RATES(self):  # noqa: N802 - the name DRF's SimpleRateThrottle looks up
@@ -105,25 +123,39 @@ class WindowThrottleMixin:
     def parse_rate(self, rate):
         return parse_rate(rate) or (None, None)
 
+    def _counts(self, request) -> bool:
+        return self.num_requests is not None and (
+            self.counts_reads or request.method not in SAFE_METHODS
+        )
+
     def allow_request(self, request, view):
-        if self.num_requests is None:  # no rate, or an empty one
+        if not self._counts(request):  # no rate (or an empty one), or a read it lets by
             return True
         key = self.get_cache_key(request, view)
         if key is None:
             return True
         now = self.timer()
         window = int(now // self.duration)
-        try:
-            count = _hit_script(get_redis())(
-                keys=[redis_key("throttle", key, window)], args=[self.duration + 1]
-            )
-        except redis.RedisError as error:
-            # Open, not shut: with Redis down (or read-only after a failover, or out of memory)
-            # the API keeps answering, unthrottled meanwhile.
-            logger.warning("throttle %s not counted, Redis refused: %s", self.scope, error)
-            return True
+        window_key = redis_key("throttle", key, window)
+        count = _count_ahead(request, window_key)
+        if count is None:
+            try:
+                count = _hit_script(get_redis())(keys=[window_key], args=[self.duration + 1])
+            except redis.RedisError as error:
+                # Open, not shut: with Redis down (or read-only after a failover, or out of
+                # memory) the API keeps answering, unthrottled meanwhile.
+                logger.warning("throttle %s not counted, Redis refused: %s", self.scope, error)
+                return True
         self.seconds_left = (window + 1) * self.duration - now
         return count <= self.num_requests
+
+    def user_window(self, request, now: float) -> tuple[str, int] | None:
+        """The window this request counts in when its caller turns out to be a user: its Redis
+        key with "{user}" for the user's id, and its expiry; None when it would not count."""
+        if not (self.counts_users and self._counts(request)):
+            return None
+        ident = self.cache_format % {"scope": self.scope, "ident": USER_MARK}
+        return redis_key("throttle", ident, int(now // self.duration)), self.duration + 1
 
     def wait(self):
         return self.seconds_left
@@ -131,6 +163,7 @@ class WindowThrottleMixin:
 
 class AnonThrottle(WindowThrottleMixin, throttling.AnonRateThrottle):
     scope = "anon"
+    counts_users = False
 
 
 class UserThrottle(WindowThrottleMixin, throttling.UserRateThrottle):
@@ -146,11 +179,7 @@ class WriteThrottle(WindowThrottleMixin, throttling.UserRateThrottle):
     """Counts unsafe requests only, per user (or per address when anonymous)."""
 
     scope = "writes"
-
-    def allow_request(self, request, view):
-        if request.method in SAFE_METHODS:
-            return True
-        return super().allow_request(request, view)
+    counts_reads = False
 
 
 class FeedRebuildThrottle(WindowThrottleMixin, throttling.UserRateThrottle):
@@ -232,11 +261,7 @@ class ExportThrottle(WindowThrottleMixin, throttling.UserRateThrottle):
     Each one reads everything the person has and copies their files."""
 
     scope = "export"
-
-    def allow_request(self, request, view):
-        if request.method in SAFE_METHODS:
-            return True
-        return super().allow_request(request, view)
+    counts_reads = False
 
 
 class AccountDeleteThrottle(WindowThrottleMixin, throttling.UserRateThrottle):
@@ -244,3 +269,4 @@ class AccountDeleteThrottle(WindowThrottleMixin, throttling.UserRateThrottle):
     checks a password (and a code), so it is no free guessing for a stolen session."""
 
     scope = "account_delete"
+    counts_reads = False

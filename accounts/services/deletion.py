@@ -39,7 +39,6 @@ from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 from psycopg import errors as pg_errors
-from rest_framework.authtoken.models import Token
 
 from accounts.models import AccountDeletion
 from accounts.services.exports import exports_cancel, exports_expire
@@ -63,6 +62,7 @@ from communities.services.membership import membership_depart
 from communities.services.posts import post_delete
 from communities.services.reactions import reaction_remove
 from communities.services.uploads import uploads_delete_owned
+from divan.authentication import tokens_delete
 from divan.exceptions import Conflict, NotFound, PermissionDenied
 from divan.models import User
 from divan.queueing import task_queue
@@ -122,7 +122,7 @@ def _delete(user) -> bool:
         raise GroupsStillOwned(owned)
     _erase(user, groups)
     exports_cancel(user=user)
-    Token.objects.filter(user=user).delete()
+    tokens_delete(user_id=user.pk)
     Authenticator.objects.filter(user=user).delete()
     EmailAddress.objects.filter(user=user).delete()
     _tombstone(user)
@@ -235,7 +235,7 @@ def account_deletion_finish(*, user_id: int) -> str:
     user = deletion.user
     with transaction.atomic():
         _erase(user, _lock_groups(user))  # what a write in flight added after the deletion
-        Token.objects.filter(user=user).delete()
+        tokens_delete(user_id=user.pk)
     uploads = uploads_delete_owned(owner_id=user.pk)  # a failure is left to uploads' cleanup
     archives = exports_expire(user=user)  # a failure is left to the sweep
     feeds_prune()

@@ -96,6 +96,16 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int(
     "DATABASE_CONNECT_TIMEOUT", default=5
 )
+# Prepared statements: psycopg binds parameters on the server and prepares a statement once it
+# ran DATABASE_PREPARE_THRESHOLD times on a connection, so PostgreSQL stops planning it on every
+# request. Off by default: behind a pooler in transaction mode (PgBouncer without
+# max_prepared_statements) a prepared statement is not found on the next transaction's
+# connection; README, Performance, has what it measured.
+if env.bool("DATABASE_PREPARED_STATEMENTS", default=False):
+    DATABASES["default"]["OPTIONS"] |= {
+        "server_side_binding": True,
+        "prepare_threshold": env.int("DATABASE_PREPARE_THRESHOLD", default=5),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
@@ -127,6 +137,11 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
+# A known API token is answered from a record in Redis (divan.authentication): how long one lives
+# unless revoked first, and how long a revocation's tombstone keeps it from being filled again
+# (longer than a fill can take: its PostgreSQL read, then its SET).
+AUTH_TOKEN_CACHE_SECONDS = env.int("AUTH_TOKEN_CACHE_SECONDS", default=600)
+AUTH_TOKEN_TOMBSTONE_SECONDS = env.int("AUTH_TOKEN_TOMBSTONE_SECONDS", default=60)
 # How long a password reset link works; it works once (its token covers the password).
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3600)
 
@@ -291,7 +306,7 @@ CSRF_COOKIE_SAMESITE = "Lax"
 REST_FRAMEWORK = {
     # Token first: an anonymous API call gets 401 with a WWW-Authenticate header, not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "divan.authentication.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
@@ -320,7 +335,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        "divan.renderers.JSONRenderer",  # orjson: the same bytes, faster
         "divan.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_SCHEMA_CLASS": "divan.schema.AutoSchema",

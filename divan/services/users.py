@@ -6,6 +6,7 @@ import re
 
 from rest_framework.authtoken.models import Token
 
+from divan.authentication import tokens_delete
 from divan.models import User
 
 # A deleted account keeps its row as `deleted-<id>` (accounts/services/deletion.py): nobody may
@@ -25,4 +26,5 @@ def token_issue(*, user: User) -> Token:
 
 
 def token_revoke(*, user: User) -> None:
-    Token.objects.filter(user=user).delete()
+    """Signing out: the user's tokens go, refused at once by every process."""
+    tokens_delete(user_id=user.pk)
