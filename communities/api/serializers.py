@@ -14,7 +14,7 @@ from communities.roles import (
     group_permissions,
     post_permissions,
 )
-from communities.selectors.visibility import may_read
+from communities.selectors.visibility import joins_at_once, may_read
 from communities.services.posts import REASON_MAX_LENGTH
 from communities.services.tags import tags_normalize
 from divan.api.serializers import UserSummarySerializer
@@ -95,6 +95,10 @@ class GroupSerializer(CompiledShape, serializers.ModelSerializer):
         help_text="Whether you may read what is in the group: its posts, its members and their "
         "count, its tags (by its visibility and your membership: visibility.py's MAY_READ)."
     )
+    joins_at_once = serializers.SerializerMethodField(
+        help_text="Whether joining would make you a member at once (a public group, or an "
+        "invitation you hold); otherwise it asks the group's moderators (visibility.py)."
+    )
 
     class Meta:
         model = Group
@@ -113,6 +117,7 @@ class GroupSerializer(CompiledShape, serializers.ModelSerializer):
             "permissions",
             "banned",
             "readable",
+            "joins_at_once",
         )
         read_only_fields = fields
 
@@ -126,6 +131,9 @@ class GroupSerializer(CompiledShape, serializers.ModelSerializer):
 
     def get_readable(self, group) -> bool:
         return may_read(group.visibility, role=group.viewer_role)
+
+    def get_joins_at_once(self, group) -> bool:
+        return joins_at_once(group.visibility, invited=self.get_invited(group))
 
     def get_membership(self, group) -> dict | None:
         if not group.viewer_role:

@@ -71,6 +71,12 @@ def may_read(visibility: str, *, role: str | None) -> bool:
     return _in(MAY_READ[visibility], role=role)
 
 
+def joins_at_once(visibility: str, *, invited: bool) -> bool:
+    """Whether joining makes a member at once (a public group, or an invitation held); else it
+    asks the group's moderators (a private group), or finds nothing (a secret one)."""
+    return invited or visibility == Visibility.PUBLIC
+
+
 def _membership(viewer, group_ref: str = "pk") -> QuerySet[Membership]:
     return Membership.objects.filter(group=OuterRef(group_ref), user=viewer)
 

@@ -79,6 +79,7 @@ def group_body(world, who: str, count) -> dict:
         "permissions": PERMISSIONS[who],
         "banned": {"reason": "spam", "expires_at": None} if who == "banned" else None,
         "readable": count is not None,  # the count is shown to exactly those who may read
+        "joins_at_once": group.visibility == "public",
     }
 
 
@@ -254,6 +255,7 @@ def test_create(public_world, who, expected):
         "permissions": PERMISSIONS["owner"],
         "banned": None,
         "readable": True,
+        "joins_at_once": False,
     }
 
 
@@ -528,6 +530,7 @@ def test_pending_request_shows_on_the_group_for_the_applicant(private_world):
         None,
         None,
     )
+    assert body["joins_at_once"] is False  # joining asked: the button says "Ask to join"
 
 
 def test_invitee_sees_the_group_and_joins_at_once(closed_world):
@@ -541,6 +544,7 @@ def test_invitee_sees_the_group_and_joins_at_once(closed_world):
     detail = client.get(group_url(world.group.pk))
     assert detail.status_code == 200
     assert (detail.json()["invited"], detail.json()["member_count"]) == (True, None)
+    assert detail.json()["joins_at_once"] is True
     assert [g["id"] for g in client.get(groups_url()).json()["results"]] == [world.group.pk]
     assert client.get(group_url(world.group.pk, "members/")).status_code == 403
 

@@ -229,6 +229,12 @@ describe("the API's answers, as what the viewer may do", () => {
     const unreadable = { ...readable, visibility: "public", membership: { role: "member" }, readable: false };
     expect(groupAbilities(unreadable as unknown as Group).read).toBe(false);
   });
+  it("takes whether joining admits at once from `joins_at_once`, not from visibility", () => {
+    const group = { id: 1, visibility: "private", membership: null, permissions: [], joins_at_once: true };
+    expect(groupAbilities(group as unknown as Group).joinsAtOnce).toBe(true);
+    const asks = { ...group, visibility: "public", joins_at_once: false };
+    expect(groupAbilities(asks as unknown as Group).joinsAtOnce).toBe(false);
+  });
   it("takes a post's and a comment's permissions as they come", () => {
     const post = (permissions: Post["permissions"]) => ({ id: 1, permissions }) as Post;
     expect(mayTakePart(post(["comment", "react"]))).toBe(true);

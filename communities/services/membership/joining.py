@@ -17,6 +17,7 @@ from communities.models import (
     Visibility,
 )
 from communities.rules import LIVE_GROUP
+from communities.selectors.visibility import joins_at_once
 from communities.services.locks import lock_group
 from communities.services.membership.access import is_banned
 from communities.services.membership.invitations import invitation_event, invitations_end
@@ -49,7 +50,7 @@ def group_join(*, user, group: Group) -> JoinOutcome:
             .filter(group=group, user=user, status=InvitationStatus.PENDING)
             .first()
         )
-        if invitation or group.visibility == Visibility.PUBLIC:
+        if joins_at_once(group.visibility, invited=invitation is not None):
             via = "invitation" if invitation else "join"
             membership, created = member_add(group=group, user=user, actor=user, via=via)
             now = timezone.now()

@@ -1322,6 +1322,8 @@ export interface components {
             readonly banned: components["schemas"]["BanStanding"] | null;
             /** @description Whether you may read what is in the group: its posts, its members and their count, its tags (by its visibility and your membership: visibility.py's MAY_READ). */
             readonly readable: boolean;
+            /** @description Whether joining would make you a member at once (a public group, or an invitation you hold); otherwise it asks the group's moderators (visibility.py). */
+            readonly joins_at_once: boolean;
         };
         GroupCreateRequest: {
             name: string;

@@ -77,7 +77,7 @@ export function Membership({ group, can }: { group: Group; can: GroupAbilities }
         <>
           {group.invited && <span className="badge ok">You are invited to join</span>}
           <button type="button" className="button" disabled={busy} onClick={() => act("join")}>
-            {group.visibility === "public" || group.invited ? "Join group" : "Ask to join"}
+            {can.joinsAtOnce ? "Join group" : "Ask to join"}
           </button>
         </>
       )}

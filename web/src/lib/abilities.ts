@@ -1,7 +1,7 @@
 // What the viewer may do, in one place, from what the API answered: the `permissions` it lists
 // on groups, posts and comments (roles.py's actions, by the viewer's role and the content's
-// state), and its own fields (`membership`, `banned`, `readable`). Pages and components take these answers
-// and never work them out from roles or visibility.
+// state), and its own fields (`membership`, `banned`, `readable`, `joins_at_once`). Pages and
+// components take these answers and never work them out from roles or visibility.
 import type { Comment, Group, Post } from "@/api/types";
 
 export type GroupAction = Group["permissions"][number];
@@ -12,6 +12,8 @@ export type CommentAction = Comment["permissions"][number];
 export interface GroupAbilities {
   /** Read what is in the group: its posts, its members and their count, its tags. */
   read: boolean;
+  /** Joining makes a member at once (else it asks the moderators). */
+  joinsAtOnce: boolean;
   /** Write a post, react and comment. */
   post: boolean;
   /** Leave: a member who does not own the group. */
@@ -69,6 +71,7 @@ export function groupAbilities(group: Group): GroupAbilities {
   const allows = (action: GroupAction) => groupMay(group, action);
   return {
     read: group.readable,
+    joinsAtOnce: group.joins_at_once,
     post: allows("post"),
     leave: group.membership !== null && membershipRole(group) !== "owner",
     moderate: allows("handle_reports") || allows("view_moderation_log"),
