@@ -1187,7 +1187,9 @@ def main() -> int:
             "CELERY_TASK_DEFAULT_QUEUE": REDIS_PREFIX,
         }
     )
-    env = dict(os.environ)
+    # Raised for gunicorn too: the request that creates a post decides whether its group is read
+    # at request time (feeds.services.feed_add_own), so the large group is fanned out at all.
+    env = {**os.environ, "FEED_FANOUT_MAX_MEMBERS": str(RAISED_FANOUT_MAX)}
 
     import django
 
@@ -1227,7 +1229,7 @@ def main() -> int:
             f" {settings.REDIS_KEY_PREFIX}, FEED_FANOUT_CHUNK {settings.FEED_FANOUT_CHUNK},"
             f" FEED_CACHE_MAX {settings.FEED_CACHE_MAX}; FEED_FANOUT_MAX_MEMBERS"
             f" {settings.FEED_FANOUT_MAX_MEMBERS:,} raised to {RAISED_FANOUT_MAX:,} in this"
-            " process and the worker, so that the large group is fanned out at all",
+            " process, gunicorn and the worker, so that the large group is fanned out at all",
             f"data: {feed_knobs.large:,} members with warm caches of"
             f" {feed_knobs.warm_entries} entries; {feed_knobs.readers} readers in"
             f" {feed_knobs.reader_groups} groups of {feed_knobs.reader_posts} posts"
