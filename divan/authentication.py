@@ -8,8 +8,10 @@ once the token was deleted or its user changed. A tombstone is written with a pl
 change and again after its commit: a fill that read PostgreSQL before the commit finds it and
 writes nothing (NX), so no process can bring a revoked record back; while it lives, requests
 with that token read PostgreSQL, which has the truth. What changes a record: deleting tokens
-(`tokens_delete`: signing out, a changed password, a deleted account), saving the user with any
-of RECORD_FIELDS (divan.models.User.save: deactivation included) and the admin's token pages.
+(`tokens_delete`: signing out, a changed password, a deleted account; any other delete of a
+Token, a user deleted from the shell included, through `token_deleted` on post_delete), saving
+the user with any of RECORD_FIELDS (divan.models.User.save: deactivation included) and the
+admin's token pages. A record of an inactive user is never trusted, whoever wrote it.
 No record is written for an inactive user, so the bulk updates of `is_active` that start and
 approve an account awaiting approval (accounts.services.registration) have none to revoke; a
 deleted account's tokens go through `tokens_delete` before its row is made inactive. The user's
@@ -124,15 +126,16 @@ class CachedTokenAuthentication(TokenAuthentication):
             return super().authenticate_credentials(key)
         if record and record != TOMBSTONE:
             user, token = _from_record(key, record)
-            user_id = str(user.pk)
-            throttling.counted_ahead(
-                self.request,
-                {
-                    window.replace(throttling.USER_MARK, user_id): count
-                    for (window, _), count in zip(windows, counts, strict=True)
-                },
-            )
-            return user, token
+            if user.is_active:  # only active users' records are written; trust no other
+                user_id = str(user.pk)
+                throttling.counted_ahead(
+                    self.request,
+                    {
+                        window.replace(throttling.USER_MARK, user_id): count
+                        for (window, _), count in zip(windows, counts, strict=True)
+                    },
+                )
+                return user, token
         user, token = super().authenticate_credentials(key)
         if record is None:
             token_records_fill([token])
@@ -174,11 +177,26 @@ def token_records_forget(token_keys: list[str]) -> None:
 
 
 def token_records_forget_user(*, user_id: int) -> None:
-    """Tombstones for the records of every token of the user: their user changed."""
-    token_records_forget(list(Token.objects.filter(user_id=user_id).values_list("key", flat=True)))
+    """Tombstones for the records of every token of the user: their user changed. The tokens
+    are read again after the commit, so that one created meanwhile (a sign-in whose first
+    request filled its record from the old row) is covered too."""
+
+    def forget() -> None:
+        _tombstone(list(Token.objects.filter(user_id=user_id).values_list("key", flat=True)))
+
+    forget()
+    transaction.on_commit(forget)
+
+
+def token_deleted(sender, instance: Token, **kwargs) -> None:
+    """post_delete of a Token however it went (a user deleted from the shell, whose tokens go by
+    cascade; a queryset's delete): its record is forgotten, as tokens_delete does."""
+    token_records_forget([instance.key])
 
 
 def _tombstone(token_keys: list[str]) -> None:
+    if not token_keys:
+        return
     seconds = settings.AUTH_TOKEN_TOMBSTONE_SECONDS
     try:
         with get_redis().pipeline(transaction=False) as pipe:

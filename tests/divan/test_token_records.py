@@ -87,8 +87,18 @@ def test_authentication_alone_reads_nothing_from_postgresql_for_a_known_token():
     assert user.get_deferred_fields() >= {"password", "reputation", "last_login"}
 
 
-@pytest.mark.parametrize("revoke", ["sign-out", "password", "deactivated", "admin"])
-def test_every_revocation_is_refused_at_the_next_request(revoke, admin_client):
+@pytest.mark.parametrize(
+    ("revoke", "detail"),
+    [
+        ("sign-out", "Invalid token."),
+        ("password", "Invalid token."),
+        ("deactivated", "User inactive or deleted."),
+        ("admin", "Invalid token."),
+        ("queryset delete", "Invalid token."),
+        ("user deleted from the shell", "Invalid token."),
+    ],
+)
+def test_every_revocation_is_refused_at_the_next_request(revoke, detail, admin_client):
     user = UserFactory()
     client = client_for(user)
     assert client.get(ME).status_code == 200
@@ -103,16 +113,31 @@ def test_every_revocation_is_refused_at_the_next_request(revoke, admin_client):
     elif revoke == "deactivated":
         user.is_active = False
         user.save(update_fields=["is_active"])
-    else:
+    elif revoke == "admin":
         deleted = admin_client.post(
             f"/admin/authtoken/tokenproxy/{user.pk}/delete/", {"post": "yes"}
         )
         assert deleted.status_code == 302
+    elif revoke == "queryset delete":
+        Token.objects.filter(user=user).delete()
+    else:
+        user.delete()
 
     assert _record(key) == TOMBSTONE
     answer = client.get(ME)
     assert answer.status_code == 401
-    assert answer.json()["detail"] in ("Invalid token.", "User inactive or deleted.")
+    assert answer.json()["detail"] == detail
+
+
+def test_a_record_of_an_inactive_user_is_not_trusted():
+    user = UserFactory(is_active=False)
+    key = token_issue(user=user).key
+    authentication.token_records_fill([Token.objects.select_related("user").get(key=key)])
+
+    answer = APIClient().get(ME, HTTP_AUTHORIZATION=f"Token {key}")
+
+    assert answer.status_code == 401
+    assert answer.json()["detail"] == "User inactive or deleted."
 
 
 def test_a_changed_username_is_read_anew():
