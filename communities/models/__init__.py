@@ -16,12 +16,15 @@ from communities.models.moderation import (
     ReportReason,
     ReportStatus,
 )
+from communities.models.people import Block, BlockKind
 from communities.models.posts import GroupTag, Post, PostTag, Tag, TagCount
 from communities.models.reactions import Reaction
 from communities.models.uploads import Upload, UploadCharge, UploadStatus
 
 __all__ = [
     "Ban",
+    "Block",
+    "BlockKind",
     "Comment",
     "Group",
     "GroupTag",

@@ -89,23 +89,47 @@ def _invited(viewer, group_ref: str = "pk") -> Exists:
     )
 
 
-def _audience_q(audience: str, viewer) -> Q | None:
-    """The groups (rows of Group) whose audience holds the viewer; None for all of them."""
+def _audience_q(audience: str, viewer, group_ref: str = "pk") -> Q | None:
+    """The rows whose group (`group_ref`: "pk" for rows of Group) has an audience that holds
+    the viewer; None for all of them."""
     if audience == EVERYONE:
         return None
     if not viewer.is_authenticated:
         return Q(pk__in=[])
-    members = Q(Exists(_membership(viewer)))
-    return members | Q(_invited(viewer)) if audience == MEMBERS_AND_INVITEES else members
+    members = Q(Exists(_membership(viewer, group_ref)))
+    if audience == MEMBERS_AND_INVITEES:
+        return members | Q(_invited(viewer, group_ref))
+    return members
+
+
+def _groups_q(table: dict, viewer, prefix: str = "") -> Q:
+    """Rows whose group (the row itself for "", else the relation `prefix` such as "group__")
+    is live and has, in `table`, an audience that holds the viewer."""
+    group_ref = prefix.removesuffix("__") or "pk"
+    allowed = Q(pk__in=[])
+    for visibility, audience in table.items():
+        holds = _audience_q(audience, viewer, group_ref)
+        shown = Q(**{f"{prefix}visibility": visibility})
+        allowed |= shown if holds is None else shown & holds
+    return allowed & LIVE_GROUP.q(prefix)
 
 
 def _groups_by(table: dict, viewer) -> QuerySet[Group]:
     """Live groups whose audience in `table` holds the viewer."""
-    allowed = Q(pk__in=[])
-    for visibility, audience in table.items():
-        holds = _audience_q(audience, viewer)
-        allowed |= Q(visibility=visibility) if holds is None else Q(visibility=visibility) & holds
-    return Group.objects.filter(allowed, LIVE_GROUP.q())
+    return Group.objects.filter(_groups_q(table, viewer))
+
+
+def known_group_q(viewer, prefix: str) -> Q:
+    """Rows of another table whose group (through `prefix`, such as "group__") the viewer may
+    know exists (MAY_KNOW): a correlated check per row, for pages of rows that each name a
+    group (notifications), where `group__in=visible_groups(viewer)` would read every group."""
+    return _groups_q(MAY_KNOW, viewer, prefix)
+
+
+def readable_group_q(viewer, prefix: str) -> Q:
+    """Rows whose group (through `prefix`) has content the viewer may read (MAY_READ), as
+    `known_group_q`."""
+    return _groups_q(MAY_READ, viewer, prefix)
 
 
 def visible_groups(viewer) -> QuerySet[Group]:

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "accounts",
     "communities",
     "feeds",
+    "notifications",
 ]
 
 MIDDLEWARE = [
