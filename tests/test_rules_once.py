@@ -11,7 +11,7 @@ from django.db.models import Q
 from communities.rules import LIVE_GROUP, LIVE_MEMBERSHIP, LIVE_POST, NOT_DELETED, NOT_HIDDEN
 
 ROOT = Path(__file__).resolve().parents[1]
-CODE = ("accounts", "bench", "communities", "config", "divan", "feeds", "scripts")
+CODE = ("accounts", "bench", "communities", "config", "divan", "feeds", "notifications", "scripts")
 
 # A live rule written out: in SQL, as an ORM lookup, or as a lookup's keyword.
 RESTATED_RULE = re.compile(
