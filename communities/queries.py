@@ -8,9 +8,11 @@ import functools
 from dataclasses import dataclass
 
 from communities.models import (
+    Ban,
     Comment,
     Group,
     Invitation,
+    InvitationStatus,
     Membership,
     Post,
     PostTag,
@@ -34,6 +36,24 @@ GROUP_WITH_STANDING = (
     f" FROM {_GROUP} AS g LEFT JOIN {_MEMBERSHIP} AS m"
     "  ON m.group_id = g.id AND m.user_id = %(viewer)s"
     f" WHERE g.id = %(group)s AND {LIVE_GROUP.sql('g')}"
+)
+
+
+# --- visibility for a user-id column (selectors/visibility.py renders MAY_KNOW and MAY_READ with
+# these; notifications decides a whole recipient set in one statement): templates of `{group}`
+# (a group table's alias) and `{user}` (an SQL expression of a user id).
+MEMBER_OF_SQL = (
+    f"EXISTS (SELECT FROM {_MEMBERSHIP} AS am WHERE am.group_id = {{group}}.id"
+    " AND am.user_id = {user})"
+)
+INVITED_TO_SQL = (
+    f"EXISTS (SELECT FROM {_INVITATION} AS ai WHERE ai.group_id = {{group}}.id"
+    f" AND ai.user_id = {{user}} AND ai.status = '{InvitationStatus.PENDING}')"
+)
+# A ban in force (Ban.objects.active()): no expiry, or one still ahead.
+BANNED_FROM_SQL = (
+    f"EXISTS (SELECT FROM {table(Ban)} AS ab WHERE ab.group_id = {{group}}.id"
+    " AND ab.user_id = {user} AND (ab.expires_at IS NULL OR ab.expires_at > now()))"
 )
 
 

@@ -16,6 +16,7 @@ COMMUNITIES_JOBS = {
         "schedule": crontab(minute="*/10"),
     },
     "events.purge": {"task": "events.purge", "schedule": crontab(minute=7)},
+    "notifications.chunk_sweep": {"task": "notifications.chunk_sweep", "schedule": 30.0},
 }
 
 

@@ -6,4 +6,7 @@ class NotificationsConfig(AppConfig):
     verbose_name = "Notifications"
 
     def ready(self) -> None:
-        pass
+        from notifications import consumers  # noqa: F401 - registers the notifications consumer
+        from notifications.metrics import register
+
+        register()

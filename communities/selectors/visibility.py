@@ -132,6 +132,39 @@ def readable_group_q(viewer, prefix: str) -> Q:
     return _groups_q(MAY_READ, viewer, prefix)
 
 
+def _audience_sql(audience: str, *, group: str, user: str) -> str | None:
+    """SQL of whether the user (`user`, an SQL expression of a user id) is in the audience of
+    the group aliased `group`; None for everyone."""
+    if audience == EVERYONE:
+        return None
+    members = queries.MEMBER_OF_SQL.format(group=group, user=user)
+    if audience == MEMBERS_AND_INVITEES:
+        return f"({members} OR {queries.INVITED_TO_SQL.format(group=group, user=user)})"
+    return members
+
+
+def _groups_sql(table: dict, *, group: str, user: str) -> str:
+    """`_groups_q` in SQL, for a user-id column rather than one viewer: whether the group
+    aliased `group` is live and its audience in `table` holds the user."""
+    allowed = []
+    for visibility, audience in table.items():
+        holds = _audience_sql(audience, group=group, user=user)
+        shown = f"{group}.visibility = '{visibility}'"
+        allowed.append(shown if holds is None else f"({shown} AND {holds})")
+    return f"({' OR '.join(allowed)}) AND {LIVE_GROUP.sql(group)}"
+
+
+def may_know_sql(*, group: str, user: str) -> str:
+    """MAY_KNOW as an SQL condition on a user-id column (`user`) and a group alias (`group`):
+    statements that decide a whole set of recipients at once (notifications/queries.py)."""
+    return _groups_sql(MAY_KNOW, group=group, user=user)
+
+
+def may_read_sql(*, group: str, user: str) -> str:
+    """MAY_READ as an SQL condition, as `may_know_sql`."""
+    return _groups_sql(MAY_READ, group=group, user=user)
+
+
 def visible_groups(viewer) -> QuerySet[Group]:
     """Groups the viewer may know exist (MAY_KNOW)."""
     return _groups_by(MAY_KNOW, viewer)

@@ -222,6 +222,7 @@ def _moderate(
             actor=actor,
             post=comment.post,
             report_id=getattr(report, "pk", None),
+            reason=reason,
         )
         moderation_log_write(
             group=comment.post.group,

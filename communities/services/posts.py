@@ -293,7 +293,13 @@ def post_hide(
         post.hidden_by = actor
         post.save(update_fields=["hidden_at", "hidden_by"])
         tag_counts_move(post=post, shown=-1, hidden=1)
-        post_event(EventType.POST_HIDDEN, post, actor=actor, report_id=getattr(report, "pk", None))
+        post_event(
+            EventType.POST_HIDDEN,
+            post,
+            actor=actor,
+            report_id=getattr(report, "pk", None),
+            reason=reason,
+        )
         moderation_log_write(
             group=post.group,
             actor=actor,
@@ -324,7 +330,7 @@ def post_restore(*, actor, post: Post, reason: str = "", as_site_staff: bool = F
         post.hidden_by = None
         post.save(update_fields=["hidden_at", "hidden_by"])
         tag_counts_move(post=post, shown=1, hidden=-1)
-        post_event(EventType.POST_RESTORED, post, actor=actor)
+        post_event(EventType.POST_RESTORED, post, actor=actor, reason=reason)
         moderation_log_write(
             group=post.group,
             actor=actor,

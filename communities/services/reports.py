@@ -178,6 +178,7 @@ def _close_report(*, actor, report: Report, status: str, note: str, action: str)
         actor=actor,
         group=report.group,
         content_hidden=report.content_hidden,
+        reporter_id=report.reporter_id,
     )
     moderation_log_write(
         group=report.group,

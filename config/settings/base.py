@@ -443,7 +443,7 @@ DIVAN_STARTUP_CHECKS = True
 COMMUNITIES_WORKERS_ENABLED = env.bool("COMMUNITIES_WORKERS_ENABLED", default=True)
 
 # --- Events (README, Events) -------------------------------------------------------------------
-EVENTS_CONSUMERS = env.list("EVENTS_CONSUMERS", default=["search", "feeds"])
+EVENTS_CONSUMERS = env.list("EVENTS_CONSUMERS", default=["search", "feeds", "notifications"])
 # Modules that register more consumers when Django starts (the apps' own register themselves).
 EVENTS_CONSUMER_MODULES = env.list("EVENTS_CONSUMER_MODULES", default=[])
 EVENTS_DISPATCH_INTERVAL_SECONDS = env.float("EVENTS_DISPATCH_INTERVAL_SECONDS", default=2.0)
@@ -515,6 +515,20 @@ FEED_SCORE_COMMENT_WEIGHT = env.float("FEED_SCORE_COMMENT_WEIGHT", default=2.0)
 FEED_SCORE_REPUTATION_WEIGHT = env.float("FEED_SCORE_REPUTATION_WEIGHT", default=1.0)
 FEED_SCORE_REPUTATION_CAP = env.float("FEED_SCORE_REPUTATION_CAP", default=3.0)
 FEED_SCORE_TIME_CONSTANT_SECONDS = env.float("FEED_SCORE_TIME_CONSTANT_SECONDS", default=45000.0)
+
+# --- Notifications: delivery (README, Notifications; notifications/delivery.py) ---------------
+# a large recipient set (a watched group's watchers) is written in chunks of this many, one task
+# each; a chunk not done after NOTIFICATIONS_CHUNK_RETRY_SECONDS is queued again, and the records
+# of chunks done are kept NOTIFICATIONS_CHUNK_KEEP_HOURS
+NOTIFICATIONS_CHUNK = env.int("NOTIFICATIONS_CHUNK", default=1000)
+NOTIFICATIONS_CHUNK_RETRY_SECONDS = env.int("NOTIFICATIONS_CHUNK_RETRY_SECONDS", default=60)
+NOTIFICATIONS_CHUNK_KEEP_HOURS = env.int("NOTIFICATIONS_CHUNK_KEEP_HOURS", default=24)
+# a folded item (reactions, moderators' queues) keeps its newest actors, this many, per bucket
+NOTIFICATIONS_ACTORS_KEPT = env.int("NOTIFICATIONS_ACTORS_KEPT", default=3)
+NOTIFICATIONS_FOLD_SECONDS = env.int("NOTIFICATIONS_FOLD_SECONDS", default=3600)
+# an item delivered by mail is due this long after it is written (several go in one mail)
+NOTIFICATIONS_MAIL_DELAY_SECONDS = env.int("NOTIFICATIONS_MAIL_DELAY_SECONDS", default=120)
+NOTIFICATIONS_MENTIONS_MAX = env.int("NOTIFICATIONS_MENTIONS_MAX", default=20)
 
 # --- Uploads and attachments (communities/storage.py) ------------------------------------------
 # With AWS_STORAGE_BUCKET_NAME set, files go to that S3 bucket (or any S3-compatible store at

@@ -79,6 +79,7 @@ def membership_ban(
             user_id=user.pk,
             expires_at=expires_at.isoformat() if expires_at else None,
             report_id=getattr(report, "pk", None),
+            reason=reason,
         )
         now = timezone.now()
         answer_join_requests(

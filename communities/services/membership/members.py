@@ -77,6 +77,7 @@ def membership_change_role(*, actor, group: Group, user_id: int, role: str) -> M
             actor=actor,
             user_id=target.user_id,
             changes={"role": [previous_role, role]},
+            role=role,
         )
         moderation_log_write(
             group=group,
