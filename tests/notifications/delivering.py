@@ -2,8 +2,9 @@
 then the chunks it planned, as the events process and a worker would; read an inbox."""
 
 from communities.models import Block
-from divan.events.consumers import consumer_run
+from divan.events.consumers import Event, consumer_run
 from divan.events.dispatch import outbox_dispatch
+from divan.events.models import OutboxEvent
 from notifications.delivery import recipient_chunk_run
 from notifications.models import Notification, RecipientChunk
 
@@ -47,3 +48,18 @@ def types_by_user(users: dict) -> dict[str, list[str]]:
 
 def block(user, target, kind: str = "block") -> None:
     Block.objects.create(user=user, target=target, kind=kind)
+
+
+def outbox_events(*types: str) -> list[Event]:
+    """The events of these types in the outbox, in order, as the consumer receives them."""
+    return [
+        Event(
+            event_id=str(row.event_id),
+            type=row.type,
+            aggregate_type=row.aggregate_type,
+            aggregate_id=row.aggregate_id,
+            payload=row.payload,
+            created_at=row.created_at.isoformat(),
+        )
+        for row in OutboxEvent.objects.filter(type__in=types).order_by("id")
+    ]

@@ -16,7 +16,6 @@ from communities.services.posts import post_hide, post_restore
 from communities.services.reactions import reaction_add, reaction_remove
 from communities.services.reports import report_create, report_dismiss, report_resolve
 from divan.events.consumers import Event, event_apply
-from divan.events.models import OutboxEvent
 from notifications.delivery import mentions_in
 from notifications.models import (
     GroupLevel,
@@ -28,7 +27,14 @@ from notifications.models import (
 )
 from tests.factories import UserFactory
 from tests.fixtures import add_member, build_world, make_comment, make_post
-from tests.notifications.delivering import block, deliver, inbox, settle, types_by_user
+from tests.notifications.delivering import (
+    block,
+    deliver,
+    inbox,
+    outbox_events,
+    settle,
+    types_by_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -436,19 +442,7 @@ def test_the_same_event_applied_twice_notifies_once():
     settle()
     reaction_add(user=owner, kind="like", post=post)
     make_comment(post=post, author=owner, body="Twice")
-    events = [
-        Event(
-            event_id=str(row.event_id),
-            type=row.type,
-            aggregate_type=row.aggregate_type,
-            aggregate_id=row.aggregate_id,
-            payload=row.payload,
-            created_at=row.created_at.isoformat(),
-        )
-        for row in OutboxEvent.objects.filter(
-            type__in=["reaction.added", "comment.created"]
-        ).order_by("id")
-    ]
+    events = outbox_events("reaction.added", "comment.created")
     assert [event_apply("notifications", event) for event in events] == [True, True]
     assert [event_apply("notifications", event) for event in events] == [False, False]
     deliver()  # and the stream's copies: found applied
