@@ -127,6 +127,7 @@ def test_prod_settings_start_with_a_secret_key():
                 "feeds.fanout_sweep",
                 "feeds.purge",
                 "feeds.rescore",
+                "notifications.chunk_sweep",
             ],
         ),
         # mail and exports are no background jobs: each is a promise to one person
