@@ -125,6 +125,33 @@ def test_a_comment_tells_each_person_once_the_first_of_mention_reply_post_reply(
     assert timedelta(seconds=115) < row.mail_due_at - row.created_at <= timedelta(seconds=121)
 
 
+@pytest.mark.parametrize("visibility", [Visibility.PUBLIC, Visibility.PRIVATE, Visibility.SECRET])
+def test_replies_and_reactions_reach_an_author_in_every_standing(visibility):
+    world = world_with_peers(visibility)
+    group, admin = world.group, world.user("admin")
+    authors = {who: world.user(who) for who in ("owner", "moderator", "member", "blocker", "muter")}
+    for who in ("banned", "deactivated", "leaver"):  # each wrote a post while a member
+        authors[who] = UserFactory(username=f"{visibility}-{who}-author")
+        add_member(group, authors[who])
+    posts = {who: make_post(group=group, author=user, body="Mine") for who, user in authors.items()}
+    membership.membership_ban(actor=world.user("owner"), group=group, user_id=authors["banned"].pk)
+    authors["deactivated"].is_active = False
+    authors["deactivated"].save(update_fields=["is_active"])
+    membership.group_leave(user=authors["leaver"], group=group)
+    settle()
+
+    for post in posts.values():
+        make_comment(post=post, author=admin, body="A reply")
+        reaction_add(user=admin, kind="like", post=post)
+    deliver()
+    told = ["owner", "moderator", "member"]
+    if visibility == Visibility.PUBLIC:
+        told.append("leaver")  # may still read what they wrote in a public group
+    assert types_by_user(authors) == {
+        who: (["post_reply", "reaction"] if who in told else []) for who in authors
+    }
+
+
 @pytest.mark.parametrize("visibility", [Visibility.PUBLIC, Visibility.PRIVATE])
 def test_group_levels_watching_default_and_muted(visibility, settings):
     settings.NOTIFICATIONS_CHUNK = 2
