@@ -130,6 +130,16 @@ def test_a_bad_body_is_a_400_and_marks_nothing(inbox, body, errors):
     assert read_state() == before
 
 
+def test_marking_is_one_statement_with_a_known_token(inbox, django_assert_num_queries):
+    _world, client, mine, _theirs = inbox
+    client.get(UNREAD)  # the token's record is in Redis from now on
+
+    with django_assert_num_queries(1):
+        assert client.post(READ, {"ids": mine}, format="json").json() == {"marked": 4}
+    with django_assert_num_queries(1):
+        assert client.post(READ, {"up_to": mine[-1]}, format="json").json() == {"marked": 0}
+
+
 def test_no_ids_mark_nothing(inbox):
     _world, client, _mine, _theirs = inbox
     before = read_state()
