@@ -12,6 +12,7 @@ from divan import health
 from divan.events.api import EventsStatusView
 from divan.metrics import metrics_view
 from feeds.urls import router as feeds_router
+from notifications.urls import router as notifications_router
 
 
 class SwaggerUIView(SpectacularSwaggerView):
@@ -40,9 +41,14 @@ urlpatterns = [
     # Its sign-up first, as REGISTRATION_MODE says (accounts.headless), in front of its own.
     path("api/_allauth/", include("accounts.headless")),
     path("api/_allauth/", include("allauth.headless.urls")),
-    path("api/communities/v1/", api_root(communities_router, feeds_router), name="api-root"),
+    path(
+        "api/communities/v1/",
+        api_root(communities_router, feeds_router, notifications_router),
+        name="api-root",
+    ),
     path("api/communities/v1/", include("communities.api.urls")),
     path("api/communities/v1/", include("feeds.urls")),
+    path("api/communities/v1/", include("notifications.urls")),
     path("api/ops/events/", EventsStatusView.as_view(), name="ops-events"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SwaggerUIView.as_view(url_name="schema"), name="docs"),

@@ -9,13 +9,35 @@ blocked or muted are left out too. The inbox, its unread count and the mail all 
 `readable_notifications`.
 """
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Left
 
 from communities.models import Block
 from communities.rules import LIVE_COMMENT, LIVE_POST, NOT_DELETED
-from communities.selectors.visibility import known_group_q, readable_group_q
-from notifications.models import Notification
-from notifications.types import TYPES, Reads
+from communities.selectors.visibility import (
+    GroupAccess,
+    group_access,
+    known_group_q,
+    post_access,
+    readable_group_q,
+)
+from divan.exceptions import NotFound
+from divan.models import User
+from divan.sql import fetch_all
+from notifications.models import (
+    GroupLevel,
+    Level,
+    MailSettings,
+    Notification,
+    PostLevel,
+    TypeSetting,
+)
+from notifications.types import TYPES, NotificationType, Reads
 
 
 def _reads_q(recipient) -> dict[Reads, Q]:
@@ -48,3 +70,194 @@ def readable_q(recipient) -> Q:
 def readable_notifications(recipient) -> QuerySet[Notification]:
     """The notifications of `recipient` they may see now."""
     return Notification.objects.filter(recipient=recipient).filter(readable_q(recipient))
+
+
+# --- what the API reads (notifications/api/views.py) ------------------------------------------
+
+UNREAD_CAP = 100  # counts stop here: the hub shows "99+" from it on
+# The unread count reads at most the newest this many unread rows: a type whose unread rows are
+# all older than these is counted as none. Retention keeps far fewer rows than this per person
+# in practice, so the bound is a guard on the cost, not a visible cut.
+UNREAD_SCAN = 1000
+ACTORS_SHOWN = 3  # the newest actors an item shows ("alice, bob and 11 others")
+# An item's actors are read from the first this many of its actor_ids, so that a few of them
+# since blocked or deleted still leave ACTORS_SHOWN to show.
+ACTORS_READ = 10
+EXCERPT_LENGTH = 140  # a comment's excerpt in an item: its first characters
+# The recipient's id in the unread count's statement as compiled, replaced by the real one on
+# each call: no user has a negative id.
+_RECIPIENT_MARK = -987_654_321_012
+
+
+# What an item shows: its own columns, its group's and its post's (never a post's body).
+PAGE_FIELDS = (
+    "id", "type", "group_id", "post_id", "comment_id", "actor_id", "actor_ids", "count", "data",
+    "created_at", "updated_at", "read_at",
+    "group__id", "group__name", "group__slug", "post__id", "post__title",
+)  # fmt: skip
+
+
+def notification_page_rows(*, viewer, types: Sequence[str] = (), unread: bool = False):
+    """The viewer's readable notifications for a page of the inbox (newest first, by id), with
+    their group, post and comment excerpt loaded in the page's own query; the page's actors
+    come from `notifications_with_actors`, one query for the whole page."""
+    rows = readable_notifications(viewer)
+    if types:
+        rows = rows.filter(type__in=list(types))
+    if unread:
+        rows = rows.filter(read_at__isnull=True)
+    return (
+        rows.select_related("group", "post")
+        .only(*PAGE_FIELDS)
+        .annotate(comment_excerpt=Left("comment__body", EXCERPT_LENGTH))
+    )
+
+
+def notifications_with_actors(rows: list[Notification], *, viewer) -> list[Notification]:
+    """The rows, each with `actors`: up to ACTORS_SHOWN of its newest actors ({id, username}),
+    read for the whole page in one query. A deleted user is left out, and so, on an item a peer
+    caused (types.py, from_peers), is anyone the viewer has since blocked or muted."""
+    wanted: dict[int, list[int]] = {}
+    for row in rows:
+        ids = list(row.actor_ids[:ACTORS_READ]) or ([row.actor_id] if row.actor_id else [])
+        wanted[row.pk] = ids
+    every_id = {user_id for ids in wanted.values() for user_id in ids}
+    people: dict[int, tuple[str, bool]] = {}
+    if every_id:
+        kept_out = Exists(Block.objects.filter(user=viewer, target=OuterRef("pk")))
+        people = {
+            user_id: (username, blocked)
+            for user_id, username, blocked in User.objects.filter(pk__in=every_id)
+            .annotate(kept_out=kept_out)
+            .values_list("id", "username", "kept_out")
+        }
+    for row in rows:
+        from_peers = TYPES[NotificationType(row.type)].from_peers
+        actors = []
+        for user_id in wanted[row.pk]:
+            person = people.get(user_id)
+            if person is None or (from_peers and person[1]):
+                continue
+            actors.append({"id": user_id, "username": person[0]})
+            if len(actors) == ACTORS_SHOWN:
+                break
+        row.actors = actors
+    return rows
+
+
+@dataclass(frozen=True)
+class UnreadCount:
+    total: int  # at most UNREAD_CAP
+    by_type: dict[str, int]  # every type, zeros included, each at most UNREAD_CAP
+
+    @property
+    def display(self) -> str:
+        return f"{UNREAD_CAP - 1}+" if self.total >= UNREAD_CAP else str(self.total)
+
+
+def _unread_rows(recipient) -> QuerySet:
+    """(type, count) of the recipient's newest UNREAD_SCAN unread readable rows: the newest by
+    the unread partial index (notification_unread), counted by type in the same statement."""
+    newest = (
+        readable_notifications(recipient)
+        .filter(read_at__isnull=True)
+        .order_by("-id")
+        .values("pk")[:UNREAD_SCAN]
+    )
+    return (
+        Notification.objects.filter(pk__in=newest)
+        .values("type")
+        .annotate(unread=Count("pk"))
+        .values_list("type", "unread")
+        .order_by()
+    )
+
+
+@functools.cache
+def _unread_statement() -> tuple[str, tuple, tuple[int, ...]]:
+    """The unread count's statement as the ORM writes it, built once per process for a marked
+    recipient: its SQL, its parameters, and the places of the recipient's id among them. The
+    ORM takes longer to build it than PostgreSQL to run it, on the API's most polled endpoint.
+    Only a statement whose parameters are constants but the recipient's id may be kept: one
+    that held the time (a ban's expiry) would be stale on its next call, so it is refused."""
+    marked = User(pk=_RECIPIENT_MARK)
+    sql, params = _unread_rows(marked).query.sql_with_params()
+    for param in params:
+        if not isinstance(param, str | int) or isinstance(param, bool):
+            raise ImproperlyConfigured(
+                f"The unread count's statement takes {param!r}, which may change between calls:"
+                " it can no longer be built once (notifications/selectors.py)."
+            )
+    places = tuple(n for n, param in enumerate(params) if param == _RECIPIENT_MARK)
+    if not places:
+        raise ImproperlyConfigured("The unread count's statement does not name its recipient.")
+    return sql, tuple(params), places
+
+
+def unread_count(*, recipient) -> UnreadCount:
+    """The recipient's unread readable notifications, in all and by type, each capped at
+    UNREAD_CAP: one statement. A total of the capped counts at or past the cap is past it too
+    (a type at the cap has at least that many), so the total is exact below the cap."""
+    sql, params, places = _unread_statement()
+    params = list(params)
+    for place in places:
+        params[place] = recipient.pk
+    counts = dict.fromkeys((str(kind) for kind in TYPES), 0)
+    for kind, unread in fetch_all(sql, params):
+        if kind in counts:
+            counts[kind] = min(unread, UNREAD_CAP)
+    return UnreadCount(total=min(sum(counts.values()), UNREAD_CAP), by_type=counts)
+
+
+@dataclass(frozen=True)
+class Preferences:
+    delivery: dict[str, str]  # every type: the person's delivery (their setting or the default)
+    digest: bool
+
+
+def preferences_get(*, user) -> Preferences:
+    """Each type's delivery for the person (their TypeSetting where they have one, else the
+    type's default) and whether they take the digest (on without a MailSettings row)."""
+    settings = dict(TypeSetting.objects.filter(user=user).values_list("type", "delivery"))
+    delivery = {str(kind): settings.get(str(kind), spec.default) for kind, spec in TYPES.items()}
+    digest = MailSettings.objects.filter(user=user).values_list("digest", flat=True).first()
+    return Preferences(delivery=delivery, digest=True if digest is None else digest)
+
+
+def readable_group(*, viewer, group_id: int) -> GroupAccess:
+    """The group as the viewer sees it, if they may read its content (MAY_READ), else
+    NotFound: a level is only for a group whose posts one could be told of."""
+    access = group_access(viewer=viewer, group_id=group_id)
+    if not access.can_view_content:
+        raise NotFound("No group matches the given query.")
+    return access
+
+
+def group_level_get(*, user, group_id: int) -> str:
+    """The person's level for a group whose content they may read (NotFound otherwise)."""
+    readable_group(viewer=user, group_id=group_id)
+    level = GroupLevel.objects.filter(user=user, group_id=group_id).values_list("level", flat=True)
+    return level.first() or Level.DEFAULT
+
+
+@dataclass(frozen=True)
+class PostLevelState:
+    level: str
+    watching: bool  # effective: a row watching, or no row on the person's own post
+
+
+def post_level_state(*, level: str, author_id: int | None, user_id: int) -> PostLevelState:
+    return PostLevelState(
+        level=level,
+        watching=level == Level.WATCHING or (level == Level.DEFAULT and author_id == user_id),
+    )
+
+
+def post_level_get(*, user, post_id: int) -> PostLevelState:
+    """The person's level for a post they may read (NotFound otherwise), and whether they
+    watch it in effect."""
+    post, _access = post_access(viewer=user, post_id=post_id)
+    level = PostLevel.objects.filter(user=user, post=post).values_list("level", flat=True)
+    return post_level_state(
+        level=level.first() or Level.DEFAULT, author_id=post.author_id, user_id=user.pk
+    )

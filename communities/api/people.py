@@ -7,6 +7,8 @@ from rest_framework.response import Response
 
 from communities.api.comments import CommentSerializer
 from communities.api.serializers import PostSerializer
+from communities.models import BlockKind
+from communities.selectors.blocks import block_kind
 from communities.selectors.people import user_comments, user_get, user_posts, user_search
 from divan.models import User
 
@@ -29,9 +31,17 @@ class UserNameSerializer(serializers.ModelSerializer):
 
 
 class ProfileSerializer(serializers.ModelSerializer):
+    # set by the view from the viewer's Block row (communities.selectors.blocks.block_kind)
+    viewer_block = serializers.ChoiceField(
+        choices=BlockKind.choices,
+        allow_null=True,
+        read_only=True,
+        help_text="Whether you block or mute this person (null: neither, or signed out).",
+    )
+
     class Meta:
         model = User
-        fields = ("id", "username", "reputation", "date_joined")
+        fields = ("id", "username", "reputation", "date_joined", "viewer_block")
         read_only_fields = fields
 
 
@@ -69,7 +79,9 @@ class UserViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         return Response(UserNameSerializer(users, many=True).data)
 
     def retrieve(self, request, username=None):
-        return Response(ProfileSerializer(user_get(username=username)).data)
+        person = user_get(username=username)
+        person.viewer_block = block_kind(viewer=request.user, target=person)
+        return Response(ProfileSerializer(person).data)
 
     def _page(self, queryset) -> Response:
         page = self.paginate_queryset(queryset)

@@ -3,6 +3,7 @@ from rest_framework.routers import DefaultRouter
 
 from accounts.api import invitations as accounts_api
 from communities.api import (
+    blocks,
     comments,
     moderation,
     people,
@@ -61,6 +62,7 @@ router.register("reports", moderation.ReportViewSet, basename="report")
 router.register("search", search.SearchViewSet, basename="search")
 router.register("uploads", uploads.UploadViewSet, basename="upload")
 router.register("users", people.UserViewSet, basename="user")
+router.register("blocks", blocks.BlockViewSet, basename="block")
 
 urlpatterns = [
     path("uploads/local/", uploads.local_upload, name="upload-local"),

@@ -365,9 +365,11 @@ SPECTACULAR_SETTINGS = {
         "browser session), groups of three visibilities, membership, roles, join requests, "
         "invitations and bans; posts with tags and attachments, threaded comments and "
         "reactions; reports, moderation (hide, restore, pin, lock) and the moderation log; "
-        "full-text search; personal and group feeds; file uploads; and the events' status for "
-        "site staff. Lists are cursor-paginated; creates accept an Idempotency-Key; errors "
-        'keep DRF\'s shape (`{"field": ["message"]}` or `{"detail": "..."}`). Accounts '
+        "full-text search; personal and group feeds; file uploads; notifications (the inbox, "
+        "its unread count, preferences, group and post levels) and blocks and mutes; and the "
+        "events' status for site staff. Lists are cursor-paginated; creates accept an "
+        'Idempotency-Key; errors keep DRF\'s shape (`{"field": ["message"]}` or '
+        '`{"detail": "..."}`). Accounts '
         "(verifying an address, resetting and changing the password, changing the address, "
         "two-factor setup and sign-in) are django-allauth's headless API: "
         "`/api/_allauth/browser/v1/` for browsers and `/api/_allauth/app/v1/` for apps, "
@@ -390,7 +392,10 @@ SPECTACULAR_SETTINGS = {
         {"name": "posts", "description": "A group's posts, with tags and attachments."},
         {"name": "comments", "description": "Threaded comments on a post."},
         {"name": "reactions", "description": "Reactions to posts and comments."},
-        {"name": "people", "description": "Users by name, and a person's posts and comments."},
+        {
+            "name": "people",
+            "description": "Users by name, a person's posts and comments; your blocks and mutes.",
+        },
         {"name": "reports", "description": "Reporting content, and a group's open reports."},
         {
             "name": "moderation",
@@ -399,6 +404,11 @@ SPECTACULAR_SETTINGS = {
         {"name": "search", "description": "Full-text search and the tags of what you may read."},
         {"name": "feeds", "description": "Your feed and a group's, ranked or newest first."},
         {"name": "uploads", "description": "Files: a signed upload form, then completion."},
+        {
+            "name": "notifications",
+            "description": "Your inbox, its unread count, your preferences, and your level "
+            "for a group or a post's thread.",
+        },
         {"name": "ops", "description": "How far events and background processes are behind."},
     ],
     "VERSION": "1.0.0",
@@ -407,6 +417,11 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ReportStatusEnum": "communities.models.ReportStatus",
         "UploadStatusEnum": "communities.models.UploadStatus",
+        "TypeEnum": "communities.selectors.search.TYPES",  # a post or a comment
+        "BlockKindEnum": "communities.models.BlockKind",
+        "NotificationTypeEnum": "notifications.types.TYPE_CHOICES",
+        "NotificationDeliveryEnum": "notifications.types.Delivery",
+        "NotificationLevelEnum": "notifications.models.Level",
     },
     # The docs pages load Swagger UI and ReDoc from our static files, never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -17,6 +17,7 @@ def every_kind_of_row(public_world):
     """One row behind every path parameter of the API, in a group the owner runs."""
     from accounts.services.exports import export_request
     from accounts.services.registration import invitation_create as signup_invitation_create
+    from communities.services.blocks import block_set
     from communities.services.membership import group_join, invitation_create, membership_ban
     from communities.services.reactions import reaction_add
     from communities.services.reports import report_create
@@ -35,6 +36,7 @@ def every_kind_of_row(public_world):
         actor=world.user("owner"), group=closed, user_id=UserFactory().pk
     )
     membership_ban(actor=world.user("owner"), group=closed, user_id=world.user("outsider").pk)
+    block_set(user=world.user("owner"), target=world.user("member"), kind="mute")
     signup_link, _ = signup_invitation_create(actor=world.user("owner"), group=world.group)
     return {
         "groups": world.group.pk,
@@ -42,6 +44,7 @@ def every_kind_of_row(public_world):
         "comments": comment.pk,
         "members": world.user("member").pk,
         "users": world.user("member").username,
+        "blocks": world.user("member").username,
         "bans": world.user("banned").pk,
         "reports": report.pk,
         "join-requests": request.pk,

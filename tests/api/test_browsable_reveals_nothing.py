@@ -72,6 +72,7 @@ def _planted(visibility: str):
         "comments": comment.pk,
         "members": member.pk,
         "users": member.username,
+        "blocks": member.username,
         "bans": banned.pk,
         "reports": report.pk,
         "join-requests": join_request.pk,

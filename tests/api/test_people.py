@@ -236,6 +236,7 @@ def test_a_profile_by_username(public_world, who):
             "username": member.username,
             "reputation": member.reputation,
             "date_joined": when(member.date_joined),
+            "viewer_block": None,
         },
     )
 

@@ -35,15 +35,18 @@ def test_openapi_schema_lists_every_endpoint():
     } <= paths
 
 
-def test_api_root_lists_the_collections_of_communities_and_feeds():
+def test_api_root_lists_the_collections_of_communities_feeds_and_notifications():
     response = APIClient().get("/api/communities/v1/", HTTP_ACCEPT="application/json")
 
     assert response.status_code == 200
     base = "http://testserver/api/communities/v1/"
     assert response.json() == {
         name: f"{base}{name}/"
-        for name in ("groups", "tags", "reports", "search", "uploads", "users", "feed")
-    }
+        for name in (
+            "groups", "tags", "reports", "search", "uploads", "users", "blocks", "feed",
+            "notifications",
+        )
+    }  # fmt: skip
 
 
 def test_swagger_ui_is_served():
@@ -115,7 +118,7 @@ def test_every_operation_has_one_meaningful_tag_and_the_description_covers_the_a
     declared = [tag["name"] for tag in schema["tags"]]
     assert declared == [
         "auth", "groups", "members", "posts", "comments", "reactions", "people", "reports",
-        "moderation", "search", "feeds", "uploads", "ops",
+        "moderation", "search", "feeds", "uploads", "notifications", "ops",
     ]  # fmt: skip
     assert all(len(names) == 1 and names[0] in declared for names in tags.values()), tags
     assert {names[0] for names in tags.values()} == set(declared)  # each tag holds something
@@ -136,6 +139,13 @@ def test_every_operation_has_one_meaningful_tag_and_the_description_covers_the_a
     assert tags["get", f"{v1}/users/{{username}}/posts/"] == ["people"]
     assert tags["post", "/api/auth/token/"] == ["auth"]
     assert tags["get", "/api/ops/events/"] == ["ops"]
+    assert tags["get", f"{v1}/notifications/"] == ["notifications"]
+    assert tags["get", f"{v1}/notifications/unread/"] == ["notifications"]
+    assert tags["put", f"{v1}/groups/{{group_pk}}/notification-level/"] == ["notifications"]
+    assert tags["put", f"{v1}/posts/{{post_pk}}/notification-level/"] == ["notifications"]
+    assert tags["post", f"{v1}/blocks/"] == ["people"]
     description = schema["info"]["description"]
-    for subject in ("posts", "comments", "reactions", "moderation", "search", "feeds", "uploads"):
+    subjects = ("posts", "comments", "reactions", "moderation", "search", "feeds", "uploads",
+                "notifications", "blocks and mutes")  # fmt: skip
+    for subject in subjects:
         assert subject in description
