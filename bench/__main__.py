@@ -1,12 +1,38 @@
 """`python -m bench`: Divan over real HTTP beside this machine's limits (bench.http_bench);
 `python -m bench --events`: events through the outbox, dispatch and a consumer (bench.events_bench);
 `python -m bench --feeds`: fan-out, post to feed, feed reads, rescoring, memory (bench.feeds_bench);
+`python -m bench --notifications`: commit to inbox, watched groups (bench.notifications_bench);
 `python -m bench --uploads`: presign, local upload throughput, memory (bench.uploads_bench);
 `python -m bench --hub`: the hub's API proxy beside gunicorn straight (bench.hub_bench);
 `python -m bench --in-process`: the older in-process figures (bench.inprocess)."""
 
 import argparse
+import importlib
 import sys
+
+# flag: (module of bench/, what it measures); no flag: http_bench
+SECTIONS = {
+    "events": (
+        "events_bench",
+        "events through the outbox, dispatch and a consumer, and commit-to-search delay",
+    ),
+    "feeds": (
+        "feeds_bench",
+        "fan-out, post to feed, feed reads (warm, cold, Redis down), rescoring, memory",
+    ),
+    "notifications": (
+        "notifications_bench",
+        "commit to inbox for a reply, a post to a watched group's 10,000 and 100,000 watchers",
+    ),
+    "uploads": (
+        "uploads_bench",
+        "presign over HTTP, the local store's upload throughput, the web worker's memory",
+    ),
+    "hub": (
+        "hub_bench",
+        "the hub's API proxy under wrk, beside the same request straight to gunicorn",
+    ),
+}
 
 
 def main(argv: list[str]) -> int:
@@ -16,72 +42,19 @@ def main(argv: list[str]) -> int:
         action="store_true",
         help="time the hot endpoints in process with the test client, not over HTTP",
     )
-    parser.add_argument(
-        "--events",
-        action="store_true",
-        help="events through the outbox, dispatch and a consumer, and commit-to-search delay",
-    )
-    parser.add_argument(
-        "--feeds",
-        action="store_true",
-        help="fan-out, post to feed, feed reads (warm, cold, Redis down), rescoring, memory",
-    )
-    parser.add_argument(
-        "--uploads",
-        action="store_true",
-        help="presign over HTTP, the local store's upload throughput, the web worker's memory",
-    )
-    parser.add_argument(
-        "--hub",
-        action="store_true",
-        help="the hub's API proxy under wrk, beside the same request straight to gunicorn",
-    )
+    for flag, (_module, help_text) in SECTIONS.items():
+        parser.add_argument(f"--{flag}", action="store_true", help=help_text)
     options = parser.parse_args(argv)
-    if options.hub:
-        from bench import hub_bench
-        from bench.errors import BenchError
-
-        try:
-            return hub_bench.main()
-        except BenchError as error:
-            print(f"\nbench: {error}", file=sys.stderr)
-            return 1
-    if options.events:
-        from bench import events_bench
-        from bench.errors import BenchError
-
-        try:
-            return events_bench.main()
-        except BenchError as error:
-            print(f"\nbench: {error}", file=sys.stderr)
-            return 1
-    if options.feeds:
-        from bench import feeds_bench
-        from bench.errors import BenchError
-
-        try:
-            return feeds_bench.main()
-        except BenchError as error:
-            print(f"\nbench: {error}", file=sys.stderr)
-            return 1
-    if options.uploads:
-        from bench import uploads_bench
-        from bench.errors import BenchError
-
-        try:
-            return uploads_bench.main()
-        except BenchError as error:
-            print(f"\nbench: {error}", file=sys.stderr)
-            return 1
     if options.in_process:
         from bench import inprocess
 
         return inprocess.main()
-    from bench import http_bench
+    chosen = [module for flag, (module, _) in SECTIONS.items() if getattr(options, flag)]
+    module = importlib.import_module(f"bench.{chosen[0] if chosen else 'http_bench'}")
     from bench.errors import BenchError
 
     try:
-        return http_bench.main()
+        return module.main()
     except BenchError as error:
         print(f"\nbench: {error}", file=sys.stderr)
         return 1

@@ -141,10 +141,10 @@ class World:
 # --- the scratch database -------------------------------------------------------------------
 
 
-def _scratch_url(database_url: str) -> tuple[str, str]:
-    """(name, URL) of this bench's scratch database: BENCH_DATABASE_URL's, plus `_feeds`."""
+def _scratch_url(database_url: str, suffix: str = "_feeds") -> tuple[str, str]:
+    """(name, URL) of a bench's scratch database: BENCH_DATABASE_URL's, plus `suffix`."""
     parts = urlsplit(database_url)
-    name = parts.path.lstrip("/") + "_feeds"
+    name = parts.path.lstrip("/") + suffix
     return name, urlunsplit(parts._replace(path=f"/{name}"))
 
 

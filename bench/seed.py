@@ -37,7 +37,7 @@ from divan.models import User
 from divan.services.users import token_issue
 
 # Bump when the data set changes: an older seed is then rebuilt.
-SEED_VERSION = 1
+SEED_VERSION = 2
 MEMBERS = 1000
 POSTS = 5000
 THREAD_COMMENTS = 300
@@ -46,6 +46,10 @@ HOSTS = 10  # owners of the other groups, not in the big group
 READERS = 20  # members who also belong to READER_GROUPS of the other groups
 READER_GROUPS = 60
 MAX_REACTIONS_PER_POST = 5
+# Each member's inbox: this many notifications about the big group's posts, all but the oldest
+# NOTIFICATIONS_READ unread, more than the unread count's cap (100): its worst case.
+NOTIFICATIONS = 150
+NOTIFICATIONS_READ = 30
 TAG_NAMES = ["news", "help", "events", "books", "music", "travel", "food", "tech"]
 BATCH = 250  # service calls per transaction
 MARKER_TABLE = "bench_seed"
@@ -152,6 +156,42 @@ def _join_reader(*, reader: User, group: Group, host: User) -> None:
     group_join(user=reader, group=group)
 
 
+def _notifications(*, group_id: int, actor_id: int, members: list[User]) -> None:
+    """NOTIFICATIONS rows per member about the big group's posts, in one statement: the
+    consumer writes them one event at a time, which would take the seed minutes."""
+    from notifications.models import Notification
+
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH posts AS (
+                SELECT id, row_number() OVER (ORDER BY id) AS n FROM {Post._meta.db_table}
+                WHERE group_id = %(group)s
+            )
+            INSERT INTO {Notification._meta.db_table} (recipient_id, type, group_key, group_id,
+                post_id, actor_id, actor_ids, count, data, event_id, created_at, updated_at,
+                read_at)
+            SELECT u.id, (ARRAY['post_reply', 'mention', 'comment_reply'])[1 + p.n %% 3],
+                'bench:' || p.n, %(group)s, p.id, %(actor)s, ARRAY[%(actor)s]::bigint[], 1,
+                '{{}}'::jsonb, gen_random_uuid(), now() - p.n * interval '1 minute',
+                now() - p.n * interval '1 minute',
+                CASE WHEN p.n > %(unread)s THEN now() END
+            FROM unnest(%(members)s::bigint[]) AS u(id)
+            CROSS JOIN posts p WHERE p.n <= %(count)s
+            """,
+            {
+                "group": group_id,
+                "actor": actor_id,
+                "members": [member.pk for member in members],
+                "count": NOTIFICATIONS,
+                "unread": NOTIFICATIONS - NOTIFICATIONS_READ,
+            },
+        )
+        written = cursor.rowcount
+    print(f"    notifications: {written} in {time.perf_counter() - started:.1f} s", flush=True)
+
+
 def seed_write() -> Seed:
     """Write the whole data set into the (empty, migrated) database; mark it complete."""
     started = time.perf_counter()
@@ -250,6 +290,7 @@ def seed_write() -> Seed:
         return created
 
     _batched((lambda n=n: comment(n) for n in range(THREAD_COMMENTS)), "comments", THREAD_COMMENTS)
+    _notifications(group_id=group.pk, actor_id=owner.pk, members=members)
     _batched(
         (lambda user=user: token_issue(user=user) for user in [owner, *members]),
         "tokens",
