@@ -17,7 +17,7 @@ HUB_SOURCES := $(shell find web/src web/next.config.ts web/tsconfig.json -type f
 PYTEST_ARGS ?= -n 2
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run test lint format check migrations prod-check promtool bench bench-events bench-feeds bench-uploads bench-hub bench-inprocess clean
+.PHONY: run test lint format check migrations prod-check promtool bench bench-events bench-feeds bench-notifications bench-uploads bench-hub bench-inprocess clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -90,13 +90,15 @@ clean:
 
 # Divan over HTTP (gunicorn, wrk) beside this machine's limits, then events (outbox, dispatch,
 # a consumer, commit to search), then feeds (fan-out, post to feed, reads, rescoring, memory),
-# then uploads (presign, the local store's upload throughput, memory), then the hub's landing
+# then notifications (watched groups' rows, commit to inbox), then uploads (presign, the local
+# store's upload throughput, memory), then the hub's landing
 # page JavaScript against its 200 KB budget; see README, Performance.
 bench: $(VENV)/.installed-dev web/.next/BUILD_ID
 	scripts/apt-ensure wrk=wrk pgbench=postgresql-client
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench --events
 	$(BIN)/python -m bench --feeds
+	$(BIN)/python -m bench --notifications
 	$(BIN)/python -m bench --uploads
 	$(BIN)/python -m bench --hub
 	cd web && node scripts/bundle-size.mjs
@@ -112,6 +114,9 @@ bench-events: $(VENV)/.installed-dev
 bench-feeds: $(VENV)/.installed-dev
 	scripts/apt-ensure wrk=wrk
 	$(BIN)/python -m bench --feeds
+
+bench-notifications: $(VENV)/.installed-dev
+	$(BIN)/python -m bench --notifications
 
 bench-uploads: $(VENV)/.installed-dev
 	scripts/apt-ensure wrk=wrk
