@@ -76,8 +76,8 @@ def readable_notifications(recipient) -> QuerySet[Notification]:
 
 UNREAD_CAP = 100  # counts stop here: the hub shows "99+" from it on
 # The unread count reads at most the newest this many unread rows: a type whose unread rows are
-# all older than these is counted as none. Retention keeps far fewer rows than this per person
-# in practice, so the bound is a guard on the cost, not a visible cut.
+# all older than these is counted as none. Retention keeps about this many rows per person
+# (read or not), so the bound guards the cost between purges rather than cutting what is seen.
 UNREAD_SCAN = 1000
 ACTORS_SHOWN = 3  # the newest actors an item shows ("alice, bob and 11 others")
 # An item's actors are read from the first this many of its actor_ids, so that a few of them
