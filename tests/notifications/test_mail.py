@@ -47,9 +47,7 @@ def run_prompt(mailbox) -> int:
 
 
 def state() -> list[tuple]:
-    return list(
-        Notification.objects.order_by("pk").values_list("pk", "mail_due_at", "mailed_at")
-    )
+    return list(Notification.objects.order_by("pk").values_list("pk", "mail_due_at", "mailed_at"))
 
 
 def test_three_replies_within_the_delay_go_in_one_mail(scene, mailbox):
