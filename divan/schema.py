@@ -25,6 +25,8 @@ IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
 OPERATION_TAGS = (
     (r"^/api/auth/", "auth"),
     (r"^/api/ops/", "ops"),
+    (r"/(notifications|notification-level)/", "notifications"),
+    (r"/blocks/", "people"),
     (r"/reactions/$", "reactions"),
     (r"/(hide|restore|lock|unlock|pin|unpin)/$", "moderation"),
     (r"/(bans|moderation-log)/", "moderation"),

@@ -1,6 +1,6 @@
 """How long notifications are kept: rows older than NOTIFICATIONS_KEEP_DAYS (read or not) and a
-person's rows beyond their newest NOTIFICATIONS_KEEP_PER_USER go, and recipient chunks a day
-after they were done.
+person's rows beyond their newest NOTIFICATIONS_KEEP_PER_USER go. (Recipient chunks are the
+delivery's: its chunk sweep forgets those done a day ago.)
 
 `notifications.purge` (beat, daily) walks the users by id, NOTIFICATIONS_PURGE_BATCH at a time:
 one DELETE per batch removes both kinds of rows of those users, ranking each user's rows by id
@@ -21,47 +21,40 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from divan.models import User
-from notifications.models import Notification, RecipientChunk
+from notifications.models import Notification
 
 
 def notifications_purge_users(*, user_ids: list[int], now) -> int:
-    """Deletes the old rows, and the rows beyond the newest kept, of these users: one statement."""
+    """Deletes these users' rows past the age, and beyond the newest kept of the others: one
+    statement."""
     cutoff = now - timedelta(days=settings.NOTIFICATIONS_KEEP_DAYS)
-    ranked = (
-        Notification.objects.filter(recipient_id__in=user_ids)
+    theirs = Notification.objects.filter(recipient_id__in=user_ids)
+    beyond_the_newest = (
+        theirs.filter(updated_at__gte=cutoff)
         .annotate(
             newest=Window(RowNumber(), partition_by=[F("recipient_id")], order_by=F("id").desc())
         )
-        .filter(Q(newest__gt=settings.NOTIFICATIONS_KEEP_PER_USER) | Q(updated_at__lt=cutoff))
+        .filter(newest__gt=settings.NOTIFICATIONS_KEEP_PER_USER)
         .values("pk")
     )
-    deleted, _ = Notification.objects.filter(pk__in=ranked).delete()
-    return deleted
-
-
-def chunks_purge(*, now) -> int:
-    """Recipient chunks done over NOTIFICATIONS_CHUNKS_KEEP_HOURS ago: their dedup is no longer
-    needed (a redelivered event that old has long been applied)."""
-    cutoff = now - timedelta(hours=settings.NOTIFICATIONS_CHUNKS_KEEP_HOURS)
-    deleted, _ = RecipientChunk.objects.filter(done_at__lt=cutoff).delete()
+    deleted, _ = theirs.filter(Q(updated_at__lt=cutoff) | Q(pk__in=beyond_the_newest)).delete()
     return deleted
 
 
 @shared_task(name="notifications.purge", ignore_result=True)
 def purge(after_user_id: int = 0) -> int:
-    """One batch of users after `after_user_id` (the first run also forgets done chunks); queues
-    the next batch while there are users left. Answers the rows deleted."""
+    """One batch of users after `after_user_id`; queues the next batch while there are users
+    left. Answers the rows deleted."""
     now = timezone.now()
-    deleted = chunks_purge(now=now) if after_user_id == 0 else 0
     user_ids = list(
         User.objects.filter(pk__gt=after_user_id)
         .order_by("pk")
         .values_list("pk", flat=True)[: settings.NOTIFICATIONS_PURGE_BATCH]
     )
     if not user_ids:
-        return deleted
+        return 0
     with transaction.atomic():
-        deleted += notifications_purge_users(user_ids=user_ids, now=now)
+        deleted = notifications_purge_users(user_ids=user_ids, now=now)
     if len(user_ids) == settings.NOTIFICATIONS_PURGE_BATCH:
         purge.delay(after_user_id=user_ids[-1])
     return deleted

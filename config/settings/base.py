@@ -289,11 +289,10 @@ NOTIFICATIONS_DIGEST_ITEMS = env.int("NOTIFICATIONS_DIGEST_ITEMS", default=20)
 THROTTLE_UNSUBSCRIBE_RATE = env("THROTTLE_UNSUBSCRIBE_RATE", default="120/min")
 # Kept: rows younger than NOTIFICATIONS_KEEP_DAYS, and each person's newest
 # NOTIFICATIONS_KEEP_PER_USER; beat's daily purge deletes the rest, NOTIFICATIONS_PURGE_BATCH
-# users per statement, and recipient chunks done NOTIFICATIONS_CHUNKS_KEEP_HOURS ago.
+# users per statement.
 NOTIFICATIONS_KEEP_DAYS = env.int("NOTIFICATIONS_KEEP_DAYS", default=90)
 NOTIFICATIONS_KEEP_PER_USER = env.int("NOTIFICATIONS_KEEP_PER_USER", default=1000)
 NOTIFICATIONS_PURGE_BATCH = env.int("NOTIFICATIONS_PURGE_BATCH", default=500)
-NOTIFICATIONS_CHUNKS_KEEP_HOURS = env.int("NOTIFICATIONS_CHUNKS_KEEP_HOURS", default=24)
 
 # --- Internationalisation and static files ---------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -419,6 +418,11 @@ SPECTACULAR_SETTINGS = {
         {"name": "search", "description": "Full-text search and the tags of what you may read."},
         {"name": "feeds", "description": "Your feed and a group's, ranked or newest first."},
         {"name": "uploads", "description": "Files: a signed upload form, then completion."},
+        {
+            "name": "notifications",
+            "description": "Your inbox, its unread count, your preferences, and your level "
+            "for a group or a post's thread.",
+        },
         {"name": "ops", "description": "How far events and background processes are behind."},
     ],
     "VERSION": "1.0.0",

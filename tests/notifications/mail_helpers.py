@@ -6,13 +6,22 @@ import uuid
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from django.utils import timezone
 
 from notifications.models import Notification
 from tests.accounts.helpers import make_user
 from tests.mail import body_of
 
-__all__ = ["make_user", "notify", "one_click_url", "subject_of", "text_of", "token_of"]
+__all__ = [
+    "eager_tasks",
+    "make_user",
+    "notify",
+    "one_click_url",
+    "subject_of",
+    "text_of",
+    "token_of",
+]
 
 
 def notify(
@@ -62,3 +71,16 @@ def subject_of(message) -> str:
 def text_of(message) -> str:
     """A received mail's plain text, its lines ended as Python's are (SMTP sends CRLF)."""
     return body_of(message).replace("\r\n", "\n")
+
+
+@pytest.fixture
+def eager_tasks():
+    """Tasks queued with .delay() run at once in this process: a chain of batches runs whole."""
+    from config.celery import app
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = eager
