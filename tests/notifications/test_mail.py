@@ -18,6 +18,7 @@ from notifications.models import Notification, TypeSetting
 from notifications.types import TYPES, Delivery, NotificationType
 from tests.fixtures import add_member, make_comment, make_group, make_post
 from tests.notifications.mail_helpers import (
+    eager_tasks,  # noqa: F401 - a fixture
     make_user,
     notify,
     one_click_url,
@@ -285,3 +286,17 @@ def test_the_backlog_on_metrics(scene, client):
     text = metrics_scrape().content.decode()
     assert "divan_notification_mail_due 0.0" in text
     assert "divan_notification_mail_oldest_due_age_seconds 0.0" in text
+
+
+@pytest.mark.usefixtures("eager_tasks")
+def test_a_full_batch_queues_the_next_run_until_everyone_due_is_mailed(scene, mailbox, settings):
+    settings.NOTIFICATIONS_MAIL_BATCH = 2
+    people = [make_user(f"p{n}") for n in range(5)]
+    for person in people:
+        notify(person, T.INVITATION, actor=scene["olga"], group=scene["group"])
+
+    assert mail_prompt.delay().get() == 2  # the first batch's; the rest ran as tasks of their own
+
+    assert mailbox.deliver() == 5
+    assert sorted(m["To"] for m in mailbox.wait_for(5)) == [f"p{n}@example.com" for n in range(5)]
+    assert not Notification.objects.filter(mailed_at__isnull=True).exists()
