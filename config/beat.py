@@ -20,6 +20,25 @@ COMMUNITIES_JOBS = {
 }
 
 
+def notifications_jobs(*, mail_sweep_seconds: float) -> dict:
+    """Prompt mail every few seconds (each mail waits for its rows' delay anyway), digests hourly,
+    the purge of old notifications once a day."""
+    return {
+        "notifications.mail_prompt": {
+            "task": "notifications.mail_prompt",
+            "schedule": mail_sweep_seconds,
+        },
+        "notifications.mail_digest": {
+            "task": "notifications.mail_digest",
+            "schedule": crontab(minute=17),
+        },
+        "notifications.purge": {
+            "task": "notifications.purge",
+            "schedule": crontab(hour=3, minute=41),
+        },
+    }
+
+
 def events_jobs(*, dispatch_seconds: float) -> dict:
     """Dispatch every few seconds: the safety net behind the kick after each commit. (The
     consumers are no jobs: they run in the events process, `manage.py consume_events --all`.)"""
@@ -40,6 +59,7 @@ def beat_schedule(
     communities_workers_enabled: bool,
     dispatch_seconds: float = 2.0,
     mail_sweep_seconds: float = 5.0,
+    notifications_mail_sweep_seconds: float = 30.0,
 ) -> dict:
     """Platform jobs always run (mail among them: a sign-up's link must go out whatever the
     switch says); the communities and events jobs only while the switch is on."""
@@ -48,4 +68,5 @@ def beat_schedule(
     if communities_workers_enabled:
         schedule.update(COMMUNITIES_JOBS)
         schedule.update(events_jobs(dispatch_seconds=dispatch_seconds))
+        schedule.update(notifications_jobs(mail_sweep_seconds=notifications_mail_sweep_seconds))
     return schedule

@@ -6,7 +6,11 @@ class NotificationsConfig(AppConfig):
     verbose_name = "Notifications"
 
     def ready(self) -> None:
-        from notifications import consumers  # noqa: F401 - registers the notifications consumer
+        # the consumer, the tasks of mail and retention registered; delivery's counters and the
+        # mail backlog on /metrics
+        from notifications import consumers, retention  # noqa: F401
+        from notifications.mail import register as register_mail_metrics
         from notifications.metrics import register
 
         register()
+        register_mail_metrics()

@@ -275,6 +275,25 @@ MAIL_KEEP_DAYS = env.int("MAIL_KEEP_DAYS", default=7)
 # /readyz says "degraded" once a mail has waited this long (DivanMailStalled pages at 15 min)
 MAIL_STALE_SECONDS = env.int("MAIL_STALE_SECONDS", default=300)
 
+# --- Notification mail and retention (notifications/mail.py, retention.py; README) -------------
+# Prompt mail: beat looks for recipients with a row due every NOTIFICATIONS_MAIL_SWEEP_SECONDS,
+# NOTIFICATIONS_MAIL_BATCH recipients (and digests) per task.
+NOTIFICATIONS_MAIL_SWEEP_SECONDS = env.float("NOTIFICATIONS_MAIL_SWEEP_SECONDS", default=30.0)
+NOTIFICATIONS_MAIL_BATCH = env.int("NOTIFICATIONS_MAIL_BATCH", default=200)
+# The digest: to people with no sign-in and no notification read for this long, at most once
+# per NOTIFICATIONS_DIGEST_EVERY_DAYS, listing this many items and the count of the rest.
+NOTIFICATIONS_DIGEST_AWAY_HOURS = env.int("NOTIFICATIONS_DIGEST_AWAY_HOURS", default=72)
+NOTIFICATIONS_DIGEST_EVERY_DAYS = env.int("NOTIFICATIONS_DIGEST_EVERY_DAYS", default=7)
+NOTIFICATIONS_DIGEST_ITEMS = env.int("NOTIFICATIONS_DIGEST_ITEMS", default=20)
+# GET and POST notifications/unsubscribe/, per caller address (a count/period rate; empty: none)
+THROTTLE_UNSUBSCRIBE_RATE = env("THROTTLE_UNSUBSCRIBE_RATE", default="120/min")
+# Kept: rows younger than NOTIFICATIONS_KEEP_DAYS, and each person's newest
+# NOTIFICATIONS_KEEP_PER_USER; beat's daily purge deletes the rest, NOTIFICATIONS_PURGE_BATCH
+# users per statement.
+NOTIFICATIONS_KEEP_DAYS = env.int("NOTIFICATIONS_KEEP_DAYS", default=90)
+NOTIFICATIONS_KEEP_PER_USER = env.int("NOTIFICATIONS_KEEP_PER_USER", default=1000)
+NOTIFICATIONS_PURGE_BATCH = env.int("NOTIFICATIONS_PURGE_BATCH", default=500)
+
 # --- Internationalisation and static files ---------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -486,6 +505,7 @@ CELERY_BEAT_SCHEDULE = beat_schedule(
     communities_workers_enabled=COMMUNITIES_WORKERS_ENABLED,
     dispatch_seconds=EVENTS_DISPATCH_INTERVAL_SECONDS,
     mail_sweep_seconds=MAIL_SWEEP_SECONDS,
+    notifications_mail_sweep_seconds=NOTIFICATIONS_MAIL_SWEEP_SECONDS,
 )
 
 # --- Demo data (communities/management/commands/seed_demo.py) -------------------------------------

@@ -128,6 +128,9 @@ def test_prod_settings_start_with_a_secret_key():
                 "feeds.purge",
                 "feeds.rescore",
                 "notifications.chunk_sweep",
+                "notifications.mail_digest",
+                "notifications.mail_prompt",
+                "notifications.purge",
             ],
         ),
         # mail and exports are no background jobs: each is a promise to one person
