@@ -32,7 +32,6 @@ from django.db.models import (
 from communities import queries
 from communities.models import (
     Ban,
-    Block,
     BlockKind,
     Comment,
     Group,
@@ -68,6 +67,7 @@ MAY_READ = {
 # comments; a mute, nothing (it only silences notifications: notifications/). The block is the
 # viewer's alone: what others see, and every count, stay as they are.
 KEEPS_OUT = {BlockKind.BLOCK: True, BlockKind.MUTE: False}
+_KEPT_OUT = [kind.value for kind, keeps_out in KEEPS_OUT.items() if keeps_out]
 
 
 def _in(audience: str, *, role: str | None, invited: bool = False) -> bool:
@@ -161,15 +161,6 @@ def moderated_groups(viewer) -> QuerySet[Group]:
     if not viewer.is_authenticated:
         return Group.objects.none()
     return Group.objects.filter(memberships__user=viewer, memberships__role__in=MODERATOR_ROLES)
-
-
-_KEPT_OUT = [kind.value for kind, keeps_out in KEEPS_OUT.items() if keeps_out]
-
-
-def blocked_authors(viewer) -> QuerySet[Block]:
-    """The ids (`target_id`) of the people whose content the viewer's blocks keep out of their
-    lists (KEEPS_OUT)."""
-    return Block.objects.filter(user=viewer, kind__in=_KEPT_OUT).values("target_id")
 
 
 def not_blocked_q(viewer, author_ref: str = "author_id") -> Q:
