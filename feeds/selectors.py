@@ -14,7 +14,9 @@ feeds.pages.feed_page.
 - Visibility is checked on every read, as the last line of defence: only posts of the groups the
   viewer belongs to now (whose content members may read, whatever its visibility), of live
   groups, never hidden or deleted ones, whatever the rows or the set say while an event is on
-  its way.
+  its way. The viewer's blocks are part of that check (visibility.not_blocked_q): the rows and
+  the set keep a blocked author's posts, the page leaves them out, so that a block or an unblock
+  shows on the next read, with no write to the feed or its cache.
 - A set that missed a fan-out write (Redis was down for it) is suspect until the sweep drops it:
   the page query from the set also asks whether such a chunk covers the reader
   (`cache_suspect`).
@@ -37,7 +39,7 @@ from django.db.models.functions import Coalesce, Extract
 from communities.models import Membership, Post
 from communities.rules import LIVE_MEMBERSHIP, LIVE_POST
 from communities.selectors.posts import posts_for_page
-from communities.selectors.visibility import GroupAccess, readable_posts
+from communities.selectors.visibility import GroupAccess, not_blocked_q, readable_posts
 from feeds.models import CacheRepair, FanoutChunk, FeedEntry
 from feeds.queries import IdAmong, id_array
 from feeds.ranking import EPOCH, top_window
@@ -101,8 +103,8 @@ def feed_posts(*, viewer, order: str = TOP, candidates: Candidates | None = None
     if order == TOP:  # the newest top_window() of the posts read at request time, as of the rows
         read &= Q(pk__gte=_read_floor(viewer))
     # the last line of defence: posts of the viewer's live groups, neither hidden nor deleted
-    # (members read their groups' content, whatever its visibility)
-    posts = _shown(Post.objects.filter(group_id__in=_groups(viewer)))
+    # (members read their groups' content, whatever its visibility), nor by someone they block
+    posts = _shown(Post.objects.filter(not_blocked_q(viewer), group_id__in=_groups(viewer)))
     if candidates is not None:
         below_set = Q(pk__gte=candidates.floor) if order == RECENT else Q()
         posts = posts.filter(
@@ -148,7 +150,7 @@ def _suspect(viewer) -> Q:
 
 def group_feed_posts(*, viewer, access: GroupAccess, order: str = TOP) -> QuerySet[Post]:
     """A group's feed: its live posts, if the viewer may read the group (else PermissionDenied),
-    hidden ones for nobody."""
+    hidden ones for nobody, nor those of people the viewer blocks."""
     access.require_content()
-    posts = posts_for_page(_shown(readable_posts(access)), viewer=viewer)
+    posts = posts_for_page(_shown(readable_posts(access, viewer=viewer)), viewer=viewer)
     return _with_rank(posts) if order == TOP else posts

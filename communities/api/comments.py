@@ -38,13 +38,15 @@ from divan.pagination import CursorPagination
 
 DELETED_BODY = "[deleted]"
 REMOVED_BODY = "[removed]"  # hidden by the moderators, shown only to keep its replies in place
+BLOCKED_BODY = "[blocked]"  # by someone the viewer blocks, shown only to keep its replies in place
 PIN_AND_LOCK = {ContentAction.PIN, ContentAction.UNPIN, ContentAction.LOCK, ContentAction.UNLOCK,
                 ContentAction.COMMENT}  # fmt: skip
 
 
 class CommentSerializer(CompiledShape, ReactionSummaryMixin, serializers.ModelSerializer):
-    """A comment as a thread shows it; a placeholder (no author, no body) when deleted, or when
-    hidden from this viewer, and kept only because replies hang from it."""
+    """A comment as a thread shows it; a placeholder (no author, no body) when deleted, when
+    hidden from this viewer or by someone they block, and kept only because replies hang from
+    it."""
 
     # a placeholder tells nothing of what it held: hence the methods in place of plain fields
     author = serializers.SerializerMethodField()
@@ -88,7 +90,9 @@ class CommentSerializer(CompiledShape, ReactionSummaryMixin, serializers.ModelSe
     def get_body(self, comment) -> str:
         if comment.deleted_at is not None:
             return DELETED_BODY
-        return comment.body if self._shown(comment) else REMOVED_BODY
+        if self._shown(comment):
+            return comment.body
+        return REMOVED_BODY if comment.hidden_at is not None else BLOCKED_BODY
 
     @extend_schema_field(ATTACHMENTS_SCHEMA)
     def get_attachments(self, comment) -> list[dict]:
@@ -126,6 +130,8 @@ class CommentSerializer(CompiledShape, ReactionSummaryMixin, serializers.ModelSe
         " report): what its endpoints would accept from you; none on a placeholder.",
     )
     def get_permissions(self, comment) -> list[str]:
+        if not self._shown(comment):
+            return []
         return comment_permissions(
             comment, post_locked=comment.post_locked, **viewer_standing(comment)
         )

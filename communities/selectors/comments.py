@@ -1,8 +1,9 @@
 """Reads of comments: a post's thread in depth-first order, and one comment, as a viewer sees them.
 
 Visibility comes from communities.selectors.visibility. A thread keeps a place for a comment the
-viewer may not read (deleted, or hidden from non-moderators) while it has live replies the
-viewer may read, so that every reply stays under its parent; such a place shows no body.
+viewer may not read (deleted, hidden from non-moderators, or by someone the viewer blocks) while
+it has live replies the viewer may read, so that every reply stays under its parent; such a
+place shows no body and no author.
 """
 
 from django.db.models import (
@@ -11,7 +12,6 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     OuterRef,
-    Q,
     QuerySet,
     Value,
 )
@@ -23,6 +23,7 @@ from communities.selectors.attachments import with_attachments
 from communities.selectors.reactions import with_viewer_kinds
 from communities.selectors.visibility import (
     GroupAccess,
+    not_blocked_q,
     post_shown,
     visible_comments,
     with_viewer_role,
@@ -46,14 +47,16 @@ def comment_thread(*, viewer, access: GroupAccess, post_id: int) -> QuerySet[Com
     with placeholders for unreadable or deleted ones that have live readable replies; order by
     `path` for depth-first thread order.
 
-    `readable` (hidden comments only for moderators: `comment_shown`'s rule) is a column of
-    each row; the search for live replies runs only for rows not shown by themselves, which
-    are few, as the second branch of an OR."""
-    if access.is_moderator:
-        readable, readable_column = Q(), Value(True)
-    else:
-        readable = NOT_HIDDEN.q()
-        readable_column = ExpressionWrapper(readable, output_field=BooleanField())
+    `readable` (hidden comments only for moderators: `comment_shown`'s rule; no comment of
+    someone the viewer blocks, moderators' blocks included) is a column of each row; the search
+    for live replies runs only for rows not shown by themselves, which are few, as the second
+    branch of an OR."""
+    readable = not_blocked_q(viewer)
+    if not access.is_moderator:
+        readable &= NOT_HIDDEN.q()
+    readable_column = (
+        ExpressionWrapper(readable, output_field=BooleanField()) if readable else Value(True)
+    )
     live_descendants = Comment.objects.filter(
         readable,
         NOT_DELETED.q(),
@@ -71,7 +74,8 @@ def comment_thread(*, viewer, access: GroupAccess, post_id: int) -> QuerySet[Com
 
 
 def comment_get(*, viewer, comment_id: int) -> Comment:
-    """One live comment as the thread shows it, or NotFound; one query."""
+    """One live comment as a direct link opens it (a blocked author's too), or NotFound; one
+    query."""
     comment, _access = comment_access(
         viewer=viewer,
         comment_id=comment_id,
@@ -107,8 +111,10 @@ def comment_access(
 
 
 def comment_for_reply(*, viewer, post_id: int, comment_id: int) -> Comment:
-    """The comment a reply names as its parent: readable by the viewer and on the same post."""
-    parent = visible_comments(viewer).filter(pk=comment_id, post_id=post_id).first()
+    """The comment a reply names as its parent: readable by the viewer and on the same post (a
+    blocked author's too, as a direct link opens it)."""
+    comments = visible_comments(viewer, include_blocked=True)
+    parent = comments.filter(pk=comment_id, post_id=post_id).first()
     if parent is None:
         raise InvalidInput({"parent": ["That comment is not on this post."]})
     return parent

@@ -39,13 +39,15 @@ def user_get(*, username: str) -> User:
 
 def user_posts(*, viewer, author: User) -> QuerySet[Post]:
     """The author's live posts in groups whose content the viewer may read; never hidden or
-    deleted ones, whoever asks (a profile is no moderation tool)."""
+    deleted ones, whoever asks (a profile is no moderation tool); none of an author the viewer
+    blocks (visible_posts)."""
     posts = visible_posts(viewer).filter(NOT_HIDDEN.q(), author=author)
     return posts_for_page(posts, viewer=viewer)
 
 
 def user_comments(*, viewer, author: User) -> QuerySet[Comment]:
-    """The author's live comments on live posts the viewer may read; never hidden or deleted."""
+    """The author's live comments on live posts the viewer may read; never hidden or deleted;
+    none of an author the viewer blocks, nor on their posts (visible_comments)."""
     comments = visible_comments(viewer).filter(
         LIVE_COMMENT.q(), NOT_HIDDEN.q("post__"), author=author
     )

@@ -30,10 +30,11 @@ def posts_for_page(posts: QuerySet[Post], *, viewer) -> QuerySet[Post]:
 
 
 def post_list(*, viewer, access: GroupAccess, tag: str | None = None) -> QuerySet[Post]:
-    """The group's posts the viewer may read (moderators also see hidden ones), or
-    PermissionDenied; the paginator orders them by -sort_key, pinned first."""
+    """The group's posts the viewer may read (moderators also see hidden ones), but those of
+    people they block, or PermissionDenied; the paginator orders them by -sort_key, pinned
+    first."""
     access.require_content()
-    posts = readable_posts(access)
+    posts = readable_posts(access, viewer=viewer)
     if tag is not None:
         posts = posts.filter(tags__name=tag)
     return posts_for_page(posts, viewer=viewer)
@@ -41,7 +42,8 @@ def post_list(*, viewer, access: GroupAccess, tag: str | None = None) -> QuerySe
 
 def post_get(*, viewer, post_id: int) -> Post:
     """One post as the viewer may read it: the group's moderators also get deleted and hidden
-    posts; everyone else gets NotFound for them. One query."""
+    posts; everyone else gets NotFound for them. A blocked author's post opens (a direct link
+    is how it gets reported). One query."""
     post, _access = post_access(
         viewer=viewer,
         post_id=post_id,

@@ -12,13 +12,15 @@ from communities.selectors.visibility import visible_comments, visible_posts
 def reaction_list(
     *, viewer, post_id: int | None = None, comment_id: int | None = None, kind: str | None = None
 ) -> QuerySet[Reaction]:
-    """Reactions to one post or one comment, with their users, newest first by the paginator."""
+    """Reactions to one post or one comment, with their users, newest first by the paginator;
+    of a blocked author's content too, as its direct link opens it."""
     if post_id is not None:
-        reactions = Reaction.objects.filter(post_id=post_id, post__in=visible_posts(viewer))
+        posts = visible_posts(viewer, include_blocked=True)
+        reactions = Reaction.objects.filter(post_id=post_id, post__in=posts)
     else:
         reactions = Reaction.objects.filter(
             comment_id=comment_id,
-            comment__in=visible_comments(viewer).filter(NOT_DELETED.q()),
+            comment__in=visible_comments(viewer, include_blocked=True).filter(NOT_DELETED.q()),
         )
     if kind is not None:
         reactions = reactions.filter(kind=kind)

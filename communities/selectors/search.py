@@ -3,8 +3,9 @@
 Matches come from the `search_vector` columns (services/search.py keeps them), through their GIN
 indexes, with `websearch_to_tsquery` (quotes, `or`, `-word`; it never fails on odd input) in
 SEARCH_CONFIG. Who may read what is not restated here: the readable rows are the ORM querysets
-below, built on `content_visible_groups`, compiled into the statement as subqueries. They also
-keep hidden and deleted rows out when the index is stale, whatever their vector says.
+below, built on `content_visible_groups` and the viewer's blocks (`not_blocked_q`), compiled
+into the statement as subqueries. They also keep hidden and deleted rows out when the index is
+stale, whatever their vector says.
 
 A page is ordered by rank, best first, then posts before comments, then newest first; the next
 page starts after the (rank, type, id) key of the last row. Ranks are `ts_rank_cd`, as doubles
@@ -21,7 +22,7 @@ from django.db.models import QuerySet
 from communities import queries
 from communities.models import Comment, Post
 from communities.rules import LIVE_COMMENT, LIVE_POST
-from communities.selectors.visibility import content_visible_groups
+from communities.selectors.visibility import content_visible_groups, not_blocked_q
 from divan.sql import fetch_all
 
 POST = "post"
@@ -65,13 +66,17 @@ class SearchPage:
 
 def searchable_posts(viewer) -> QuerySet[Post]:
     """The posts anyone who may read them sees (those of `visible_posts` that are neither
-    deleted nor hidden): search shows no one hidden posts, moderators included."""
-    return Post.objects.filter(LIVE_POST.q(), group__in=content_visible_groups(viewer))
+    deleted nor hidden): search shows no one hidden posts, moderators included, nor anyone the
+    posts of people they block."""
+    return Post.objects.filter(
+        LIVE_POST.q(), not_blocked_q(viewer), group__in=content_visible_groups(viewer)
+    )
 
 
-def searchable_comments(posts: QuerySet[Post]) -> QuerySet[Comment]:
-    """The comments on `posts` that are neither deleted nor hidden."""
-    return Comment.objects.filter(LIVE_COMMENT.q(), post__in=posts)
+def searchable_comments(posts: QuerySet[Post], viewer) -> QuerySet[Comment]:
+    """The comments on `posts` that are neither deleted nor hidden, nor by someone the viewer
+    blocks (a hit on a comment shows its post's title: `posts` leave blocked authors' out)."""
+    return Comment.objects.filter(LIVE_COMMENT.q(), not_blocked_q(viewer), post__in=posts)
 
 
 def _ids_sql(queryset: QuerySet) -> tuple[str, tuple]:
@@ -109,7 +114,7 @@ def search(
     kinds = TYPES if type is None else (type,)
     readable, params = {}, []
     for kind in kinds:
-        rows = posts if kind == POST else searchable_comments(posts)
+        rows = posts if kind == POST else searchable_comments(posts, viewer)
         readable[kind], readable_params = _ids_sql(rows)
         params += [config, q, *readable_params]
     if after is not None:

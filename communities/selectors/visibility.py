@@ -7,6 +7,11 @@ Everything else derives from them: the SQL filters that lists use (`visible_grou
 row loaded with the viewer's standing (`GroupAccess`, `post_access`, `comment_access`), which
 cost one query where a filter in SQL would cost a subquery per row. What is live (a post, a
 group) is communities/rules.py's, composed here, not restated.
+
+A viewer's blocks (communities.models.Block) are a third table, KEEPS_OUT: what each kind keeps
+out of the viewer's lists. Each list's filter composes it (`visible_posts`, `visible_comments`,
+`readable_posts`, and through `not_blocked_q` the feed's, search's and a thread's); a direct
+link (`post_access`, `post_shown`) still opens, and moderation views read no blocks.
 """
 
 from dataclasses import dataclass
@@ -16,6 +21,7 @@ from django.db.models import (
     CharField,
     Exists,
     ExpressionWrapper,
+    F,
     OuterRef,
     Q,
     QuerySet,
@@ -26,6 +32,7 @@ from django.db.models import (
 from communities import queries
 from communities.models import (
     Ban,
+    BlockKind,
     Comment,
     Group,
     Invitation,
@@ -54,6 +61,13 @@ MAY_READ = {
     Visibility.PRIVATE: MEMBERS,
     Visibility.SECRET: MEMBERS,
 }
+
+# What a viewer's own blocks and mutes keep out of the lists they read (feeds, a group's posts,
+# threads, search, a person's posts and comments): a block, the blocked person's posts and
+# comments; a mute, nothing (it only silences notifications: notifications/). The block is the
+# viewer's alone: what others see, and every count, stay as they are.
+KEEPS_OUT = {BlockKind.BLOCK: True, BlockKind.MUTE: False}
+_KEPT_OUT = [kind.value for kind, keeps_out in KEEPS_OUT.items() if keeps_out]
 
 
 def _in(audience: str, *, role: str | None, invited: bool = False) -> bool:
@@ -182,11 +196,27 @@ def moderated_groups(viewer) -> QuerySet[Group]:
     return Group.objects.filter(memberships__user=viewer, memberships__role__in=MODERATOR_ROLES)
 
 
-def visible_posts(viewer, *, include_removed: bool = False) -> QuerySet[Post]:
-    """Posts the viewer may read: in groups whose content they see, not deleted, not hidden.
-    With include_removed, a group's moderators also see its deleted and hidden posts.
-    `post_shown` states the same rule for one post in Python."""
+def not_blocked_q(viewer, author_ref: str = "author_id") -> Q:
+    """Posts or comments (`author_ref` names their author's column) that the viewer's blocks
+    leave in their lists; all of them for an anonymous viewer. In SQL a NOT IN over the
+    viewer's blocks (communities/queries.py), read once per statement and probed as a hash,
+    not a subquery per row."""
+    if not viewer.is_authenticated:
+        return Q()
+    return Q(queries.NotBlocked(F(author_ref), viewer_id=viewer.pk, kinds=_KEPT_OUT))
+
+
+def visible_posts(
+    viewer, *, include_removed: bool = False, include_blocked: bool = False
+) -> QuerySet[Post]:
+    """Posts the viewer may read: in groups whose content they see, not deleted, not hidden,
+    not by someone they block (KEEPS_OUT). With include_removed, a group's moderators also see
+    its deleted and hidden posts; with include_blocked, blocked authors' posts are in (what a
+    direct link opens: a report, a post's reactions). `post_shown` states the same rule for one
+    post in Python, as a direct link reads it (blocks in)."""
     posts = Post.objects.filter(group__in=content_visible_groups(viewer))
+    if not include_blocked:
+        posts = posts.filter(not_blocked_q(viewer))
     shown = LIVE_POST.q()
     if include_removed:
         shown |= Q(group__in=moderated_groups(viewer))
@@ -196,12 +226,17 @@ def visible_posts(viewer, *, include_removed: bool = False) -> QuerySet[Post]:
     return posts.filter(shown)
 
 
-def visible_comments(viewer) -> QuerySet[Comment]:
-    """Comments on posts the viewer may read; hidden ones only for the group's moderators.
-    Deleted comments stay in the queryset: a thread shows them as "[deleted]" placeholders."""
-    return Comment.objects.filter(post__in=visible_posts(viewer)).filter(
-        NOT_HIDDEN.q() | Q(post__group__in=moderated_groups(viewer))
+def visible_comments(viewer, *, include_blocked: bool = False) -> QuerySet[Comment]:
+    """Comments on posts the viewer may read; hidden ones only for the group's moderators;
+    neither a blocked author's comments nor those on a blocked author's posts unless
+    include_blocked (as `visible_posts`). Deleted comments stay in the queryset: a thread shows
+    them as "[deleted]" placeholders."""
+    comments = Comment.objects.filter(
+        post__in=visible_posts(viewer, include_blocked=include_blocked)
     )
+    if not include_blocked:
+        comments = comments.filter(not_blocked_q(viewer))
+    return comments.filter(NOT_HIDDEN.q() | Q(post__group__in=moderated_groups(viewer)))
 
 
 @dataclass(frozen=True)
@@ -277,7 +312,8 @@ def group_access(*, viewer, group_id: int) -> GroupAccess:
 
 def post_shown(post: Post, access: GroupAccess, *, include_removed: bool = False) -> bool:
     """Whether the viewer may read this post of a group they see as `access` says; the rule
-    of `visible_posts`, for one post."""
+    of `visible_posts`, for one post opened by a direct link: a blocked author's too (so that it
+    can be reported; blocks keep content out of lists only)."""
     if not LIVE_GROUP.holds(access.group) or not access.can_view_content:
         return False
     if not NOT_DELETED.holds(post):
@@ -285,10 +321,11 @@ def post_shown(post: Post, access: GroupAccess, *, include_removed: bool = False
     return NOT_HIDDEN.holds(post) or access.is_moderator
 
 
-def readable_posts(access: GroupAccess) -> QuerySet[Post]:
+def readable_posts(access: GroupAccess, *, viewer) -> QuerySet[Post]:
     """The posts of a group the viewer sees as `access` says, that the viewer may read: the
-    rule of `post_shown`, in SQL for one group's list (its content must be readable)."""
-    posts = Post.objects.filter(NOT_DELETED.q(), group=access.group)
+    rule of `post_shown`, in SQL for one group's list (its content must be readable), which
+    leaves out the posts of people the viewer blocks (KEEPS_OUT)."""
+    posts = Post.objects.filter(NOT_DELETED.q(), not_blocked_q(viewer), group=access.group)
     return posts if access.is_moderator else posts.filter(NOT_HIDDEN.q())
 
 

@@ -49,14 +49,20 @@ def _validate_report(*, post_id, comment_id, reason: str, detail: str) -> None:
 
 
 def _reported_content(*, reporter, post_id, comment_id) -> tuple[Post | None, Comment | None]:
-    """The post or comment, if the reporter may read it; else NotFound, as if it did not exist."""
+    """The post or comment, if the reporter may read it (a blocked author's too: a block keeps
+    content out of lists, not out of reach of a report); else NotFound, as if it did not exist."""
     if post_id is not None:
-        post = visible_posts(reporter).filter(pk=post_id).select_related("group").first()
+        post = (
+            visible_posts(reporter, include_blocked=True)
+            .filter(pk=post_id)
+            .select_related("group")
+            .first()
+        )
         if post is None:
             raise NotFound("No post matches the given query.")
         return post, None
     comment = (
-        visible_comments(reporter)
+        visible_comments(reporter, include_blocked=True)
         .filter(NOT_DELETED.q(), pk=comment_id)
         .select_related("post__group")
         .first()

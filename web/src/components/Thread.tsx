@@ -61,7 +61,7 @@ function CommentItem({
           {comment.hidden && !gone && <HiddenBadge />}
         </p>
         {gone ? (
-          <p className="muted">{comment.deleted ? "[deleted]" : "[hidden by a moderator]"}</p>
+          <p className="muted">{comment.deleted ? "[deleted]" : comment.hidden ? "[hidden by a moderator]" : "[blocked]"}</p>
         ) : editing ? (
           <form
             onSubmit={(event) => {
