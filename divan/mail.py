@@ -26,6 +26,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.message import make_msgid
 from django.db import transaction
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import REGISTRY
@@ -169,14 +170,19 @@ def purge() -> int:
 def mail_queue_status() -> dict:
     """The queue as /readyz and /metrics show it: mails waiting, how long the oldest has waited,
     and those given up (until `purge` forgets them, MAIL_KEEP_DAYS later)."""
-    waiting = OutboundMail.objects.filter(sent_at=None, failed_at=None)
-    oldest = waiting.order_by("created_at").values_list("created_at", flat=True).first()
+    waiting = Q(sent_at=None, failed_at=None)
+    row = OutboundMail.objects.aggregate(
+        queued=Count("pk", filter=waiting),
+        oldest=Min("created_at", filter=waiting),
+        failed=Count("pk", filter=Q(failed_at__isnull=False)),
+    )
+    oldest = row["oldest"]
     return {
-        "queued": waiting.count(),
+        "queued": row["queued"],
         "oldest_queued_seconds": round((timezone.now() - oldest).total_seconds(), 1)
         if oldest
         else 0.0,
-        "failed": OutboundMail.objects.exclude(failed_at=None).count(),
+        "failed": row["failed"],
     }
 
 

@@ -312,12 +312,14 @@ def _forget_read() -> int:
 @shared_task(name="notifications.mail_prompt", ignore_result=True)
 def mail_prompt() -> int:
     """Sends the prompt mails due, NOTIFICATIONS_MAIL_BATCH recipients at a time; a full batch
-    queues the next run at once. Safe to run twice at once (rows are locked, skipped, marked)."""
+    that sent something queues the next run at once (one that sent nothing leaves the rest to
+    beat's next run, so two runs skipping each other's locked rows never spin). Safe to run
+    twice at once (rows are locked, skipped, marked)."""
     now = timezone.now()
     _forget_read()
     recipients = prompt_recipients(now, settings.NOTIFICATIONS_MAIL_BATCH)
     sent = sum(prompt_mail_send(recipient_id=pk, now=now) for pk in recipients)
-    if recipients and len(recipients) == settings.NOTIFICATIONS_MAIL_BATCH:
+    if sent and len(recipients) == settings.NOTIFICATIONS_MAIL_BATCH:
         mail_prompt.delay()
     return sent
 
