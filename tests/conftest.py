@@ -75,3 +75,15 @@ def _clean_redis_keys():
     ]
     if keys:
         client.delete(*keys)
+
+
+@pytest.fixture
+def worker():
+    """A real Celery worker in this process (the solo pool) on the test's database, for the
+    tasks the test queues; stopped with the test."""
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
+        yield worker

@@ -4,28 +4,14 @@ the queue), and the mails go out when it is back: a real worker, a real SMTP ser
 import time
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 
-from config.celery import app
 from divan.mail import sweep
 from divan.models import OutboundMail
 from divan.smtp import Inbox, SMTPServer, bound_socket
 from tests.accounts.helpers import HEADLESS, PASSWORD, Browser, make_user
+from tests.events.processes import wait_until
 
 DEADLINE = 20.0
-
-
-@pytest.fixture
-def worker():
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
-        yield worker
-
-
-def wait_until(condition, what: str) -> None:
-    deadline = time.monotonic() + DEADLINE
-    while not condition():
-        assert time.monotonic() < deadline, f"not within {DEADLINE} s: {what}"
-        time.sleep(0.05)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -50,7 +36,8 @@ def test_sign_up_and_reset_answer_at_once_and_their_mails_go_out_when_the_server
     # the worker tried each mail after its commit, and the server refused it
     wait_until(
         lambda: OutboundMail.objects.filter(attempts__gte=1, sent_at=None).count() == 2,
-        "both mails tried",
+        timeout=DEADLINE,
+        message="both mails tried",
     )
     assert all(
         "ConnectionRefusedError" in error
@@ -68,4 +55,8 @@ def test_sign_up_and_reset_answer_at_once_and_their_mails_go_out_when_the_server
         ("olga@example.com", "[Divan] Password Reset Email"),
         ("zoe@example.com", "[Divan] Please Confirm Your Email Address"),
     ]
-    wait_until(lambda: OutboundMail.objects.filter(sent_at=None).count() == 0, "both marked sent")
+    wait_until(
+        lambda: OutboundMail.objects.filter(sent_at=None).count() == 0,
+        timeout=DEADLINE,
+        message="both marked sent",
+    )

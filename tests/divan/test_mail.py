@@ -5,13 +5,11 @@ with backoff and a bound, and never fails the sender."""
 from datetime import timedelta
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.core.mail import EmailMessage, EmailMultiAlternatives, send_mail
 from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 
-from config.celery import app
 from divan.mail import deliver, retry_delay, sweep
 from divan.models import OutboundMail
 from divan.smtp import Inbox, SMTPServer, bound_socket
@@ -122,12 +120,6 @@ def test_a_mail_with_an_attachment_is_refused_before_anything_is_queued(mailbox)
     with pytest.raises(ValueError, match="no attachments"):
         message.send()
     assert OutboundMail.objects.count() == 0
-
-
-@pytest.fixture
-def worker():
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
-        yield worker
 
 
 @pytest.mark.django_db(transaction=True)

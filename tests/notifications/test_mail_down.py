@@ -3,36 +3,21 @@ and tries them, the server refuses; the server comes back on the same port and e
 exactly once, however often beat's runs come meanwhile."""
 
 import socket
-import time
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 
-from config.celery import app
 from divan.mail import sweep
 from divan.models import OutboundMail
 from divan.smtp import Inbox, SMTPServer
 from notifications.mail import mail_prompt
 from notifications.models import Notification
 from notifications.types import NotificationType
+from tests.events.processes import wait_until
 from tests.fixtures import make_group
 from tests.notifications.mail_helpers import make_user, notify, subject_of, text_of
 
 DEADLINE = 20.0
 T = NotificationType
-
-
-@pytest.fixture
-def worker():
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
-        yield worker
-
-
-def wait_until(condition, what: str) -> None:
-    deadline = time.monotonic() + DEADLINE
-    while not condition():
-        assert time.monotonic() < deadline, f"not within {DEADLINE} s: {what}"
-        time.sleep(0.05)
 
 
 def refusing(port: int) -> socket.socket:
@@ -62,7 +47,8 @@ def test_mail_due_while_the_server_is_down_arrives_once_when_it_is_back(settings
     mail_prompt.delay()  # what beat sends; the worker composes, then tries each mail
     wait_until(
         lambda: OutboundMail.objects.filter(attempts__gte=1, sent_at=None).count() == 2,
-        "both mails composed and tried",
+        timeout=DEADLINE,
+        message="both mails composed and tried",
     )
     assert all(
         "ConnectionRefusedError" in error
@@ -76,7 +62,11 @@ def test_mail_due_while_the_server_is_down_arrives_once_when_it_is_back(settings
     try:
         assert sweep.apply().get() == 2  # what beat does every MAIL_SWEEP_SECONDS
         mails = back.handler.wait_for(lambda m: len(m) == 2, DEADLINE)
-        wait_until(lambda: OutboundMail.objects.filter(sent_at=None).count() == 0, "marked sent")
+        wait_until(
+            lambda: OutboundMail.objects.filter(sent_at=None).count() == 0,
+            timeout=DEADLINE,
+            message="marked sent",
+        )
         # whatever runs next sends nothing again
         assert mail_prompt.apply().get() == 0
         assert sweep.apply().get() == 0
