@@ -3,6 +3,7 @@ of large recipient sets. Nothing here writes: the consumer writes items, people 
 
 from django.contrib import admin
 
+from communities.admin import ReadOnlyRowsMixin
 from notifications.models import (
     GroupLevel,
     MailSettings,
@@ -13,15 +14,8 @@ from notifications.models import (
 )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ReadOnlyAdmin(ReadOnlyRowsMixin, admin.ModelAdmin):
+    """Rows the inbox, its levels and its delivery own: looked at here, written by the API."""
 
 
 @admin.register(Notification)
