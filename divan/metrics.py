@@ -18,11 +18,14 @@ so a burst of scrapes (two Prometheus servers, retries, a person's curl) reads t
 
 import hashlib
 import ipaddress
+import logging
 import secrets
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable
 from time import monotonic
 
+import redis
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
@@ -30,6 +33,10 @@ from django.views.decorators.http import require_safe
 from django_prometheus.exports import ExportToDjangoView
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
+
+from divan.redis import get_redis
+
+logger = logging.getLogger(__name__)
 
 # A request carrying one of these came through a proxy, whatever its REMOTE_ADDR says.
 PROXY_HEADERS = ("X-Forwarded-For", "Forwarded", "X-Real-IP")
@@ -132,3 +139,61 @@ class CachedCollector(Collector):
 
     def collect(self):
         return _read_or_held(type(self).__name__, self.read)
+
+
+class SharedCounters:
+    """Counters every process adds to, in one Redis hash (`key()`), read at scrape time: the
+    same figures from every web process. What a process counts while Redis does not answer,
+    or asks to count later (`later`, from a path that makes no round trip of its own), is held
+    in the process and carried by its next `add`; never an error for the caller."""
+
+    def __init__(self, key: Callable[[], str]):
+        self._key = key
+        self._held: Counter = Counter()
+        self._lock = threading.Lock()
+
+    def later(self, field: str, amount: float = 1) -> None:
+        with self._lock:
+            self._held[field] += amount
+
+    def clear_held(self) -> None:
+        """Forget the counts held (between tests)."""
+        with self._lock:
+            self._held.clear()
+
+    def queue(self, pipe, **fields: float) -> Counter:
+        """Add the counters, with those held, to a pipeline the caller executes (a round trip
+        it makes anyway); the held ones it took, for `keep` when that pipeline fails."""
+        with self._lock:
+            held = Counter(self._held)
+            self._held.clear()
+        for field, amount in (held + Counter(fields)).items():
+            if isinstance(amount, float):
+                pipe.hincrbyfloat(self._key(), field, amount)
+            else:
+                pipe.hincrby(self._key(), field, amount)
+        return held
+
+    def keep(self, counts: Counter) -> None:
+        """Hold counts again, for the next round trip (their pipeline failed)."""
+        with self._lock:
+            self._held.update(counts)
+
+    def add(self, client: redis.Redis | None = None, **fields: float) -> None:
+        """Add to the counters, with those held, in one round trip (none when there is
+        nothing to add)."""
+        pipe = (client or get_redis()).pipeline(transaction=False)
+        held = self.queue(pipe, **fields)
+        if not len(pipe):
+            return
+        try:
+            pipe.execute()
+        except redis.RedisError as error:
+            logger.warning("metrics: counters held (%s)", error)
+            self.keep(held + Counter(fields))
+
+    def read(self, client: redis.Redis | None = None) -> dict[str, float]:
+        """Every counter, this process's held ones sent first."""
+        client = client or get_redis()
+        self.add(client)
+        return {field: float(value) for field, value in client.hgetall(self._key()).items()}

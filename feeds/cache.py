@@ -25,8 +25,6 @@ counted while Redis did not answer, carried by their next round trip.
 """
 
 import secrets
-import threading
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -34,6 +32,7 @@ import redis
 from django.conf import settings
 from redis.cluster import RedisCluster
 
+from divan.metrics import SharedCounters
 from divan.redis import get_redis, redis_key
 
 COMPLETE = "0"  # the member that says a set holds its reader's whole feed
@@ -119,57 +118,11 @@ def touch_seconds() -> int:
     return min(86400, ttl_seconds() // 10)
 
 
-# Counts kept in the process until its next round trip carries them (Redis did not answer).
-_unsent: Counter = Counter()
-_unsent_lock = threading.Lock()
-
-
-def count_later(field: str, amount: float = 1) -> None:
-    """Count in the next round trip of this process (as when Redis did not answer)."""
-    with _unsent_lock:
-        _unsent[field] += amount
-
-
-def counts_held_clear() -> None:
-    """Forget the counts held (between tests)."""
-    with _unsent_lock:
-        _unsent.clear()
-
-
-def _count(pipe, **fields: float) -> list[tuple[str, float]]:
-    """Add counters, and those this process holds, to a pipeline; what it took from the held
-    ones (given back by `_count_lost` when the pipeline fails)."""
-    with _unsent_lock:
-        held = list(_unsent.items())
-        _unsent.clear()
-    for field, amount in [*fields.items(), *held]:
-        if isinstance(amount, float):
-            pipe.hincrbyfloat(stats_key(), field, amount)
-        elif amount:
-            pipe.hincrby(stats_key(), field, amount)
-    return held
-
-
-def _count_lost(held: list[tuple[str, float]]) -> None:
-    with _unsent_lock:
-        for field, amount in held:
-            _unsent[field] += amount
-
-
-def stats_add(client: redis.Redis | None = None, **fields: float) -> None:
-    """Add to the shared counters (and send those held), in one round trip; while Redis does
-    not answer, the process holds them (never an error for this)."""
-    pipe = (client or get_redis()).pipeline(transaction=False)
-    held = _count(pipe, **fields)
-    try:
-        pipe.execute()
-    except redis.RedisError:
-        _count_lost([*held, *fields.items()])
-
-
-def stats_read(client: redis.Redis | None = None) -> dict[str, float]:
-    client = client or get_redis()
-    return {field: float(value) for field, value in client.hgetall(stats_key()).items()}
+# Counters every process adds to (fan-out, reads by outcome, rebuilds, rescoring), held in the
+# process while Redis does not answer.
+STATS = SharedCounters(stats_key)
+count_later, counts_held_clear = STATS.later, STATS.clear_held
+stats_add, stats_read = STATS.add, STATS.read
 
 
 def cache_add(user_ids: Iterable[int], *, post_id: int,
@@ -257,11 +210,11 @@ def cache_window(user_id: int, *, below: int | None = None, above: int | None = 
         pipe.zrangebyscore(key, f"({above}", "+inf", **limit)
     else:
         pipe.zrevrangebyscore(key, f"({below}" if below is not None else "+inf", 0, **limit)
-    held = _count(pipe, reads=1)
+    held = STATS.queue(pipe, reads=1)
     try:
         filling, ttl, members = pipe.execute()[:3]
     except redis.RedisError:
-        _count_lost(held)
+        STATS.keep(held)
         raise
     if ttl == -2 or filling:
         return None

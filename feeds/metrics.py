@@ -1,6 +1,6 @@
 """Feeds on /metrics, read at scrape time, the same from every web process: the fan-out backlog
 and the caches left stale by failed writes, from PostgreSQL; the counters every process adds to
-in Redis (feeds.cache.stats_add): fan-out entries, chunks and their duration, the delay from a
+in Redis (feeds.cache.STATS): fan-out entries, chunks and their duration, the delay from a
 post to its last reader's feed, cache reads by outcome, cache write failures, rebuilds, rank
 refreshes and their duration; and Redis's memory."""
 
@@ -13,7 +13,7 @@ from prometheus_client.registry import REGISTRY
 
 from divan.metrics import CachedCollector
 from divan.redis import get_redis
-from feeds.cache import stats_add, stats_read
+from feeds.cache import stats_read
 from feeds.models import FanoutChunk
 from feeds.services.fanout import DELAY_BUCKETS
 
@@ -72,8 +72,7 @@ class FeedsCollector(CachedCollector):
     def _counters(self):
         try:
             client = get_redis()
-            stats_add(client)  # this process's held counts first
-            stats = stats_read(client)
+            stats = stats_read(client)  # this process's held counts sent first
             memory = client.info("memory")["used_memory"]
         except Exception as error:  # noqa: BLE001 - a scrape never fails for this
             logger.warning("metrics: feed counters unreadable: %s", error)

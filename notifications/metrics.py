@@ -7,18 +7,16 @@ The counters live in one Redis hash (`stats_key`); what a process counts while R
 answer is held and carried by its next round trip."""
 
 import logging
-import threading
 from collections import Counter
 from datetime import datetime
 
-import redis
 from django.db.models import Count, Min
 from django.utils import timezone
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import REGISTRY
 
-from divan.metrics import CachedCollector
-from divan.redis import get_redis, redis_key
+from divan.metrics import CachedCollector, SharedCounters
+from divan.redis import redis_key
 from notifications.models import RecipientChunk
 from notifications.types import TYPES
 
@@ -27,36 +25,12 @@ logger = logging.getLogger(__name__)
 # The delay from an event to its items' commit, in seconds: the histogram's upper bounds.
 DELAY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
 
-_held: Counter = Counter()
-_held_lock = threading.Lock()
-
 
 def stats_key() -> str:
     return redis_key("notifications", "stats")
 
 
-def stats_add(**fields: float) -> None:
-    """Add to the shared counters (and send those held), in one round trip; while Redis does
-    not answer, the process holds them (never an error for this)."""
-    with _held_lock:
-        fields_and_held = Counter(fields)
-        fields_and_held.update(_held)
-        _held.clear()
-    pipe = get_redis().pipeline(transaction=False)
-    for field, amount in fields_and_held.items():
-        pipe.hincrbyfloat(stats_key(), field, amount)
-    try:
-        pipe.execute()
-    except redis.RedisError as error:
-        logger.warning("notifications: counters held (%s)", error)
-        with _held_lock:
-            _held.update(fields_and_held)
-
-
-def stats_held_clear() -> None:
-    """Forget the counts held (between tests)."""
-    with _held_lock:
-        _held.clear()
+STATS = SharedCounters(stats_key)
 
 
 def count_delivered(by_type: Counter, *, event_created_at: datetime) -> None:
@@ -69,7 +43,7 @@ def count_delivered(by_type: Counter, *, event_created_at: datetime) -> None:
     fields = {f"created:{kind}": count for kind, count in by_type.items()}
     fields.update({"delay_count": total, "delay_seconds": delay * total})
     fields.update({f"delay_le:{bound}": total for bound in DELAY_BUCKETS if delay <= bound})
-    stats_add(**fields)
+    STATS.add(**fields)
 
 
 class NotificationsCollector(CachedCollector):
@@ -96,10 +70,7 @@ class NotificationsCollector(CachedCollector):
 
     def _counters(self):
         try:
-            stats_add()  # this process's held counts first
-            stats = {
-                field: float(value) for field, value in get_redis().hgetall(stats_key()).items()
-            }
+            stats = STATS.read()
         except Exception as error:  # noqa: BLE001 - a scrape never fails for this
             logger.warning("metrics: notification counters unreadable: %s", error)
             return

@@ -2,7 +2,7 @@
 
 import pytest
 
-from notifications.metrics import stats_held_clear
+from notifications.metrics import STATS
 
 
 @pytest.fixture(autouse=True)
@@ -10,4 +10,4 @@ def _notifications_consumer(settings):
     """The notifications consumer alone reads the stream; counts held go between tests."""
     settings.EVENTS_CONSUMERS = ["notifications"]
     yield
-    stats_held_clear()
+    STATS.clear_held()
