@@ -36,6 +36,7 @@ from notifications import queries
 from notifications.metrics import count_delivered
 from notifications.models import Notification, RecipientChunk
 from notifications.types import NotificationType
+from notifications.unread import unread_changed
 
 logger = logging.getLogger(__name__)
 
@@ -90,12 +91,15 @@ def _params(event: Event, *, key: str | None = None, **values) -> dict:
 
 
 def _write(sql: str, params: dict, *, event_created_at: datetime) -> Counter:
-    """Run one delivery statement; its items by type, counted once it commits."""
-    by_type = Counter(kind for kind, _inserted in fetch_all(sql, params))
+    """Run one delivery statement; its items by type, counted once it commits (and their
+    recipients' unread counts changed)."""
+    rows = fetch_all(sql, params)
+    by_type = Counter(kind for kind, _recipient in rows)
     if by_type:
         transaction.on_commit(
             lambda: count_delivered(by_type, event_created_at=event_created_at), robust=True
         )
+        unread_changed(recipient for _kind, recipient in rows)
     return by_type
 
 
@@ -240,12 +244,16 @@ def _report_resolved(event: Event) -> list[int]:
 
 
 # --- removal
+def _removed(sql: str, params: dict) -> list[int]:
+    unread_changed(recipient for (recipient,) in fetch_all(sql, params))
+    return []
+
+
 def _remove_member(event: Event) -> list[int]:
-    execute(
+    return _removed(
         queries.REMOVE_MEMBER,
         {"group_id": event.payload["group_id"], "user_id": event.payload["user_id"]},
     )
-    return []
 
 
 def _banned(event: Event) -> list[int]:
@@ -254,13 +262,27 @@ def _banned(event: Event) -> list[int]:
 
 
 def _remove_unreadable(event: Event) -> list[int]:
-    execute(queries.REMOVE_UNREADABLE, {"group_id": event.payload["group_id"]})
-    return []
+    return _removed(queries.REMOVE_UNREADABLE, {"group_id": event.payload["group_id"]})
 
 
 def _remove_group(event: Event) -> list[int]:
-    Notification.objects.filter(group_id=event.payload["group_id"]).delete()
+    theirs = Notification.objects.filter(group_id=event.payload["group_id"])
+    unread_changed(theirs.values_list("recipient_id", flat=True).distinct())
+    theirs.delete()
     return []
+
+
+def _recount(target: str, then: Callable[[Event], list[int]] | None = None):
+    """A post or comment hidden, restored or deleted: the items about it show or not (read time
+    decides), so the unread counts of whoever has one change; then what else the event does."""
+    column = f"{target}_id"
+
+    def recount(event: Event) -> list[int]:
+        about = Notification.objects.filter(**{column: event.aggregate_id})
+        unread_changed(about.values_list("recipient_id", flat=True).distinct())
+        return then(event) if then else []
+
+    return recount
 
 
 # What each event does; an event not named here notifies nobody (an edit, a pin, a reaction
@@ -274,18 +296,21 @@ DELIVERIES: dict[str, Callable[[Event], list[int]]] = {
     EventType.JOIN_REQUEST_APPROVED: _to_user(NotificationType.JOIN_REQUEST_APPROVED),
     EventType.JOIN_REQUEST_DENIED: _to_user(NotificationType.JOIN_REQUEST_DENIED),
     EventType.INVITATION_CREATED: _to_user(NotificationType.INVITATION),
-    EventType.POST_HIDDEN: _to_user(
-        NotificationType.CONTENT_HIDDEN, "author_id", _moderated("post")
+    EventType.POST_HIDDEN: _recount(
+        "post", _to_user(NotificationType.CONTENT_HIDDEN, "author_id", _moderated("post"))
     ),
-    EventType.POST_RESTORED: _to_user(
-        NotificationType.CONTENT_RESTORED, "author_id", _moderated("post")
+    EventType.POST_RESTORED: _recount(
+        "post", _to_user(NotificationType.CONTENT_RESTORED, "author_id", _moderated("post"))
     ),
-    EventType.COMMENT_HIDDEN: _to_user(
-        NotificationType.CONTENT_HIDDEN, "author_id", _moderated("comment")
+    EventType.POST_DELETED: _recount("post"),
+    EventType.COMMENT_HIDDEN: _recount(
+        "comment", _to_user(NotificationType.CONTENT_HIDDEN, "author_id", _moderated("comment"))
     ),
-    EventType.COMMENT_RESTORED: _to_user(
-        NotificationType.CONTENT_RESTORED, "author_id", _moderated("comment")
+    EventType.COMMENT_RESTORED: _recount(
+        "comment",
+        _to_user(NotificationType.CONTENT_RESTORED, "author_id", _moderated("comment")),
     ),
+    EventType.COMMENT_DELETED: _recount("comment"),
     EventType.BAN_CREATED: _banned,
     EventType.BAN_LIFTED: _to_user(NotificationType.UNBANNED),
     EventType.BAN_EXPIRED: _to_user(NotificationType.UNBANNED),

@@ -119,8 +119,8 @@ def _deliver(candidates: str, kinds: Iterable[NotificationType], *, chunk: bool 
     """The statement that writes the items of `candidates` (types among `kinds`, which share
     their reads, their peers rule and their folding); for a `chunk` of watchers (user ids in
     (%(after)s, %(last)s]), leaving out whoever has an item under one of the keys %(taken)s
-    (the same event's, written before). Returns each item's type and whether it is new (else
-    folded in)."""
+    (the same event's, written before). Returns each item's type and recipient, new or folded
+    in."""
     specs = {TYPES[kind] for kind in kinds}
     (reads,), (from_peers,), (grouped,) = (
         {spec.reads for spec in specs},
@@ -157,7 +157,7 @@ def _deliver(candidates: str, kinds: Iterable[NotificationType], *, chunk: bool 
         + conditions
         + " ORDER BY c.user_id, c.rank"
         + (_FOLD if grouped else _ONCE)
-        + " RETURNING n.type, (n.xmax = 0) AS inserted"
+        + " RETURNING n.type, n.recipient_id"
     )
 
 
@@ -253,13 +253,15 @@ CHUNK_PLAN = {
 _CONTENT_KINDS = _kinds(Reads.CONTENT) + _kinds(Reads.OWN_CONTENT)
 _GROUP_KINDS = _kinds(Reads.GROUP)
 # One person's items about a group's content (they left, were removed or banned), and those
-# about the group itself once they may not know it (a secret group, no invitation).
+# about the group itself once they may not know it (a secret group, no invitation). Each
+# removal returns the recipients of what it removed (their unread counts change).
 REMOVE_MEMBER = (
     f"DELETE FROM {_N} AS n USING {_GROUP} AS g"
     " WHERE g.id = n.group_id AND n.group_id = %(group_id)s::bigint"
     " AND n.recipient_id = %(user_id)s::bigint"
     f" AND (n.type IN {_in(_CONTENT_KINDS)} OR (n.type IN {_in(_GROUP_KINDS)}"
     f"  AND NOT ({may_know_sql(group='g', user='n.recipient_id')})))"
+    " RETURNING n.recipient_id"
 )
 # Everyone's items about a group that they may no longer read (content) or know (the group).
 REMOVE_UNREADABLE = (
@@ -269,4 +271,5 @@ REMOVE_UNREADABLE = (
     f"  AND NOT ({may_read_sql(group='g', user='n.recipient_id')}))"
     f" OR (n.type IN {_in(_GROUP_KINDS)}"
     f"  AND NOT ({may_know_sql(group='g', user='n.recipient_id')})))"
+    " RETURNING n.recipient_id"
 )

@@ -22,11 +22,12 @@ from django.utils import timezone
 
 from divan.models import User
 from notifications.models import Notification
+from notifications.unread import unread_changed
 
 
 def notifications_purge_users(*, user_ids: list[int], now) -> int:
     """Deletes these users' rows past the age, and beyond the newest kept of the others: one
-    statement."""
+    statement, after one that reads whose unread items go (their unread counts change)."""
     cutoff = now - timedelta(days=settings.NOTIFICATIONS_KEEP_DAYS)
     theirs = Notification.objects.filter(recipient_id__in=user_ids)
     beyond_the_newest = (
@@ -37,7 +38,9 @@ def notifications_purge_users(*, user_ids: list[int], now) -> int:
         .filter(newest__gt=settings.NOTIFICATIONS_KEEP_PER_USER)
         .values("pk")
     )
-    deleted, _ = theirs.filter(Q(updated_at__lt=cutoff) | Q(pk__in=beyond_the_newest)).delete()
+    gone = theirs.filter(Q(updated_at__lt=cutoff) | Q(pk__in=beyond_the_newest))
+    unread_changed(gone.filter(read_at__isnull=True).values_list("recipient_id", flat=True))
+    deleted, _ = gone.delete()
     return deleted
 
 

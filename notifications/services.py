@@ -18,6 +18,7 @@ from notifications.selectors import (
     readable_notifications,
 )
 from notifications.types import TYPES, Delivery, NotificationType
+from notifications.unread import unread_changed
 
 MARK_READ_IDS_MAX = 100
 
@@ -42,7 +43,10 @@ def notifications_mark_read(
         if not ids:
             return 0
         unread = unread.filter(pk__in=list(ids))
-    return unread.update(read_at=timezone.now())
+    marked = unread.update(read_at=timezone.now())
+    if marked:
+        unread_changed([recipient.pk])
+    return marked
 
 
 def _type_check(kind: str) -> NotificationType:

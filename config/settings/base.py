@@ -564,6 +564,9 @@ NOTIFICATIONS_FOLD_SECONDS = env.int("NOTIFICATIONS_FOLD_SECONDS", default=3600)
 # an item delivered by mail is due this long after it is written (several go in one mail)
 NOTIFICATIONS_MAIL_DELAY_SECONDS = env.int("NOTIFICATIONS_MAIL_DELAY_SECONDS", default=120)
 NOTIFICATIONS_MENTIONS_MAX = env.int("NOTIFICATIONS_MENTIONS_MAX", default=20)
+# the unread count kept in Redis per person (notifications/unread.py) lives at most this long:
+# the bound on a count left stale by a change whose bump Redis did not take
+NOTIFICATIONS_UNREAD_CACHE_SECONDS = env.int("NOTIFICATIONS_UNREAD_CACHE_SECONDS", default=120)
 
 # --- Uploads and attachments (communities/storage.py) ------------------------------------------
 # With AWS_STORAGE_BUCKET_NAME set, files go to that S3 bucket (or any S3-compatible store at

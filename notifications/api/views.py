@@ -29,9 +29,9 @@ from notifications.selectors import (
     post_level_get,
     preferences_get,
     readable_group,
-    unread_count,
 )
 from notifications.types import TYPES, NotificationType
+from notifications.unread import unread_count_kept
 
 TYPE_PARAMETER = OpenApiParameter(
     "type",
@@ -133,8 +133,9 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @action(detail=False, methods=["get"])
     def unread(self, request):
         """Your unread items, in all and by type, each counted up to 100 (`display` "99+"
-        from 100): the bell. One statement, for polling."""
-        count = unread_count(recipient=request.user)
+        from 100): the bell. Kept in Redis until something changes it (notifications.unread):
+        polling costs a round trip to Redis, and one statement when it changed."""
+        count = unread_count_kept(recipient=request.user)
         return Response({"total": count.total, "display": count.display, "by_type": count.by_type})
 
     @extend_schema(methods=["GET"], responses={200: PreferencesSerializer})

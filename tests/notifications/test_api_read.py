@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from communities.models import Visibility
 from communities.services.blocks import block_set
 from communities.services.groups import group_update
-from notifications import selectors
+from notifications import selectors, unread
 from notifications.models import Notification
 from notifications.selectors import unread_count
 from notifications.types import TYPES, NotificationType
@@ -206,17 +206,22 @@ def test_the_count_leaves_out_what_the_viewer_may_not_see_and_anyone_elses(publi
     assert unread_types(client_for(member)) == {"reaction": 1}
 
 
-def test_the_count_is_one_statement_with_a_known_token(inbox, django_assert_num_queries):
-    _world, client, _mine, _theirs = inbox
-    client.get(UNREAD)  # the token's record is in Redis from now on
+def test_the_count_is_one_statement_then_none_while_nothing_changes(inbox):
+    world, client, _mine, _theirs = inbox
+    member = world.user("member")
+    client.get(UNREAD)  # the token's record is in Redis from now on, and the count kept
+    unread._bump([member.pk])  # as a change would: the next read reads PostgreSQL
 
     with CaptureQueriesContext(connection) as queries:
         response = client.get(UNREAD)
+    with CaptureQueriesContext(connection) as kept:
+        again = client.get(UNREAD)
 
-    assert response.json()["total"] == 4
+    assert response.json()["total"] == again.json()["total"] == 4
     assert len(queries) == 1
     (statement,) = queries
     assert "GROUP BY" in statement["sql"] and "LIMIT 1000" in statement["sql"]
+    assert len(kept) == 0
 
 
 def test_the_statement_built_once_answers_as_the_orm_would_for_each_person(public_world):
