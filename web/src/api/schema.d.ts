@@ -190,6 +190,53 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/communities/v1/blocks/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description The people you block or mute, newest first. POST {"username", "kind"} blocks or mutes
+         *     someone (201; 200 when you already did, the kind now as asked); DELETE blocks/{username}/
+         *     undoes it (204). Nobody is told.
+         */
+        get: operations["communities_v1_blocks_list"];
+        put?: never;
+        /**
+         * @description The people you block or mute, newest first. POST {"username", "kind"} blocks or mutes
+         *     someone (201; 200 when you already did, the kind now as asked); DELETE blocks/{username}/
+         *     undoes it (204). Nobody is told.
+         */
+        post: operations["communities_v1_blocks_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/communities/v1/blocks/{username}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * @description The people you block or mute, newest first. POST {"username", "kind"} blocks or mutes
+         *     someone (201; 200 when you already did, the kind now as asked); DELETE blocks/{username}/
+         *     undoes it (204). Nobody is told.
+         */
+        delete: operations["communities_v1_blocks_destroy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/communities/v1/comments/{comment_pk}/reactions/": {
         parameters: {
             query?: never;
@@ -544,6 +591,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/communities/v1/groups/{group_pk}/notification-level/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description Your level for a group whose content you may read (404 otherwise): watching (told of
+         *     every new post), default (replies and mentions) or muted (nothing from this group).
+         */
+        get: operations["communities_v1_groups_notification_level_retrieve"];
+        /**
+         * @description Your level for a group whose content you may read (404 otherwise): watching (told of
+         *     every new post), default (replies and mentions) or muted (nothing from this group).
+         */
+        put: operations["communities_v1_groups_notification_level_update"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/communities/v1/groups/{group_pk}/posts/": {
         parameters: {
             query?: never;
@@ -720,6 +791,119 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/communities/v1/notifications/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description A page of your inbox: each item with a few of its actors, the page in a fixed number
+         *     of queries whatever its size.
+         */
+        get: operations["communities_v1_notifications_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/communities/v1/notifications/preferences/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description How each type reaches you (off, in the hub, or in the hub and by mail), and whether
+         *     you get a digest while away. PATCH changes what it names; a delivery equal to the
+         *     type's default follows that default from then on.
+         */
+        get: operations["communities_v1_notifications_preferences_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * @description How each type reaches you (off, in the hub, or in the hub and by mail), and whether
+         *     you get a digest while away. PATCH changes what it names; a delivery equal to the
+         *     type's default follows that default from then on.
+         */
+        patch: operations["communities_v1_notifications_preferences_partial_update"];
+        trace?: never;
+    };
+    "/api/communities/v1/notifications/read/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description Mark read your unread items up to an id (`up_to`, as the inbox does for what it
+         *     showed), or by ids (`ids`, at most 100): exactly one. Anyone else's ids, or unknown
+         *     ones, are left alone.
+         */
+        post: operations["communities_v1_notifications_read_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/communities/v1/notifications/unread/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description Your unread items, in all and by type, each counted up to 100 (`display` "99+"
+         *     from 100): the bell. One statement, for polling.
+         */
+        get: operations["communities_v1_notifications_unread_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/communities/v1/notifications/unsubscribe/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description `notifications/unsubscribe/?token=...`: GET what the link stops, POST to stop it (RFC 8058
+         *     one-click: a mail client posts `List-Unsubscribe=One-Click`, or nothing). No sign-in and no
+         *     CSRF token: the signed token is the credential. A bad or tampered token is a 400.
+         */
+        get: operations["communities_v1_notifications_unsubscribe_retrieve"];
+        put?: never;
+        /**
+         * @description `notifications/unsubscribe/?token=...`: GET what the link stops, POST to stop it (RFC 8058
+         *     one-click: a mail client posts `List-Unsubscribe=One-Click`, or nothing). No sign-in and no
+         *     CSRF token: the signed token is the credential. A bad or tampered token is a 400.
+         */
+        post: operations["communities_v1_notifications_unsubscribe_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/communities/v1/posts/{id}/": {
         parameters: {
             query?: never;
@@ -880,6 +1064,32 @@ export interface paths {
         put?: never;
         /** @description A post's thread, depth first (GET); comment or reply with `parent` (POST, members). */
         post: operations["communities_v1_posts_comments_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/communities/v1/posts/{post_pk}/notification-level/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description Your level for the thread of a post you may read (404 otherwise): watching (told of
+         *     every comment), default, or muted (nothing from it). `watching` says whether you are told
+         *     of every comment: an author watches their own post until they mute it.
+         */
+        get: operations["communities_v1_posts_notification_level_retrieve"];
+        /**
+         * @description Your level for the thread of a post you may read (404 otherwise): watching (told of
+         *     every comment), default, or muted (nothing from it). `watching` says whether you are told
+         *     of every comment: an author watches their own post until they mute it.
+         */
+        put: operations["communities_v1_posts_notification_level_update"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1158,6 +1368,10 @@ export interface components {
          * @enum {string}
          */
         ActionEnum: "hide_post" | "restore_post" | "delete_post" | "pin_post" | "unpin_post" | "lock_post" | "unlock_post" | "hide_comment" | "restore_comment" | "delete_comment" | "resolve_report" | "dismiss_report" | "ban_user" | "unban_user" | "remove_member" | "change_role" | "approve_join_request" | "deny_join_request" | "invite_user" | "revoke_invitation";
+        Actor: {
+            id: number;
+            username: string;
+        };
         Attachment: {
             /** Format: uuid */
             id: string;
@@ -1197,9 +1411,36 @@ export interface components {
              */
             expires_at: string | null;
         };
+        Block: {
+            readonly user: components["schemas"]["UserName"];
+            readonly kind: components["schemas"]["BlockKindEnum"];
+            /**
+             * Format: date-time
+             * @description Since when it is of this kind.
+             */
+            readonly created_at: string;
+        };
+        BlockCreateRequest: {
+            /** @description Whom (any case). */
+            username: string;
+            /**
+             * @description mute: their actions never notify you; block: that, and their posts and comments are left out of your feeds, threads and search.
+             *
+             *     * `mute` - Mute
+             *     * `block` - Block
+             */
+            kind: components["schemas"]["BlockKindEnum"];
+        };
         /**
-         * @description A comment as a thread shows it; a placeholder (no author, no body) when deleted, or when
-         *     hidden from this viewer, and kept only because replies hang from it.
+         * @description * `mute` - Mute
+         *     * `block` - Block
+         * @enum {string}
+         */
+        BlockKindEnum: "mute" | "block";
+        /**
+         * @description A comment as a thread shows it; a placeholder (no author, no body) when deleted, when
+         *     hidden from this viewer or by someone they block, and kept only because replies hang from
+         *     it.
          */
         Comment: {
             readonly id: number;
@@ -1333,6 +1574,26 @@ export interface components {
             visibility: components["schemas"]["VisibilityEnum"];
             tags?: string[];
         };
+        GroupLevel: {
+            /**
+             * @description watching: every new post; default: replies and mentions; muted: nothing from this group.
+             *
+             *     * `watching` - Watching
+             *     * `default` - Default
+             *     * `muted` - Muted
+             */
+            level: components["schemas"]["NotificationLevelEnum"];
+        };
+        GroupLevelRequest: {
+            /**
+             * @description watching: every new post; default: replies and mentions; muted: nothing from this group.
+             *
+             *     * `watching` - Watching
+             *     * `default` - Default
+             *     * `muted` - Muted
+             */
+            level: components["schemas"]["NotificationLevelEnum"];
+        };
         /**
          * @description * `update_group` - update_group
          *     * `archive_group` - archive_group
@@ -1403,6 +1664,19 @@ export interface components {
          * @enum {string}
          */
         JoinStatusEnum: "pending" | "approved" | "denied";
+        MarkReadRequest: {
+            /**
+             * Format: int64
+             * @description Mark read every unread item of yours with an id up to this one.
+             */
+            up_to?: number;
+            /** @description Or mark read these items of yours (at most 100). */
+            ids?: number[];
+        };
+        Marked: {
+            /** @description How many unread items this marked read. */
+            marked: number;
+        };
         Membership: {
             readonly user: components["schemas"]["UserSummary"];
             readonly role: components["schemas"]["RoleEnum"];
@@ -1425,6 +1699,104 @@ export interface components {
             /** @default  */
             reason: string;
         };
+        /**
+         * @description An item of the inbox: one event, or several folded together (`count` of them; `actors`
+         *     the newest few who acted). `group`, `post` and `comment` are what it is about, as far as
+         *     its type names them.
+         */
+        Notification: {
+            readonly id: number;
+            readonly type: components["schemas"]["NotificationTypeEnum"];
+            /** Format: date-time */
+            readonly created_at: string;
+            /**
+             * Format: date-time
+             * @description When the latest event was folded in.
+             */
+            readonly updated_at: string;
+            readonly read: boolean;
+            /** @description How many events this item folds (1 unless grouped). */
+            readonly count: number;
+            readonly actors: components["schemas"]["Actor"][];
+            readonly group: components["schemas"]["NotificationGroup"] | null;
+            readonly post: components["schemas"]["NotificationPost"] | null;
+            readonly comment: components["schemas"]["NotificationComment"] | null;
+            readonly data: components["schemas"]["NotificationData"];
+        };
+        NotificationComment: {
+            id: number;
+            /** @description The comment's first 140 characters. */
+            excerpt: string;
+        };
+        /** @description What a type adds; each key only where its type has it. */
+        NotificationData: {
+            /** @description content_hidden: the moderator's reason. */
+            reason?: string;
+            /** @description role_changed: the new role. */
+            role?: string;
+            /**
+             * @description report_resolved.
+             *
+             *     * `resolved` - resolved
+             *     * `dismissed` - dismissed
+             */
+            outcome?: components["schemas"]["OutcomeEnum"];
+            /** @description reaction: the kinds of the reactions folded in. */
+            kinds?: string[];
+            /**
+             * @description What the item is about, where a type can be about either.
+             *
+             *     * `post` - post
+             *     * `comment` - comment
+             */
+            target?: components["schemas"]["TypeEnum"];
+        };
+        /**
+         * @description * `off` - Off
+         *     * `hub` - In the hub
+         *     * `mail` - In the hub and by mail
+         * @enum {string}
+         */
+        NotificationDeliveryEnum: "off" | "hub" | "mail";
+        NotificationGroup: {
+            readonly id: number;
+            readonly name: string;
+            readonly slug: string;
+        };
+        /**
+         * @description * `watching` - Watching
+         *     * `default` - Default
+         *     * `muted` - Muted
+         * @enum {string}
+         */
+        NotificationLevelEnum: "watching" | "default" | "muted";
+        NotificationPost: {
+            readonly id: number;
+            readonly title: string;
+        };
+        /**
+         * @description * `post_reply` - Replies to your posts
+         *     * `comment_reply` - Replies to your comments
+         *     * `thread_comment` - Comments in threads you watch
+         *     * `mention` - Mentions of you
+         *     * `reaction` - Reactions to your posts and comments
+         *     * `group_post` - New posts in groups you watch
+         *     * `join_request_approved` - Your join request approved
+         *     * `join_request_denied` - Your join request denied
+         *     * `invitation` - Invitations to groups
+         *     * `content_hidden` - Your content hidden by a moderator
+         *     * `content_restored` - Your content restored by a moderator
+         *     * `banned` - Bans from a group
+         *     * `unbanned` - Bans lifted
+         *     * `role_changed` - Your role changed
+         *     * `report_resolved` - Reports you filed, resolved
+         *     * `join_request_new` - New join requests (moderators)
+         *     * `report_new` - New reports (moderators)
+         * @enum {string}
+         */
+        NotificationTypeEnum: "post_reply" | "comment_reply" | "thread_comment" | "mention" | "reaction" | "group_post" | "join_request_approved" | "join_request_denied" | "invitation" | "content_hidden" | "content_restored" | "banned" | "unbanned" | "role_changed" | "report_resolved" | "join_request_new" | "report_new";
+        /** @enum {unknown} */
+        NullEnum: null;
         OutboxStatus: {
             /** @description Events written, not yet dispatched. */
             pending: number;
@@ -1435,6 +1807,12 @@ export interface components {
             /** @description Events set aside after every attempt failed. */
             set_aside: number;
         };
+        /**
+         * @description * `resolved` - resolved
+         *     * `dismissed` - dismissed
+         * @enum {string}
+         */
+        OutcomeEnum: "resolved" | "dismissed";
         /** @description A report as its reporter sees it: who handled it and their note stay with moderators. */
         OwnReport: {
             readonly id: number;
@@ -1468,6 +1846,19 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["Ban"][];
+        };
+        PaginatedBlockList: {
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?cursor=cD00ODY%3D"
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?cursor=cj0xJnA9NDg3
+             */
+            previous?: string | null;
+            results: components["schemas"]["Block"][];
         };
         PaginatedCommentList: {
             /**
@@ -1546,6 +1937,19 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["ModerationLogEntry"][];
+        };
+        PaginatedNotificationList: {
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?cursor=cD00ODY%3D"
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?cursor=cj0xJnA9NDg3
+             */
+            previous?: string | null;
+            results: components["schemas"]["Notification"][];
         };
         PaginatedOwnReportList: {
             /**
@@ -1674,6 +2078,13 @@ export interface components {
             /** @description The post's attachments from now on: ids of your own ready uploads, in order. */
             attachments?: string[];
         };
+        PatchedPreferencesUpdateRequest: {
+            /** @description Deliveries by type, such as {"mention": "off"}: off, hub or mail. A type not named keeps its delivery. */
+            types?: {
+                [key: string]: "off" | "hub" | "mail";
+            };
+            digest?: boolean;
+        };
         PatchedRoleRequest: {
             role?: components["schemas"]["RoleEnum"];
         };
@@ -1722,6 +2133,28 @@ export interface components {
             /** @description Ids of your own ready uploads, in order (at most UPLOAD_MAX_PER_POST). */
             attachments?: string[];
         };
+        PostLevel: {
+            /**
+             * @description watching: every comment in its thread; default; muted: nothing from it.
+             *
+             *     * `watching` - Watching
+             *     * `default` - Default
+             *     * `muted` - Muted
+             */
+            level: components["schemas"]["NotificationLevelEnum"];
+            /** @description Whether you are told of every comment: watching, or default on your own post. */
+            readonly watching: boolean;
+        };
+        PostLevelRequest: {
+            /**
+             * @description watching: every comment in its thread; default; muted: nothing from it.
+             *
+             *     * `watching` - Watching
+             *     * `default` - Default
+             *     * `muted` - Muted
+             */
+            level: components["schemas"]["NotificationLevelEnum"];
+        };
         PostModerationReasonRequest: {
             /** @default  */
             reason: string;
@@ -1741,6 +2174,11 @@ export interface components {
          * @enum {string}
          */
         PostPermissionsEnum: "edit" | "delete" | "pin" | "unpin" | "lock" | "unlock" | "hide" | "restore" | "comment" | "react" | "report";
+        Preferences: {
+            types: components["schemas"]["TypePreference"][];
+            /** @description Whether a digest of what is unread is mailed while you are away. */
+            digest: boolean;
+        };
         PresignedPost: {
             /**
              * Format: uri
@@ -1769,6 +2207,13 @@ export interface components {
             readonly reputation: number;
             /** Format: date-time */
             readonly date_joined: string;
+            /**
+             * @description Whether you block or mute this person (null: neither, or signed out).
+             *
+             *     * `mute` - Mute
+             *     * `block` - Block
+             */
+            readonly viewer_block: (components["schemas"]["BlockKindEnum"] | components["schemas"]["NullEnum"]) | null;
         };
         Reaction: {
             readonly id: number;
@@ -1991,6 +2436,47 @@ export interface components {
          * @enum {string}
          */
         TypeEnum: "post" | "comment";
+        TypePreference: {
+            type: components["schemas"]["NotificationTypeEnum"];
+            label: string;
+            /**
+             * @description Yours.
+             *
+             *     * `off` - Off
+             *     * `hub` - In the hub
+             *     * `mail` - In the hub and by mail
+             */
+            delivery: components["schemas"]["NotificationDeliveryEnum"];
+            /**
+             * @description The type's default.
+             *
+             *     * `off` - Off
+             *     * `hub` - In the hub
+             *     * `mail` - In the hub and by mail
+             */
+            default: components["schemas"]["NotificationDeliveryEnum"];
+        };
+        Unread: {
+            /** @description Unread items, at most 100. */
+            total: number;
+            /** @description The total as a badge shows it: "5", or "99+". */
+            display: string;
+            /** @description Unread items by type, every type (zeros included), each at most 100. */
+            by_type: {
+                [key: string]: number;
+            };
+        };
+        UnsubscribeDone: {
+            unsubscribed: boolean;
+            type: string | null;
+        };
+        UnsubscribeTarget: {
+            /** @description a type, "digest", or null: all */
+            type: string | null;
+            label: string;
+            /** @description the address, masked */
+            email: string | null;
+        };
         Upload: {
             /** Format: uuid */
             readonly id: string;
@@ -2440,6 +2926,86 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Token"];
                 };
+            };
+        };
+    };
+    communities_v1_blocks_list: {
+        parameters: {
+            query?: {
+                /** @description The pagination cursor value. */
+                cursor?: string;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedBlockList"];
+                };
+            };
+        };
+    };
+    communities_v1_blocks_create: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Up to 255 printable ASCII characters, unique per create. A repeat with the same key and body replays the first answer (with `Idempotent-Replayed: true`); another body gets 422, a repeat while the first still runs gets 409. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BlockCreateRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["BlockCreateRequest"];
+                "multipart/form-data": components["schemas"]["BlockCreateRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Block"];
+                };
+            };
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Block"];
+                };
+            };
+        };
+    };
+    communities_v1_blocks_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -3118,6 +3684,54 @@ export interface operations {
             };
         };
     };
+    communities_v1_groups_notification_level_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                group_pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupLevel"];
+                };
+            };
+        };
+    };
+    communities_v1_groups_notification_level_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                group_pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GroupLevelRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["GroupLevelRequest"];
+                "multipart/form-data": components["schemas"]["GroupLevelRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupLevel"];
+                };
+            };
+        };
+    };
     communities_v1_groups_posts_list: {
         parameters: {
             query?: {
@@ -3488,6 +4102,166 @@ export interface operations {
             };
         };
     };
+    communities_v1_notifications_list: {
+        parameters: {
+            query?: {
+                /** @description The pagination cursor value. */
+                cursor?: string;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                /** @description Only items of these types (repeat it for several: ?type=mention&type=reaction). */
+                type?: ("banned" | "comment_reply" | "content_hidden" | "content_restored" | "group_post" | "invitation" | "join_request_approved" | "join_request_denied" | "join_request_new" | "mention" | "post_reply" | "reaction" | "report_new" | "report_resolved" | "role_changed" | "thread_comment" | "unbanned")[];
+                /** @description true: only unread items (false or absent: all). */
+                unread?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedNotificationList"];
+                };
+            };
+        };
+    };
+    communities_v1_notifications_preferences_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Preferences"];
+                };
+            };
+        };
+    };
+    communities_v1_notifications_preferences_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedPreferencesUpdateRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["PatchedPreferencesUpdateRequest"];
+                "multipart/form-data": components["schemas"]["PatchedPreferencesUpdateRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Preferences"];
+                };
+            };
+        };
+    };
+    communities_v1_notifications_read_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["MarkReadRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["MarkReadRequest"];
+                "multipart/form-data": components["schemas"]["MarkReadRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Marked"];
+                };
+            };
+        };
+    };
+    communities_v1_notifications_unread_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Unread"];
+                };
+            };
+        };
+    };
+    communities_v1_notifications_unsubscribe_retrieve: {
+        parameters: {
+            query: {
+                /** @description The token of the mail's unsubscribe link (its List-Unsubscribe header). */
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnsubscribeTarget"];
+                };
+            };
+        };
+    };
+    communities_v1_notifications_unsubscribe_create: {
+        parameters: {
+            query: {
+                /** @description The token of the mail's unsubscribe link (its List-Unsubscribe header). */
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnsubscribeDone"];
+                };
+            };
+        };
+    };
     communities_v1_posts_retrieve: {
         parameters: {
             query?: never;
@@ -3746,6 +4520,54 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Comment"];
+                };
+            };
+        };
+    };
+    communities_v1_posts_notification_level_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                post_pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostLevel"];
+                };
+            };
+        };
+    };
+    communities_v1_posts_notification_level_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                post_pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PostLevelRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["PostLevelRequest"];
+                "multipart/form-data": components["schemas"]["PostLevelRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostLevel"];
                 };
             };
         };
