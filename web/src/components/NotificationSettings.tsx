@@ -67,7 +67,7 @@ export function NotificationPreferences({ first }: { first: Preferences }) {
           </li>
         ))}
       </ul>
-      <h3 className="subheading">While you are away</h3>
+      <h3>While you are away</h3>
       <label className="choice">
         <input
           type="checkbox"
