@@ -48,6 +48,9 @@ describe("every page, at both widths", () => {
     ["post-member", () => `/p/${welcome.id}`, "Welcome to the Lounge"],
     ["moderation", () => `/g/${lounge.id}/moderation`, /Moderation/],
     ["new-group", () => "/groups/new", "Start a group"],
+    ["notifications", () => "/notifications", "Notifications"],
+    ["notification-settings", () => "/account/notifications", "Notification settings"],
+    ["profile-other", () => "/u/bob", "bob"],
   ];
 
   for (const width of WIDTHS) {

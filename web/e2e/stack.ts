@@ -41,6 +41,10 @@ export default async function setup(project: TestProject) {
     // the worker sends the queued mail here: the stack's own mail catcher
     EMAIL_HOST: "127.0.0.1",
     EMAIL_PORT: String(smtpPort),
+    // notification mail goes at the next sweep, every 2 s, rather than 2 minutes after the
+    // event: a test waits for it with a deadline (notifications.e2e.ts)
+    NOTIFICATIONS_MAIL_DELAY_SECONDS: "0",
+    NOTIFICATIONS_MAIL_SWEEP_SECONDS: "2",
     // Django sits behind the hub, which appends the address it saw to X-Forwarded-For.
     DJANGO_NUM_PROXIES: "1",
     PATH: `${BIN}:${process.env.PATH}`,

@@ -30,6 +30,19 @@ export type AccountDeleteRefused = S["AccountDeleteRefused"];
 export type SignupInvitation = S["SignupInvitation"];
 export type SignupInvitationCreated = S["SignupInvitationCreated"];
 export type SignupInvitationCreateRequest = S["SignupInvitationCreateRequest"];
+export type Notification = S["Notification"];
+export type NotificationType = S["NotificationTypeEnum"];
+export type Unread = S["Unread"];
+export type Preferences = S["Preferences"];
+export type TypePreference = S["TypePreference"];
+export type Delivery = S["NotificationDeliveryEnum"];
+export type Level = S["NotificationLevelEnum"];
+export type GroupLevel = S["GroupLevel"];
+export type PostLevel = S["PostLevel"];
+export type Block = S["Block"];
+export type BlockKind = S["BlockKindEnum"];
+export type UnsubscribeTarget = S["UnsubscribeTarget"];
+export type UnsubscribeDone = S["UnsubscribeDone"];
 
 export interface Page<T> {
   next?: string | null;

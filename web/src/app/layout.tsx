@@ -1,7 +1,8 @@
 import type { Metadata, Viewport } from "next";
 import { Header } from "@/components/Header";
-import { viewer } from "@/lib/server";
+import { unreadCount, viewer } from "@/lib/server";
 import { SessionProvider } from "@/lib/session";
+import { UnreadProvider } from "@/lib/unread";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -12,7 +13,8 @@ export const metadata: Metadata = {
 export const viewport: Viewport = { width: "device-width", initialScale: 1 };
 
 export default async function RootLayout({ children }: { children: React.ReactNode }) {
-  const user = await viewer();
+  // The bell's count with the session, at once: no round trip after the other.
+  const [user, unread] = await Promise.all([viewer(), unreadCount()]);
   return (
     <html lang="en">
       <body>
@@ -20,8 +22,10 @@ export default async function RootLayout({ children }: { children: React.ReactNo
           Skip to content
         </a>
         <SessionProvider initialUser={user}>
-          <Header />
-          <main id="main">{children}</main>
+          <UnreadProvider initial={user ? unread : null}>
+            <Header />
+            <main id="main">{children}</main>
+          </UnreadProvider>
         </SessionProvider>
       </body>
     </html>

@@ -50,6 +50,7 @@ function CommentItem({
 
   return (
     <li
+      id={`comment-${comment.id}`}
       className="comment"
       style={{ "--depth": Math.min(Math.max((comment.depth ?? 1) - 1, 0), 6) } as React.CSSProperties}
       data-comment={comment.id}

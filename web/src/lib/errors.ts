@@ -27,6 +27,7 @@ const LABELS: Record<string, string> = {
   code: "Code",
   key: "",
   invitation: "",
+  token: "",
 };
 
 function label(field: string): string {

@@ -34,3 +34,15 @@ export function linkKey(param: string): string {
     return param;
   }
 }
+/** The inbox: all or only unread items, of every type or one (`type`, "" for all). */
+export const inboxPath = (unread: boolean, type: string) => `notifications/${inboxQuery(unread, type)}`;
+/** The hub's inbox page with these filters. */
+export const inboxPage = (unread: boolean, type: string) => `/notifications${inboxQuery(unread, type)}`;
+function inboxQuery(unread: boolean, type: string): string {
+  const query = [unread ? "unread=true" : "", type ? `type=${encodeURIComponent(type)}` : ""].filter(Boolean);
+  return query.length ? `?${query.join("&")}` : "";
+}
+/** The people you block or mute, newest first. */
+export const blocksPath = "blocks/";
+/** What a mail's unsubscribe token stops (GET), and stopping it (POST). */
+export const unsubscribePath = (token: string) => `notifications/unsubscribe/?token=${encodeURIComponent(token)}`;

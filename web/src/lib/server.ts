@@ -5,7 +5,7 @@ import type { AsyncLocalStorage } from "node:async_hooks";
 import { headers } from "next/headers";
 import { forbidden, notFound } from "next/navigation";
 import { cache } from "react";
-import type { Session, User } from "@/api/types";
+import type { Session, Unread, User } from "@/api/types";
 import { AUTH } from "./allauth";
 import { API } from "./api";
 import { readFailureDigest } from "./readFailure";
@@ -101,4 +101,14 @@ export function subject<T>(answer: Read<T>): T {
 export const viewer = cache(async (): Promise<User | null> => {
   const session = await read<Session>("/api/auth/session/");
   return session.ok ? ((session.data.user as User | null) ?? null) : null;
+});
+
+/**
+ * The bell's unread count, read beside the session (the layout reads both at once): null for a
+ * visitor without a cookie (nobody signed in), or when the API does not give it.
+ */
+export const unreadCount = cache(async (): Promise<Unread | null> => {
+  if (!(await headers()).get("cookie")) return null;
+  const answer = await read<Unread>("notifications/unread/");
+  return answer.ok ? answer.data : null;
 });

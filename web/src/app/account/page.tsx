@@ -2,6 +2,7 @@
 // and leaving. Read on the server as the visitor (allauth's account endpoints and ours); each
 // section's form is a small client component that says the API's refusals in words.
 import type { Metadata } from "next";
+import Link from "next/link";
 import { redirect } from "next/navigation";
 import { DeleteAccount } from "@/components/account/DeleteAccount";
 import { EmailSettings } from "@/components/account/EmailSettings";
@@ -30,6 +31,10 @@ export default async function AccountPage() {
       <h1>Your account</h1>
       <p>
         Signed in as <strong>{user.username}</strong>.
+      </p>
+      <p>
+        <Link href="/account/notifications">Notification settings</Link>: what reaches you, in the hub and by mail,
+        and the people you block or mute.
       </p>
       <EmailSettings addresses={addresses} />
       <PasswordChange username={user.username} />

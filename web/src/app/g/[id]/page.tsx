@@ -4,13 +4,14 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import type { Group, Page, Post } from "@/api/types";
+import type { Group, GroupLevel, Page, Post } from "@/api/types";
 import { FailedRead } from "@/components/FailedRead";
 import { GroupPosts, Membership } from "@/components/GroupView";
+import { GroupLevelSwitch } from "@/components/LevelSwitch";
 import { Tags } from "@/components/PostCard";
 import { groupAbilities, mayManage, mayModerate, membershipRole } from "@/lib/abilities";
 import { groupFeedPath, groupPostsPath } from "@/lib/paths";
-import { read, subject } from "@/lib/server";
+import { read, subject, viewer } from "@/lib/server";
 
 export const dynamic = "force-dynamic";
 
@@ -24,10 +25,12 @@ export default async function GroupPage({ params }: { params: Promise<{ id: stri
   const { id } = await params;
   if (!/^\d+$/.test(id)) notFound();
   const groupId = Number(id);
-  const [group, posts, feed] = await Promise.all([
+  const [group, posts, feed, level] = await Promise.all([
     read<Group>(`groups/${groupId}/`),
     read<Page<Post>>(groupPostsPath(groupId)),
     read<Page<Post>>(groupFeedPath(groupId, "top")),
+    // your level, when you are signed in: the API answers it to whoever may read the group
+    viewer().then((user) => (user ? read<GroupLevel>(`groups/${groupId}/notification-level/`) : null)),
   ]);
   const data = subject(group);
   const can = groupAbilities(data);
@@ -49,6 +52,7 @@ export default async function GroupPage({ params }: { params: Promise<{ id: stri
         {data.description && <p>{data.description}</p>}
         <Tags tags={data.tags} />
         <Membership group={data} can={can} />
+        {level?.ok && <GroupLevelSwitch key={level.data.level} groupId={data.id} initial={level.data.level} />}
         {(mayManage(data) || can.moderate) && (
           <ul className="group-tools">
             {mayManage(data) && (

@@ -3,12 +3,13 @@
 // and whether the visitor takes part) as soon as the post names it, still beside the thread.
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
-import type { Comment, Group, Page, Post } from "@/api/types";
+import type { Comment, Group, Page, Post, PostLevel } from "@/api/types";
+import { PostLevelSwitch } from "@/components/LevelSwitch";
 import { PostView } from "@/components/PostView";
 import { Thread } from "@/components/Thread";
 import { mayTakePart } from "@/lib/abilities";
 import { threadPath } from "@/lib/paths";
-import { read, subject } from "@/lib/server";
+import { read, subject, viewer } from "@/lib/server";
 
 export const dynamic = "force-dynamic";
 
@@ -21,11 +22,13 @@ export async function generateMetadata({ params }: { params: Promise<{ id: strin
 export default async function PostPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
   if (!/^\d+$/.test(id)) notFound();
-  const [[post, group], thread] = await Promise.all([
+  const [[post, group], thread, level] = await Promise.all([
     read<Post>(`posts/${id}/`).then(
       async (post) => [post, post.ok ? await read<Group>(`groups/${post.data.group}/`) : null] as const,
     ),
     read<Page<Comment>>(threadPath(Number(id))),
+    // your level for its thread, when you are signed in (the API answers it to its readers)
+    viewer().then((user) => (user ? read<PostLevel>(`posts/${id}/notification-level/`) : null)),
   ]);
   const data = subject(post);
   const groupData = group?.ok ? group.data : null;
@@ -33,6 +36,7 @@ export default async function PostPage({ params }: { params: Promise<{ id: strin
   return (
     <div className="post-page">
       <PostView first={data} groupName={groupData?.name ?? "Group"} canReact={data.permissions.includes("react")} />
+      {level?.ok && <PostLevelSwitch key={JSON.stringify(level.data)} postId={data.id} initial={level.data} />}
       <Thread postId={data.id} canWrite={canWrite} first={thread.ok ? thread.data : undefined} />
     </div>
   );

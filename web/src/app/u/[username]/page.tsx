@@ -2,10 +2,11 @@
 // read, read on the server as the visitor. An unknown or deactivated name is this page's 404.
 import type { Metadata } from "next";
 import type { Comment, Group, Page, Post, Profile } from "@/api/types";
+import { BlockSwitch } from "@/components/BlockSwitch";
 import { ProfileActivity } from "@/components/Profile";
 import { Time } from "@/components/Time";
 import { profilePath, userCommentsPath, userPostsPath } from "@/lib/paths";
-import { read, subject } from "@/lib/server";
+import { read, subject, viewer } from "@/lib/server";
 
 export const dynamic = "force-dynamic";
 
@@ -20,10 +21,11 @@ export async function generateMetadata({ params }: Params): Promise<Metadata> {
 export default async function ProfilePage({ params }: Params) {
   const { username: raw } = await params;
   const username = decodeURIComponent(raw);
-  const [profile, posts, comments] = await Promise.all([
+  const [profile, posts, comments, user] = await Promise.all([
     read<Profile>(profilePath(username)),
     read<Page<Post>>(userPostsPath(username)),
     read<Page<Comment>>(userCommentsPath(username)),
+    viewer(),
   ]);
   const person = subject(profile);
   // Their posts name groups by id: the names of those on the first page, read at once.
@@ -44,6 +46,9 @@ export default async function ProfilePage({ params }: Params) {
             joined <Time iso={person.date_joined} />
           </span>
         </p>
+        {user && user.id !== person.id && (
+          <BlockSwitch key={person.viewer_block ?? ""} username={person.username} initial={person.viewer_block ?? null} />
+        )}
       </section>
       <ProfileActivity
         username={person.username}
