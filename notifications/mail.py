@@ -44,7 +44,7 @@ from divan.metrics import CachedCollector
 from divan.models import User
 from notifications.models import MailSettings, Notification
 from notifications.selectors import readable_notifications
-from notifications.types import TYPES, Delivery, NotificationType, Reads
+from notifications.types import Delivery, NotificationType, item_path
 from notifications.unsubscribe import (
     DIGEST,
     mail_deliveries,
@@ -135,17 +135,8 @@ def hub_url(path: str) -> str:
 
 
 def item_link(row: Notification) -> str:
-    """The hub's page of what the item is about, as far as its type lets the recipient see."""
-    kind = NotificationType(row.type)
-    reads = TYPES[kind].reads
-    if kind in (T.JOIN_REQUEST_NEW, T.REPORT_NEW) and row.group_id:
-        return hub_url(f"/g/{row.group_id}/moderation")
-    if reads in (Reads.CONTENT, Reads.OWN_CONTENT) and row.post_id:
-        anchor = f"#comment-{row.comment_id}" if row.comment_id else ""
-        return hub_url(f"/p/{row.post_id}{anchor}")
-    if reads != Reads.NOTHING and row.group_id:
-        return hub_url(f"/g/{row.group_id}")
-    return hub_url("/notifications")
+    """The hub's page of what the item is about (notifications.types.item_path), in full."""
+    return hub_url(item_path(row))
 
 
 @dataclass(frozen=True)

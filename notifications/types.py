@@ -108,3 +108,20 @@ TYPES: dict[NotificationType, TypeSpec] = {
 }
 
 TYPE_CHOICES = [(str(kind), spec.label) for kind, spec in TYPES.items()]
+
+
+def item_path(row) -> str:
+    """The hub's path of what an item (a Notification) is about, as far as its type lets its
+    recipient follow it: a moderators' queue to the group's moderation page, content to the
+    post (at the comment), a group to its page; an item about its recipient alone (a ban, a
+    refusal, a report's outcome) to the inbox. The API gives it as `path`; mails link to it."""
+    kind = NotificationType(row.type)
+    reads = TYPES[kind].reads
+    if kind in (NotificationType.JOIN_REQUEST_NEW, NotificationType.REPORT_NEW) and row.group_id:
+        return f"/g/{row.group_id}/moderation"
+    if reads in (Reads.CONTENT, Reads.OWN_CONTENT) and row.post_id:
+        anchor = f"#comment-{row.comment_id}" if row.comment_id else ""
+        return f"/p/{row.post_id}{anchor}"
+    if reads != Reads.NOTHING and row.group_id:
+        return f"/g/{row.group_id}"
+    return "/notifications"

@@ -9,7 +9,7 @@ from divan.api.shapes import CompiledShape
 from notifications.models import Level, Notification
 from notifications.selectors import EXCERPT_LENGTH
 from notifications.services import MARK_READ_IDS_MAX
-from notifications.types import TYPE_CHOICES, Delivery
+from notifications.types import TYPE_CHOICES, Delivery, item_path
 
 BIGINT_MAX = 2**63 - 1
 
@@ -72,12 +72,16 @@ class NotificationSerializer(CompiledShape, serializers.ModelSerializer):
     post = NotificationPostSerializer(read_only=True, allow_null=True)
     comment = serializers.SerializerMethodField()
     data = serializers.SerializerMethodField()
+    path = serializers.SerializerMethodField(
+        help_text="The hub's page of what the item is about (its mail links there too): a"
+        " post (at the comment), a group, its moderation page, or the inbox."
+    )
 
     class Meta:
         model = Notification
         fields = (
             "id", "type", "created_at", "updated_at", "read", "count", "actors", "group",
-            "post", "comment", "data",
+            "post", "comment", "data", "path",
         )  # fmt: skip
         read_only_fields = fields
         extra_kwargs = {
@@ -103,6 +107,9 @@ class NotificationSerializer(CompiledShape, serializers.ModelSerializer):
     @extend_schema_field(NotificationDataSerializer)
     def get_data(self, notification) -> dict:
         return notification.data
+
+    def get_path(self, notification) -> str:
+        return item_path(notification)
 
 
 class MarkReadSerializer(serializers.Serializer):

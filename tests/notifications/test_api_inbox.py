@@ -95,23 +95,26 @@ def test_an_item_says_what_it_is_about(public_world):
                 "id": report.pk, "type": "report_resolved", "created_at": when(report.created_at),
                 "updated_at": when(report.updated_at), "read": False, "count": 1, "actors": [],
                 "group": None, "post": None, "comment": None, "data": {"outcome": "dismissed"},
+                "path": "/notifications",
             },
             {
                 "id": role.pk, "type": "role_changed", "created_at": when(role.created_at),
                 "updated_at": when(role.updated_at), "read": True, "count": 1,
                 "actors": [actor], "group": group, "post": None, "comment": None,
-                "data": {"role": "admin"},
+                "data": {"role": "admin"}, "path": f"/g/{public_world.group.pk}",
             },
             {
                 "id": banned.pk, "type": "banned", "created_at": when(banned.created_at),
                 "updated_at": when(banned.updated_at), "read": False, "count": 1,
                 "actors": [actor], "group": group, "post": None, "comment": None, "data": {},
+                "path": "/notifications",  # a ban is about you: the group's page is not yours
             },
             {
                 "id": reply.pk, "type": "post_reply", "created_at": when(reply.created_at),
                 "updated_at": when(reply.updated_at), "read": False, "count": 1,
                 "actors": [actor], "group": group, "post": {"id": post.pk, "title": "My post"},
                 "comment": {"id": comment.pk, "excerpt": "é" * 140}, "data": {},
+                "path": f"/p/{post.pk}#comment-{comment.pk}",
             },
         ],
     }  # fmt: skip

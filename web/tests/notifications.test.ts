@@ -4,10 +4,8 @@
 import { describe, expect, it } from "vitest";
 import type { Notification, NotificationType } from "../src/api/types";
 import {
-  INBOX,
   badgeText,
   bellLabel,
-  notificationPath,
   notificationSentence,
   readMark,
   who,
@@ -115,31 +113,6 @@ describe("notificationSentence", () => {
       "banned", "unbanned", "role_changed", "report_resolved", "join_request_new", "report_new",
     ];
     for (const type of types) expect(notificationSentence(item(type))).not.toBe("Something happened");
-  });
-});
-
-describe("notificationPath, as the mail links", () => {
-  it("leads to the post, at the comment when there is one", () => {
-    expect(notificationPath(item("post_reply", { comment: COMMENT }))).toBe("/p/7#comment-31");
-    expect(notificationPath(item("reaction"))).toBe("/p/7");
-    expect(notificationPath(item("group_post"))).toBe("/p/7");
-    expect(notificationPath(item("content_hidden", { comment: COMMENT }))).toBe("/p/7#comment-31");
-  });
-  it("leads moderators to the moderation page", () => {
-    expect(notificationPath(item("join_request_new", { post: null }))).toBe("/g/4/moderation");
-    expect(notificationPath(item("report_new"))).toBe("/g/4/moderation");
-  });
-  it("leads to the group for what is about a group", () => {
-    expect(notificationPath(item("invitation", { post: null }))).toBe("/g/4");
-    expect(notificationPath(item("join_request_approved", { post: null }))).toBe("/g/4");
-    expect(notificationPath(item("role_changed", { post: null }))).toBe("/g/4");
-    expect(notificationPath(item("post_reply", { post: null }))).toBe("/g/4");
-  });
-  it("leads nowhere but the inbox for what is about you alone", () => {
-    for (const type of ["banned", "unbanned", "join_request_denied", "report_resolved"] as const) {
-      expect(notificationPath(item(type))).toBe(INBOX);
-    }
-    expect(notificationPath(item("invitation", { group: null, post: null }))).toBe(INBOX);
   });
 });
 

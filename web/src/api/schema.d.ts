@@ -867,7 +867,8 @@ export interface paths {
         };
         /**
          * @description Your unread items, in all and by type, each counted up to 100 (`display` "99+"
-         *     from 100): the bell. One statement, for polling.
+         *     from 100): the bell. Kept in Redis until something changes it (notifications.unread):
+         *     polling costs a round trip to Redis, and one statement when it changed.
          */
         get: operations["communities_v1_notifications_unread_retrieve"];
         put?: never;
@@ -1722,6 +1723,8 @@ export interface components {
             readonly post: components["schemas"]["NotificationPost"] | null;
             readonly comment: components["schemas"]["NotificationComment"] | null;
             readonly data: components["schemas"]["NotificationData"];
+            /** @description The hub's page of what the item is about (its mail links there too): a post (at the comment), a group, its moderation page, or the inbox. */
+            readonly path: string;
         };
         NotificationComment: {
             id: number;

@@ -9,7 +9,7 @@ import { useEffect, useId, useRef } from "react";
 import type { Notification, Page } from "@/api/types";
 import { api } from "@/lib/api";
 import { usePages } from "@/lib/hooks";
-import { INBOX, notificationPath, notificationSentence, readMark } from "@/lib/notifications";
+import { INBOX, notificationSentence, readMark } from "@/lib/notifications";
 import { inboxPage } from "@/lib/paths";
 import { useUnread } from "@/lib/unread";
 import { Empty, ErrorBox, Loading } from "./States";
@@ -17,7 +17,7 @@ import { Time } from "./Time";
 
 function InboxItem({ item }: { item: Notification }) {
   const sentence = notificationSentence(item);
-  const path = notificationPath(item);
+  const path = item.path;
   return (
     <li className={item.read ? "inbox-item" : "inbox-item unread"} data-notification={item.id}>
       <p>

@@ -1,6 +1,6 @@
-// Notifications in words and links: "alice and 12 others reacted to your post “Title”", where
-// an item leads (the page its mail links to: notifications/mail.py `item_link`), and the bell's
-// name. Pure, so that the units test it.
+// Notifications in words: "alice and 12 others reacted to your post “Title”", and the bell's
+// name. Where an item leads is the API's `path` (the page its mail links to). Pure, so that the
+// units test it.
 import type { Notification, NotificationType, Unread } from "@/api/types";
 
 type Item = Pick<Notification, "type" | "count" | "actors" | "group" | "post" | "comment" | "data">;
@@ -87,42 +87,8 @@ export function notificationSentence(item: Item): string {
   return sentence ? sentence(item) : "Something happened";
 }
 
-// What a type lets its recipient follow, as notifications/types.py's `reads` says: the
-// moderators' queues lead to the moderation page; items about content to the post (and the
-// comment's anchor); items about you alone (a ban, a refusal, a report's outcome) nowhere else.
-const MODERATORS_QUEUES: ReadonlySet<NotificationType> = new Set(["join_request_new", "report_new"]);
-const ABOUT_CONTENT: ReadonlySet<NotificationType> = new Set([
-  "post_reply",
-  "comment_reply",
-  "thread_comment",
-  "mention",
-  "reaction",
-  "group_post",
-  "content_hidden",
-  "content_restored",
-]);
-const ABOUT_YOU_ALONE: ReadonlySet<NotificationType> = new Set([
-  "join_request_denied",
-  "banned",
-  "unbanned",
-  "report_resolved",
-]);
-
-/** The inbox itself: where an item about nothing else leads (its mail links here too). */
+/** The inbox itself: where an item about you alone leads (the API's `path` for it). */
 export const INBOX = "/notifications";
-
-/**
- * The hub's page of what the item is about, as its mail links to it (mail.py `item_link`): a
- * moderation page, a post (at the comment), a group, or the inbox.
- */
-export function notificationPath(item: Pick<Item, "type" | "group" | "post" | "comment">): string {
-  if (MODERATORS_QUEUES.has(item.type) && item.group) return `/g/${item.group.id}/moderation`;
-  if (ABOUT_CONTENT.has(item.type) && item.post) {
-    return `/p/${item.post.id}${item.comment ? `#comment-${item.comment.id}` : ""}`;
-  }
-  if (!ABOUT_YOU_ALONE.has(item.type) && item.group) return `/g/${item.group.id}`;
-  return INBOX;
-}
 
 /** The bell's accessible name: "Notifications, 5 unread", "Notifications, 99+ unread". */
 export function bellLabel(unread: Pick<Unread, "total" | "display"> | null): string {
