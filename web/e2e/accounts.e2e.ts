@@ -16,14 +16,13 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DataExport, Group } from "../src/api/types";
 import {
-  HUB,
-  PASSWORD,
-  accessibilityProblems,
   apiGet,
+  HUB,
   launch,
   newPage,
+  passesAtBothWidths,
+  PASSWORD,
   register,
-  screenshot,
   signIn,
   unique,
 } from "./browser";
@@ -63,17 +62,6 @@ async function freshCode(secret: string, used: Set<string>): Promise<string> {
       return code;
     }
     await new Promise((resolve) => setTimeout(resolve, Math.min(left + 50, 1_000)));
-  }
-}
-
-/** axe at 375 px and desktop, no overflow, and a screenshot of each. */
-async function passesAtBothWidths(page: Page, name: string) {
-  for (const width of [375, 1280]) {
-    await page.setViewportSize({ width, height: width < 600 ? 800 : 900 });
-    await page.waitForLoadState("networkidle");
-    expect(await accessibilityProblems(page), `${name} at ${width} px`).toEqual([]);
-    expect(await page.evaluate(() => document.documentElement.scrollWidth), name).toBeLessThanOrEqual(width);
-    await screenshot(page, `${name}-${width}`);
   }
 }
 

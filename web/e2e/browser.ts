@@ -4,7 +4,7 @@ import { createRequire } from "node:module";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { type Browser, type BrowserContext, type Page, chromium } from "playwright-core";
-import { inject } from "vitest";
+import { expect, inject } from "vitest";
 
 export const HUB = () => inject("hub");
 export const SHOTS = resolve(import.meta.dirname, "screenshots");
@@ -95,6 +95,17 @@ export async function accessibilityProblems(page: Page): Promise<string[]> {
   return violations
     .filter((v: { impact: string }) => v.impact === "serious" || v.impact === "critical")
     .map((v: { id: string; impact: string; targets: string[] }) => `${v.impact} ${v.id}: ${v.targets.join(", ")}`);
+}
+
+/** axe at 375 px and desktop, no overflow, and a screenshot of each. */
+export async function passesAtBothWidths(page: Page, name: string): Promise<void> {
+  for (const width of [375, 1280]) {
+    await page.setViewportSize({ width, height: width < 600 ? 800 : 900 });
+    await page.waitForLoadState("networkidle");
+    expect(await accessibilityProblems(page), `${name} at ${width} px`).toEqual([]);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth), name).toBeLessThanOrEqual(width);
+    await screenshot(page, `${name}-${width}`);
+  }
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {

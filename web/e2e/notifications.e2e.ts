@@ -10,27 +10,17 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Group, Notification, Page as ApiPage, PostLevel, Preferences, Unread } from "../src/api/types";
 import {
-  HUB,
-  accessibilityProblems,
   apiGet,
+  HUB,
   launch,
   newPage,
+  passesAtBothWidths,
   register,
   screenshot,
   unique,
 } from "./browser";
 import { type Mail, linkIn, mailTo, mails } from "./mail";
 import { PYTHON, ROOT } from "./servers";
-
-async function passesAtBothWidths(page: Page, name: string) {
-  for (const width of [375, 1280]) {
-    await page.setViewportSize({ width, height: width < 600 ? 800 : 900 });
-    await page.waitForLoadState("networkidle");
-    expect(await accessibilityProblems(page), `${name} at ${width} px`).toEqual([]);
-    expect(await page.evaluate(() => document.documentElement.scrollWidth), name).toBeLessThanOrEqual(width);
-    await screenshot(page, `${name}-${width}`);
-  }
-}
 
 /** The first mail to `address`, not in `seen`, whose text has `text`: mail goes after a sweep. */
 async function mailWith(address: string, text: string, seen: Set<string>, seconds = 30): Promise<Mail> {

@@ -6,7 +6,16 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Group } from "../src/api/types";
-import { PASSWORD, accessibilityProblems, apiGet, launch, newPage, register, screenshot, signIn, unique } from "./browser";
+import {
+  apiGet,
+  launch,
+  newPage,
+  passesAtBothWidths,
+  PASSWORD,
+  register,
+  signIn,
+  unique,
+} from "./browser";
 import { Servers, freePort } from "./servers";
 
 /** A gunicorn and hub with `mode`, the rest of the stack's settings as they are. */
@@ -41,16 +50,6 @@ async function fillSignUp(page: Page, username: string) {
   await page.getByLabel("Email").fill(`${username}@example.com`);
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Join Divan" }).click();
-}
-
-async function passesAtBothWidths(page: Page, name: string) {
-  for (const width of [375, 1280]) {
-    await page.setViewportSize({ width, height: width < 600 ? 800 : 900 });
-    await page.waitForLoadState("networkidle");
-    expect(await accessibilityProblems(page), `${name} at ${width} px`).toEqual([]);
-    expect(await page.evaluate(() => document.documentElement.scrollWidth), name).toBeLessThanOrEqual(width);
-    await screenshot(page, `${name}-${width}`);
-  }
 }
 
 async function session(page: Page): Promise<{ user: { username: string } | null }> {

@@ -51,6 +51,32 @@ function useLevel<T extends { level: Level }>(path: string, initial: T) {
   return { state, busy, error, choose };
 }
 
+/** The three levels as toggle buttons, the current one pressed. */
+function LevelButtons(props: {
+  current: Level;
+  busy: boolean;
+  choose: (level: Level) => void;
+  label: (level: Level) => string;
+  groupLabel?: string;
+}) {
+  return (
+    <div className="switch" {...(props.groupLabel ? { role: "group", "aria-label": props.groupLabel } : {})}>
+      {LEVELS.map((level) => (
+        <button
+          key={level}
+          type="button"
+          className={props.current === level ? "button" : "button secondary"}
+          aria-pressed={props.current === level}
+          disabled={props.busy}
+          onClick={() => props.choose(level)}
+        >
+          {props.label(level)}
+        </button>
+      ))}
+    </div>
+  );
+}
+
 export function GroupLevelSwitch({ groupId, initial }: { groupId: number; initial: Level }) {
   const id = useId();
   const { state, busy, error, choose } = useLevel(`groups/${groupId}/notification-level/`, { level: initial });
@@ -59,20 +85,12 @@ export function GroupLevelSwitch({ groupId, initial }: { groupId: number; initia
       <p id={`${id}-label`}>
         <strong>Notifications from this group</strong>
       </p>
-      <div className="switch">
-        {LEVELS.map((level) => (
-          <button
-            key={level}
-            type="button"
-            className={state.level === level ? "button" : "button secondary"}
-            aria-pressed={state.level === level}
-            disabled={busy}
-            onClick={() => choose(level)}
-          >
-            {GROUP[level][0]}
-          </button>
-        ))}
-      </div>
+      <LevelButtons
+        current={state.level}
+        busy={busy}
+        choose={choose}
+        label={(level) => GROUP[level][0]}
+      />
       <p className="muted" role="status" aria-live="polite">
         {GROUP[state.level][1]}
       </p>
@@ -95,20 +113,13 @@ export function PostLevelSwitch({ postId, initial }: { postId: number; initial: 
       <p className="muted" role="status" aria-live="polite">
         {postLevelLine(state)}
       </p>
-      <div className="switch" role="group" aria-label="Notifications from this thread">
-        {LEVELS.map((level) => (
-          <button
-            key={level}
-            type="button"
-            className={state.level === level ? "button" : "button secondary"}
-            aria-pressed={state.level === level}
-            disabled={busy}
-            onClick={() => choose(level)}
-          >
-            {POST[level]}
-          </button>
-        ))}
-      </div>
+      <LevelButtons
+        current={state.level}
+        busy={busy}
+        choose={choose}
+        label={(level) => POST[level]}
+        groupLabel="Notifications from this thread"
+      />
       <FormErrors error={error} />
     </section>
   );
