@@ -75,22 +75,6 @@ def _watch(group_id: int, first: int, last: int) -> None:
     )
 
 
-def _event_of(post_id: int):
-    """The post.created event of a post, as the consumer receives it from the stream."""
-    from divan.events.consumers import Event
-    from divan.events.models import OutboxEvent
-
-    row = OutboxEvent.objects.get(type="post.created", aggregate_id=post_id)
-    return Event(
-        event_id=str(row.event_id),
-        type=row.type,
-        aggregate_type=row.aggregate_type,
-        aggregate_id=row.aggregate_id,
-        payload=row.payload,
-        created_at=row.created_at.isoformat(),
-    )
-
-
 def _forget(post_id: int) -> None:
     from notifications.models import Notification
 
@@ -115,9 +99,10 @@ def _divan_rows(group_id: int, author, watchers: int) -> float:
     from divan.events.consumers import event_apply
     from notifications.delivery import recipient_chunk_run
     from notifications.models import Notification, RecipientChunk
+    from tests.notifications.delivering import outbox_events
 
     post = _post(group_id, author.pk)
-    event = _event_of(post.pk)
+    (event,) = (e for e in outbox_events("post.created") if e.aggregate_id == post.pk)
     started = time.perf_counter()
     event_apply("notifications", event)
     chunk_ids = list(
