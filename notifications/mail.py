@@ -43,7 +43,11 @@ from prometheus_client.registry import REGISTRY
 from divan.metrics import CachedCollector
 from divan.models import User
 from notifications.models import MailSettings, Notification
-from notifications.selectors import readable_notifications
+from notifications.selectors import (
+    group_hidden_unless_known,
+    readable_notifications,
+    with_group_known,
+)
 from notifications.types import Delivery, NotificationType, item_path
 from notifications.unsubscribe import (
     DIGEST,
@@ -226,13 +230,19 @@ def _address(user_id: int) -> str | None:
     )
 
 
-def _loaded(ids) -> list[Notification]:
-    """The rows a mail lists, with what their sentences name, in one query."""
-    return list(
-        Notification.objects.filter(pk__in=ids)
-        .select_related("actor", "group", "post", "comment")
-        .order_by("-id")
+def _loaded(ids, *, recipient) -> list[Notification]:
+    """The rows a mail lists, with what their sentences name, in one query (a group its
+    recipient may no longer know left unnamed)."""
+    rows = list(
+        with_group_known(
+            Notification.objects.filter(pk__in=ids).select_related(
+                "actor", "group", "post", "comment"
+            ),
+            recipient,
+        ).order_by("-id")
     )
+    group_hidden_unless_known(rows)
+    return rows
 
 
 # --- Prompt mail --------------------------------------------------------------------------------
@@ -280,7 +290,7 @@ def prompt_mail_send(*, recipient_id: int, now) -> bool:
             Notification.objects.filter(pk__in=dropped).update(mail_due_at=None)
         if not any(due <= now for pk, _, due, _ in pending if pk in mailable):
             return False  # only rows not yet due: they go when one is
-        rows = _loaded(mailable)
+        rows = _loaded(mailable, recipient=user)
         items = [mail_item(row) for row in reversed(rows)]  # oldest first, as they happened
         kinds = list(dict.fromkeys(item.type for item in items))
         subject = items[-1].sentence if len(items) == 1 else (
@@ -376,7 +386,7 @@ def digest_mail_send(*, user_id: int, now) -> bool:
         if not ids:
             return False
         listed = ids[: settings.NOTIFICATIONS_DIGEST_ITEMS]
-        items = [mail_item(row) for row in _loaded(listed)]
+        items = [mail_item(row) for row in _loaded(listed, recipient=user)]
         total = len(ids)
         notification_message(
             user=user, address=address,

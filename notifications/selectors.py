@@ -10,11 +10,11 @@ blocked or muted are left out too. The inbox, its unread count and the mail all 
 """
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.db.models.functions import Left
 
 from communities.models import Block
@@ -106,21 +106,43 @@ def notification_page_rows(*, viewer, types: Sequence[str] = (), unread: bool = 
         rows = rows.filter(type__in=list(types))
     if unread:
         rows = rows.filter(read_at__isnull=True)
-    return (
+    return with_group_known(
         rows.select_related("group", "post")
         .only(*PAGE_FIELDS)
-        .annotate(comment_excerpt=Left("comment__body", EXCERPT_LENGTH))
+        .annotate(comment_excerpt=Left("comment__body", EXCERPT_LENGTH)),
+        viewer,
     )
+
+
+def with_group_known(rows: QuerySet[Notification], viewer) -> QuerySet[Notification]:
+    """The rows, each with `group_known`: whether the viewer may know its group exists now. An
+    item about its recipient alone (a ban, a refused request, a report's outcome) shows
+    whatever the group became, but not the group itself once they may not know it (it went
+    secret): not its name, not its link (`group_hidden_unless_known`)."""
+    # every other type's read filter holds only while the viewer may know the group already
+    about_them_alone = [str(kind) for kind, spec in TYPES.items() if spec.reads == Reads.NOTHING]
+    known = ~Q(type__in=about_them_alone) | known_group_q(viewer, "group__")
+    return rows.annotate(group_known=ExpressionWrapper(known, BooleanField()))
+
+
+def group_hidden_unless_known(rows: Iterable[Notification]) -> None:
+    """Rows read `with_group_known` lose their group where the viewer may not know it."""
+    for row in rows:
+        if not row.group_known:
+            row.group = None
 
 
 def notifications_with_actors(rows: list[Notification], *, viewer) -> list[Notification]:
     """The rows, each with `actors`: up to ACTORS_SHOWN of its newest actors ({id, username}),
-    read for the whole page in one query. A deleted user is left out, and so, on an item a peer
-    caused (types.py, from_peers), is anyone the viewer has since blocked or muted."""
+    read for the whole page in one query, on an item a peer caused (types.py, from_peers); a
+    deleted user is left out, and so is anyone the viewer has since blocked or muted. A
+    moderator's decision has none. Also drops the group the viewer may no longer know."""
+    group_hidden_unless_known(rows)
     wanted: dict[int, list[int]] = {}
     for row in rows:
         ids = list(row.actor_ids[:ACTORS_READ]) or ([row.actor_id] if row.actor_id else [])
-        wanted[row.pk] = ids
+        # a moderator's decision names nobody: the decision is the group's
+        wanted[row.pk] = ids if TYPES[NotificationType(row.type)].from_peers else []
     every_id = {user_id for ids in wanted.values() for user_id in ids}
     people: dict[int, tuple[str, bool]] = {}
     if every_id:
@@ -132,11 +154,10 @@ def notifications_with_actors(rows: list[Notification], *, viewer) -> list[Notif
             .values_list("id", "username", "kept_out")
         }
     for row in rows:
-        from_peers = TYPES[NotificationType(row.type)].from_peers
         actors = []
         for user_id in wanted[row.pk]:
             person = people.get(user_id)
-            if person is None or (from_peers and person[1]):
+            if person is None or person[1]:
                 continue
             actors.append({"id": user_id, "username": person[0]})
             if len(actors) == ACTORS_SHOWN:

@@ -100,13 +100,13 @@ def test_an_item_says_what_it_is_about(public_world):
             {
                 "id": role.pk, "type": "role_changed", "created_at": when(role.created_at),
                 "updated_at": when(role.updated_at), "read": True, "count": 1,
-                "actors": [actor], "group": group, "post": None, "comment": None,
+                "actors": [], "group": group, "post": None, "comment": None,
                 "data": {"role": "admin"}, "path": f"/g/{public_world.group.pk}",
             },
             {
                 "id": banned.pk, "type": "banned", "created_at": when(banned.created_at),
                 "updated_at": when(banned.updated_at), "read": False, "count": 1,
-                "actors": [actor], "group": group, "post": None, "comment": None, "data": {},
+                "actors": [], "group": group, "post": None, "comment": None, "data": {},
                 "path": "/notifications",  # a ban is about you: the group's page is not yours
             },
             {
@@ -400,3 +400,38 @@ def test_a_block_is_the_blockers_the_blocked_person_still_hears_from_them(public
     assert inbox_ids(client_for(admin)) == [to_admin.pk]  # nothing changes for them
     assert inbox_ids(client_for(member)) == []
     assert to_member.pk in Notification.objects.values_list("pk", flat=True)  # hidden, kept
+
+
+def test_an_item_about_you_alone_stops_naming_a_group_gone_secret(public_world):
+    """A refused request, a ban, a report's outcome: the item stays, but the group's name and
+    page once the person may no longer know the group exists (it went secret, then renamed)."""
+    outsider, owner = public_world.user("outsider"), public_world.user("owner")
+    group = public_world.group
+    make_notification(outsider, T.JOIN_REQUEST_DENIED, group=group)
+    shown = client_for(outsider).get(INBOX).json()["results"]
+    assert [item["group"]["name"] for item in shown] == [group.name]
+
+    group_update(actor=owner, group=group, visibility=Visibility.SECRET)
+    group_update(actor=owner, group=group, name="Top secret plans")
+
+    (item,) = client_for(outsider).get(INBOX).json()["results"]
+    assert (item["type"], item["group"], item["path"]) == (
+        "join_request_denied", None, "/notifications"
+    )  # fmt: skip
+    assert b"Top secret" not in client_for(outsider).get(INBOX).content
+
+
+def test_a_moderators_decision_names_no_moderator(public_world):
+    """Hiding, a ban, a role, a report's outcome: the decision is the group's (as its mail says
+    "A moderator hid your post"); who took it is not shown to whom it concerns."""
+    member, moderator = public_world.user("member"), public_world.user("moderator")
+    post = make_post(group=public_world.group, author=member, title="Mine")
+    kinds = [kind for kind, spec in TYPES.items() if not spec.from_peers]
+    for kind in kinds:
+        make_notification(member, kind, post=post, actors=[moderator])
+
+    items = client_for(member).get(INBOX, {"page_size": 100}).json()["results"]
+
+    assert sorted(item["type"] for item in items) == sorted(str(kind) for kind in kinds)
+    assert [item["actors"] for item in items] == [[]] * len(kinds)
+    assert b"public-moderator" not in client_for(member).get(INBOX).content

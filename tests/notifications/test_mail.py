@@ -115,6 +115,20 @@ def test_a_row_whose_group_became_secret_is_not_mailed(scene, mailbox):
     assert state() == [(row.pk, None, None)]
 
 
+def test_a_ban_mailed_after_its_group_went_secret_names_no_group(scene, mailbox):
+    """An item about its recipient alone is mailed whatever the group became, but a group they
+    may no longer know is "a group" (its new name stays secret)."""
+    outsider = make_user("olaf")
+    notify(outsider, T.BANNED, group=scene["group"], data={"reason": "spam"})
+    group_update(actor=scene["olga"], group=scene["group"], visibility=Visibility.SECRET)
+    group_update(actor=scene["olga"], group=scene["group"], name="Top secret plans")
+
+    assert run_prompt(mailbox) == 1
+    (message,) = mailbox.inbox.messages
+    assert subject_of(message) == "[Divan] You were banned from a group: spam"
+    assert "Top secret" not in text_of(message) and "Gardeners" not in text_of(message)
+
+
 def test_only_a_verified_primary_address_of_an_active_account_gets_mail(scene, mailbox):
     unverified = make_user("uma", verified=False)
     gone = make_user("gus")
