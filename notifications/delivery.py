@@ -256,6 +256,13 @@ def _remove_member(event: Event) -> list[int]:
     )
 
 
+def _remove_unknown(event: Event) -> list[int]:
+    return _removed(
+        queries.REMOVE_UNKNOWN,
+        {"group_id": event.payload["group_id"], "user_id": event.payload["user_id"]},
+    )
+
+
 def _banned(event: Event) -> list[int]:
     _remove_member(event)
     return _to_user(NotificationType.BANNED, data=_ban)(event)
@@ -317,6 +324,8 @@ DELIVERIES: dict[str, Callable[[Event], list[int]]] = {
     EventType.MEMBERSHIP_ROLE_CHANGED: _to_user(NotificationType.ROLE_CHANGED, data=_role),
     EventType.REPORT_RESOLVED: _report_resolved,
     EventType.REPORT_DISMISSED: _report_resolved,
+    EventType.INVITATION_DECLINED: _remove_unknown,
+    EventType.INVITATION_REVOKED: _remove_unknown,
     EventType.MEMBERSHIP_LEFT: _remove_member,
     EventType.MEMBERSHIP_REMOVED: _remove_member,
     EventType.GROUP_VISIBILITY_CHANGED: _remove_unreadable,

@@ -263,6 +263,16 @@ REMOVE_MEMBER = (
     f"  AND NOT ({may_know_sql(group='g', user='n.recipient_id')})))"
     " RETURNING n.recipient_id"
 )
+# One person's items about a group itself once they may not know it: their invitation to a
+# secret group ended (declined or revoked).
+REMOVE_UNKNOWN = (
+    f"DELETE FROM {_N} AS n USING {_GROUP} AS g"
+    " WHERE g.id = n.group_id AND n.group_id = %(group_id)s::bigint"
+    " AND n.recipient_id = %(user_id)s::bigint"
+    f" AND n.type IN {_in(_GROUP_KINDS)}"
+    f" AND NOT ({may_know_sql(group='g', user='n.recipient_id')})"
+    " RETURNING n.recipient_id"
+)
 # Everyone's items about a group that they may no longer read (content) or know (the group).
 REMOVE_UNREADABLE = (
     f"DELETE FROM {_N} AS n USING {_GROUP} AS g"

@@ -13,6 +13,7 @@ from communities.models import Visibility
 from communities.services.blocks import block_remove, block_set
 from communities.services.comments import comment_delete
 from communities.services.groups import group_update
+from communities.services.membership.invitations import invitation_cancel, invitation_create
 from communities.services.membership.joining import group_leave
 from communities.services.posts import post_hide
 from notifications import unread
@@ -150,3 +151,20 @@ def test_with_redis_down_the_count_is_read_from_postgresql_each_time(thread, set
     assert kept_total(alice) == (2, 1)
     assert kept_total(alice) == (2, 1)
     assert client_for(alice).get(UNREAD).json()["total"] == 2
+
+
+@pytest.mark.parametrize("who", ["invitee declines", "owner revokes"])
+def test_an_ended_invitation_to_a_secret_group_goes_with_its_count(who):
+    owner, dave = UserFactory(username="own"), UserFactory(username="dave")
+    group = make_group(owner=owner, visibility=Visibility.SECRET)
+    settle()
+    invitation, _ = invitation_create(actor=owner, group=group, user_id=dave.pk)
+    deliver()
+    assert kept_total(dave) == (1, 1)
+
+    actor = dave if who == "invitee declines" else owner
+    invitation_cancel(actor=actor, group=group, invitation_id=invitation.pk)
+    deliver()
+
+    assert kept_total(dave) == (0, 1)
+    assert not Notification.objects.filter(recipient=dave).exists()  # nor back if invited again
