@@ -67,8 +67,9 @@ _READS = {
         f" AND (%(comment_id)s::bigint IS NULL OR cm.id IS NOT NULL AND {LIVE_COMMENT.sql('cm')})"
     ),
     Reads.OWN_CONTENT: (
-        f"{_READABLE} AND NOT {_BANNED} AND {NOT_DELETED.sql('p')}"
-        f" AND (%(comment_id)s::bigint IS NULL OR cm.id IS NOT NULL AND {NOT_DELETED.sql('cm')})"
+        f"{_READABLE} AND NOT {_BANNED} AND (%(comment_id)s::bigint IS NULL"
+        f" AND {NOT_DELETED.sql('p')} OR cm.id IS NOT NULL AND {LIVE_POST.sql('p')}"
+        f" AND {NOT_DELETED.sql('cm')})"
     ),
     Reads.GROUP: may_know_sql(group="g", user="c.user_id"),
     Reads.NOTHING: "TRUE",

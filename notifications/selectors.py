@@ -46,9 +46,12 @@ def _reads_q(recipient) -> dict[Reads, Q]:
         Reads.CONTENT: readable
         & LIVE_POST.q("post__")
         & (Q(comment__isnull=True) | LIVE_COMMENT.q("comment__")),
+        # your post, hidden or not; your comment, hidden or not, in a post you may read
         Reads.OWN_CONTENT: readable
-        & NOT_DELETED.q("post__")
-        & (Q(comment__isnull=True) | NOT_DELETED.q("comment__")),
+        & (
+            Q(comment__isnull=True) & NOT_DELETED.q("post__")
+            | Q(comment__isnull=False) & LIVE_POST.q("post__") & NOT_DELETED.q("comment__")
+        ),
         Reads.GROUP: known_group_q(recipient, "group__"),
         Reads.NOTHING: Q(),
     }

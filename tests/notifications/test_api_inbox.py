@@ -11,7 +11,7 @@ from communities.services.blocks import block_set
 from communities.services.comments import comment_delete, comment_hide
 from communities.services.groups import group_update
 from communities.services.membership import group_leave, membership_ban, membership_remove
-from communities.services.posts import post_hide
+from communities.services.posts import post_hide, post_restore
 from notifications.models import Notification
 from notifications.types import TYPES, NotificationType, Reads
 from tests.api.helpers import when
@@ -435,3 +435,23 @@ def test_a_moderators_decision_names_no_moderator(public_world):
     assert sorted(item["type"] for item in items) == sorted(str(kind) for kind in kinds)
     assert [item["actors"] for item in items] == [[]] * len(kinds)
     assert b"public-moderator" not in client_for(member).get(INBOX).content
+
+
+def test_an_item_about_your_comment_goes_while_its_post_is_hidden(private_world):
+    """Your comment hidden by a moderator: the item shows while you may read the post it is on
+    (not the title of a post hidden since, which its page would answer 404 for)."""
+    member, owner = private_world.user("member"), private_world.user("owner")
+    moderator = private_world.user("moderator")
+    post = make_post(group=private_world.group, author=owner, title="Secret plan")
+    comment = make_comment(post=post, author=member)
+    hidden = make_notification(member, T.CONTENT_HIDDEN, comment=comment, data={"reason": "x"})
+    client = client_for(member)
+    assert inbox_ids(client) == [hidden.pk]
+
+    post_hide(actor=moderator, post=post, reason="gone")
+    assert client.get(f"/api/communities/v1/posts/{post.pk}/").status_code == 404
+    assert inbox_ids(client) == []
+    assert b"Secret plan" not in client.get(INBOX).content
+
+    post_restore(actor=moderator, post=post)
+    assert inbox_ids(client) == [hidden.pk]
