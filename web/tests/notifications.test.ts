@@ -129,16 +129,15 @@ describe("the bell", () => {
 });
 
 describe("marking read what the inbox shows", () => {
-  it("marks up to the newest unread item shown, or those items by id under a type filter", () => {
+  it("marks the unread items shown by id, never up to an id", () => {
     const shown = [
       { id: 9, read: true },
       { id: 8, read: false },
       { id: 5, read: false },
     ];
-    expect(readMark(shown, false)).toEqual({ up_to: 8 });
-    expect(readMark(shown, true)).toEqual({ ids: [8, 5] });
-    expect(readMark([{ id: 3, read: true }], false)).toBeNull();
-    expect(readMark([], true)).toBeNull();
+    expect(readMark(shown)).toEqual({ ids: [8, 5] });
+    expect(readMark([{ id: 3, read: true }])).toBeNull();
+    expect(readMark([])).toBeNull();
   });
   it("reads the inbox with its filters", () => {
     expect(inboxPath(false, "")).toBe("notifications/");

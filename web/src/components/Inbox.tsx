@@ -1,8 +1,8 @@
 "use client";
 // The inbox: items in sentences, each linking where its mail would, the unread ones marked in
 // words as well as in colour; filters (all or unread, a type) and "More" on the cursor. What the
-// page shows is marked read once it is on screen (up to the newest unread item shown, or, with a
-// type filter, those items by id), and the bell is read again.
+// page shows is marked read once it is on screen (those items, by id), and the bell is read
+// again.
 import Form from "next/form";
 import Link from "next/link";
 import { useEffect, useId, useRef } from "react";
@@ -57,13 +57,13 @@ export function Inbox({
   // Marked read as seen: what is on screen and not yet sent, once per item.
   useEffect(() => {
     const fresh = list.items.filter((item) => !item.read && !sent.current.has(item.id));
-    const mark = readMark(fresh, Boolean(type));
+    const mark = readMark(fresh);
     if (!mark) return;
     for (const item of fresh) sent.current.add(item.id);
     api("notifications/read/", { method: "POST", body: mark }).then(refresh, () => {
       for (const item of fresh) sent.current.delete(item.id); // the next page or visit tries again
     });
-  }, [list.items, type, refresh]);
+  }, [list.items, refresh]);
 
   return (
     <>

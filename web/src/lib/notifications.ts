@@ -100,13 +100,12 @@ export function badgeText(unread: Pick<Unread, "total" | "display"> | null): str
   return unread && unread.total > 0 ? unread.display : null;
 }
 
-/** What marks as read what the inbox showed: up to the newest shown unread id, or those ids. */
-export function readMark(
-  shown: Pick<Notification, "id" | "read">[],
-  filtered: boolean,
-): { up_to: number } | { ids: number[] } | null {
+/**
+ * What marks as read what the inbox showed: those unread items by id (a page is at most 100).
+ * Never "up to" an id: under a filter (unread, a type) older unread items on later pages, and a
+ * folded item made unread again at its old id, would be marked unseen.
+ */
+export function readMark(shown: Pick<Notification, "id" | "read">[]): { ids: number[] } | null {
   const unread = shown.filter((item) => !item.read).map((item) => item.id);
-  if (unread.length === 0) return null;
-  // A type filter shows some types only: marking up to an id would mark the others unseen.
-  return filtered ? { ids: unread.slice(0, 100) } : { up_to: Math.max(...unread) };
+  return unread.length === 0 ? null : { ids: unread.slice(0, 100) };
 }
