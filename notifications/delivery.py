@@ -263,6 +263,16 @@ def _remove_unknown(event: Event) -> list[int]:
     )
 
 
+def _demoted(event: Event) -> list[int]:
+    """A role changed: the moderators' queues go from whoever no longer moderates; and the
+    person is told."""
+    _removed(
+        queries.REMOVE_DEMOTED,
+        {"group_id": event.payload["group_id"], "user_id": event.payload["user_id"]},
+    )
+    return _to_user(NotificationType.ROLE_CHANGED, data=_role)(event)
+
+
 def _banned(event: Event) -> list[int]:
     _remove_member(event)
     return _to_user(NotificationType.BANNED, data=_ban)(event)
@@ -321,7 +331,7 @@ DELIVERIES: dict[str, Callable[[Event], list[int]]] = {
     EventType.BAN_CREATED: _banned,
     EventType.BAN_LIFTED: _to_user(NotificationType.UNBANNED),
     EventType.BAN_EXPIRED: _to_user(NotificationType.UNBANNED),
-    EventType.MEMBERSHIP_ROLE_CHANGED: _to_user(NotificationType.ROLE_CHANGED, data=_role),
+    EventType.MEMBERSHIP_ROLE_CHANGED: _demoted,
     EventType.REPORT_RESOLVED: _report_resolved,
     EventType.REPORT_DISMISSED: _report_resolved,
     EventType.INVITATION_DECLINED: _remove_unknown,

@@ -72,6 +72,10 @@ _READS = {
         f" AND {NOT_DELETED.sql('cm')})"
     ),
     Reads.GROUP: may_know_sql(group="g", user="c.user_id"),
+    Reads.MODERATION: (
+        f"EXISTS (SELECT FROM {_MEMBERSHIP} AS mm WHERE mm.group_id = g.id"
+        f" AND mm.user_id = c.user_id AND mm.role IN {_in(MODERATOR_ROLES)})"
+    ),
     Reads.NOTHING: "TRUE",
 }
 _JOINS = {
@@ -83,7 +87,7 @@ _JOINS = {
     # the group named, even where nothing of it is to be read: it must exist
     Reads.GROUP: f" JOIN {_GROUP} AS g ON g.id = %(group_id)s::bigint",
 }
-_JOINS[Reads.NOTHING] = _JOINS[Reads.GROUP]
+_JOINS[Reads.NOTHING] = _JOINS[Reads.MODERATION] = _JOINS[Reads.GROUP]
 _JOINS[Reads.OWN_CONTENT] = _JOINS[Reads.CONTENT]
 
 # A peer's action: not for who blocked or muted them, nor for who muted its group or its post.
@@ -253,15 +257,26 @@ CHUNK_PLAN = {
 # --- removal: the items a person (or everyone) may no longer have, of a group
 _CONTENT_KINDS = _kinds(Reads.CONTENT) + _kinds(Reads.OWN_CONTENT)
 _GROUP_KINDS = _kinds(Reads.GROUP)
-# One person's items about a group's content (they left, were removed or banned), and those
-# about the group itself once they may not know it (a secret group, no invitation). Each
-# removal returns the recipients of what it removed (their unread counts change).
+_MODERATION_KINDS = _kinds(Reads.MODERATION)
+# One person's items about a group's content and its moderators' queues (they left, were
+# removed or banned), and those about the group itself once they may not know it (a secret
+# group, no invitation). Each removal returns the recipients of what it removed (their unread
+# counts change).
 REMOVE_MEMBER = (
     f"DELETE FROM {_N} AS n USING {_GROUP} AS g"
     " WHERE g.id = n.group_id AND n.group_id = %(group_id)s::bigint"
     " AND n.recipient_id = %(user_id)s::bigint"
-    f" AND (n.type IN {_in(_CONTENT_KINDS)} OR (n.type IN {_in(_GROUP_KINDS)}"
+    f" AND (n.type IN {_in(_CONTENT_KINDS + _MODERATION_KINDS)}"
+    f" OR (n.type IN {_in(_GROUP_KINDS)}"
     f"  AND NOT ({may_know_sql(group='g', user='n.recipient_id')})))"
+    " RETURNING n.recipient_id"
+)
+# One person's moderators' queues of a group they no longer moderate (their role changed).
+REMOVE_DEMOTED = (
+    f"DELETE FROM {_N} AS n WHERE n.group_id = %(group_id)s::bigint"
+    f" AND n.recipient_id = %(user_id)s::bigint AND n.type IN {_in(_MODERATION_KINDS)}"
+    f" AND NOT EXISTS (SELECT FROM {_MEMBERSHIP} AS mm WHERE mm.group_id = n.group_id"
+    f" AND mm.user_id = n.recipient_id AND mm.role IN {_in(MODERATOR_ROLES)})"
     " RETURNING n.recipient_id"
 )
 # One person's items about a group itself once they may not know it: their invitation to a

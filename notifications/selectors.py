@@ -17,7 +17,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.db.models.functions import Left
 
-from communities.models import Block
+from communities.models import Block, Membership
+from communities.roles import MODERATOR_ROLES
 from communities.rules import LIVE_COMMENT, LIVE_POST, NOT_DELETED
 from communities.selectors.visibility import (
     GroupAccess,
@@ -53,6 +54,11 @@ def _reads_q(recipient) -> dict[Reads, Q]:
             | Q(comment__isnull=False) & LIVE_POST.q("post__") & NOT_DELETED.q("comment__")
         ),
         Reads.GROUP: known_group_q(recipient, "group__"),
+        Reads.MODERATION: Exists(
+            Membership.objects.filter(
+                group=OuterRef("group_id"), user=recipient, role__in=MODERATOR_ROLES
+            )
+        ),
         Reads.NOTHING: Q(),
     }
 

@@ -45,6 +45,7 @@ class Reads(StrEnum):
     CONTENT = "content"  # its post (and comment): the group's content, the post live
     OWN_CONTENT = "own"  # their own post or comment: the group's content (hidden or not)
     GROUP = "group"  # that the group exists (an invitation: an invitee knows a secret group)
+    MODERATION = "moderation"  # that they still moderate the group (its queues)
     NOTHING = "nothing"  # about them, not the group's content (a ban, a denied request)
 
 
@@ -100,10 +101,10 @@ TYPES: dict[NotificationType, TypeSpec] = {
         "Reports you filed, resolved", Delivery.HUB, Reads.NOTHING, from_peers=False
     ),
     NotificationType.JOIN_REQUEST_NEW: TypeSpec(
-        "New join requests (moderators)", Delivery.HUB, Reads.GROUP, grouped=True
+        "New join requests (moderators)", Delivery.HUB, Reads.MODERATION, grouped=True
     ),
     NotificationType.REPORT_NEW: TypeSpec(
-        "New reports (moderators)", Delivery.HUB, Reads.GROUP, grouped=True
+        "New reports (moderators)", Delivery.HUB, Reads.MODERATION, grouped=True
     ),
 }
 

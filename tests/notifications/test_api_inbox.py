@@ -33,6 +33,7 @@ def every_type_for(world, recipient, *, actor) -> dict[str, Notification]:
         Reads.CONTENT: {"post": post, "comment": comment},
         Reads.OWN_CONTENT: {"post": post},
         Reads.GROUP: {"group": world.group},
+        Reads.MODERATION: {"group": world.group},
         Reads.NOTHING: {"group": world.group},
     }
     return {
@@ -43,12 +44,14 @@ def every_type_for(world, recipient, *, actor) -> dict[str, Notification]:
 
 def readable_types(world, who: str) -> set[str]:
     """The types an item of which `who` still sees, by the type table's reads: members read
-    everything; others a public group's content, and know a public or private group exists."""
+    everything; others a public group's content, and know a public or private group exists;
+    its moderators (admins and owners too) keep its queues."""
     member = who in ROLES
     reads = {
         Reads.CONTENT: member or world.group.visibility == Visibility.PUBLIC,
         Reads.OWN_CONTENT: member or world.group.visibility == Visibility.PUBLIC,
         Reads.GROUP: member or world.group.visibility != Visibility.SECRET,
+        Reads.MODERATION: who in ("owner", "admin", "moderator"),
         Reads.NOTHING: True,
     }
     return {str(kind) for kind, spec in TYPES.items() if reads[spec.reads]}

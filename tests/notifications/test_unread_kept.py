@@ -15,7 +15,9 @@ from communities.services.comments import comment_delete
 from communities.services.groups import group_update
 from communities.services.membership.invitations import invitation_cancel, invitation_create
 from communities.services.membership.joining import group_leave
+from communities.services.membership.members import membership_change_role
 from communities.services.posts import post_hide
+from communities.services.reports import report_create
 from notifications import unread
 from notifications.models import Notification
 from notifications.retention import notifications_purge_users
@@ -168,3 +170,28 @@ def test_an_ended_invitation_to_a_secret_group_goes_with_its_count(who):
 
     assert kept_total(dave) == (0, 1)
     assert not Notification.objects.filter(recipient=dave).exists()  # nor back if invited again
+
+
+@pytest.mark.parametrize("change", ["made a member", "left"])
+def test_a_moderator_who_no_longer_moderates_loses_the_groups_queues(change):
+    """New reports and join requests are a moderator's: demoted, or gone from the group, the
+    queue's items go (the reporters' names with them), and so does their kept count."""
+    owner, mod, author = (UserFactory(username=n) for n in ("own", "mod", "writer"))
+    group = make_group(owner=owner)  # public: whoever leaves still knows the group
+    add_member(group, mod, role="moderator")
+    add_member(group, author)
+    post = make_post(group=group, author=author)
+    settle()
+    report_create(reporter=author, post_id=post.pk, reason="spam")
+    deliver()
+    assert kept_total(mod) == (1, 1) and kept_total(owner) == (1, 1)
+
+    if change == "made a member":
+        membership_change_role(actor=owner, group=group, user_id=mod.pk, role="member")
+    else:
+        group_leave(user=mod, group=group)
+    deliver()
+
+    assert not Notification.objects.filter(recipient=mod, type="report_new").exists()
+    assert kept_total(mod)[0] == truth(mod) == (1 if change == "made a member" else 0)
+    assert kept_total(owner) == (1, 0)  # the owner's queue is untouched, still kept
