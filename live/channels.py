@@ -23,6 +23,7 @@ Keys (one person's share the hash tag `{live:<id>}`):
   costs no memory), and `...:live:viewing:<post>` the same for the viewers of a post.
 """
 
+import hashlib
 import json
 import logging
 import time
@@ -133,30 +134,39 @@ def publish(
     return written
 
 
-def signal(user_id: int, kind: str, client: redis.Redis | None = None) -> None:
+def signal(user_id: int, kind: str, data: dict | None = None, client=None) -> None:
     """A control message on the person's channel, not buffered (AUTH)."""
-    (client or get_redis()).publish(channel(user_id), f"\n{kind}\n\n")
+    text = json.dumps(data or {}, separators=(",", ":"))
+    (client or get_redis()).publish(channel(user_id), f"\n{kind}\n\n{text}")
 
 
-def sign_ins_changed(user_id: int) -> None:
+def credential_hash(key: str) -> str:
+    """How a signed-out session is named on a channel: never the key itself."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def sign_ins_changed(user_id: int, *, session_key: str | None = None) -> None:
     """Once this commits, the person's streams check their sign-ins and those that ended end
-    (a lost signal is caught by the check every LIVE_AUTH_CHECK_SECONDS). A control message
-    that carries nothing, sent from the request that signs out: waiting for an event would only
-    leave the stream open longer."""
+    (a lost signal is caught by the check every LIVE_AUTH_CHECK_SECONDS); with `session_key`,
+    the streams of that session end without a check (its row is flushed only after the
+    signal). A control message sent from the request that signs out: waiting for an event
+    would only leave the stream open longer."""
+    data = {"session": credential_hash(session_key)} if session_key else {}
 
     def send() -> None:
         try:
-            signal(user_id, AUTH)
+            signal(user_id, AUTH, data)
         except redis.RedisError as error:
             logger.warning("live: streams of %s not told to check sign-ins (%s)", user_id, error)
 
     transaction.on_commit(send, robust=True)
 
 
-def signed_out(sender, user=None, **kwargs) -> None:
-    """Django's user_logged_out: the person's streams check their sign-ins."""
+def signed_out(sender, request=None, user=None, **kwargs) -> None:
+    """Django's user_logged_out (allauth's sign-out sends it too): that session's streams end."""
     if user is not None:
-        sign_ins_changed(user.pk)
+        session = getattr(request, "session", None)
+        sign_ins_changed(user.pk, session_key=getattr(session, "session_key", None))
 
 
 def _since() -> float:

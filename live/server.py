@@ -235,11 +235,9 @@ class Hub:
         """Each message to its person's streams here, if they may see it now: one question of
         PostgreSQL per subject in the batch."""
         by_subject: dict[str, set[int]] = {}
-        signed_out = {user_id for user_id, _id, kind, *_ in batch if kind == channels.AUTH}
-        if signed_out:
-            await self.check_signed_in(
-                [stream for user_id in signed_out for stream in self.streams.get(user_id, ())]
-            )
+        for user_id, _id, kind, _about, data in batch:
+            if kind == channels.AUTH:
+                await self._sign_ins_changed(self.streams.get(user_id, ()), json.loads(data))
         for user_id, _entry_id, kind, about, _data in batch:
             if kind != channels.AUTH and user_id in self.streams:
                 by_subject.setdefault(json.dumps(about, sort_keys=True), set()).add(user_id)
@@ -255,6 +253,17 @@ class Hub:
                 data = _unread_data(await self.db(access.unread, user_id))
             for stream in list(self.streams.get(user_id, ())):
                 stream.offer(entry_id, kind, data)
+
+    async def _sign_ins_changed(self, streams, data: dict) -> None:
+        """A person's sign-ins changed: the streams of a session signed out end at once (its
+        row is not gone yet); the others are checked."""
+        ended = data.get("session")
+        for stream in streams:
+            kind, key = stream.credential.kind, stream.credential.key
+            if kind == access.SESSION and channels.credential_hash(key) == ended:
+                counters.later("ended_signed_out")
+                stream.end()
+        await self.check_signed_in(streams)
 
     async def check_signed_in(self, streams) -> None:
         """End the streams whose sign-in no longer holds (signed out, token revoked)."""
