@@ -32,7 +32,7 @@ from django.conf import settings
 
 from divan.processes import heartbeat, heartbeat_stop, member_name
 from live import access, channels
-from live.metrics import STREAM_KIND, connections_report, counters
+from live.metrics import STREAM_KIND, connections_end, connections_report, counters
 
 logger = logging.getLogger(__name__)
 
@@ -122,6 +122,10 @@ class Hub:
         for task in self.tasks:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
+        try:
+            await self.db(connections_end, self.member)
+        except redis.RedisError as error:
+            logger.warning("live: the last counts were not written (%s)", error)
         await self.db(heartbeat_stop, STREAM_KIND, self.member)
         await self.redis.aclose()
         self.executor.shutdown(wait=False)
