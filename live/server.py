@@ -57,9 +57,9 @@ def sse(kind: str, data: str, entry_id: str | None = None) -> bytes:
 
 
 class Refused(Exception):
-    def __init__(self, status: int, detail: str):
+    def __init__(self, status: int, detail: str, headers: tuple = ()):
         super().__init__(detail)
-        self.status, self.detail = status, detail
+        self.status, self.detail, self.headers = status, detail, headers
 
 
 class Stream:
@@ -367,11 +367,12 @@ class StreamApp:
         if scope["path"] != PATH:
             return await _answer(send, 404, {"detail": "Not found."})
         if scope["method"] != "GET":
-            return await _answer(send, 405, {"detail": f'Method "{scope["method"]}" not allowed.'})
+            detail = f'Method "{scope["method"]}" not allowed.'
+            return await _answer(send, 405, {"detail": detail}, [(b"allow", b"GET")])
         try:
             await self._stream(scope, receive, send)
         except Refused as refused:
-            await _answer(send, refused.status, {"detail": refused.detail})
+            await _answer(send, refused.status, {"detail": refused.detail}, refused.headers)
 
     async def _lifespan(self, receive, send) -> None:
         while True:
@@ -402,8 +403,13 @@ class StreamApp:
         except Exception as error:
             logger.warning("live: sign-in could not be checked (%s)", error)
             raise Refused(503, "Live updates are not available right now.") from error
-        if credential is None:
-            raise Refused(401, "Authentication credentials were not provided.")
+        if credential is None:  # as the API answers: DRF's token authentication's 401s
+            scheme, _, key = headers.get("authorization", "").partition(" ")
+            token_given = scheme.lower() == "token" and key.strip()
+            detail = (
+                "Invalid token." if token_given else "Authentication credentials were not provided."
+            )
+            raise Refused(401, detail, [(b"www-authenticate", b"Token")])
         stream = Stream(credential, posts)
         last = headers.get("last-event-id")
         await hub.add(stream)
@@ -515,7 +521,7 @@ def _posts(query: str) -> list[int]:
     return ids[: settings.LIVE_POSTS_MAX]
 
 
-async def _answer(send, status: int, body: dict) -> None:
+async def _answer(send, status: int, body: dict, headers=()) -> None:
     payload = json.dumps(body).encode()
     await send(
         {
@@ -525,6 +531,7 @@ async def _answer(send, status: int, body: dict) -> None:
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(payload)).encode()),
                 (b"cache-control", b"no-store"),
+                *headers,
             ],
         }
     )
