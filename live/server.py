@@ -21,6 +21,8 @@ import asyncio
 import contextlib
 import json
 import logging
+import signal
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -107,6 +109,7 @@ class Hub:
         self.background: set[asyncio.Task] = set()
         self.member = f"{member_name()}:stream"
         self.up = asyncio.Event()
+        self.closing = False
 
     async def db(self, function: Callable, *args, **kwargs):
         loop = asyncio.get_running_loop()
@@ -130,13 +133,20 @@ class Hub:
         await self.redis.aclose()
         self.executor.shutdown(wait=False)
 
+    def close(self) -> None:
+        """The server is asked to stop: every stream ends now, its client to come back with
+        Last-Event-ID to whichever stream process answers, and none is taken in."""
+        self.closing = True
+        for stream in self.all_streams():
+            stream.end()
+
     def all_streams(self) -> list[Stream]:
         return [stream for streams in self.streams.values() for stream in streams]
 
     # --- connections
     async def add(self, stream: Stream) -> None:
         """Take the stream in, subscribed to its person's channel once this returns."""
-        if not self.up.is_set():
+        if self.closing or not self.up.is_set():
             raise Refused(503, "Live updates are not available right now. Try again shortly.")
         if self.count >= settings.LIVE_CONNECTIONS_PER_PROCESS:
             raise Refused(503, "This server holds as many streams as it may. Try again shortly.")
@@ -380,6 +390,7 @@ class StreamApp:
             if message["type"] == "lifespan.startup":
                 self.hub = Hub()
                 self.hub.start()
+                _on_exit_signals(self.hub.close)
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 if self.hub:
@@ -496,6 +507,27 @@ class StreamApp:
                 await write(sse(kind, data, entry_id))
                 stream.last_id = stream_id(entry_id)
                 counters.later("sent")
+
+
+def _on_exit_signals(callback: Callable[[], None]) -> None:
+    """Run `callback` in the loop as soon as the server is told to stop (SIGTERM, SIGINT),
+    chained to the handler the server installed (uvicorn's, which begins its shutdown). uvicorn
+    waits for open responses to end before it ends the lifespan, and a stream never ends by
+    itself: without this, every stop waited out --timeout-graceful-shutdown, then cancelled each
+    stream with a traceback in the log."""
+    if threading.current_thread() is not threading.main_thread():
+        return  # signals reach the main thread only: a server run in a thread stops otherwise
+    loop = asyncio.get_running_loop()
+    for number in (signal.SIGTERM, signal.SIGINT):
+        previous = signal.getsignal(number)
+        if not callable(previous):
+            continue  # no server handles it: its default (the process ends) stays
+
+        def handler(signum, frame, previous=previous):
+            loop.call_soon_threadsafe(callback)
+            previous(signum, frame)
+
+        signal.signal(number, handler)
 
 
 def _writer(send):

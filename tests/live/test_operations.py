@@ -153,12 +153,15 @@ def test_a_stream_process_on_metrics_and_readyz_from_start_to_a_clean_stop():
                          published_connected=5, messages_sent=7, resumes=1, resets=1)  # fmt: skip
 
         again.close()
-        second.close()
-        wait_for_figures(before, connections=0, connections_opened=4, published=7,
+        wait_for_figures(before, connections=1, connections_opened=4, published=7,
                          published_connected=5, messages_sent=7, resumes=1, resets=1)  # fmt: skip
 
-        # uvicorn shuts down (the lifespan's end) and ends as its SIGTERM asks: by the signal
+        # stopped with a stream open: the stream ends at once, not cancelled after uvicorn's
+        # --timeout-graceful-shutdown; uvicorn ends the lifespan, then exits as SIGTERM asks
+        # (it raises the signal again: the exit status of a process SIGTERM ended)
         assert process.stop(timeout=10) == -signal.SIGTERM
+        assert second.ended.is_set()
+        assert [m.event for m in second.messages] == ["ready", channels.FEED, channels.FEED]
         log = Path(process.log_path).read_text()
         assert "Traceback" not in log and "ERROR" not in log, log
         # gone at once, not once its beat is stale: none running, nothing counted
