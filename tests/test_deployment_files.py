@@ -131,9 +131,8 @@ def test_procfile_runs_web_worker_beat_events_stream_the_mail_catcher_and_the_hu
         "uvicorn live.asgi:application --host ${DIVAN_BIND:-127.0.0.1} --port ${STREAM_PORT:-8001}"
         " --no-access-log --timeout-graceful-shutdown 5"
     )
-    assert "DIVAN_STREAM_URL=${DIVAN_STREAM_URL:-http://127.0.0.1:${STREAM_PORT:-8001}}" in (
-        processes["hub"]
-    )
+    stream_url = "DIVAN_STREAM_URL=${DIVAN_STREAM_URL:-http://127.0.0.1:${STREAM_PORT:-8001}}"
+    assert stream_url in processes["hub"]
 
 
 def test_requirements_are_pinned():
