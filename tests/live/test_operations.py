@@ -1,6 +1,6 @@
-"""What operators see of a real stream process: its open streams and what it sent on /metrics, to
-the stream; it on /readyz and `divan_processes` while it runs, and gone once it stops; and the
-endpoint's refusals, in the API's shape, leaving nothing counted as open."""
+"""What operators see of a real stream process: its open streams and what it sent, exactly, on
+/metrics; the process itself on /readyz and `divan_processes` while it runs, and gone at once when
+it stops; and the endpoint's refusals, in the API's shape, leaving nothing counted as open."""
 
 import http.client
 import json
@@ -64,9 +64,9 @@ def wait_for_figures(before: dict, *, connections: int, **moved: int) -> None:
         return seen == [connections, want]
 
     try:
-        wait_until(exact, timeout=10, message="")
-    except AssertionError:
-        raise AssertionError(f"wanted {[connections, want]}, last seen {seen}") from None
+        wait_until(exact, timeout=10, message="the figures")
+    except AssertionError as timed_out:
+        raise AssertionError(f"{timed_out}: wanted {[connections, want]}, saw {seen}") from None
 
 
 def start_stream(**env: str) -> Stream:
@@ -160,7 +160,7 @@ def test_a_stream_process_on_metrics_and_readyz_from_start_to_a_clean_stop():
         # --timeout-graceful-shutdown; uvicorn ends the lifespan, then exits as SIGTERM asks
         # (it raises the signal again: the exit status of a process SIGTERM ended)
         assert process.stop(timeout=10) == -signal.SIGTERM
-        assert second.ended.is_set()
+        assert second.ended.wait(5)
         assert [m.event for m in second.messages] == ["ready", channels.FEED, channels.FEED]
         log = Path(process.log_path).read_text()
         assert "Traceback" not in log and "ERROR" not in log, log
