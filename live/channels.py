@@ -49,7 +49,8 @@ RESET = "reset"
 AUTH = "auth"
 
 # KEYS: the buffer, the dedup mark (or the buffer again: no dedup). ARGV: dedup (1/0), kind,
-# data, scope, channel, length, age in ms, lifetime in s. Answers the new id, or false.
+# data, scope, channel, length, age in ms, lifetime in s. Answers {the new id, how many
+# subscribers the message reached (stream processes holding the person's streams)}, or false.
 _PUBLISH = """
 if ARGV[1] == '1' and not redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[8]) then
   return false
@@ -63,8 +64,9 @@ local now = redis.call('TIME')
 local floor = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - tonumber(ARGV[7])
 redis.call('XTRIM', KEYS[1], 'MINID', floor)
 redis.call('EXPIRE', KEYS[1], ARGV[8])
-redis.call('PUBLISH', ARGV[5], id .. '\\n' .. ARGV[2] .. '\\n' .. ARGV[4] .. '\\n' .. ARGV[3])
-return id
+local reached = redis.call('PUBLISH', ARGV[5],
+  id .. '\\n' .. ARGV[2] .. '\\n' .. ARGV[4] .. '\\n' .. ARGV[3])
+return {id, reached}
 """
 
 
@@ -124,14 +126,16 @@ def publish(
         keys = [buffer, seen_key(user_id, f"{dedup}:{kind}") if dedup else buffer]
         args = [1 if dedup else 0, kind, text, about_text, channel(user_id), length, age_ms]
         script(keys=keys, args=[*args, settings.LIVE_BUFFER_SECONDS], client=pipe)
-    held = counters.queue(pipe)  # counted with the next publish
-    try:
-        written = sum(1 for answer in pipe.execute()[: len(user_ids)] if answer)
-    except redis.RedisError:
-        counters.keep(held)
-        raise
-    counters.later("published", written)
-    return written
+    answers = [answer for answer in pipe.execute() if answer]
+    # counted now, not with the next publish: a quiet site's last messages would be missing
+    # from /metrics until then. Those a stream process subscribed to are what should be sent
+    # (the alert on a stream process that stopped delivering compares the two).
+    counters.add(
+        client,
+        published=len(answers),
+        published_connected=sum(1 for _id, reached in answers if reached),
+    )
+    return len(answers)
 
 
 def signal(user_id: int, kind: str, data: dict | None = None, client=None) -> None:
