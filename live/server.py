@@ -32,6 +32,8 @@ from urllib.parse import parse_qs
 import redis
 import redis.asyncio as aioredis
 from django.conf import settings
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
 from divan.processes import heartbeat, heartbeat_stop, member_name
 from live import access, channels
@@ -198,11 +200,18 @@ class Hub:
     async def _read(self) -> None:
         """Read the subscription for as long as the process lives; when Redis fails, every
         client is sent a reset and dropped (they come back and read afresh), and the reading
-        starts again, doubling its wait up to 30 s."""
+        starts again, doubling its wait up to 30 s. Its client never retries by itself: a
+        subscription quietly made again would have missed what was published meanwhile."""
         backoff = 0.5
+        listener = aioredis.Redis.from_url(
+            settings.REDIS_URL,
+            decode_responses=True,
+            socket_connect_timeout=3,
+            retry=Retry(NoBackoff(), 0),
+        )
         while True:
             try:
-                self.pubsub = self.redis.pubsub()
+                self.pubsub = listener.pubsub()
                 await self.pubsub.subscribe(channels.channel("process"))
                 for name in list(self.subscribed):
                     await self.pubsub.subscribe(name)
