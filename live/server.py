@@ -107,6 +107,7 @@ class Hub:
             settings.REDIS_URL, decode_responses=True, socket_connect_timeout=3
         )
         self.pubsub = None
+        self.listener = None
         self.subscribed: dict[str, asyncio.Future] = {}
         self.tasks: list[asyncio.Task] = []
         self.background: set[asyncio.Task] = set()
@@ -134,6 +135,8 @@ class Hub:
             logger.warning("live: the last counts were not written (%s)", error)
         await self.db(heartbeat_stop, STREAM_KIND, self.member)
         await self.redis.aclose()
+        if self.listener is not None:
+            await self.listener.aclose()
         self.executor.shutdown(wait=False)
 
     def close(self) -> None:
@@ -203,7 +206,7 @@ class Hub:
         starts again, doubling its wait up to 30 s. Its client never retries by itself: a
         subscription quietly made again would have missed what was published meanwhile."""
         backoff = 0.5
-        listener = aioredis.Redis.from_url(
+        self.listener = listener = aioredis.Redis.from_url(
             settings.REDIS_URL,
             decode_responses=True,
             socket_connect_timeout=3,
