@@ -64,6 +64,20 @@ class EventType(StrEnum):
     ATTACHMENT_REMOVED = "attachment.removed"
 
 
+# What changes a post's reaction and live-comment counts: its score in feeds, and the counts an
+# open post shows (live/).
+POST_COUNTS_CHANGED = frozenset(
+    {
+        EventType.REACTION_ADDED,
+        EventType.REACTION_REMOVED,
+        EventType.COMMENT_CREATED,
+        EventType.COMMENT_DELETED,
+        EventType.COMMENT_HIDDEN,
+        EventType.COMMENT_RESTORED,
+    }
+)
+
+
 def _id(user) -> int | None:
     return getattr(user, "pk", user)
 

@@ -7,10 +7,9 @@ import logging
 import redis
 from django.db.models import Count, Sum
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
-from prometheus_client.registry import REGISTRY
 
 from communities.models import Upload, UploadStatus
-from divan.metrics import CachedCollector
+from divan.metrics import CachedCollector, register_once
 from divan.redis import get_redis, redis_key
 
 logger = logging.getLogger(__name__)
@@ -68,11 +67,5 @@ class UploadsCollector(CachedCollector):
         )  # fmt: skip
 
 
-_registered = False
-
-
 def register() -> None:
-    global _registered
-    if not _registered:
-        REGISTRY.register(UploadsCollector())
-        _registered = True
+    register_once(UploadsCollector)

@@ -29,9 +29,8 @@ from django.db import transaction
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 from prometheus_client.core import GaugeMetricFamily
-from prometheus_client.registry import REGISTRY
 
-from divan.metrics import CachedCollector
+from divan.metrics import CachedCollector, register_once
 from divan.models import OutboundMail
 
 logger = logging.getLogger(__name__)
@@ -206,11 +205,5 @@ class MailCollector(CachedCollector):
         )
 
 
-_registered = False
-
-
 def register() -> None:
-    global _registered
-    if not _registered:
-        REGISTRY.register(MailCollector())
-        _registered = True
+    register_once(MailCollector)

@@ -32,7 +32,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django_prometheus.exports import ExportToDjangoView
 from prometheus_client.metrics_core import Metric
-from prometheus_client.registry import Collector
+from prometheus_client.registry import REGISTRY, Collector
 
 from divan.redis import get_redis
 
@@ -123,6 +123,17 @@ def metrics_forget() -> None:
     """Drop what every collector holds: the next scrape reads afresh."""
     with _lock:
         _held.clear()
+
+
+_registered: set[str] = set()
+
+
+def register_once(collector: type[Collector]) -> None:
+    """Register a collector of Divan's figures once per process, however often the app that
+    owns it starts (each app's ready() calls its module's register())."""
+    if collector.__name__ not in _registered:
+        REGISTRY.register(collector())
+        _registered.add(collector.__name__)
 
 
 class CachedCollector(Collector):

@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from communities.events import EventType
+from communities.events import POST_COUNTS_CHANGED, EventType
 from divan.events.consumers import Event, consumer
 from feeds.services import (
     fanout_plan,
@@ -13,19 +13,6 @@ from feeds.services import (
     score_refresh,
 )
 from feeds.tasks import fanout_chunk
-
-# What moves a post's score: its reactions and its live comments.
-RESCORED = frozenset(
-    {
-        EventType.REACTION_ADDED,
-        EventType.REACTION_REMOVED,
-        EventType.COMMENT_CREATED,
-        EventType.COMMENT_DELETED,
-        EventType.COMMENT_HIDDEN,
-        EventType.COMMENT_RESTORED,
-    }
-)
-
 
 # What takes a group's posts out of one reader's feed.
 LEFT = frozenset({EventType.MEMBERSHIP_LEFT, EventType.MEMBERSHIP_REMOVED, EventType.BAN_CREATED})
@@ -50,7 +37,7 @@ def feeds(event: Event) -> None:
         plan = fanout_plan if event.type == EventType.POST_CREATED else fanout_replan
         chunks = plan(post_id=payload["post_id"])
         transaction.on_commit(lambda: _queue([chunk.pk for chunk in chunks if not chunk.done_at]))
-    elif event.type in RESCORED:
+    elif event.type in POST_COUNTS_CHANGED:
         score_refresh([payload["post_id"]])
     elif event.type in (EventType.POST_HIDDEN, EventType.POST_DELETED):
         feed_remove_post(post_id=payload["post_id"])

@@ -9,9 +9,8 @@ import logging
 from django.db.models import Count, Min
 from django.utils import timezone
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
-from prometheus_client.registry import REGISTRY
 
-from divan.metrics import CachedCollector
+from divan.metrics import CachedCollector, register_once
 from divan.redis import get_redis
 from feeds.cache import stats_read
 from feeds.models import FanoutChunk
@@ -105,11 +104,5 @@ class FeedsCollector(CachedCollector):
         )
 
 
-_registered = False
-
-
 def register() -> None:
-    global _registered
-    if not _registered:
-        REGISTRY.register(FeedsCollector())
-        _registered = True
+    register_once(FeedsCollector)

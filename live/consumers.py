@@ -8,22 +8,11 @@ event's record deduplicates it in PostgreSQL). Whether the reader may see it is 
 is sent, not here: a ban between this and the sending still stops it."""
 
 from communities.api.serializers import reaction_counts
-from communities.events import EventType
+from communities.events import POST_COUNTS_CHANGED, EventType
 from communities.models import Membership, Post
 from divan.events.consumers import Event, consumer
 from live import channels
 
-# What changes the counts an open post shows, and what adds to its thread.
-COUNTED = frozenset(
-    {
-        EventType.REACTION_ADDED,
-        EventType.REACTION_REMOVED,
-        EventType.COMMENT_CREATED,
-        EventType.COMMENT_DELETED,
-        EventType.COMMENT_HIDDEN,
-        EventType.COMMENT_RESTORED,
-    }
-)
 # A post's counts as the API names them.
 COUNTS = ("comments_count", "reactions_count", "reaction_counts")
 
@@ -33,7 +22,7 @@ def live(event: Event) -> None:
     payload = event.payload
     if event.type == EventType.POST_CREATED:
         _new_post(event)
-    if event.type in COUNTED:
+    if event.type in POST_COUNTS_CHANGED:
         _counts(event)
     if event.type == EventType.COMMENT_CREATED:
         about = channels.scope(

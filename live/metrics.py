@@ -10,9 +10,8 @@ import logging
 
 from django.conf import settings
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
-from prometheus_client.registry import REGISTRY
 
-from divan.metrics import CachedCollector, SharedCounters
+from divan.metrics import CachedCollector, SharedCounters, register_once
 from divan.processes import STREAM, process_key
 from divan.redis import get_redis, redis_key
 
@@ -107,11 +106,5 @@ class LiveCollector(CachedCollector):
             yield CounterMetricFamily(name, text, value=stats.get(field, 0.0))
 
 
-_registered = False
-
-
 def register() -> None:
-    global _registered
-    if not _registered:
-        REGISTRY.register(LiveCollector())
-        _registered = True
+    register_once(LiveCollector)

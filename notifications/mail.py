@@ -38,9 +38,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
 from prometheus_client.core import GaugeMetricFamily
-from prometheus_client.registry import REGISTRY
 
-from divan.metrics import CachedCollector
+from divan.metrics import CachedCollector, register_once
 from divan.models import User
 from notifications.models import MailSettings, Notification
 from notifications.selectors import (
@@ -446,11 +445,5 @@ class NotificationMailCollector(CachedCollector):
         )
 
 
-_registered = False
-
-
 def register() -> None:
-    global _registered
-    if not _registered:
-        REGISTRY.register(NotificationMailCollector())
-        _registered = True
+    register_once(NotificationMailCollector)

@@ -13,9 +13,8 @@ from datetime import datetime
 from django.db.models import Count, Min
 from django.utils import timezone
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
-from prometheus_client.registry import REGISTRY
 
-from divan.metrics import CachedCollector, SharedCounters
+from divan.metrics import CachedCollector, SharedCounters, register_once
 from divan.redis import redis_key
 from notifications.models import RecipientChunk
 from notifications.types import TYPES
@@ -93,11 +92,5 @@ class NotificationsCollector(CachedCollector):
         )
 
 
-_registered = False
-
-
 def register() -> None:
-    global _registered
-    if not _registered:
-        REGISTRY.register(NotificationsCollector())
-        _registered = True
+    register_once(NotificationsCollector)

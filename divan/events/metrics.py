@@ -6,7 +6,6 @@ A scrape while PostgreSQL or Redis is down leaves out what it could not read, an
 import logging
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
-from prometheus_client.registry import REGISTRY
 
 from divan.events.selectors import (
     consumers_status,
@@ -15,7 +14,7 @@ from divan.events.selectors import (
     stream_epoch,
 )
 from divan.events.stream import dead_letter_key, stream_key
-from divan.metrics import CachedCollector
+from divan.metrics import CachedCollector, register_once
 from divan.processes import processes_status
 from divan.redis import get_redis
 
@@ -141,12 +140,6 @@ class EventsCollector(CachedCollector):
             yield family
 
 
-_registered = False
-
-
 def register() -> None:
     """Add the collector to prometheus_client's registry (the one /metrics exports), once."""
-    global _registered
-    if not _registered:
-        REGISTRY.register(EventsCollector())
-        _registered = True
+    register_once(EventsCollector)
