@@ -9,9 +9,10 @@ is sent, not here: a ban between this and the sending still stops it."""
 
 from communities.api.serializers import reaction_counts
 from communities.events import POST_COUNTS_CHANGED, EventType
-from communities.models import Membership, Post
+from communities.models import Post
 from divan.events.consumers import Event, consumer
-from live import channels
+from divan.sql import fetch_all
+from live import channels, queries
 
 # A post's counts as the API names them.
 COUNTS = ("comments_count", "reactions_count", "reaction_counts")
@@ -44,14 +45,16 @@ def _new_post(event: Event) -> None:
     connected = channels.present()
     if not connected:
         return
-    members = Membership.objects.filter(
-        group_id=payload["group_id"], user_id__in=connected
-    ).exclude(user_id=payload["author_id"])
+    params = {
+        "group": payload["group_id"],
+        "users": list(connected),
+        "author": payload["author_id"],
+    }
+    user_ids = [user_id for (user_id,) in fetch_all(queries.MEMBERS_CONNECTED, params)]
     about = channels.scope(
         group_id=payload["group_id"], post_id=payload["post_id"], author_id=payload["author_id"]
     )
     data = {"post_id": payload["post_id"], "group_id": payload["group_id"]}
-    user_ids = members.values_list("user_id", flat=True)
     channels.publish(user_ids, channels.FEED, data, about=about, dedup=event.event_id)
 
 

@@ -1,6 +1,6 @@
 """The live app's SQL (divan/sql.py says how statements are kept)."""
 
-from communities.models import Block, Group, Post
+from communities.models import Block, Group, Membership, Post
 from communities.queries import BANNED_FROM_SQL
 from communities.rules import LIVE_POST
 from communities.selectors.visibility import may_read_sql
@@ -20,4 +20,11 @@ WHERE g.id = %(group)s
   AND (%(author)s::bigint IS NULL OR NOT EXISTS (
     SELECT FROM {table(Block)} AS b WHERE b.user_id = u.id AND b.target_id = %(author)s
       AND b.kind = ANY(%(kept_out)s)))
+"""
+
+# Of %(users)s (the people connected), the members of group %(group)s but %(author)s: one array
+# parameter, whatever the number connected.
+MEMBERS_CONNECTED = f"""
+SELECT m.user_id FROM {table(Membership)} AS m
+WHERE m.group_id = %(group)s AND m.user_id = ANY(%(users)s::bigint[]) AND m.user_id <> %(author)s
 """
