@@ -243,6 +243,16 @@ describe("the page's stream", () => {
     expect(seen.filter(([name]) => name === "catchup")).toEqual([]);
   });
 
+  it("catches up when the first stream the page opens comes after one that failed", () => {
+    const { live, settle, fire, seen, current } = harness();
+    live.start();
+    settle();
+    current().fail(true); // the stream process was down as the page was read
+    fire();
+    current().send("ready", { resumed: false });
+    expect(seen.map(([name]) => name)).toEqual(["ready", "catchup"]);
+  });
+
   it("keeps a retry's wait when the posts change meanwhile, and opens for the new posts", () => {
     const { live, sources, settle, fire, current } = harness();
     live.start();

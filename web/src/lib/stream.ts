@@ -116,8 +116,10 @@ export class LiveConnection {
   private queued = false;
   private retry: unknown = null;
   private backoff = BACKOFF_FIRST_MS;
-  // A stream of this page was ready before: a fresh one that cannot resume has missed events.
+  // Events this page may have missed: a stream of it was ready before (a fresh one cannot
+  // resume), or one closed for good before any was (the page has been without since).
   private wasReady = false;
+  private closedForGood = false;
 
   constructor(
     private readonly open: (url: string) => SourceLike,
@@ -158,6 +160,7 @@ export class LiveConnection {
     this.cancelRetry();
     this.backoff = BACKOFF_FIRST_MS;
     this.wasReady = false;
+    this.closedForGood = false;
   }
 
   private queue(): void {
@@ -178,6 +181,7 @@ export class LiveConnection {
       // A new page, read from the server just now: nothing it shows was missed.
       this.close();
       this.wasReady = false;
+      this.closedForGood = false;
     }
     this.connect(url);
   }
@@ -194,6 +198,7 @@ export class LiveConnection {
     source.onerror = () => {
       if (this.source !== source || source.readyState !== CLOSED) return; // EventSource retries
       this.close();
+      this.closedForGood = true;
       this.retry = this.timers.set(() => {
         this.retry = null;
         this.sync();
@@ -207,8 +212,9 @@ export class LiveConnection {
     if (event === null) return;
     if (name === "ready") {
       this.backoff = BACKOFF_FIRST_MS;
-      const missed = this.wasReady && !(event as LiveEvents["ready"]).resumed;
+      const missed = (this.wasReady || this.closedForGood) && !(event as LiveEvents["ready"]).resumed;
       this.wasReady = true;
+      this.closedForGood = false;
       this.emit("ready", event as LiveEvents["ready"]);
       if (missed) this.emit("catchup", { reason: "reconnected" });
       return;
