@@ -9,6 +9,9 @@ export HUB_PORT
 # browser: the session cookie and CSRF), so the browser's links start with the hub's address.
 export HUB_URL ?= http://127.0.0.1:$(HUB_PORT)
 export DIVAN_API_URL ?= http://127.0.0.1:$(PORT)
+# the stream process (live updates); the hub passes /api/stream/ to it
+export STREAM_PORT ?= 8001
+export DIVAN_STREAM_URL ?= http://127.0.0.1:$(STREAM_PORT)
 # where browsers reach Divan: the local store's upload and download links start with it (unset,
 # with the address each request reached)
 export SITE_URL ?= $(HUB_URL)
@@ -37,12 +40,13 @@ run: $(VENV)/.installed web/.next/BUILD_ID
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	@echo ""
-	@echo "  Divan is starting (Ctrl-C stops web, worker, beat, events, mail and the hub):"
+	@echo "  Divan is starting (Ctrl-C stops web, worker, beat, events, stream, mail and the hub):"
 	@echo "    Hub       $(HUB_URL)/"
 	@echo "    API       http://127.0.0.1:$(PORT)/api/communities/v1/"
 	@echo "    API docs  http://127.0.0.1:$(PORT)/api/docs/"
 	@echo "    Admin     http://127.0.0.1:$(PORT)/admin/"
 	@echo "    Health    http://127.0.0.1:$(PORT)/readyz   Metrics http://127.0.0.1:$(PORT)/metrics"
+	@echo "    Stream    $(HUB_URL)/api/stream/ (live updates, served by the stream process on :$(STREAM_PORT))"
 	@echo "    Mail      every mail Divan sends: the 'mail |' lines below, and .run/mail/*.eml"
 	@echo ""
 	$(BIN)/honcho start --port $(PORT)

@@ -186,12 +186,21 @@ def token_records_forget_user(*, user_id: int) -> None:
 
     forget()
     transaction.on_commit(forget)
+    _streams_check(user_id)
 
 
 def token_deleted(sender, instance: Token, **kwargs) -> None:
     """post_delete of a Token however it went (a user deleted from the shell, whose tokens go by
     cascade; a queryset's delete): its record is forgotten, as tokens_delete does."""
     token_records_forget([instance.key])
+    _streams_check(instance.user_id)
+
+
+def _streams_check(user_id: int) -> None:
+    """The person's live streams check their sign-ins once this commits (live/)."""
+    from live.channels import sign_ins_changed  # live/ builds on this module, not it on live/
+
+    sign_ins_changed(user_id)
 
 
 def _tombstone(token_keys: list[str]) -> None:
@@ -211,3 +220,4 @@ def tokens_delete(*, user_id: int) -> None:
     """Deletes every API token of the user, their records with them."""
     deleted = fetch_all(queries.TOKENS_DELETE, [user_id])
     token_records_forget([key for (key,) in deleted])
+    _streams_check(user_id)

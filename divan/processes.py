@@ -20,6 +20,7 @@ logger = logging.getLogger(__name__)
 
 WORKER = "worker"
 BEAT = "beat"
+STREAM = "stream"  # the live updates' ASGI process (live/server.py)
 # members not seen for this long are dropped from their set as others beat
 FORGET_SECONDS = 24 * 3600
 
@@ -29,15 +30,16 @@ def consumer_kind(name: str) -> str:
 
 
 def expected_kinds() -> list[str]:
-    """The processes a running Divan needs: the worker and beat always; each configured
-    consumer while COMMUNITIES_WORKERS_ENABLED is on (off, the consumers do nothing)."""
-    kinds = [WORKER, BEAT]
+    """The processes a running Divan needs: the worker, beat and the stream process always; each
+    configured consumer while COMMUNITIES_WORKERS_ENABLED is on (off, the consumers do nothing)."""
+    kinds = [WORKER, BEAT, STREAM]
     if settings.COMMUNITIES_WORKERS_ENABLED:
         kinds += [consumer_kind(name) for name in settings.EVENTS_CONSUMERS]
     return kinds
 
 
-def _key(kind: str) -> str:
+def process_key(kind: str) -> str:
+    """The sorted set of `kind`'s processes by their last heartbeat (Redis's time)."""
     return redis_key("processes", kind)
 
 
@@ -58,13 +60,14 @@ return 1
 def heartbeat(kind: str, member: str | None = None, client: redis.Redis | None = None) -> None:
     """Say that this process of `kind` is alive now (one round trip)."""
     client = client or get_redis()
-    client.register_script(_BEAT)(keys=[_key(kind)], args=[member or member_name(), FORGET_SECONDS])
+    script = client.register_script(_BEAT)
+    script(keys=[process_key(kind)], args=[member or member_name(), FORGET_SECONDS])
 
 
 def heartbeat_stop(kind: str, member: str | None = None) -> None:
     """A clean stop: this process is gone now, not only once it is stale."""
     try:
-        get_redis().zrem(_key(kind), member or member_name())
+        get_redis().zrem(process_key(kind), member or member_name())
     except redis.RedisError as error:
         logger.warning("processes: could not remove %s's heartbeat: %s", kind, error)
 
@@ -91,7 +94,7 @@ def processes_status(client: redis.Redis | None = None) -> list[ProcessStatus]:
     pipe = (client or get_redis()).pipeline(transaction=False)
     pipe.time()
     for kind in kinds:
-        pipe.zrange(_key(kind), 0, -1, withscores=True)
+        pipe.zrange(process_key(kind), 0, -1, withscores=True)
     (seconds, microseconds), *members = pipe.execute()
     now = seconds + microseconds / 1_000_000
     statuses = []

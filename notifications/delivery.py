@@ -99,7 +99,7 @@ def _write(sql: str, params: dict, *, event_created_at: datetime) -> Counter:
         transaction.on_commit(
             lambda: count_delivered(by_type, event_created_at=event_created_at), robust=True
         )
-        unread_changed(recipient for _kind, recipient in rows)
+        unread_changed((recipient for _kind, recipient in rows), push=True)
     return by_type
 
 
@@ -245,7 +245,7 @@ def _report_resolved(event: Event) -> list[int]:
 
 # --- removal
 def _removed(sql: str, params: dict) -> list[int]:
-    unread_changed(recipient for (recipient,) in fetch_all(sql, params))
+    unread_changed((recipient for (recipient,) in fetch_all(sql, params)), push=True)
     return []
 
 
@@ -284,7 +284,7 @@ def _remove_unreadable(event: Event) -> list[int]:
 
 def _remove_group(event: Event) -> list[int]:
     theirs = Notification.objects.filter(group_id=event.payload["group_id"])
-    unread_changed(theirs.values_list("recipient_id", flat=True).distinct())
+    unread_changed(theirs.values_list("recipient_id", flat=True).distinct(), push=True)
     theirs.delete()
     return []
 
@@ -296,7 +296,7 @@ def _recount(target: str, then: Callable[[Event], list[int]] | None = None):
 
     def recount(event: Event) -> list[int]:
         about = Notification.objects.filter(**{column: event.aggregate_id})
-        unread_changed(about.values_list("recipient_id", flat=True).distinct())
+        unread_changed(about.values_list("recipient_id", flat=True).distinct(), push=True)
         return then(event) if then else []
 
     return recount

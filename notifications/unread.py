@@ -29,6 +29,7 @@ from redis.cluster import RedisCluster
 
 from communities.models import Block
 from divan.redis import get_redis, redis_key
+from live import channels
 from notifications.selectors import UnreadCount, unread_count
 
 logger = logging.getLogger(__name__)
@@ -97,12 +98,23 @@ def _bump(user_ids: list[int]) -> None:
         logger.warning("notifications: unread counts of %d not bumped (%s)", len(keys), error)
 
 
-def unread_changed(user_ids: Iterable[int]) -> None:
+def unread_changed(user_ids: Iterable[int], *, push: bool = False) -> None:
     """These people's unread counts may have changed: their kept answers stop counting once the
-    current transaction commits (at once outside one)."""
+    current transaction commits (at once outside one); with `push` (deliveries and removals,
+    which run in the events process and the worker, never in a request), those connected to a
+    stream process are sent their new count then (live/)."""
     user_ids = sorted(set(user_ids))
     if user_ids:
-        transaction.on_commit(lambda: _bump(user_ids), robust=True)
+        transaction.on_commit(lambda: _changed(user_ids, push=push), robust=True)
+
+
+def _changed(user_ids: list[int], *, push: bool) -> None:
+    _bump(user_ids)
+    if push:
+        try:
+            channels.notify(user_ids)
+        except redis.RedisError as error:  # the bell is read again on the next page or stream
+            logger.warning("notifications: %d unread counts not pushed (%s)", len(user_ids), error)
 
 
 def _block_changed(sender, instance: Block, **kwargs) -> None:

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "communities",
     "feeds",
     "notifications",
+    "live",
 ]
 
 MIDDLEWARE = [
@@ -477,7 +478,9 @@ DIVAN_STARTUP_CHECKS = True
 COMMUNITIES_WORKERS_ENABLED = env.bool("COMMUNITIES_WORKERS_ENABLED", default=True)
 
 # --- Events (README, Events) -------------------------------------------------------------------
-EVENTS_CONSUMERS = env.list("EVENTS_CONSUMERS", default=["search", "feeds", "notifications"])
+EVENTS_CONSUMERS = env.list(
+    "EVENTS_CONSUMERS", default=["search", "feeds", "notifications", "live"]
+)
 # Modules that register more consumers when Django starts (the apps' own register themselves).
 EVENTS_CONSUMER_MODULES = env.list("EVENTS_CONSUMER_MODULES", default=[])
 EVENTS_DISPATCH_INTERVAL_SECONDS = env.float("EVENTS_DISPATCH_INTERVAL_SECONDS", default=2.0)
@@ -567,6 +570,24 @@ NOTIFICATIONS_MENTIONS_MAX = env.int("NOTIFICATIONS_MENTIONS_MAX", default=20)
 # the unread count kept in Redis per person (notifications/unread.py) lives at most this long:
 # the bound on a count left stale by a change whose bump Redis did not take
 NOTIFICATIONS_UNREAD_CACHE_SECONDS = env.int("NOTIFICATIONS_UNREAD_CACHE_SECONDS", default=120)
+
+# --- Live updates (live/): the stream process, `uvicorn live.asgi:application` ----------------
+# what each person's buffer keeps for a client that reconnects (Last-Event-ID): this many
+# messages, none older than this; a person not connected for that long has no buffer at all
+LIVE_BUFFER_LENGTH = env.int("LIVE_BUFFER_LENGTH", default=200)
+LIVE_BUFFER_SECONDS = env.int("LIVE_BUFFER_SECONDS", default=300)
+# a comment line on every stream this often: inside every proxy's idle timeout (nginx's 60 s)
+LIVE_HEARTBEAT_SECONDS = env.float("LIVE_HEARTBEAT_SECONDS", default=15.0)
+# each connection's sign-in (session or token) checked again this often, besides at once on a
+# sign-out or a revoked token
+LIVE_AUTH_CHECK_SECONDS = env.float("LIVE_AUTH_CHECK_SECONDS", default=60.0)
+LIVE_CONNECTIONS_PER_USER = env.int("LIVE_CONNECTIONS_PER_USER", default=8)
+LIVE_CONNECTIONS_PER_PROCESS = env.int("LIVE_CONNECTIONS_PER_PROCESS", default=20000)
+# messages waiting for one slow client before it is sent a reset and dropped
+LIVE_QUEUE_MAX = env.int("LIVE_QUEUE_MAX", default=64)
+# a write to a client that takes longer than this drops the client
+LIVE_SEND_TIMEOUT_SECONDS = env.float("LIVE_SEND_TIMEOUT_SECONDS", default=10.0)
+LIVE_POSTS_MAX = env.int("LIVE_POSTS_MAX", default=20)
 
 # --- Uploads and attachments (communities/storage.py) ------------------------------------------
 # With AWS_STORAGE_BUCKET_NAME set, files go to that S3 bucket (or any S3-compatible store at

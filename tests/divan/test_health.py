@@ -30,7 +30,7 @@ def test_healthz():
 
 def test_readyz_when_everything_answers(settings):
     settings.EVENTS_CONSUMERS = ["search", "feeds"]
-    for kind in ("worker", "beat", "consumer:search", "consumer:feeds"):
+    for kind in ("worker", "beat", "stream", "consumer:search", "consumer:feeds"):
         processes.heartbeat(kind)
 
     response = Client().get("/readyz")
@@ -40,7 +40,8 @@ def test_readyz_when_everything_answers(settings):
         "status": "ok",
         "checks": {"postgresql": "ok", "redis": "ok", "broker": "ok"},
         "processes": {
-            "worker": "ok", "beat": "ok", "consumer:search": "ok", "consumer:feeds": "ok"
+            "worker": "ok", "beat": "ok", "stream": "ok",
+            "consumer:search": "ok", "consumer:feeds": "ok",
         },
         "mail": {"state": "ok", "queued": 0, "oldest_queued_seconds": 0.0, "failed": 0},
     }  # fmt: skip
@@ -64,6 +65,7 @@ def test_readyz_names_absent_and_stale_background_processes_and_stays_200(settin
         "checks": {"postgresql": "ok", "redis": "ok", "broker": "ok"},
         "processes": {
             "beat": "ok",
+            "stream": "absent: none running",
             "consumer:search": "ok",
             "consumer:feeds": "absent: none running",
         },
@@ -75,12 +77,15 @@ def test_readyz_names_absent_and_stale_background_processes_and_stays_200(settin
 
 def test_with_the_switch_off_no_consumer_is_expected(settings):
     settings.COMMUNITIES_WORKERS_ENABLED = False
-    processes.heartbeat("worker")
-    processes.heartbeat("beat")
+    for kind in ("worker", "beat", "stream"):
+        processes.heartbeat(kind)
 
     body = Client().get("/readyz").json()
 
-    assert (body["status"], body["processes"]) == ("ok", {"worker": "ok", "beat": "ok"})
+    assert (body["status"], body["processes"]) == (
+        "ok",
+        {"worker": "ok", "beat": "ok", "stream": "ok"},
+    )
 
 
 def test_readyz_names_the_unreachable_broker(settings):
@@ -110,7 +115,7 @@ def test_readyz_names_the_unreachable_redis(settings):
 
 def test_readyz_says_degraded_while_a_mail_waits_past_mail_stale_seconds(settings):
     settings.MAIL_STALE_SECONDS = 300
-    for kind in ("worker", "beat", "consumer:search", "consumer:feeds"):
+    for kind in ("worker", "beat", "stream", "consumer:search", "consumer:feeds"):
         processes.heartbeat(kind)
     send_mail("Waiting", "The mail server is down.", None, ["kim@example.com"])
     send_mail("Also waiting", "Still down.", None, ["lee@example.com"])

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 from django.conf import settings
@@ -139,6 +140,35 @@ class Events(DivanProcess):
 
     def argv(self) -> list[str]:
         return [sys.executable, "manage.py", "consume_events", "--all"]
+
+
+class Stream(DivanProcess):
+    """The stream process: `uvicorn live.asgi:application` on a free port, started once it
+    answers."""
+
+    name = "stream"
+
+    def __init__(self, **env: str):
+        super().__init__(**env)
+        self.port = free_port()
+
+    def argv(self) -> list[str]:
+        return [str(Path(sys.executable).with_name("uvicorn")), "live.asgi:application",
+                "--host", "127.0.0.1", "--port", str(self.port), "--no-access-log",
+                "--log-level", "warning"]  # fmt: skip
+
+    def start(self) -> "Stream":
+        super().start()
+        wait_until(self._answers, timeout=30, message="the stream process did not start")
+        return self
+
+    def _answers(self) -> bool:
+        assert self.running(), self.log_tail()
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=1):
+                return True
+        except OSError:
+            return False
 
 
 def queued_messages() -> int:

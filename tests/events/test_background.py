@@ -17,7 +17,7 @@ from communities.services import groups, membership
 from divan.events.models import OutboxEvent
 from tests.communities.test_uploads import complete, local, send, start  # noqa: F401 - fixture
 from tests.events.conftest import tallied
-from tests.events.processes import Beat, Events, Worker, queued_messages, wait_until
+from tests.events.processes import Beat, Events, Stream, Worker, queued_messages, wait_until
 from tests.factories import UserFactory
 from tests.feeds.readers import make_active
 from tests.fixtures import client_for, metrics_scrape
@@ -78,7 +78,7 @@ def test_a_worker_at_concurrency_1_keeps_search_feeds_and_images_within_deadline
     make_active(members)
     clients = [client_for(user) for user in members]
     env = {**ENV, "UPLOADS_LOCAL_ROOT": settings.UPLOADS_LOCAL_ROOT}
-    processes = [Worker(concurrency=1, **env), Beat(**env), Events(**env)]
+    processes = [Worker(concurrency=1, **env), Beat(**env), Events(**env), Stream(**env)]
     for process in processes:
         process.start()
     url = f"/api/communities/v1/groups/{group.pk}/posts/"
@@ -86,7 +86,7 @@ def test_a_worker_at_concurrency_1_keeps_search_feeds_and_images_within_deadline
         wait_until(lambda: readyz()["status"] == "ok", timeout=60,
                    message=f"not every process beats:\n{logs(processes)}")  # fmt: skip
         assert readyz()["processes"] == {
-            "worker": "ok", "beat": "ok",
+            "worker": "ok", "beat": "ok", "stream": "ok",
             "consumer:search": "ok", "consumer:feeds": "ok", "consumer:tally": "ok",
         }  # fmt: skip
 
@@ -136,7 +136,7 @@ def test_a_stopped_worker_or_consumer_shows_everywhere_and_the_outbox_can_be_sen
     settings.PROCESS_STALE_SECONDS = 3
     env = {**ENV, "EVENTS_CONSUMERS": "search", "EVENTS_CONSUMER_MODULES": ""}
     worker, beat, events = Worker(**env), Beat(**env), Events(**env)
-    processes = [worker, beat, events]
+    processes = [worker, beat, events, Stream(**env)]
     for process in processes:
         process.start()
     owner = UserFactory()
@@ -166,14 +166,14 @@ def test_a_stopped_worker_or_consumer_shows_everywhere_and_the_outbox_can_be_sen
         report = out.getvalue()
         assert "Pending: 1 event(s), the oldest " in report
         assert "\nworker: absent: last seen " in report
-        assert "\nbeat: ok\nconsumer:search: ok\n" in report
+        assert "\nbeat: ok\nstream: ok\nconsumer:search: ok\n" in report
         assert "--dispatch" in report
 
         ops = admin_client.get("/api/ops/events/").json()
         assert ops["outbox"]["pending"] == 1
         worker_status = next(p for p in ops["processes"] if p["kind"] == "worker")
         assert (worker_status["alive"], worker_status["state"][:7]) == (0, "absent:")
-        assert processes_up() == {"worker": 0, "beat": 1, "consumer:search": 1}
+        assert processes_up() == {"worker": 0, "beat": 1, "stream": 1, "consumer:search": 1}
 
         out = io.StringIO()
         call_command("event_outbox", "--dispatch", stdout=out)
@@ -183,7 +183,7 @@ def test_a_stopped_worker_or_consumer_shows_everywhere_and_the_outbox_can_be_sen
 
         assert events.stop(timeout=15) == 0  # SIGTERM: a clean stop, gone at once
         assert readyz()["processes"]["consumer:search"] == "absent: none running"
-        assert processes_up() == {"worker": 0, "beat": 1, "consumer:search": 0}
+        assert processes_up() == {"worker": 0, "beat": 1, "stream": 1, "consumer:search": 0}
 
         worker.start()  # back: it runs what beat asked for meanwhile
         wait_until(lambda: readyz()["processes"]["worker"] == "ok", timeout=60,

@@ -1,0 +1,531 @@
+"""The stream process: `GET /api/stream/` as Server-Sent Events, an ASGI application of its own
+under uvicorn, beside gunicorn (which serves the rest of the API as before).
+
+Why plain ASGI, not a Django view: Django's ASGI handler runs each request in a context of its
+own whose synchronous parts (middleware, ORM calls) get a thread for the life of the request,
+and a stream lives for hours: ten thousand clients would hold ten thousand threads. Here one
+event loop holds every connection; what needs PostgreSQL runs in LIVE_DB_THREADS threads shared
+by all of them (live/access.py), a statement for many people at once.
+
+One `Hub` per process holds the one Redis Pub/Sub connection every client shares: it subscribes
+to a person's channel while they have a connection here, reads what is published, asks in one
+statement per batch who may see each message (live/access.py), and hands it to each of the
+person's connections. A `Stream` is one client: it subscribes before it reads the person's
+buffer (live/channels.py), so that a message published meanwhile is read one way or the other,
+and lets through only ids newer than the last it sent. It sends a comment line every
+LIVE_HEARTBEAT_SECONDS; a client that falls LIVE_QUEUE_MAX messages behind is sent a `reset`
+and dropped, and a write that takes LIVE_SEND_TIMEOUT_SECONDS drops it at once.
+"""
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import redis
+import redis.asyncio as aioredis
+from django.conf import settings
+
+from divan.processes import heartbeat, heartbeat_stop, member_name
+from live import access, channels
+from live.metrics import STREAM_KIND, connections_report, counters
+
+logger = logging.getLogger(__name__)
+
+PATH = "/api/stream/"
+DB_THREADS = 2
+BATCH_MAX = 500
+RETRY_MS = 2000
+
+
+def stream_id(entry_id: str) -> tuple[int, int]:
+    """A Redis stream id as a tuple that orders as the ids do; (-1, -1) for what is none."""
+    milliseconds, _, sequence = entry_id.partition("-")
+    try:
+        return int(milliseconds), int(sequence or 0)
+    except ValueError:
+        return (-1, -1)
+
+
+def sse(kind: str, data: str, entry_id: str | None = None) -> bytes:
+    head = f"id: {entry_id}\n" if entry_id else ""
+    return f"{head}event: {kind}\ndata: {data}\n\n".encode()
+
+
+class Refused(Exception):
+    def __init__(self, status: int, detail: str):
+        super().__init__(detail)
+        self.status, self.detail = status, detail
+
+
+class Stream:
+    """One client's stream: what is queued for it, and where it is."""
+
+    def __init__(self, credential: access.Credential, posts: list[int]):
+        self.credential = credential
+        self.user_id = credential.user_id
+        self.posts = posts
+        self.queue: deque[tuple[str, str, str]] = deque()
+        self.wake = asyncio.Event()
+        self.last_id = (0, 0)
+        self.overflowed = False
+        self.ended = False
+
+    def offer(self, entry_id: str, kind: str, data: str) -> None:
+        """A message for this client, from the hub (in stream order)."""
+        if self.ended or self.overflowed:
+            return
+        if len(self.queue) >= settings.LIVE_QUEUE_MAX:
+            self.overflowed = True  # what it holds goes: the client reads again from a reset
+            self.queue.clear()
+        else:
+            self.queue.append((entry_id, kind, data))
+        self.wake.set()
+
+    def end(self) -> None:
+        self.ended = True
+        self.wake.set()
+
+
+class Hub:
+    """The process's connections by person, and the one Redis subscription they share."""
+
+    def __init__(self):
+        self.streams: dict[int, set[Stream]] = {}
+        self.count = 0
+        self.executor = ThreadPoolExecutor(DB_THREADS, thread_name_prefix="live-db")
+        self.redis = aioredis.Redis.from_url(
+            settings.REDIS_URL, decode_responses=True, socket_connect_timeout=3
+        )
+        self.pubsub = None
+        self.subscribed: dict[str, asyncio.Future] = {}
+        self.tasks: list[asyncio.Task] = []
+        self.background: set[asyncio.Task] = set()
+        self.member = f"{member_name()}:stream"
+        self.up = asyncio.Event()
+
+    async def db(self, function: Callable, *args, **kwargs):
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, lambda: function(*args, **kwargs))
+
+    # --- life
+    def start(self) -> None:
+        self.tasks = [asyncio.create_task(self._read()), asyncio.create_task(self._tick())]
+
+    async def stop(self) -> None:
+        for stream in self.all_streams():
+            stream.end()
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        await self.db(heartbeat_stop, STREAM_KIND, self.member)
+        await self.redis.aclose()
+        self.executor.shutdown(wait=False)
+
+    def all_streams(self) -> list[Stream]:
+        return [stream for streams in self.streams.values() for stream in streams]
+
+    # --- connections
+    async def add(self, stream: Stream) -> None:
+        """Take the stream in, subscribed to its person's channel once this returns."""
+        if not self.up.is_set():
+            raise Refused(503, "Live updates are not available right now. Try again shortly.")
+        if self.count >= settings.LIVE_CONNECTIONS_PER_PROCESS:
+            raise Refused(503, "This server holds as many streams as it may. Try again shortly.")
+        theirs = self.streams.setdefault(stream.user_id, set())
+        if len(theirs) >= settings.LIVE_CONNECTIONS_PER_USER:
+            if not theirs:
+                del self.streams[stream.user_id]
+            raise Refused(429, "You have too many live streams open. Close a tab and retry.")
+        theirs.add(stream)
+        self.count += 1
+        try:
+            await self._subscribe(channels.channel(stream.user_id))
+            await self._seen([stream])
+        except (TimeoutError, redis.RedisError, OSError) as error:
+            self.remove(stream)
+            raise Refused(503, "Live updates are not available right now.") from error
+
+    async def _subscribe(self, name: str) -> None:
+        """Subscribe, and wait until Redis says so: a message published after this returns
+        reaches the hub."""
+        waiting = self.subscribed.get(name)
+        if waiting is None:
+            waiting = self.subscribed[name] = asyncio.get_running_loop().create_future()
+            await self.pubsub.subscribe(name)
+        await asyncio.wait_for(asyncio.shield(waiting), timeout=5)
+
+    def remove(self, stream: Stream) -> None:
+        theirs = self.streams.get(stream.user_id)
+        if not theirs or stream not in theirs:
+            return
+        theirs.discard(stream)
+        self.count -= 1
+        if not theirs:
+            del self.streams[stream.user_id]
+            name = channels.channel(stream.user_id)
+            self.subscribed.pop(name, None)
+            if self.pubsub is not None:
+                task = asyncio.create_task(self._unsubscribe(name))
+                self.background.add(task)
+                task.add_done_callback(self.background.discard)
+
+    async def _unsubscribe(self, name: str) -> None:
+        with contextlib.suppress(redis.RedisError, OSError):
+            if name not in self.subscribed:  # nobody came back meanwhile
+                await self.pubsub.unsubscribe(name)
+
+    # --- reading the channels
+    async def _read(self) -> None:
+        """Read the subscription for as long as the process lives; when Redis fails, every
+        client is sent a reset and dropped (they come back and read afresh), and the reading
+        starts again, doubling its wait up to 30 s."""
+        backoff = 0.5
+        while True:
+            try:
+                self.pubsub = self.redis.pubsub()
+                await self.pubsub.subscribe(channels.channel("process"))
+                for name in list(self.subscribed):
+                    await self.pubsub.subscribe(name)
+                self.up.set()
+                backoff = 0.5
+                while True:
+                    batch = await self._batch()
+                    if batch:
+                        await self._deliver(batch)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # noqa: BLE001 - Redis gone (or a bug): no stream goes on
+                logger.warning("live: the subscription failed (%s); resetting every client", error)
+                self.up.clear()
+                counters.later("resets", len(self.all_streams()))
+                for stream in self.all_streams():
+                    stream.overflowed = True  # a reset, then the end
+                    stream.wake.set()
+                for waiting in self.subscribed.values():
+                    if not waiting.done():
+                        waiting.set_exception(ConnectionError("Redis failed"))
+                self.subscribed = {}
+                with contextlib.suppress(Exception):
+                    await self.pubsub.aclose()
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 30.0)
+
+    async def _batch(self) -> list[tuple[int, str, str, dict, str]]:
+        """The messages published since the last batch: waits for one, then takes whatever
+        else has arrived (up to BATCH_MAX) without waiting."""
+        batch = []
+        message = await self.pubsub.get_message(timeout=1.0)
+        while message is not None and len(batch) < BATCH_MAX:
+            if message["type"] == "subscribe":
+                waiting = self.subscribed.get(message["channel"])
+                if waiting is not None and not waiting.done():
+                    waiting.set_result(True)
+            elif message["type"] == "message":
+                user_id = channels.user_of_channel(message["channel"])
+                batch.append((user_id, *channels.parse_published(message["data"])))
+            message = await self.pubsub.get_message(timeout=0)
+        return batch
+
+    async def _deliver(self, batch: list[tuple[int, str, str, dict, str]]) -> None:
+        """Each message to its person's streams here, if they may see it now: one question of
+        PostgreSQL per subject in the batch."""
+        by_subject: dict[str, set[int]] = {}
+        signed_out = {user_id for user_id, _id, kind, *_ in batch if kind == channels.AUTH}
+        if signed_out:
+            await self.check_signed_in(
+                [stream for user_id in signed_out for stream in self.streams.get(user_id, ())]
+            )
+        for user_id, _entry_id, kind, about, _data in batch:
+            if kind != channels.AUTH and user_id in self.streams:
+                by_subject.setdefault(json.dumps(about, sort_keys=True), set()).add(user_id)
+        allowed = {}
+        for subject, user_ids in by_subject.items():
+            allowed[subject] = await self.db(access.readers, sorted(user_ids), json.loads(subject))
+        for user_id, entry_id, kind, about, data in batch:
+            if kind == channels.AUTH or user_id not in self.streams:
+                continue
+            if user_id not in allowed[json.dumps(about, sort_keys=True)]:
+                continue
+            if kind == channels.NOTIFICATION:
+                data = _unread_data(await self.db(access.unread, user_id))
+            for stream in list(self.streams.get(user_id, ())):
+                stream.offer(entry_id, kind, data)
+
+    async def check_signed_in(self, streams) -> None:
+        """End the streams whose sign-in no longer holds (signed out, token revoked)."""
+        streams = [stream for stream in streams if not stream.ended]
+        if not streams:
+            return
+        valid = await self.db(access.still_signed_in, [s.credential for s in streams])
+        for stream in streams:
+            if stream.credential not in valid:
+                counters.later("ended_signed_out")
+                stream.end()
+
+    # --- every few seconds
+    async def _tick(self) -> None:
+        """Say this process is alive and who is connected to it (for the consumer's "present"
+        and "viewing"), with the counts for /metrics; check every sign-in now and then."""
+        checked = time.monotonic()
+        while True:
+            try:
+                await self._seen(self.all_streams())
+                await self.db(heartbeat, STREAM_KIND, self.member)
+                await self.db(connections_report, self.member, self.count)
+                if time.monotonic() - checked >= settings.LIVE_AUTH_CHECK_SECONDS:
+                    checked = time.monotonic()
+                    await self.check_signed_in(self.all_streams())
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # noqa: BLE001 - the next beat tries again
+                logger.warning("live: the process's beat failed (%s)", error)
+            await asyncio.sleep(settings.PROCESS_HEARTBEAT_SECONDS)
+
+    async def _seen(self, streams: list[Stream]) -> None:
+        """Mark the streams' people present, and viewing their posts, as of now."""
+        if not streams:
+            return
+        now = time.time()
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.zadd(channels.present_key(), {str(s.user_id): now for s in streams})
+        pipe.zremrangebyscore(channels.present_key(), "-inf", now - settings.LIVE_BUFFER_SECONDS)
+        viewing: dict[int, dict[str, float]] = {}
+        for stream in streams:
+            for post_id in stream.posts:
+                viewing.setdefault(post_id, {})[str(stream.user_id)] = now
+        for post_id, members in viewing.items():
+            key = channels.viewing_key(post_id)
+            pipe.zadd(key, members)
+            pipe.zremrangebyscore(key, "-inf", now - settings.LIVE_BUFFER_SECONDS)
+            pipe.expire(key, settings.LIVE_BUFFER_SECONDS)
+        await pipe.execute()
+
+    # --- a client's backlog
+    async def backlog(self, user_id: int, last: str | None) -> tuple[str, list, bool]:
+        """Where the client stands and what it is owed: (position, [(id, kind, scope, data)],
+        whether it is whole). Without `last`: the buffer's newest id and nothing owed."""
+        key = channels.buffer_key(user_id)
+        if last is None:
+            newest = await self.redis.xrevrange(key, count=1)
+            return (newest[0][0] if newest else "0-0"), [], True
+        if stream_id(last) == (-1, -1):
+            return await self._position(key), [], False
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.xrange(key, min=last, count=settings.LIVE_BUFFER_LENGTH + 1)
+        pipe.xrange(key, count=1)
+        since, oldest = await pipe.execute()
+        whole = (
+            bool(since and since[0][0] == last)
+            or bool(oldest and oldest[0][1].get("prev") == last)
+            or (not oldest and last == "0-0")  # no buffer then, none now: nothing was missed
+        )
+        if not whole:
+            return await self._position(key), [], False
+        owed = [
+            (entry_id, *channels.parse_entry(fields))
+            for entry_id, fields in since
+            if stream_id(entry_id) > stream_id(last)
+        ]
+        return last, owed, True
+
+    async def _position(self, key: str) -> str:
+        newest = await self.redis.xrevrange(key, count=1)
+        return newest[0][0] if newest else "0-0"
+
+
+async def _receive_until_gone(receive, stream: Stream) -> None:
+    """The client went away (the ASGI disconnect): the stream ends."""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            stream.end()
+            return
+
+
+class StreamApp:
+    """The ASGI application: /api/stream/, and /healthz for a supervisor."""
+
+    def __init__(self):
+        self.hub: Hub | None = None
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "lifespan":
+            return await self._lifespan(receive, send)
+        if scope["type"] != "http":
+            return
+        if scope["path"] == "/healthz":
+            return await _answer(send, 200, {"status": "ok"})
+        if scope["path"] != PATH:
+            return await _answer(send, 404, {"detail": "Not found."})
+        if scope["method"] != "GET":
+            return await _answer(send, 405, {"detail": f'Method "{scope["method"]}" not allowed.'})
+        try:
+            await self._stream(scope, receive, send)
+        except Refused as refused:
+            await _answer(send, refused.status, {"detail": refused.detail})
+
+    async def _lifespan(self, receive, send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                self.hub = Hub()
+                self.hub.start()
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                if self.hub:
+                    await self.hub.stop()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _stream(self, scope, receive, send) -> None:
+        hub = self.hub
+        headers = {
+            name.decode("latin-1").lower(): value.decode("latin-1")
+            for name, value in scope["headers"]
+        }
+        posts = _posts(scope.get("query_string", b"").decode("latin-1"))
+        try:
+            credential = await hub.db(
+                access.authenticate,
+                cookie=headers.get("cookie", ""),
+                authorization=headers.get("authorization", ""),
+            )
+        except Exception as error:
+            logger.warning("live: sign-in could not be checked (%s)", error)
+            raise Refused(503, "Live updates are not available right now.") from error
+        if credential is None:
+            raise Refused(401, "Authentication credentials were not provided.")
+        stream = Stream(credential, posts)
+        last = headers.get("last-event-id")
+        await hub.add(stream)
+        try:
+            try:
+                backlog = await hub.backlog(stream.user_id, last)
+            except (redis.RedisError, OSError) as error:
+                raise Refused(503, "Live updates are not available right now.") from error
+            await self._run(stream, last, backlog, receive, send)
+        finally:
+            hub.remove(stream)
+            counters.later("closed")
+
+    async def _run(self, stream: Stream, last: str | None, backlog, receive, send) -> None:
+        position, owed, whole = backlog
+        gone = asyncio.create_task(_receive_until_gone(receive, stream))
+        try:
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [
+                        (b"content-type", b"text/event-stream; charset=utf-8"),
+                        (b"cache-control", b"no-store"),
+                        (b"x-accel-buffering", b"no"),
+                    ],
+                }
+            )
+            counters.later("opened")
+            write = _writer(send)
+            await write(f"retry: {RETRY_MS}\n\n".encode())
+            if last is not None:
+                counters.later("resumes" if whole else "resets")
+            if not whole:  # what was missed is gone: read afresh, from here on
+                await write(sse(channels.RESET, json.dumps({"reason": "gone"}), position))
+                return
+            stream.last_id = stream_id(position)
+            await write(sse(channels.READY, json.dumps({"resumed": last is not None}), position))
+            await self._send_owed(stream, owed, write)
+            await self._send_live(stream, write)
+        except (TimeoutError, OSError):
+            counters.later("dropped")
+        finally:
+            gone.cancel()
+            with contextlib.suppress(Exception):
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    async def _send_owed(self, stream: Stream, owed: list, write) -> None:
+        """The buffer's entries the client missed, in order, those it may see now."""
+        hub = self.hub
+        allowed: dict[str, bool] = {}
+        for entry_id, kind, about, data in owed:
+            subject = json.dumps(about, sort_keys=True)
+            if subject not in allowed:
+                allowed[subject] = stream.user_id in await hub.db(
+                    access.readers, [stream.user_id], about
+                )
+            if not allowed[subject]:
+                continue
+            if kind == channels.NOTIFICATION:
+                data = _unread_data(await hub.db(access.unread, stream.user_id))
+            await write(sse(kind, data, entry_id))
+            stream.last_id = stream_id(entry_id)
+            counters.later("sent")
+
+    async def _send_live(self, stream: Stream, write) -> None:
+        """What the hub hands the stream, until it ends; a comment line when there is nothing."""
+        while not stream.ended:
+            try:
+                await asyncio.wait_for(stream.wake.wait(), settings.LIVE_HEARTBEAT_SECONDS)
+            except TimeoutError:
+                await write(b": ping\n\n")
+                continue
+            stream.wake.clear()
+            if stream.overflowed:
+                counters.later("dropped_slow")
+                reason = "slow" if self.hub.up.is_set() else "redis"
+                await write(sse(channels.RESET, json.dumps({"reason": reason})))
+                return
+            while stream.queue and not stream.ended:
+                entry_id, kind, data = stream.queue.popleft()
+                if stream_id(entry_id) <= stream.last_id:
+                    continue  # sent from the buffer already
+                await write(sse(kind, data, entry_id))
+                stream.last_id = stream_id(entry_id)
+                counters.later("sent")
+
+
+def _writer(send):
+    async def write(body: bytes) -> None:
+        await asyncio.wait_for(
+            send({"type": "http.response.body", "body": body, "more_body": True}),
+            settings.LIVE_SEND_TIMEOUT_SECONDS,
+        )
+
+    return write
+
+
+def _posts(query: str) -> list[int]:
+    """The post ids of `?posts=1,2,3`: the first LIVE_POSTS_MAX numbers, the rest ignored."""
+    from urllib.parse import parse_qs
+
+    values = ",".join(parse_qs(query).get("posts", []))
+    ids = []
+    for part in values.split(","):
+        part = part.strip()
+        if part.isdigit() and int(part) not in ids:
+            ids.append(int(part))
+    return ids[: settings.LIVE_POSTS_MAX]
+
+
+async def _answer(send, status: int, body: dict) -> None:
+    payload = json.dumps(body).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+                (b"cache-control", b"no-store"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})
+
+
+def _unread_data(unread: dict) -> str:
+    return json.dumps({"unread": unread}, separators=(",", ":"))
