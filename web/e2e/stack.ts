@@ -98,7 +98,7 @@ export default async function setup(project: TestProject) {
   const next = servers.hub("hub", hubPort, api, env);
   try {
     await servers.waitFor(`${api}/healthz`, "gunicorn", web);
-    await servers.waitForPort(streamPort, "the stream process", live);
+    await servers.waitFor(`${stream}/healthz`, "the stream process", live);
     await servers.waitFor(`${hub}/api/auth/session/`, "the hub", next);
     await servers.waitForPort(smtpPort, "the mail catcher", mail);
     if (worker.exitCode !== null) throw new Error(`the worker exited: see ${LOGS}`);
