@@ -15,6 +15,7 @@ USER divan
 # Production unless a compose file says otherwise: it refuses to start without its secrets.
 ENV DJANGO_SETTINGS_MODULE=config.settings.prod
 
-EXPOSE 8000
+# gunicorn (the CMD below) on 8000; the stream process (compose's `stream`, uvicorn) on 8001
+EXPOSE 8000 8001
 # workers (WEB_CONCURRENCY), bind and timeout from the environment: config/gunicorn.py
 CMD ["gunicorn", "config.wsgi", "--config", "config/gunicorn.py"]

@@ -23,6 +23,7 @@ Keys (one person's share the hash tag `{live:<id>}`):
   costs no memory), and `...:live:viewing:<post>` the same for the viewers of a post.
 """
 
+import hashlib
 import json
 import logging
 import time
@@ -48,7 +49,8 @@ RESET = "reset"
 AUTH = "auth"
 
 # KEYS: the buffer, the dedup mark (or the buffer again: no dedup). ARGV: dedup (1/0), kind,
-# data, scope, channel, length, age in ms, lifetime in s. Answers the new id, or false.
+# data, scope, channel, length, age in ms, lifetime in s. Answers {the new id, how many
+# subscribers the message reached (stream processes holding the person's streams)}, or false.
 _PUBLISH = """
 if ARGV[1] == '1' and not redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[8]) then
   return false
@@ -62,8 +64,9 @@ local now = redis.call('TIME')
 local floor = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - tonumber(ARGV[7])
 redis.call('XTRIM', KEYS[1], 'MINID', floor)
 redis.call('EXPIRE', KEYS[1], ARGV[8])
-redis.call('PUBLISH', ARGV[5], id .. '\\n' .. ARGV[2] .. '\\n' .. ARGV[4] .. '\\n' .. ARGV[3])
-return id
+local reached = redis.call('PUBLISH', ARGV[5],
+  id .. '\\n' .. ARGV[2] .. '\\n' .. ARGV[4] .. '\\n' .. ARGV[3])
+return {id, reached}
 """
 
 
@@ -123,40 +126,51 @@ def publish(
         keys = [buffer, seen_key(user_id, f"{dedup}:{kind}") if dedup else buffer]
         args = [1 if dedup else 0, kind, text, about_text, channel(user_id), length, age_ms]
         script(keys=keys, args=[*args, settings.LIVE_BUFFER_SECONDS], client=pipe)
-    held = counters.queue(pipe)  # counted with the next publish
-    try:
-        written = sum(1 for answer in pipe.execute()[: len(user_ids)] if answer)
-    except redis.RedisError:
-        counters.keep(held)
-        raise
-    counters.later("published", written)
-    return written
+    answers = [answer for answer in pipe.execute() if answer]
+    # counted now, not with the next publish: a quiet site's last messages would be missing
+    # from /metrics until then. Those a stream process subscribed to are what should be sent
+    # (the alert on a stream process that stopped delivering compares the two).
+    counters.add(
+        client,
+        published=len(answers),
+        published_connected=sum(1 for _id, reached in answers if reached),
+    )
+    return len(answers)
 
 
-def signal(user_id: int, kind: str, client: redis.Redis | None = None) -> None:
+def signal(user_id: int, kind: str, data: dict | None = None, client=None) -> None:
     """A control message on the person's channel, not buffered (AUTH)."""
-    (client or get_redis()).publish(channel(user_id), f"\n{kind}\n\n")
+    text = json.dumps(data or {}, separators=(",", ":"))
+    (client or get_redis()).publish(channel(user_id), f"\n{kind}\n\n{text}")
 
 
-def sign_ins_changed(user_id: int) -> None:
+def credential_hash(key: str) -> str:
+    """How a signed-out session is named on a channel: never the key itself."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def sign_ins_changed(user_id: int, *, session_key: str | None = None) -> None:
     """Once this commits, the person's streams check their sign-ins and those that ended end
-    (a lost signal is caught by the check every LIVE_AUTH_CHECK_SECONDS). A control message
-    that carries nothing, sent from the request that signs out: waiting for an event would only
-    leave the stream open longer."""
+    (a lost signal is caught by the check every LIVE_AUTH_CHECK_SECONDS); with `session_key`,
+    the streams of that session end without a check (its row is flushed only after the
+    signal). A control message sent from the request that signs out: waiting for an event
+    would only leave the stream open longer."""
+    data = {"session": credential_hash(session_key)} if session_key else {}
 
     def send() -> None:
         try:
-            signal(user_id, AUTH)
+            signal(user_id, AUTH, data)
         except redis.RedisError as error:
             logger.warning("live: streams of %s not told to check sign-ins (%s)", user_id, error)
 
     transaction.on_commit(send, robust=True)
 
 
-def signed_out(sender, user=None, **kwargs) -> None:
-    """Django's user_logged_out: the person's streams check their sign-ins."""
+def signed_out(sender, request=None, user=None, **kwargs) -> None:
+    """Django's user_logged_out (allauth's sign-out sends it too): that session's streams end."""
     if user is not None:
-        sign_ins_changed(user.pk)
+        session = getattr(request, "session", None)
+        sign_ins_changed(user.pk, session_key=getattr(session, "session_key", None))
 
 
 def _since() -> float:

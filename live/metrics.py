@@ -23,6 +23,10 @@ STREAM_KIND = STREAM
 # counter field: (metric name, help)
 COUNTERS = {
     "published": ("divan_live_published", "Messages the live consumer wrote to people's buffers"),
+    "published_connected": (
+        "divan_live_published_connected",
+        "Messages published while a stream process held a stream of their person",
+    ),
     "opened": ("divan_live_connections_opened", "Streams opened"),
     "sent": ("divan_live_messages_sent", "Messages sent to clients"),
     "resumes": ("divan_live_resumes", "Streams resumed from Last-Event-ID with what was missed"),
@@ -54,6 +58,19 @@ def connections_report(member: str, count: int) -> None:
     """A stream process's open connections now, with the counts it held: one round trip."""
     pipe = get_redis().pipeline(transaction=False)
     pipe.hset(connections_key(), member, count)
+    held = counters.queue(pipe)
+    try:
+        pipe.execute()
+    except Exception:
+        counters.keep(held)
+        raise
+
+
+def connections_end(member: str) -> None:
+    """A stream process's clean stop: its entry goes (a restart is a new member, and the hash
+    would keep every old one), and the counts it held are written."""
+    pipe = get_redis().pipeline(transaction=False)
+    pipe.hdel(connections_key(), member)
     held = counters.queue(pipe)
     try:
         pipe.execute()

@@ -21,10 +21,13 @@ import asyncio
 import contextlib
 import json
 import logging
+import signal
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import parse_qs
 
 import redis
 import redis.asyncio as aioredis
@@ -32,7 +35,7 @@ from django.conf import settings
 
 from divan.processes import heartbeat, heartbeat_stop, member_name
 from live import access, channels
-from live.metrics import STREAM_KIND, connections_report, counters
+from live.metrics import STREAM_KIND, connections_end, connections_report, counters
 
 logger = logging.getLogger(__name__)
 
@@ -57,9 +60,9 @@ def sse(kind: str, data: str, entry_id: str | None = None) -> bytes:
 
 
 class Refused(Exception):
-    def __init__(self, status: int, detail: str):
+    def __init__(self, status: int, detail: str, headers: tuple = ()):
         super().__init__(detail)
-        self.status, self.detail = status, detail
+        self.status, self.detail, self.headers = status, detail, headers
 
 
 class Stream:
@@ -107,6 +110,7 @@ class Hub:
         self.background: set[asyncio.Task] = set()
         self.member = f"{member_name()}:stream"
         self.up = asyncio.Event()
+        self.closing = False
 
     async def db(self, function: Callable, *args, **kwargs):
         loop = asyncio.get_running_loop()
@@ -122,9 +126,20 @@ class Hub:
         for task in self.tasks:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
+        try:
+            await self.db(connections_end, self.member)
+        except redis.RedisError as error:
+            logger.warning("live: the last counts were not written (%s)", error)
         await self.db(heartbeat_stop, STREAM_KIND, self.member)
         await self.redis.aclose()
         self.executor.shutdown(wait=False)
+
+    def close(self) -> None:
+        """The server is asked to stop: every stream ends now, its client to come back with
+        Last-Event-ID to whichever stream process answers, and none is taken in."""
+        self.closing = True
+        for stream in self.all_streams():
+            stream.end()
 
     def all_streams(self) -> list[Stream]:
         return [stream for streams in self.streams.values() for stream in streams]
@@ -132,7 +147,7 @@ class Hub:
     # --- connections
     async def add(self, stream: Stream) -> None:
         """Take the stream in, subscribed to its person's channel once this returns."""
-        if not self.up.is_set():
+        if self.closing or not self.up.is_set():
             raise Refused(503, "Live updates are not available right now. Try again shortly.")
         if self.count >= settings.LIVE_CONNECTIONS_PER_PROCESS:
             raise Refused(503, "This server holds as many streams as it may. Try again shortly.")
@@ -235,11 +250,9 @@ class Hub:
         """Each message to its person's streams here, if they may see it now: one question of
         PostgreSQL per subject in the batch."""
         by_subject: dict[str, set[int]] = {}
-        signed_out = {user_id for user_id, _id, kind, *_ in batch if kind == channels.AUTH}
-        if signed_out:
-            await self.check_signed_in(
-                [stream for user_id in signed_out for stream in self.streams.get(user_id, ())]
-            )
+        for user_id, _id, kind, _about, data in batch:
+            if kind == channels.AUTH:
+                await self._sign_ins_changed(self.streams.get(user_id, ()), json.loads(data))
         for user_id, _entry_id, kind, about, _data in batch:
             if kind != channels.AUTH and user_id in self.streams:
                 by_subject.setdefault(json.dumps(about, sort_keys=True), set()).add(user_id)
@@ -249,12 +262,23 @@ class Hub:
         for user_id, entry_id, kind, about, data in batch:
             if kind == channels.AUTH or user_id not in self.streams:
                 continue
-            if user_id not in allowed[json.dumps(about, sort_keys=True)]:
-                continue
+            if user_id not in allowed.get(json.dumps(about, sort_keys=True), ()):
+                continue  # may not see it (or connected while the batch was checked)
             if kind == channels.NOTIFICATION:
                 data = _unread_data(await self.db(access.unread, user_id))
             for stream in list(self.streams.get(user_id, ())):
                 stream.offer(entry_id, kind, data)
+
+    async def _sign_ins_changed(self, streams, data: dict) -> None:
+        """A person's sign-ins changed: the streams of a session signed out end at once (its
+        row is not gone yet); the others are checked."""
+        ended = data.get("session")
+        for stream in streams:
+            kind, key = stream.credential.kind, stream.credential.key
+            if kind == access.SESSION and channels.credential_hash(key) == ended:
+                counters.later("ended_signed_out")
+                stream.end()
+        await self.check_signed_in(streams)
 
     async def check_signed_in(self, streams) -> None:
         """End the streams whose sign-in no longer holds (signed out, token revoked)."""
@@ -363,11 +387,12 @@ class StreamApp:
         if scope["path"] != PATH:
             return await _answer(send, 404, {"detail": "Not found."})
         if scope["method"] != "GET":
-            return await _answer(send, 405, {"detail": f'Method "{scope["method"]}" not allowed.'})
+            detail = f'Method "{scope["method"]}" not allowed.'
+            return await _answer(send, 405, {"detail": detail}, [(b"allow", b"GET")])
         try:
             await self._stream(scope, receive, send)
         except Refused as refused:
-            await _answer(send, refused.status, {"detail": refused.detail})
+            await _answer(send, refused.status, {"detail": refused.detail}, refused.headers)
 
     async def _lifespan(self, receive, send) -> None:
         while True:
@@ -375,6 +400,7 @@ class StreamApp:
             if message["type"] == "lifespan.startup":
                 self.hub = Hub()
                 self.hub.start()
+                _on_exit_signals(self.hub.close)
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 if self.hub:
@@ -398,8 +424,13 @@ class StreamApp:
         except Exception as error:
             logger.warning("live: sign-in could not be checked (%s)", error)
             raise Refused(503, "Live updates are not available right now.") from error
-        if credential is None:
-            raise Refused(401, "Authentication credentials were not provided.")
+        if credential is None:  # as the API answers: DRF's token authentication's 401s
+            scheme, _, key = headers.get("authorization", "").partition(" ")
+            token_given = scheme.lower() == "token" and key.strip()
+            detail = (
+                "Invalid token." if token_given else "Authentication credentials were not provided."
+            )
+            raise Refused(401, detail, [(b"www-authenticate", b"Token")])
         stream = Stream(credential, posts)
         last = headers.get("last-event-id")
         await hub.add(stream)
@@ -451,7 +482,11 @@ class StreamApp:
         """The buffer's entries the client missed, in order, those it may see now."""
         hub = self.hub
         allowed: dict[str, bool] = {}
-        for entry_id, kind, about, data in owed:
+        newest_count = max(
+            (i for i, (_, kind, *_) in enumerate(owed) if kind == channels.NOTIFICATION),
+            default=None,
+        )
+        for index, (entry_id, kind, about, data) in enumerate(owed):
             subject = json.dumps(about, sort_keys=True)
             if subject not in allowed:
                 allowed[subject] = stream.user_id in await hub.db(
@@ -460,6 +495,8 @@ class StreamApp:
             if not allowed[subject]:
                 continue
             if kind == channels.NOTIFICATION:
+                if index != newest_count:
+                    continue  # the count now is what the last one says
                 data = _unread_data(await hub.db(access.unread, stream.user_id))
             await write(sse(kind, data, entry_id))
             stream.last_id = stream_id(entry_id)
@@ -488,6 +525,27 @@ class StreamApp:
                 counters.later("sent")
 
 
+def _on_exit_signals(callback: Callable[[], None]) -> None:
+    """Run `callback` in the loop as soon as the server is told to stop (SIGTERM, SIGINT),
+    chained to the handler the server installed (uvicorn's, which begins its shutdown). uvicorn
+    waits for open responses to end before it ends the lifespan, and a stream never ends by
+    itself: without this, every stop waited out --timeout-graceful-shutdown, then cancelled each
+    stream with a traceback in the log."""
+    if threading.current_thread() is not threading.main_thread():
+        return  # signals reach the main thread only: a server run in a thread stops otherwise
+    loop = asyncio.get_running_loop()
+    for number in (signal.SIGTERM, signal.SIGINT):
+        previous = signal.getsignal(number)
+        if not callable(previous):
+            continue  # no server handles it: its default (the process ends) stays
+
+        def handler(signum, frame, previous=previous):
+            loop.call_soon_threadsafe(callback)
+            previous(signum, frame)
+
+        signal.signal(number, handler)
+
+
 def _writer(send):
     async def write(body: bytes) -> None:
         await asyncio.wait_for(
@@ -500,8 +558,6 @@ def _writer(send):
 
 def _posts(query: str) -> list[int]:
     """The post ids of `?posts=1,2,3`: the first LIVE_POSTS_MAX numbers, the rest ignored."""
-    from urllib.parse import parse_qs
-
     values = ",".join(parse_qs(query).get("posts", []))
     ids = []
     for part in values.split(","):
@@ -511,7 +567,7 @@ def _posts(query: str) -> list[int]:
     return ids[: settings.LIVE_POSTS_MAX]
 
 
-async def _answer(send, status: int, body: dict) -> None:
+async def _answer(send, status: int, body: dict, headers=()) -> None:
     payload = json.dumps(body).encode()
     await send(
         {
@@ -521,6 +577,7 @@ async def _answer(send, status: int, body: dict) -> None:
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(payload)).encode()),
                 (b"cache-control", b"no-store"),
+                *headers,
             ],
         }
     )

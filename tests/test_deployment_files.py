@@ -16,15 +16,30 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 
 
+# the stream process as compose runs it: on every interface of its container, stopped within 5 s
+STREAM_COMMAND = (
+    "uvicorn live.asgi:application --host 0.0.0.0 --port 8001 --no-access-log"
+    " --timeout-graceful-shutdown 5"
+)
+
+
+def stream_healthcheck(service: dict) -> str:
+    """The address a compose healthcheck of the stream process asks (a Python one-liner: the
+    image has no curl)."""
+    test = service["healthcheck"]["test"]
+    assert test[:3] == ["CMD", "python", "-c"]
+    return re.search(r"urlopen\('([^']+)'", test[3]).group(1)
+
+
 def test_compose_runs_the_whole_stack_from_the_dockerfile():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
 
     assert set(services) == {
-        "postgres", "redis", "minio", "minio-setup", "web", "worker", "beat", "events", "mail",
-        "hub",
+        "postgres", "redis", "minio", "minio-setup", "web", "worker", "beat", "events", "stream",
+        "mail", "hub",
     }  # fmt: skip
-    for name in ("web", "worker", "beat", "events", "mail"):
+    for name in ("web", "worker", "beat", "events", "stream", "mail"):
         service = services[name]
         assert service["build"] == "."
         assert service["environment"]["DATABASE_URL"].endswith("@postgres:5432/divan")
@@ -50,14 +65,22 @@ def test_compose_runs_the_whole_stack_from_the_dockerfile():
     assert services["worker"]["command"].startswith("celery -A config worker")
     assert services["beat"]["command"].startswith("celery -A config beat")
     assert services["events"]["command"] == "python manage.py consume_events --all"
+    assert services["stream"]["command"] == STREAM_COMMAND
+    assert stream_healthcheck(services["stream"]) == "http://127.0.0.1:8001/healthz"
     # Django believes X-Forwarded-For's last hop (the hub): reachable from this machine only
     assert services["web"]["ports"] == ["127.0.0.1:8000:8000"]
-    for name in ("worker", "beat", "events", "mail"):  # background processes come back
+    # the stream process is reached through the hub alone
+    assert "ports" not in services["stream"]
+    for name in ("worker", "beat", "events", "stream", "mail"):  # long-lived processes come back
         assert services[name]["restart"] == "unless-stopped"
     hub = services["hub"]
     assert hub["build"] == "./web"
     assert hub["environment"]["DIVAN_API_URL"] == "http://web:8000"
-    assert hub["depends_on"] == {"web": {"condition": "service_healthy"}}
+    assert hub["environment"]["DIVAN_STREAM_URL"] == "http://stream:8001"
+    assert hub["depends_on"] == {
+        "web": {"condition": "service_healthy"},
+        "stream": {"condition": "service_started"},
+    }
     assert services["web"]["environment"]["HUB_URL"] == "http://localhost:3000"
     assert services["web"]["environment"]["DJANGO_NUM_PROXIES"] == "1"  # behind the hub
 
@@ -79,22 +102,37 @@ def test_dockerfile_installs_the_pinned_requirements_and_serves_wsgi():
     assert "manage.py collectstatic --noinput" in dockerfile  # in the image, not at start
     assert "ENV DJANGO_SETTINGS_MODULE=config.settings.prod" in dockerfile
     assert 'CMD ["gunicorn", "config.wsgi", "--config", "config/gunicorn.py"]' in dockerfile
+    # the stream process's server, with its event loop and HTTP parser, comes from the same image
+    pinned = {
+        line.split("==")[0].lower()
+        for line in (ROOT / "requirements.txt").read_text().splitlines()
+        if "==" in line
+    }
+    assert {"uvicorn", "httptools", "uvloop"} <= pinned
+    assert "EXPOSE 8000 8001" in dockerfile
     ignored = (ROOT / ".dockerignore").read_text().split()
     assert {".venv", ".env", ".git", "web/node_modules"} <= set(ignored)
 
 
-def test_procfile_runs_web_worker_beat_events_the_mail_catcher_and_the_hub():
+def test_procfile_runs_web_worker_beat_events_stream_the_mail_catcher_and_the_hub():
     processes = dict(
         line.split(": ", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line
     )
 
-    assert set(processes) == {"web", "worker", "beat", "events", "mail", "hub"}
+    assert set(processes) == {"web", "worker", "beat", "events", "stream", "mail", "hub"}
     assert processes["web"].startswith("DJANGO_NUM_PROXIES=1 python manage.py runserver")
     assert processes["worker"].startswith("celery -A config worker")
     assert processes["beat"].startswith("celery -A config beat")
     assert processes["events"] == "python manage.py consume_events --all"
     assert processes["mail"] == "python manage.py mailcatcher"  # on EMAIL_PORT's default, 1025
     assert "exec node server.mjs" in processes["hub"]
+    # the stream process on STREAM_PORT, where the hub is told to find it
+    assert processes["stream"] == (
+        "uvicorn live.asgi:application --host ${DIVAN_BIND:-127.0.0.1} --port ${STREAM_PORT:-8001}"
+        " --no-access-log --timeout-graceful-shutdown 5"
+    )
+    stream_url = "DIVAN_STREAM_URL=${DIVAN_STREAM_URL:-http://127.0.0.1:${STREAM_PORT:-8001}}"
+    assert stream_url in processes["hub"]
 
 
 def test_requirements_are_pinned():
@@ -105,7 +143,7 @@ def test_requirements_are_pinned():
                 assert "==" in line, f"{name}: {line} is not pinned"
 
 
-DJANGO_SERVICES = ("migrate", "web", "worker", "beat", "events")
+DJANGO_SERVICES = ("migrate", "web", "worker", "beat", "events", "stream")
 SECRETS = (
     "DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "HUB_URL", "DATABASE_URL", "REDIS_URL",
     "METRICS_TOKEN", "EMAIL_HOST", "DEFAULT_FROM_EMAIL",
@@ -145,7 +183,7 @@ def test_production_compose_runs_gunicorn_with_prod_settings_behind_the_hub():
     assert services["web"]["command"] == "gunicorn config.wsgi --config config/gunicorn.py"
     assert "runserver" not in text
     assert "manage.py migrate" in services["migrate"]["command"]
-    for name in ("web", "worker", "beat", "events"):
+    for name in ("web", "worker", "beat", "events", "stream"):
         assert "migrate" not in services[name]["command"]
         assert services[name]["depends_on"]["migrate"] == {
             "condition": "service_completed_successfully"
@@ -153,6 +191,8 @@ def test_production_compose_runs_gunicorn_with_prod_settings_behind_the_hub():
     assert services["worker"]["command"].startswith("celery -A config worker")
     assert services["beat"]["command"].startswith("celery -A config beat")
     assert services["events"]["command"] == "python manage.py consume_events --all"
+    assert services["stream"]["command"] == STREAM_COMMAND
+    assert stream_healthcheck(services["stream"]) == "http://127.0.0.1:8001/healthz"
     # the demo only through seed_demo's DIVAN_DEMO switch, and no known password anywhere
     assert re.findall(r"seed_demo[^&\n\"]*", text) == ["seed_demo --if-demo"]
     assert "divan-admin-password" not in text and "insecure" not in text
@@ -163,9 +203,13 @@ def test_production_compose_runs_gunicorn_with_prod_settings_behind_the_hub():
     assert published == {"web": ["127.0.0.1:8000:8000"], "hub": ["127.0.0.1:3000:3000"]}
     assert services["hub"]["environment"] == {
         "DIVAN_API_URL": "http://web:8000",
+        "DIVAN_STREAM_URL": "http://stream:8001",
         "HUB_BEHIND_PROXY": "1",
     }
-    assert services["hub"]["depends_on"] == {"web": {"condition": "service_healthy"}}
+    assert services["hub"]["depends_on"] == {
+        "web": {"condition": "service_healthy"},
+        "stream": {"condition": "service_started"},
+    }
     assert services["web"]["healthcheck"]["test"] == ["CMD", "python", "scripts/healthcheck.py"]
 
 

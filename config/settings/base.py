@@ -583,8 +583,9 @@ LIVE_HEARTBEAT_SECONDS = env.float("LIVE_HEARTBEAT_SECONDS", default=15.0)
 LIVE_AUTH_CHECK_SECONDS = env.float("LIVE_AUTH_CHECK_SECONDS", default=60.0)
 LIVE_CONNECTIONS_PER_USER = env.int("LIVE_CONNECTIONS_PER_USER", default=8)
 LIVE_CONNECTIONS_PER_PROCESS = env.int("LIVE_CONNECTIONS_PER_PROCESS", default=20000)
-# messages waiting for one slow client before it is sent a reset and dropped
-LIVE_QUEUE_MAX = env.int("LIVE_QUEUE_MAX", default=64)
+# messages waiting for one client before it is sent a reset and dropped (a burst of the hub's
+# batch, up to 500, must fit: a client that reads keeps up between batches)
+LIVE_QUEUE_MAX = env.int("LIVE_QUEUE_MAX", default=1000)
 # a write to a client that takes longer than this drops the client
 LIVE_SEND_TIMEOUT_SECONDS = env.float("LIVE_SEND_TIMEOUT_SECONDS", default=10.0)
 LIVE_POSTS_MAX = env.int("LIVE_POSTS_MAX", default=20)

@@ -155,7 +155,7 @@ class Stream(DivanProcess):
     def argv(self) -> list[str]:
         return [str(Path(sys.executable).with_name("uvicorn")), "live.asgi:application",
                 "--host", "127.0.0.1", "--port", str(self.port), "--no-access-log",
-                "--log-level", "warning"]  # fmt: skip
+                "--timeout-graceful-shutdown", "5", "--log-level", "warning"]  # fmt: skip
 
     def start(self) -> "Stream":
         super().start()

@@ -65,6 +65,7 @@ def test_the_status_shows_the_outbox_the_stream_and_each_consumer():
     assert client_for(staff).get(OPS).json()["processes"] == [
         {"kind": "worker", "alive": 1, "last_seen_seconds": pytest.approx(0, abs=5), "state": "ok"},
         {"kind": "beat", "alive": 0, "last_seen_seconds": None, "state": "absent: none running"},
+        {"kind": "stream", "alive": 0, "last_seen_seconds": None, "state": "absent: none running"},
         {
             "kind": "consumer:recorder", "alive": 0, "last_seen_seconds": None,
             "state": "absent: none running",

@@ -87,8 +87,8 @@ class SseClient:
             mine = self.of(event) if event else list(self.messages)
             return mine[:count] if len(mine) >= count else None
 
-        return wait_until(arrived, timeout=timeout, message=f"{count} {event or ''} messages; "
-                          f"got {self.messages}")  # fmt: skip
+        got = f"got {len(self.messages)}, the last: {[m.event for m in self.messages[-5:]]}"
+        return wait_until(arrived, timeout=timeout, message=f"{count} {event or ''}; {got}")
 
     @property
     def last_id(self) -> str | None:
