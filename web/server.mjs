@@ -10,10 +10,13 @@
 // - A page whose own read of the API failed (lib/server.ts `subject()`) answers the API's status
 //   (a 502 when it does not answer, its 503, its 429) where Next alone answers 500 for a page
 //   that throws: the page notes the status in this request's store, and its 500 becomes that.
+// - /api/stream/... (live updates, hours-long answers) is piped to the stream process
+//   (DIVAN_STREAM_URL) by stream-proxy.mjs, past Next, which would buffer it and time it out.
 // Usage: node server.mjs [-p PORT] [-H HOST] [--dev]
 import { AsyncLocalStorage } from "node:async_hooks";
 import http from "node:http";
 import { parseArgs } from "node:util";
+import { STREAM_PREFIX, streamProxy } from "./stream-proxy.mjs";
 
 const { values: options } = parseArgs({
   options: {
@@ -33,6 +36,7 @@ const app = next({ dev, dir: import.meta.dirname, hostname, port });
 await app.prepare();
 const handle = app.getRequestHandler();
 const behindProxy = process.env.HUB_BEHIND_PROXY === "1";
+const stream = streamProxy(process.env.DIVAN_STREAM_URL ?? "http://127.0.0.1:8001");
 const CLIENT_WRITTEN = ["x-forwarded-proto", "x-forwarded-host", "x-forwarded-port", "forwarded"];
 // Next renders in this process, inside the request's async context: lib/server.ts finds the
 // request's store here by this name (it cannot import this file).
@@ -79,6 +83,7 @@ const server = http.createServer((request, response) => {
   request.headers["x-forwarded-for"] = forwarded ? `${forwarded}, ${peer}` : peer;
   if (!behindProxy) for (const name of CLIENT_WRITTEN) delete request.headers[name];
   if (!decodable(request.url ?? "/")) return badRequest(request, response);
+  if (request.url.startsWith(STREAM_PREFIX)) return stream(request, response);
   const store = {};
   statusFrom(store, response);
   pageStatus.run(store, () =>

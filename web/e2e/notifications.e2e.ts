@@ -132,7 +132,7 @@ describe("notifications in the hub", () => {
     const delay = Date.now() - replied;
     console.log(`the reply reached ana's inbox ${delay} ms after ben saw his comment`);
     expect(delay).toBeLessThan(3000);
-    // ...and the bell, which reads the count every 10 s while the page is visible, lights up.
+    // ...and the bell, which the live stream tells of the new count, lights up.
     await expect.poll(() => bell(page).getAttribute("aria-label"), { timeout: 15_000 }).toBe("Notifications, 1 unread");
     expect(await bell(page).innerText()).toContain("1");
 

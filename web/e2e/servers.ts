@@ -1,4 +1,4 @@
-// The processes the browser tests start: gunicorn and the hub on free ports, each in a process
+// The processes the browser tests start: gunicorn, the stream process and the hub on free ports, each in a process
 // group of its own with its log in e2e/.logs/, stopped together (and killed if the run dies).
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, openSync } from "node:fs";
@@ -53,7 +53,21 @@ export class Servers {
     );
   }
 
-  /** The built hub on 127.0.0.1:port, served as in production (server.mjs), proxying to api. */
+  /** The live updates' stream process (live.asgi under uvicorn) on 127.0.0.1:port. */
+  stream(name: string, port: number, env: NodeJS.ProcessEnv) {
+    return this.start(
+      name,
+      PYTHON,
+      ["-m", "uvicorn", "live.asgi:application", "--host", "127.0.0.1", "--port", String(port), "--no-access-log"],
+      ROOT,
+      env,
+    );
+  }
+
+  /**
+   * The built hub on 127.0.0.1:port, served as in production (server.mjs), proxying to api (and
+   * /api/stream/ to env's DIVAN_STREAM_URL: the stack's stream process).
+   */
   hub(name: string, port: number, api: string, env: NodeJS.ProcessEnv) {
     return this.start(
       name,

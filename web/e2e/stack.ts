@@ -1,8 +1,8 @@
 // Starts the whole stack for the browser tests, on free ports, with its own database and Redis
 // key prefix (the shared servers are never flushed or stopped): migrate, the demo data,
-// gunicorn, a Celery worker with beat, the events process, a real SMTP server (the mail
-// catcher, keeping each mail as an .eml file in its own folder: e2e/mail.ts reads them), and
-// the hub built and served by server.mjs.
+// gunicorn, a Celery worker with beat, the events process, the live updates' stream process
+// (uvicorn), a real SMTP server (the mail catcher, keeping each mail as an .eml file in its own
+// folder: e2e/mail.ts reads them), and the hub built and served by server.mjs.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,8 +17,14 @@ const LOOSE = "100000/min";
 
 export default async function setup(project: TestProject) {
   mkdirSync(LOGS, { recursive: true });
-  const [apiPort, hubPort, smtpPort] = [await freePort(), await freePort(), await freePort()];
+  const [apiPort, hubPort, smtpPort, streamPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
   const api = `http://127.0.0.1:${apiPort}`;
+  const stream = `http://127.0.0.1:${streamPort}`;
   const hub = `http://127.0.0.1:${hubPort}`;
   const database = `divan_e2e_${process.pid}`;
   const mailDir = mkdtempSync(join(tmpdir(), "divan-e2e-mail-"));
@@ -49,6 +55,8 @@ export default async function setup(project: TestProject) {
     DJANGO_NUM_PROXIES: "1",
     PATH: `${BIN}:${process.env.PATH}`,
     NEXT_TELEMETRY_DISABLED: "1",
+    // every hub of the tests (theirs too) pipes /api/stream/ to the stack's stream process
+    DIVAN_STREAM_URL: stream,
   };
   // Every sign-in, sign-up and code of the tests comes from 127.0.0.1: accounts' limits per
   // address and per account (each THROTTLE_*_RATE setting, as the settings list them) are loose
@@ -86,9 +94,11 @@ export default async function setup(project: TestProject) {
     env,
   );
   const events = servers.start("events", PYTHON, ["manage.py", "consume_events", "--all"], ROOT, env);
+  const live = servers.stream("stream", streamPort, env);
   const next = servers.hub("hub", hubPort, api, env);
   try {
     await servers.waitFor(`${api}/healthz`, "gunicorn", web);
+    await servers.waitFor(`${stream}/healthz`, "the stream process", live);
     await servers.waitFor(`${hub}/api/auth/session/`, "the hub", next);
     await servers.waitForPort(smtpPort, "the mail catcher", mail);
     if (worker.exitCode !== null) throw new Error(`the worker exited: see ${LOGS}`);

@@ -1,5 +1,6 @@
 import type { Metadata, Viewport } from "next";
 import { Header } from "@/components/Header";
+import { LiveProvider } from "@/lib/live";
 import { unreadCount, viewer } from "@/lib/server";
 import { SessionProvider } from "@/lib/session";
 import { UnreadProvider } from "@/lib/unread";
@@ -22,10 +23,12 @@ export default async function RootLayout({ children }: { children: React.ReactNo
           Skip to content
         </a>
         <SessionProvider initialUser={user}>
-          <UnreadProvider initial={user ? unread : null}>
-            <Header />
-            <main id="main">{children}</main>
-          </UnreadProvider>
+          <LiveProvider>
+            <UnreadProvider initial={user ? unread : null}>
+              <Header />
+              <main id="main">{children}</main>
+            </UnreadProvider>
+          </LiveProvider>
         </SessionProvider>
       </body>
     </html>

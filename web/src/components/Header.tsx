@@ -6,7 +6,7 @@ import { badgeText, bellLabel } from "@/lib/notifications";
 import { useSession } from "@/lib/session";
 import { useUnread } from "@/lib/unread";
 
-/** A link to the inbox, with the unread count as a badge (lib/unread.tsx keeps it fresh). */
+/** A link to the inbox, with the unread count as a badge (lib/unread.tsx keeps it live). */
 function Bell() {
   const { unread } = useUnread();
   const badge = badgeText(unread);

@@ -2,13 +2,15 @@
 // The inbox: items in sentences, each linking where its mail would, the unread ones marked in
 // words as well as in colour; filters (all or unread, a type) and "More" on the cursor. What the
 // page shows is marked read once it is on screen (those items, by id), and the bell is read
-// again.
+// again. A notification that arrives meanwhile (the stream's count goes up) offers a button that
+// reads the list again, rather than moving what the reader is reading.
 import Form from "next/form";
 import Link from "next/link";
-import { useEffect, useId, useRef } from "react";
+import { useEffect, useId, useRef, useState } from "react";
 import type { Notification, Page } from "@/api/types";
 import { api } from "@/lib/api";
 import { usePages } from "@/lib/hooks";
+import { useLiveEvent } from "@/lib/live";
 import { INBOX, notificationSentence, readMark } from "@/lib/notifications";
 import { inboxPage } from "@/lib/paths";
 import { useUnread } from "@/lib/unread";
@@ -51,8 +53,19 @@ export function Inbox({
 }) {
   const id = useId();
   const list = usePages<Notification>(path, first);
-  const { refresh } = useUnread();
+  const { unread: count, refresh } = useUnread();
   const sent = useRef(new Set<number>());
+  const [news, setNews] = useState(false);
+  const items = useRef<HTMLUListElement>(null);
+  // The count before each event: marking read lowers it (its event is no news), a new item raises it.
+  const known = useRef(count?.total ?? 0);
+  useEffect(() => {
+    known.current = count?.total ?? 0;
+  }, [count]);
+  useLiveEvent("notification", ({ unread: now }) => {
+    if (now.total > known.current) setNews(true);
+    known.current = now.total;
+  });
 
   // Marked read as seen: what is on screen and not yet sent, once per item.
   useEffect(() => {
@@ -105,11 +118,26 @@ export function Inbox({
       <p>
         <Link href="/account/notifications">Notification settings</Link>
       </p>
+      <div className="inbox-news" aria-live="polite">
+        {news && (
+          <button
+            type="button"
+            className="button"
+            onClick={() => {
+              setNews(false);
+              list.reread();
+              items.current?.focus(); // the button goes: the reader goes on at the list's top
+            }}
+          >
+            New notifications: show
+          </button>
+        )}
+      </div>
       {list.error && <ErrorBox error={list.error} onRetry={list.reload} />}
       {!list.error && !list.loading && list.items.length === 0 && (
         <Empty>{unread || type ? "Nothing here with these filters." : "No notifications yet."}</Empty>
       )}
-      <ul className="inbox" aria-label="Notifications">
+      <ul className="inbox" aria-label="Notifications" ref={items} tabIndex={-1}>
         {list.items.map((item) => (
           <InboxItem key={item.id} item={item} />
         ))}

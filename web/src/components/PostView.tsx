@@ -1,14 +1,14 @@
 "use client";
-// A post on its page: its text, tags, attachments and reactions, with live counts (the post is
-// read again every few seconds while the page is in view), and the tools the API lists for the
-// viewer: editing their own post, pinning, locking, hiding, restoring, deleting. The first copy
-// comes from the server.
+// A post on its page: its text, tags, attachments and reactions, with live counts (the stream's
+// `post` events, lib/live.tsx), and the tools the API lists for the viewer: editing their own
+// post, pinning, locking, hiding, restoring, deleting. The first copy comes from the server.
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useId, useState } from "react";
 import type { Post } from "@/api/types";
 import { postAbilities } from "@/lib/abilities";
 import { ApiError, api } from "@/lib/api";
+import { useLivePost } from "@/lib/live";
 import { Attachments } from "./Attachments";
 import { parseTags } from "./Composer";
 import { Author, Tags } from "./PostCard";
@@ -17,8 +17,6 @@ import { Reactions } from "./Reactions";
 import { ReportButton } from "./ReportForm";
 import { FormErrors } from "./States";
 import { Time } from "./Time";
-
-const REFRESH_MS = 10_000;
 
 function EditPost({ post, onSaved, onCancel }: { post: Post; onSaved: (post: Post) => void; onCancel: () => void }) {
   const id = useId();
@@ -81,13 +79,11 @@ export function PostView({
   const [post, setPost] = useState(first);
   const [editing, setEditing] = useState(false);
   useEffect(() => setPost(first), [first]);
-  useEffect(() => {
-    const timer = setInterval(() => {
-      if (document.visibilityState !== "visible") return;
-      api<Post>(`posts/${first.id}/`).then(setPost, () => undefined);
-    }, REFRESH_MS);
-    return () => clearInterval(timer);
-  }, [first.id]);
+  // Others' reactions and comments: the counts only (the viewer's own reactions stay theirs).
+  useLivePost(first.id, {
+    post: ({ comments_count, reactions_count, reaction_counts }) =>
+      setPost((shown) => ({ ...shown, comments_count, reactions_count, reaction_counts })),
+  });
   const can = postAbilities(post);
   const changed = (next: Post) => {
     setPost(next);

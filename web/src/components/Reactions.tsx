@@ -36,15 +36,20 @@ export function Reactions({
   const [error, setError] = useState<ApiError | null>(null);
   const enabled = Boolean(user) && canReact && !busy;
 
-  // Fresh counts from the page (it reads the post again now and then): others' reactions too.
+  // Fresh counts from the page (live events, a refresh): others' reactions too. Each on its own:
+  // counts that change by an event leave the viewer's own reactions as they pressed them.
   const countsKey = JSON.stringify(target.reaction_counts ?? {});
   const mineKey = JSON.stringify(target.my_reactions ?? []);
   useEffect(() => {
     if (busy) return;
     setCounts(JSON.parse(countsKey));
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [countsKey]);
+  useEffect(() => {
+    if (busy) return;
     setMine(JSON.parse(mineKey));
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [countsKey, mineKey]);
+  }, [mineKey]);
 
   async function toggle(kind: string) {
     const had = mine.includes(kind);

@@ -2,11 +2,14 @@
 // A post's comments, depth first (each reply under its parent): reply, edit or delete your
 // own, react, report, and for the moderators hide, restore and delete: each as the comment's
 // `permissions` list it. A hidden comment the API still shows the viewer is marked as hidden.
+// Others' new comments arrive live: the thread is read again from the API, whose rules (blocked
+// authors, hidden comments, placeholders) decide what shows, and shown in place.
 import { useId, useState } from "react";
 import type { Comment, Page } from "@/api/types";
 import { commentAbilities } from "@/lib/abilities";
 import { ApiError, api } from "@/lib/api";
 import { usePages } from "@/lib/hooks";
+import { useLivePost } from "@/lib/live";
 import { threadPath } from "@/lib/paths";
 import { Attachments } from "./Attachments";
 import { Composer } from "./Composer";
@@ -154,6 +157,7 @@ export function Thread({
   first?: Page<Comment>;
 }) {
   const comments = usePages<Comment>(threadPath(postId), first);
+  useLivePost(postId, { comment: () => comments.reread() });
   return (
     <section id="comments" aria-labelledby="comments-heading" className="thread">
       <h2 id="comments-heading">Comments</h2>

@@ -12,6 +12,8 @@ export interface Pages<T> {
   done: boolean;
   loadMore: () => void;
   reload: () => void;
+  /** Reads the pages shown again and shows them in place of the old (no emptying meanwhile). */
+  reread: () => void;
   setItems: (update: (items: T[]) => T[]) => void;
 }
 
@@ -29,6 +31,14 @@ export function usePages<T>(path: string | null, first?: Page<T>): Pages<T> {
   const [tick, setTick] = useState(0);
   const busy = useRef(false);
   const generation = useRef(0);
+  // How many pages `items` holds: what reread() reads again.
+  const pagesShown = useRef(first ? 1 : 0);
+  const rereading = useRef<"idle" | "busy" | "again">("idle");
+  // reread() runs on past a change of path (a burst of calls): it reads the path of now.
+  const latestPath = useRef(path);
+  useEffect(() => {
+    latestPath.current = path;
+  }, [path]);
 
   const fetchPage = useCallback(
     (pagePath: string, reset: boolean) => {
@@ -39,6 +49,7 @@ export function usePages<T>(path: string | null, first?: Page<T>): Pages<T> {
         (page) => {
           if (mine !== generation.current) return;
           setItems((old) => (reset ? page.results : [...old, ...page.results]));
+          pagesShown.current = reset ? 1 : pagesShown.current + 1;
           const query = nextQuery(page.next);
           setNext(query);
           setDone(query === null);
@@ -64,6 +75,7 @@ export function usePages<T>(path: string | null, first?: Page<T>): Pages<T> {
       generation.current++;
       busy.current = false;
       setItems(first.results);
+      pagesShown.current = 1;
       const query = nextQuery(first.next);
       setNext(query);
       setDone(query === null);
@@ -78,6 +90,50 @@ export function usePages<T>(path: string | null, first?: Page<T>): Pages<T> {
 
   const reload = useCallback(() => setTick((t) => t + 1), []);
 
+  const reread = useCallback(() => {
+    if (latestPath.current === null) return;
+    // One reading at a time: calls meanwhile (a burst of live events) make one more after it.
+    if (rereading.current !== "idle") {
+      rereading.current = "again";
+      return;
+    }
+    const called = () => rereading.current === "again";
+    (async () => {
+      do {
+        rereading.current = "busy";
+        // Whatever was on its way (a next page) is overtaken: this reads that many pages anew.
+        const mine = ++generation.current;
+        const wanted = Math.max(pagesShown.current, 1);
+        const path = latestPath.current;
+        if (path === null) break;
+        try {
+          const all: T[] = [];
+          let query: string | null = null;
+          let read = 0;
+          do {
+            const page: Page<T> = await api<Page<T>>(query === null ? path : withQuery(path, query));
+            all.push(...page.results);
+            query = nextQuery(page.next);
+            read++;
+          } while (query !== null && read < wanted);
+          if (mine !== generation.current) continue;
+          setItems(all);
+          pagesShown.current = read;
+          setNext(query);
+          setDone(query === null);
+          setError(undefined);
+        } catch {
+          // what is shown stays; the next event or a reload reads again
+        }
+        if (mine === generation.current) {
+          setLoading(false);
+          busy.current = false;
+        }
+      } while (called());
+      rereading.current = "idle";
+    })();
+  }, []);
+
   const loadMore = useCallback(() => {
     if (path === null || busy.current || next === null) return;
     fetchPage(withQuery(path, next), false);
@@ -90,6 +146,7 @@ export function usePages<T>(path: string | null, first?: Page<T>): Pages<T> {
     done,
     loadMore,
     reload,
+    reread,
     setItems,
   };
 }

@@ -1,14 +1,13 @@
 "use client";
-// The bell's unread count: the server's reading with the page, then `notifications/unread/`
-// again every 10 s while the document is visible, at once when it becomes visible or takes the
-// focus, and never while it is hidden. Everything that refreshes it is in this one hook, so that
-// live updates (issue 22) can take the polling's place without touching the bell or the inbox.
+// The bell's unread count: the server's reading with the page, then each `notification` event
+// of the live stream (lib/live.tsx), and `notifications/unread/` read again only when the stream
+// may have missed some (a reset, or a fresh stream that could not resume) or the inbox marked
+// items read. Everything that refreshes it is in this one hook: the bell and the inbox only read it.
 import { createContext, useCallback, useContext, useEffect, useRef, useState } from "react";
 import type { Unread } from "@/api/types";
 import { api } from "./api";
+import { useLiveEvent } from "./live";
 import { useSession } from "./session";
-
-export const UNREAD_REFRESH_MS = 10_000;
 
 interface UnreadState {
   unread: Unread | null;
@@ -18,7 +17,7 @@ interface UnreadState {
 
 const UnreadContext = createContext<UnreadState>({ unread: null, refresh: () => undefined });
 
-function useUnreadPolling(initial: Unread | null): UnreadState {
+function useLiveUnread(initial: Unread | null): UnreadState {
   const { user } = useSession();
   const [unread, setUnread] = useState<Unread | null>(initial);
   const signedIn = Boolean(user);
@@ -32,7 +31,7 @@ function useUnreadPolling(initial: Unread | null): UnreadState {
       (answer) => {
         if (mine === asked.current) setUnread(answer);
       },
-      () => undefined, // the badge keeps its last count; the next poll tries again
+      () => undefined, // the badge keeps its last count; the next event or catch-up brings one
     );
   }, [signedIn]);
 
@@ -42,44 +41,25 @@ function useUnreadPolling(initial: Unread | null): UnreadState {
       setUnread(null);
       return;
     }
-    let timer: ReturnType<typeof setInterval> | null = null;
-    const start = () => {
-      if (timer === null) timer = setInterval(refresh, UNREAD_REFRESH_MS);
-    };
-    const stop = () => {
-      if (timer !== null) clearInterval(timer);
-      timer = null;
-    };
-    const onVisibility = () => {
-      if (document.visibilityState === "visible") {
-        refresh();
-        start();
-      } else {
-        stop();
-      }
-    };
-    const onFocus = () => refresh();
-    if (document.visibilityState === "visible") start();
     // Signed in since the page was read, or no count came with it: read it now.
     if (!first.current || initial === null) refresh();
     first.current = false;
-    document.addEventListener("visibilitychange", onVisibility);
-    window.addEventListener("focus", onFocus);
-    return () => {
-      stop();
-      document.removeEventListener("visibilitychange", onVisibility);
-      window.removeEventListener("focus", onFocus);
-    };
-    // `initial` is only the first reading: a later one does not restart the polling.
+    // `initial` is only the first reading: a later one does not read the count again.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [signedIn, refresh]);
+
+  useLiveEvent("notification", (event) => {
+    asked.current++; // a reading asked before this event may be older than it
+    setUnread(event.unread);
+  });
+  useLiveEvent("catchup", refresh);
 
   return { unread, refresh };
 }
 
 /** `initial`: the count the server read with the page (null: none, or nobody signed in). */
 export function UnreadProvider({ initial, children }: { initial: Unread | null; children: React.ReactNode }) {
-  const state = useUnreadPolling(initial);
+  const state = useLiveUnread(initial);
   return <UnreadContext.Provider value={state}>{children}</UnreadContext.Provider>;
 }
 
