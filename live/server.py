@@ -444,7 +444,9 @@ class StreamApp:
             )
             raise Refused(401, detail, [(b"www-authenticate", b"Token")])
         stream = Stream(credential, posts)
-        last = headers.get("last-event-id")
+        # EventSource sends the header when it reconnects; a page opening a fresh one (another
+        # post viewed, or after it gave up) names where it was in the query instead
+        last = headers.get("last-event-id") or _query_value(scope, "last_event_id")
         await hub.add(stream)
         try:
             try:
@@ -566,6 +568,11 @@ def _writer(send):
         )
 
     return write
+
+
+def _query_value(scope, name: str) -> str | None:
+    values = parse_qs(scope.get("query_string", b"").decode("latin-1")).get(name)
+    return values[-1] if values else None
 
 
 def _posts(query: str) -> list[int]:

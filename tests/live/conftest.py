@@ -6,6 +6,7 @@ import http.client
 import json
 import socket
 import threading
+import urllib.parse
 from dataclasses import dataclass
 
 import pytest
@@ -25,7 +26,8 @@ class SseClient:
     included), or not read at all (`read=False`: a client that has stopped reading)."""
 
     def __init__(self, port: int, *, token: str | None = None, cookie: str | None = None,
-                 last_id: str | None = None, posts=(), read: bool = True,
+                 last_id: str | None = None, query_last_id: str | None = None, posts=(),
+                 read: bool = True,
                  receive_buffer: int | None = None):  # fmt: skip
         self.messages: list[Message] = []
         self.comments = 0
@@ -44,7 +46,10 @@ class SseClient:
             headers["Cookie"] = cookie
         if last_id:
             headers["Last-Event-ID"] = last_id
-        path = "/api/stream/" + (f"?posts={','.join(map(str, posts))}" if posts else "")
+        query = {"posts": ",".join(map(str, posts))} if posts else {}
+        if query_last_id:
+            query["last_event_id"] = query_last_id
+        path = "/api/stream/" + (f"?{urllib.parse.urlencode(query, safe=',')}" if query else "")
         self.connection.request("GET", path, headers=headers)
         self.response = self.connection.getresponse()
         self.status = self.response.status

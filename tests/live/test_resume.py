@@ -53,6 +53,28 @@ def test_a_client_dropped_mid_burst_gets_exactly_the_rest_in_order(connect):
     assert numbers(again) == list(range(6, 22))
 
 
+def test_a_fresh_stream_resumes_from_the_id_its_query_names(connect):
+    """What a page does when it opens a stream for other posts: no header, the id in the query
+    (the header, which EventSource sends when it reconnects by itself, wins)."""
+    user = UserFactory()
+    token = token_for(user)
+    first = connect(token=token)
+    first.wait_for(1, "ready")
+    burst(user, [1, 2])
+    first.wait_for(2, channels.FEED)
+    first.close()
+    burst(user, [3, 4])
+
+    again = connect(token=token, query_last_id=first.last_id, posts=[5])
+    again.wait_for(3)
+    assert again.messages[0].data == {"resumed": True}
+    assert numbers(again) == [3, 4]
+    both = connect(token=token, last_id=again.last_id, query_last_id=first.last_id)
+    assert both.wait_for(1)[0].data == {"resumed": True}
+    burst(user, [5])
+    assert [m.data["n"] for m in both.wait_for(1, channels.FEED)] == [5]  # not 3 and 4 again
+
+
 def test_a_client_whose_missed_messages_are_gone_gets_a_reset_then_goes_on(connect, settings):
     settings.LIVE_BUFFER_LENGTH = 5  # what the publisher keeps (the test publishes)
     user = UserFactory()

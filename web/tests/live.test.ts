@@ -55,6 +55,11 @@ describe("the stream's address", () => {
     const many = Array.from({ length: 25 }, (_, i) => 25 - i);
     expect(streamUrl(many)).toBe(`/api/stream/?posts=${Array.from({ length: 20 }, (_, i) => i + 1).join(",")}`);
   });
+
+  it("names where a fresh stream resumes", () => {
+    expect(streamUrl([], "1796653518363-0")).toBe("/api/stream/?last_event_id=1796653518363-0");
+    expect(streamUrl([7], "12-3")).toBe("/api/stream/?posts=7&last_event_id=12-3");
+  });
 });
 
 describe("the new-posts pill", () => {
@@ -82,10 +87,11 @@ class FakeSource implements SourceLike {
     this.closed = true;
     this.readyState = 2;
   }
-  send(name: string, data: unknown) {
+  send(name: string, data: unknown, lastEventId = "") {
     this.readyState = 1;
+    const text = typeof data === "string" ? data : JSON.stringify(data);
     for (const listener of this.listeners.get(name) ?? []) {
-      listener({ data: typeof data === "string" ? data : JSON.stringify(data) } as MessageEvent<string>);
+      listener({ data: text, lastEventId } as MessageEvent<string>);
     }
   }
   /** An error: EventSource retrying by itself (CONNECTING), or given up (CLOSED). */
@@ -223,11 +229,14 @@ describe("the page's stream", () => {
     const { live, sources, timers, settle, seen, current } = harness();
     live.start();
     settle();
-    current().send("ready", { resumed: false });
+    current().send("ready", { resumed: false }, "0-0");
+    current().send("notification", { unread: { total: 1, display: "1", by_type: {} } }, "12-0");
     live.watch(9);
     settle();
-    current().send("ready", { resumed: false });
-    expect(seen.map(([name]) => name)).toEqual(["ready", "ready"]);
+    // the new page's stream resumes where the last one was: the bell misses nothing meanwhile
+    expect(current().url).toBe("/api/stream/?posts=9&last_event_id=12-0");
+    current().send("ready", { resumed: true }, "12-0");
+    expect(seen.map(([name]) => name)).toEqual(["ready", "notification", "ready"]);
 
     current().fail(true);
     expect(timers.filter((t) => !t.cleared)).toHaveLength(1);

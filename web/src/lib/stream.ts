@@ -59,10 +59,17 @@ export function parseEvent<N extends ServerName>(name: N, text: string): LiveEve
   return isObject(data) && SHAPES[name](data) ? (data as unknown as LiveEvents[N]) : null;
 }
 
-/** The stream's address for these posts: at most MAX_POSTS, in order, each once. */
-export function streamUrl(posts: Iterable<number>): string {
+/**
+ * The stream's address for these posts: at most MAX_POSTS, in order, each once; with `lastId`,
+ * where a fresh stream resumes (what EventSource's own reconnection sends as Last-Event-ID).
+ */
+export function streamUrl(posts: Iterable<number>, lastId: string | null = null): string {
   const ids = [...new Set(posts)].sort((a, b) => a - b).slice(0, MAX_POSTS);
-  return ids.length ? `${STREAM_PATH}?posts=${ids.join(",")}` : STREAM_PATH;
+  const query = new URLSearchParams();
+  if (ids.length) query.set("posts", ids.join(","));
+  if (lastId) query.set("last_event_id", lastId);
+  const text = query.toString().replaceAll("%2C", ",");
+  return text ? `${STREAM_PATH}?${text}` : STREAM_PATH;
 }
 
 /**
@@ -112,6 +119,8 @@ export class LiveConnection {
   private readonly viewing = new Map<number, number>();
   private source: SourceLike | null = null;
   private url: string | null = null;
+  // The id of the last event a stream of this page had: a fresh stream resumes from it.
+  private lastId: string | null = null;
   private running = false;
   private queued = false;
   private retry: unknown = null;
@@ -161,6 +170,7 @@ export class LiveConnection {
     this.backoff = BACKOFF_FIRST_MS;
     this.wasReady = false;
     this.closedForGood = false;
+    this.lastId = null;
   }
 
   private queue(): void {
@@ -178,7 +188,8 @@ export class LiveConnection {
     const url = streamUrl(this.viewing.keys());
     if (this.source && url === this.url) return;
     if (this.source) {
-      // A new page, read from the server just now: nothing it shows was missed.
+      // A new page, read from the server just now: nothing it shows was missed; and the new
+      // stream resumes where this one was, so the bell and the pill miss nothing meanwhile.
       this.close();
       this.wasReady = false;
       this.closedForGood = false;
@@ -187,12 +198,14 @@ export class LiveConnection {
   }
 
   private connect(url: string): void {
-    const source = this.open(url);
+    const source = this.open(this.lastId ? streamUrl(this.viewing.keys(), this.lastId) : url);
     this.source = source;
     this.url = url;
     for (const name of SERVER_EVENTS) {
       source.addEventListener(name, (event) => {
-        if (this.source === source) this.deliver(name, event.data);
+        if (this.source !== source) return;
+        if (event.lastEventId) this.lastId = event.lastEventId;
+        this.deliver(name, event.data);
       });
     }
     source.onerror = () => {
