@@ -38,6 +38,10 @@ logger = logging.getLogger(__name__)
 
 PATH = "/api/stream/"
 DB_THREADS = 2
+# Redis connections the hub's commands share (its subscription holds one); a command that finds
+# them all busy waits for one, up to REDIS_WAIT_SECONDS (then the stream is a 503)
+REDIS_CONNECTIONS = 32
+REDIS_WAIT_SECONDS = 5
 BATCH_MAX = 500
 RETRY_MS = 2000
 
@@ -98,8 +102,17 @@ class Hub:
         self.streams: dict[int, set[Stream]] = {}
         self.count = 0
         self.executor = ThreadPoolExecutor(DB_THREADS, thread_name_prefix="live-db")
-        self.redis = aioredis.Redis.from_url(
-            settings.REDIS_URL, decode_responses=True, socket_connect_timeout=3
+        # A blocking pool: when a restart's clients all come back at once, each new stream's
+        # commands wait their turn; redis-py's default pool refuses the 101st command in flight
+        # (MaxConnectionsError), a 503 for every stream past it.
+        self.redis = aioredis.Redis.from_pool(
+            aioredis.BlockingConnectionPool.from_url(
+                settings.REDIS_URL,
+                max_connections=REDIS_CONNECTIONS,
+                timeout=REDIS_WAIT_SECONDS,
+                decode_responses=True,
+                socket_connect_timeout=3,
+            )
         )
         self.pubsub = None
         self.subscribed: dict[str, asyncio.Future] = {}
@@ -220,7 +233,7 @@ class Hub:
         else has arrived (up to BATCH_MAX) without waiting."""
         batch = []
         message = await self.pubsub.get_message(timeout=1.0)
-        while message is not None and len(batch) < BATCH_MAX:
+        while message is not None:
             if message["type"] == "subscribe":
                 waiting = self.subscribed.get(message["channel"])
                 if waiting is not None and not waiting.done():
@@ -228,6 +241,8 @@ class Hub:
             elif message["type"] == "message":
                 user_id = channels.user_of_channel(message["channel"])
                 batch.append((user_id, *channels.parse_published(message["data"])))
+            if len(batch) >= BATCH_MAX:
+                break  # before reading another: one read and not kept would be lost
             message = await self.pubsub.get_message(timeout=0)
         return batch
 
