@@ -14,7 +14,9 @@ person's connections. A `Stream` is one client: it subscribes before it reads th
 buffer (live/channels.py), so that a message published meanwhile is read one way or the other,
 and lets through only ids newer than the last it sent. It sends a comment line every
 LIVE_HEARTBEAT_SECONDS; a client that falls LIVE_QUEUE_MAX messages behind is sent a `reset`
-and dropped, and a write that takes LIVE_SEND_TIMEOUT_SECONDS drops it at once.
+and dropped, and a write that takes LIVE_SEND_TIMEOUT_SECONDS drops it at once. Both clocks are
+the hub's one watch loop, not a timer per wait and per write: two uvloop timers for each message
+sent were a third of the process's CPU per message (`make bench-live`).
 """
 
 import asyncio
@@ -44,6 +46,7 @@ REDIS_CONNECTIONS = 32
 REDIS_WAIT_SECONDS = 5
 BATCH_MAX = 500
 RETRY_MS = 2000
+WATCH_SECONDS = 1.0  # how often the watch loop looks (at most half LIVE_HEARTBEAT_SECONDS)
 
 
 def stream_id(entry_id: str) -> tuple[int, int]:
@@ -78,6 +81,11 @@ class Stream:
         self.last_id = (0, 0)
         self.overflowed = False
         self.ended = False
+        self.task: asyncio.Task | None = None  # the one writing to the client
+        self.last_write = time.monotonic()
+        self.writing_since: float | None = None  # while a write waits for the client
+        self.ping = False  # the watch loop's: send a comment line if there is nothing else
+        self.stuck = False  # the watch loop's: the write waited too long, the stream ends
 
     def offer(self, entry_id: str, kind: str, data: str) -> None:
         """A message for this client, from the hub (in stream order)."""
@@ -127,7 +135,11 @@ class Hub:
 
     # --- life
     def start(self) -> None:
-        self.tasks = [asyncio.create_task(self._read()), asyncio.create_task(self._tick())]
+        self.tasks = [
+            asyncio.create_task(self._read()),
+            asyncio.create_task(self._tick()),
+            asyncio.create_task(self._watch()),
+        ]
 
     async def stop(self) -> None:
         for stream in self.all_streams():
@@ -255,16 +267,19 @@ class Hub:
             await self.check_signed_in(
                 [stream for user_id in signed_out for stream in self.streams.get(user_id, ())]
             )
-        for user_id, _entry_id, kind, about, _data in batch:
-            if kind != channels.AUTH and user_id in self.streams:
-                by_subject.setdefault(json.dumps(about, sort_keys=True), set()).add(user_id)
+        # (message, its subject) of those for someone here: the subject named once per message
+        kept = [
+            (message, json.dumps(message[3], sort_keys=True))
+            for message in batch
+            if message[2] != channels.AUTH and message[0] in self.streams
+        ]
+        for (user_id, *_), subject in kept:
+            by_subject.setdefault(subject, set()).add(user_id)
         allowed = {}
         for subject, user_ids in by_subject.items():
             allowed[subject] = await self.db(access.readers, sorted(user_ids), json.loads(subject))
-        for user_id, entry_id, kind, about, data in batch:
-            if kind == channels.AUTH or user_id not in self.streams:
-                continue
-            if user_id not in allowed[json.dumps(about, sort_keys=True)]:
+        for (user_id, entry_id, kind, _about, data), subject in kept:
+            if user_id not in allowed[subject] or user_id not in self.streams:
                 continue
             if kind == channels.NOTIFICATION:
                 data = _unread_data(await self.db(access.unread, user_id))
@@ -300,6 +315,25 @@ class Hub:
             except Exception as error:  # noqa: BLE001 - the next beat tries again
                 logger.warning("live: the process's beat failed (%s)", error)
             await asyncio.sleep(settings.PROCESS_HEARTBEAT_SECONDS)
+
+    async def _watch(self) -> None:
+        """Every WATCH_SECONDS: wake each stream that has sent nothing for
+        LIVE_HEARTBEAT_SECONDS to send a comment line, and stop each write that has waited
+        LIVE_SEND_TIMEOUT_SECONDS for a client that reads nothing (its task is cancelled, and
+        the write raises TimeoutError, as asyncio.timeout would)."""
+        every = min(WATCH_SECONDS, settings.LIVE_HEARTBEAT_SECONDS / 2)
+        while True:
+            await asyncio.sleep(every)
+            now = time.monotonic()
+            for stream in self.all_streams():
+                if stream.writing_since is not None:
+                    waited = now - stream.writing_since
+                    if waited >= settings.LIVE_SEND_TIMEOUT_SECONDS and not stream.stuck:
+                        stream.stuck = True
+                        stream.task.cancel()
+                elif now - stream.last_write >= settings.LIVE_HEARTBEAT_SECONDS:
+                    stream.ping = True
+                    stream.wake.set()
 
     async def _seen(self, streams: list[Stream]) -> None:
         """Mark the streams' people present, and viewing their posts, as of now."""
@@ -430,6 +464,7 @@ class StreamApp:
 
     async def _run(self, stream: Stream, last: str | None, backlog, receive, send) -> None:
         position, owed, whole = backlog
+        stream.task = asyncio.current_task()
         gone = asyncio.create_task(_receive_until_gone(receive, stream))
         try:
             await send(
@@ -444,7 +479,7 @@ class StreamApp:
                 }
             )
             counters.later("opened")
-            write = _writer(send)
+            write = _writer(send, stream)
             await write(f"retry: {RETRY_MS}\n\n".encode())
             if last is not None:
                 counters.later("resumes" if whole else "resets")
@@ -483,32 +518,43 @@ class StreamApp:
     async def _send_live(self, stream: Stream, write) -> None:
         """What the hub hands the stream, until it ends; a comment line when there is nothing."""
         while not stream.ended:
-            try:
-                await asyncio.wait_for(stream.wake.wait(), settings.LIVE_HEARTBEAT_SECONDS)
-            except TimeoutError:
-                await write(b": ping\n\n")
-                continue
+            await stream.wake.wait()  # a message, the end, or the watch loop's ping
             stream.wake.clear()
             if stream.overflowed:
                 counters.later("dropped_slow")
                 reason = "slow" if self.hub.up.is_set() else "redis"
                 await write(sse(channels.RESET, json.dumps({"reason": reason})))
                 return
-            while stream.queue and not stream.ended:
+            events = []  # all that is queued, in one write
+            while stream.queue:
                 entry_id, kind, data = stream.queue.popleft()
                 if stream_id(entry_id) <= stream.last_id:
                     continue  # sent from the buffer already
-                await write(sse(kind, data, entry_id))
+                events.append(sse(kind, data, entry_id))
                 stream.last_id = stream_id(entry_id)
-                counters.later("sent")
+            if events and not stream.ended:
+                await write(b"".join(events))
+                counters.later("sent", len(events))
+            elif stream.ping and not stream.ended:
+                await write(b": ping\n\n")
+            stream.ping = False
 
 
-def _writer(send):
+def _writer(send, stream: Stream):
+    """The stream's write: TimeoutError when the hub's watch loop stops it (Hub._watch)."""
+
     async def write(body: bytes) -> None:
-        await asyncio.wait_for(
-            send({"type": "http.response.body", "body": body, "more_body": True}),
-            settings.LIVE_SEND_TIMEOUT_SECONDS,
-        )
+        stream.writing_since = time.monotonic()
+        try:
+            await send({"type": "http.response.body", "body": body, "more_body": True})
+        except asyncio.CancelledError:
+            if not stream.stuck:
+                raise
+            asyncio.current_task().uncancel()
+            raise TimeoutError("the client read nothing for LIVE_SEND_TIMEOUT_SECONDS") from None
+        finally:
+            stream.writing_since = None
+        stream.last_write = time.monotonic()
 
     return write
 
