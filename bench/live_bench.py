@@ -98,15 +98,15 @@ class Uvicorn:
     """`uvicorn <app>` (one worker, its default loop and HTTP parser) on a free port, with the
     environment given, as a context manager; its open-files limit raised to the hard one."""
 
-    def __init__(self, app: str, *, env: dict[str, str]):
-        self.app, self.env = app, env
+    def __init__(self, app: str, *, env: dict[str, str], launcher: tuple[str, ...] = ()):
+        self.app, self.env, self.launcher = app, env, launcher
         self.port = free_port()
         self.process: subprocess.Popen | None = None
         handle, self.log_path = tempfile.mkstemp(prefix="divan-bench-live-", suffix=".log")
         os.close(handle)
 
     def __enter__(self) -> "Uvicorn":
-        command = [str(Path(sys.executable).with_name("uvicorn")), self.app, "--host",
+        command = [*self.launcher, str(Path(sys.executable).with_name("uvicorn")), self.app, "--host",
                    "127.0.0.1", "--port", str(self.port), "--no-access-log", "--log-level",
                    "warning"]  # fmt: skip
         with open(self.log_path, "wb") as log:
