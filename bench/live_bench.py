@@ -106,9 +106,9 @@ class Uvicorn:
         os.close(handle)
 
     def __enter__(self) -> "Uvicorn":
-        command = [*self.launcher, str(Path(sys.executable).with_name("uvicorn")), self.app, "--host",
-                   "127.0.0.1", "--port", str(self.port), "--no-access-log", "--log-level",
-                   "warning"]  # fmt: skip
+        uvicorn = str(Path(sys.executable).with_name("uvicorn"))
+        command = [*self.launcher, uvicorn, self.app, "--host", "127.0.0.1", "--port",
+                   str(self.port), "--no-access-log", "--log-level", "warning"]  # fmt: skip
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
                 command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
