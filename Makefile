@@ -20,7 +20,7 @@ HUB_SOURCES := $(shell find web/src web/next.config.ts web/tsconfig.json -type f
 PYTEST_ARGS ?= -n 2
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run test lint format check migrations prod-check promtool bench bench-events bench-feeds bench-notifications bench-uploads bench-hub bench-inprocess clean
+.PHONY: run test lint format check migrations prod-check promtool bench bench-events bench-feeds bench-notifications bench-uploads bench-hub bench-live bench-inprocess clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -95,8 +95,9 @@ clean:
 # Divan over HTTP (gunicorn, wrk) beside this machine's limits, then events (outbox, dispatch,
 # a consumer, commit to search), then feeds (fan-out, post to feed, reads, rescoring, memory),
 # then notifications (watched groups' rows, commit to inbox), then uploads (presign, the local
-# store's upload throughput, memory), then the hub's landing
-# page JavaScript against its 200 KB budget; see README, Performance.
+# store's upload throughput, memory), then the stream process (idle connections, memory,
+# publish-to-client latency and messages per second beside a minimal SSE endpoint), then the
+# hub's landing page JavaScript against its 200 KB budget; see README, Performance.
 bench: $(VENV)/.installed-dev web/.next/BUILD_ID
 	scripts/apt-ensure wrk=wrk pgbench=postgresql-client
 	$(BIN)/python -m bench
@@ -104,6 +105,7 @@ bench: $(VENV)/.installed-dev web/.next/BUILD_ID
 	$(BIN)/python -m bench --feeds
 	$(BIN)/python -m bench --notifications
 	$(BIN)/python -m bench --uploads
+	$(BIN)/python -m bench --live
 	$(BIN)/python -m bench --hub
 	cd web && node scripts/bundle-size.mjs
 
@@ -125,6 +127,9 @@ bench-notifications: $(VENV)/.installed-dev
 bench-uploads: $(VENV)/.installed-dev
 	scripts/apt-ensure wrk=wrk
 	$(BIN)/python -m bench --uploads
+
+bench-live: $(VENV)/.installed-dev
+	$(BIN)/python -m bench --live
 
 # The older in-process figures: latency and queries per request through the test client.
 bench-inprocess: $(VENV)/.installed-dev

@@ -4,6 +4,7 @@
 `python -m bench --notifications`: commit to inbox, watched groups (bench.notifications_bench);
 `python -m bench --uploads`: presign, local upload throughput, memory (bench.uploads_bench);
 `python -m bench --hub`: the hub's API proxy beside gunicorn straight (bench.hub_bench);
+`python -m bench --live`: the stream process's connections, latency, throughput (bench.live_bench);
 `python -m bench --in-process`: the older in-process figures (bench.inprocess)."""
 
 import argparse
@@ -31,6 +32,11 @@ SECTIONS = {
     "hub": (
         "hub_bench",
         "the hub's API proxy under wrk, beside the same request straight to gunicorn",
+    ),
+    "live": (
+        "live_bench",
+        "the stream process: idle connections and memory, publish-to-client latency and"
+        " messages per second at 1,000 clients, beside a minimal SSE endpoint",
     ),
 }
 

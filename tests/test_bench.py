@@ -1,7 +1,14 @@
-"""`make bench` reads wrk's and pgbench's reports: the parsers, on outputs those tools printed."""
+"""`make bench` reads wrk's and pgbench's reports: the parsers, on outputs those tools printed;
+and `bench --live`'s load client, on SSE cut anywhere and against the minimal endpoint."""
+
+import json
+import os
+import time
 
 import pytest
 
+from bench.live_bench import LoadClient, Uvicorn
+from bench.live_client import SseEvents
 from bench.parsing import (
     ParseError,
     parse_pgbench,
@@ -151,3 +158,40 @@ def test_pgbench_log_latencies_and_percentiles():
     assert percentile(latencies, 0.50) == 2.5
     assert percentile(latencies, 0.99) == 10.0
     assert percentile([4.0], 0.99) == 4.0
+
+
+# --- bench --live: the load client's reading of SSE, and a short run against the minimal endpoint
+
+
+def test_sse_events_cut_anywhere_are_read_whole():
+    body = (
+        b"retry: 2000\n\nevent: ready\ndata: {}\n\n: ping\n\n"
+        b'id: 1-0\nevent: feed\ndata: {"n":0,"t":1.5}\n\n'
+    )
+    events = SseEvents()
+
+    read = [event for cut in range(0, len(body), 7) for event in events.feed(body[cut : cut + 7])]
+
+    assert read == [("ready", b"{}"), ("feed", b'{"n":0,"t":1.5}')]
+    assert events.tail == b""
+
+
+def test_the_load_client_holds_streams_of_the_minimal_endpoint_and_counts_messages(settings):
+    from divan.redis import get_redis
+
+    channel = f"{settings.REDIS_KEY_PREFIX}:bench-live-smoke"
+    env = {**os.environ, "REDIS_URL": settings.REDIS_URL, "BENCH_LIVE_CHANNEL": channel}
+    with LoadClient() as client, Uvicorn("bench.live_raw:application", env=env) as server:
+        opened = client.ask("open", port=server.port, count=20, tokens=None)
+        kept = client.ask("keep", count=5)
+        client.ask("record")
+        for n in range(3):
+            get_redis().publish(channel, json.dumps({"n": n, "t": time.time()}))
+        client.wait(2)
+        report = client.ask("report")
+        client.ask("exit")
+
+    assert (opened["held"], opened["failed"]) == (20, {})
+    assert kept == {"held": 5, "kept": [0, 1, 2, 3, 4]}
+    assert (report["counted"], report["dropped"], report["held"]) == (15, {}, 5)
+    assert len(report["delays_ms"]) == 15
