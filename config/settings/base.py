@@ -200,6 +200,9 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if HUB_URL.startswith("https:") else "ht
 MFA_ADAPTER = "accounts.adapter.MFAAdapter"  # TOTP secrets and recovery seeds encrypted
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env("MFA_TOTP_ISSUER", default="Divan")
+# a code is taken from the window before its own to the one after (RFC 6238, 5.2: a step of
+# network delay; allauth's 0 refuses a code typed in its window's last seconds); each only once
+MFA_TOTP_TOLERANCE = env.int("MFA_TOTP_TOLERANCE", default=1)
 MFA_RECOVERY_CODES_SHOW_ONCE = True  # listed once; after that only how many are left
 
 # --- Sign-up and sign-in protection (accounts.throttles, accounts.registration; README) ---------

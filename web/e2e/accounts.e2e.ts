@@ -50,18 +50,23 @@ function totp(secret: string, at = Date.now()): string {
 }
 
 /**
- * A code for now that was not used before (the API takes each code once), with at least 15 s of
- * its 30 s window left, so that it is still good when the form reaches the server.
+ * A code that was not used before (the API takes each code once) and is good for 15 s more:
+ * with MFA_TOTP_TOLERANCE=1 a code is taken from the window before its own to the one after,
+ * so this window's and the next's are, and the last window's until this one ends; when all
+ * were used, the next window's turn is awaited.
  */
 async function freshCode(secret: string, used: Set<string>): Promise<string> {
   for (;;) {
-    const left = 30_000 - (Date.now() % 30_000);
-    const code = totp(secret);
-    if (left > 15_000 && !used.has(code)) {
-      used.add(code);
-      return code;
+    const now = Date.now();
+    const steps = 30_000 - (now % 30_000) > 15_000 ? [0, 1, -1] : [0, 1];
+    for (const step of steps) {
+      const code = totp(secret, now + step * 30_000);
+      if (!used.has(code)) {
+        used.add(code);
+        return code;
+      }
     }
-    await new Promise((resolve) => setTimeout(resolve, Math.min(left + 50, 1_000)));
+    await new Promise((resolve) => setTimeout(resolve, Math.min(30_000 - (now % 30_000) + 50, 1_000)));
   }
 }
 
