@@ -15,7 +15,7 @@ export DIVAN_STREAM_URL ?= http://127.0.0.1:$(STREAM_PORT)
 # where browsers reach Divan: the local store's upload and download links start with it (unset,
 # with the address each request reached)
 export SITE_URL ?= $(HUB_URL)
-HUB_SOURCES := $(shell find web/src web/next.config.ts web/tsconfig.json -type f 2>/dev/null)
+HUB_SOURCES := $(shell find web/src web/next.config.ts web/tsconfig.json web/stream-proxy.mjs -type f 2>/dev/null)
 # Two test processes by default (pytest-xdist); PYTEST_ARGS="-n 0 -k bans" runs in one.
 PYTEST_ARGS ?= -n 2
 export PATH := $(CURDIR)/$(BIN):$(PATH)

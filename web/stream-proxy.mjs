@@ -7,8 +7,9 @@ import http from "node:http";
 
 export const STREAM_PREFIX = "/api/stream/";
 
-// Hop-by-hop headers belong to one connection, not to the request (RFC 9110, 7.6.1).
-const HOP_BY_HOP = new Set([
+// Hop-by-hop headers belong to one connection, not to the request (RFC 9110, 7.6.1); the API
+// proxy (src/app/api/[...path]/route.ts) drops the same.
+export const HOP_BY_HOP = new Set([
   "connection",
   "keep-alive",
   "proxy-connection",

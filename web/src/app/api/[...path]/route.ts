@@ -8,22 +8,12 @@ import http from "node:http";
 import { Readable, pipeline } from "node:stream";
 import type { NextRequest } from "next/server";
 import { UPSTREAM, forwarding } from "@/lib/upstream";
+import { HOP_BY_HOP } from "../../../../stream-proxy.mjs";
 
 export const dynamic = "force-dynamic";
 
 // Longer than gunicorn lets a request run (30 s): the backend answers first, or never will.
 const TIMEOUT_MS = 60_000;
-// Hop-by-hop headers belong to one connection, not to the request (RFC 9110, 7.6.1).
-const HOP_BY_HOP = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "transfer-encoding",
-  "te",
-  "trailer",
-  "upgrade",
-  "host",
-]);
 
 function forwardedHeaders(request: NextRequest): http.OutgoingHttpHeaders {
   const headers: http.OutgoingHttpHeaders = {};
