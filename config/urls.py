@@ -49,6 +49,7 @@ urlpatterns = [
     path("api/communities/v1/", include("communities.api.urls")),
     path("api/communities/v1/", include("feeds.urls")),
     path("api/communities/v1/", include("notifications.urls")),
+    path("api/communities/v1/", include("live.urls")),
     path("api/ops/events/", EventsStatusView.as_view(), name="ops-events"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SwaggerUIView.as_view(url_name="schema"), name="docs"),

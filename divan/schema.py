@@ -26,6 +26,7 @@ OPERATION_TAGS = (
     (r"^/api/auth/", "auth"),
     (r"^/api/ops/", "ops"),
     (r"/(notifications|notification-level)/", "notifications"),
+    (r"/live/", "live"),
     (r"/blocks/", "people"),
     (r"/reactions/$", "reactions"),
     (r"/(hide|restore|lock|unlock|pin|unpin)/$", "moderation"),

@@ -203,6 +203,13 @@ def viewers(post_id: int, *, client: redis.Redis | None = None) -> set[int]:
     return {int(m) for m in client.zrangebyscore(viewing_key(post_id), _since(), "+inf")}
 
 
+def position(user_id: int, client: redis.Redis | None = None) -> str:
+    """The id of the newest message in the person's buffer, "0-0" when there is none: a stream
+    opened from it is owed whatever is published after."""
+    newest = (client or get_redis()).xrevrange(buffer_key(user_id), count=1)
+    return newest[0][0] if newest else "0-0"
+
+
 def parse_entry(fields: dict) -> tuple[str, dict, str]:
     """A buffer entry's (kind, scope, data text)."""
     return fields["kind"], json.loads(fields["scope"]), fields["data"]

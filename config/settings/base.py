@@ -432,6 +432,11 @@ SPECTACULAR_SETTINGS = {
             "description": "Your inbox, its unread count, your preferences, and your level "
             "for a group or a post's thread.",
         },
+        {
+            "name": "live",
+            "description": "Where your live stream stands. The stream itself, `GET /api/stream/`"
+            " (Server-Sent Events), is served by the stream process: see the README.",
+        },
         {"name": "ops", "description": "How far events and background processes are behind."},
     ],
     "VERSION": "1.0.0",

@@ -102,7 +102,7 @@ class FakeSource implements SourceLike {
 }
 
 /** A connection over fake sources, with the deferred work and the timers run by hand. */
-function harness() {
+function harness(from: string | null = null) {
   const sources: FakeSource[] = [];
   const deferred: (() => void)[] = [];
   const timers: { run: () => void; ms: number; cleared: boolean }[] = [];
@@ -121,6 +121,7 @@ function harness() {
       clear: (timer) => void ((timer as { cleared: boolean }).cleared = true),
       defer: (run) => void deferred.push(run),
     },
+    from,
   );
   const settle = () => {
     while (deferred.length) deferred.shift()?.();
@@ -141,6 +142,15 @@ function harness() {
 }
 
 describe("the page's stream", () => {
+  it("opens where the page's server read said the stream stood, and so misses nothing", () => {
+    const { live, settle, current, seen } = harness("31-0");
+    live.start();
+    settle();
+    expect(current().url).toBe("/api/stream/?last_event_id=31-0");
+    current().send("ready", { resumed: true }, "31-0");
+    expect(seen).toEqual([["ready", { resumed: true }]]);
+  });
+
   it("opens one stream for the posts the page's parts watch, after they all have", () => {
     const { live, sources, settle } = harness();
     const unwatchView = live.watch(7);

@@ -791,6 +791,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/communities/v1/live/position/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description The id of the newest message kept for you: a stream opened with it as
+         *     `?last_event_id=` gets whatever was published after this answer.
+         */
+        get: operations["live_position"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/communities/v1/notifications/": {
         parameters: {
             query?: never;
@@ -2417,6 +2437,10 @@ export interface components {
              * @description Where the verification link went (when verification is mandatory).
              */
             readonly email: string;
+        };
+        StreamPosition: {
+            /** @description Open the stream with `?last_event_id=` this: "0-0" when nothing is kept. */
+            last_event_id: string;
         };
         StreamStatus: {
             length: number;
@@ -4102,6 +4126,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    live_position: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StreamPosition"];
+                };
             };
         };
     };

@@ -33,6 +33,7 @@ export type SignupInvitationCreateRequest = S["SignupInvitationCreateRequest"];
 export type Notification = S["Notification"];
 export type NotificationType = S["NotificationTypeEnum"];
 export type Unread = S["Unread"];
+export type StreamPosition = S["StreamPosition"];
 export type Preferences = S["Preferences"];
 export type TypePreference = S["TypePreference"];
 export type Delivery = S["NotificationDeliveryEnum"];

@@ -1,7 +1,7 @@
 import type { Metadata, Viewport } from "next";
 import { Header } from "@/components/Header";
 import { LiveProvider } from "@/lib/live";
-import { unreadCount, viewer } from "@/lib/server";
+import { streamPosition, unreadCount, viewer } from "@/lib/server";
 import { SessionProvider } from "@/lib/session";
 import { UnreadProvider } from "@/lib/unread";
 import "./globals.css";
@@ -14,8 +14,9 @@ export const metadata: Metadata = {
 export const viewport: Viewport = { width: "device-width", initialScale: 1 };
 
 export default async function RootLayout({ children }: { children: React.ReactNode }) {
-  // The bell's count with the session, at once: no round trip after the other.
-  const [user, unread] = await Promise.all([viewer(), unreadCount()]);
+  // The bell's count and where the live stream stands, with the session, at once: no round
+  // trip after another.
+  const [user, unread, position] = await Promise.all([viewer(), unreadCount(), streamPosition()]);
   return (
     <html lang="en">
       <body>
@@ -23,7 +24,7 @@ export default async function RootLayout({ children }: { children: React.ReactNo
           Skip to content
         </a>
         <SessionProvider initialUser={user}>
-          <LiveProvider>
+          <LiveProvider from={user ? position : null}>
             <UnreadProvider initial={user ? unread : null}>
               <Header />
               <main id="main">{children}</main>

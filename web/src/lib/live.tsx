@@ -9,11 +9,12 @@ import { useSession } from "./session";
 
 const LiveContext = createContext<LiveConnection | null>(null);
 
-export function LiveProvider({ children }: { children: React.ReactNode }) {
+/** `from`: where the stream stood when the page was read on the server (its first stream opens there). */
+export function LiveProvider({ from, children }: { from: string | null; children: React.ReactNode }) {
   const { user } = useSession();
   const router = useRouter();
   // Built on the server too, where it opens nothing: only effects open a stream.
-  const [live] = useState(() => new LiveConnection((url) => new EventSource(url)));
+  const [live] = useState(() => new LiveConnection((url) => new EventSource(url), undefined, from));
   const signedIn = Boolean(user);
   useEffect(() => {
     if (!signedIn) return;

@@ -5,7 +5,7 @@ import type { AsyncLocalStorage } from "node:async_hooks";
 import { headers } from "next/headers";
 import { forbidden, notFound } from "next/navigation";
 import { cache } from "react";
-import type { Session, Unread, User } from "@/api/types";
+import type { Session, StreamPosition, Unread, User } from "@/api/types";
 import { AUTH } from "./allauth";
 import { API } from "./api";
 import { readFailureDigest } from "./readFailure";
@@ -111,4 +111,15 @@ export const unreadCount = cache(async (): Promise<Unread | null> => {
   if (!(await headers()).get("cookie")) return null;
   const answer = await read<Unread>("notifications/unread/");
   return answer.ok ? answer.data : null;
+});
+
+/**
+ * Where the visitor's live stream stands as the page is read: its first stream opens from here,
+ * so that nothing published between this read and the stream is missed. Null: not signed in,
+ * or the API did not say (the stream then starts where it opens).
+ */
+export const streamPosition = cache(async (): Promise<string | null> => {
+  if (!(await headers()).get("cookie")) return null;
+  const answer = await read<StreamPosition>("live/position/");
+  return answer.ok ? answer.data.last_event_id : null;
 });

@@ -130,10 +130,14 @@ export class LiveConnection {
   private wasReady = false;
   private closedForGood = false;
 
+  /** `from`: where the page's first stream opens (the page's server read of `live/position/`). */
   constructor(
     private readonly open: (url: string) => SourceLike,
     private readonly timers: Timers = REAL_TIMERS,
-  ) {}
+    from: string | null = null,
+  ) {
+    this.lastId = from;
+  }
 
   /** Calls `handler` with each `name` event; answers the unsubscribe. */
   on<N extends LiveName>(name: N, handler: Handler<N>): () => void {
