@@ -101,14 +101,23 @@ def readers(user_ids: list[int], about: dict) -> set[int]:
     no group (a person's own unread count) is theirs."""
     if about.get("group") is None:
         return set(user_ids)
+    group, post, author = (_id_or_none(about.get(name)) for name in ("group", "post", "author"))
     params = {
         "users": list(user_ids),
-        "group": about["group"],
-        "post": about.get("post"),
-        "author": about.get("author"),
+        "group": group,
+        "post": post,
+        "author": author,
         "kept_out": KEPT_OUT,
     }
     return {user_id for (user_id,) in fetch_all(queries.READERS, params)}
+
+
+def _id_or_none(value) -> int | None:
+    """A scope's id as the statement takes it; ValueError for anything else (no message of
+    ours, which the stream process then sends to nobody)."""
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    raise ValueError(f"{value!r} is not an id")
 
 
 @fresh

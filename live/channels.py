@@ -45,6 +45,8 @@ NOTIFICATION = "notification"
 # the stream process's own: the first message, and the one that says "read again"
 READY = "ready"
 RESET = "reset"
+# where a buffer begins (channels.position): kept, never sent
+BEGIN = "begin"
 # a control message on a person's channel, never buffered: check their sign-ins now
 AUTH = "auth"
 
@@ -203,11 +205,37 @@ def viewers(post_id: int, *, client: redis.Redis | None = None) -> set[int]:
     return {int(m) for m in client.zrangebyscore(viewing_key(post_id), _since(), "+inf")}
 
 
+# KEYS: the buffer, the present set. ARGV: the person's id, length, lifetime in s. The newest
+# id, the buffer begun with a BEGIN entry when there is none; the person marked present.
+POSITION = """
+local now = redis.call('TIME')
+redis.call('ZADD', KEYS[2], tonumber(now[1]) + tonumber(now[2]) / 1000000, ARGV[1])
+local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+if #last > 0 then
+  redis.call('EXPIRE', KEYS[1], ARGV[3])
+  return last[1][1]
+end
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[2], '*',
+  'kind', 'begin', 'data', '{}', 'scope', '{}', 'prev', '0-0')
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return id
+"""
+
+
+def position_args(user_id: int) -> tuple[list[str], list]:
+    return (
+        [buffer_key(user_id), present_key()],
+        [user_id, settings.LIVE_BUFFER_LENGTH, settings.LIVE_BUFFER_SECONDS],
+    )
+
+
 def position(user_id: int, client: redis.Redis | None = None) -> str:
-    """The id of the newest message in the person's buffer, "0-0" when there is none: a stream
-    opened from it is owed whatever is published after."""
-    newest = (client or get_redis()).xrevrange(buffer_key(user_id), count=1)
-    return newest[0][0] if newest else "0-0"
+    """Where the person's stream stands: the id of the newest message in their buffer, which
+    is begun (a BEGIN entry, never sent) when there is none, so that a buffer missing later
+    always means one lost; and the person is marked present, so that what is published from
+    now on is kept for them. A stream opened from it is owed whatever is published after."""
+    keys, args = position_args(user_id)
+    return (client or get_redis()).register_script(POSITION)(keys=keys, args=args)
 
 
 def parse_entry(fields: dict) -> tuple[str, dict, str]:

@@ -132,6 +132,8 @@ class Hub:
         self.pubsub = None
         self.listener = None
         self.subscribed: dict[str, asyncio.Future] = {}
+        self.subscribing: dict[str, int] = {}  # SUBSCRIBEs sent and not yet confirmed
+        self.auth_changed: dict[int, float] = {}  # person: when their sign-ins last changed
         self.tasks: list[asyncio.Task] = []
         self.background: set[asyncio.Task] = set()
         self.member = f"{member_name()}:stream"
@@ -203,8 +205,21 @@ class Hub:
         waiting = self.subscribed.get(name)
         if waiting is None:
             waiting = self.subscribed[name] = asyncio.get_running_loop().create_future()
+            self.subscribing[name] = self.subscribing.get(name, 0) + 1
             await self.pubsub.subscribe(name)
         await asyncio.wait_for(asyncio.shield(waiting), timeout=5)
+
+    def _subscribed(self, name: str) -> None:
+        """Redis confirmed a SUBSCRIBE to `name`: the wait ends at the confirmation of the last
+        one sent (an earlier one's, late after an unsubscribe, must not end a newer wait)."""
+        left = self.subscribing.get(name, 0) - 1
+        if left > 0:
+            self.subscribing[name] = left
+            return
+        self.subscribing.pop(name, None)
+        waiting = self.subscribed.get(name)
+        if waiting is not None and not waiting.done():
+            waiting.set_result(True)
 
     def remove(self, stream: Stream) -> None:
         theirs = self.streams.get(stream.user_id)
@@ -242,15 +257,13 @@ class Hub:
         while True:
             try:
                 self.pubsub = listener.pubsub()
-                await self.pubsub.subscribe(channels.channel("process"))
-                for name in list(self.subscribed):
-                    await self.pubsub.subscribe(name)
+                await self.pubsub.subscribe(channels.channel("process"))  # a connection now
                 self.up.set()
                 backoff = 0.5
                 while True:
                     batch = await self._batch()
                     if batch:
-                        await self._deliver(batch)
+                        await self._deliver_or_resume(batch)
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # noqa: BLE001 - Redis gone (or a bug): no stream goes on
@@ -264,6 +277,7 @@ class Hub:
                     if not waiting.done():
                         waiting.set_exception(ConnectionError("Redis failed"))
                 self.subscribed = {}
+                self.subscribing = {}
                 with contextlib.suppress(Exception):
                     await self.pubsub.aclose()
                 await asyncio.sleep(backoff)
@@ -276,16 +290,32 @@ class Hub:
         message = await self.pubsub.get_message(timeout=1.0)
         while message is not None:
             if message["type"] == "subscribe":
-                waiting = self.subscribed.get(message["channel"])
-                if waiting is not None and not waiting.done():
-                    waiting.set_result(True)
+                self._subscribed(message["channel"])
             elif message["type"] == "message":
-                user_id = channels.user_of_channel(message["channel"])
-                batch.append((user_id, *channels.parse_published(message["data"])))
+                try:
+                    user_id = channels.user_of_channel(message["channel"])
+                    batch.append((user_id, *channels.parse_published(message["data"])))
+                except ValueError:  # not a person's channel, or not a message of ours
+                    logger.warning("live: ignored %r on %s", message["data"], message["channel"])
             if len(batch) >= BATCH_MAX:
                 break  # before reading another: one read and not kept would be lost
             message = await self.pubsub.get_message(timeout=0)
         return batch
+
+    async def _deliver_or_resume(self, batch: list) -> None:
+        """Deliver the batch; when that fails (PostgreSQL away a moment, a message not of ours),
+        the streams of its people end without a reset: their clients come back with their last
+        id and read the batch from their buffers, checked again. Only the subscription's own
+        failure (Redis) ends every stream."""
+        try:
+            await self._deliver(batch)
+        except Exception:  # the subscription goes on for everyone else
+            logger.exception(
+                "live: a batch of %d was not delivered; its streams resume", len(batch)
+            )
+            for user_id, *_ in batch:
+                for stream in self.streams.get(user_id, ()):
+                    stream.end()
 
     async def _deliver(self, batch: list[tuple[int, str, str, dict, str]]) -> None:
         """Each message to its person's streams here, if they may see it now: one question of
@@ -293,7 +323,7 @@ class Hub:
         by_subject: dict[tuple, set[int]] = {}
         for user_id, _id, kind, _about, data in batch:
             if kind == channels.AUTH:
-                await self._sign_ins_changed(self.streams.get(user_id, ()), json.loads(data))
+                await self._sign_ins_changed(user_id, json.loads(data))
         # (message, its subject) of those for someone here: the subject named once per message
         kept = [
             (message, _subject(message[3]))
@@ -304,18 +334,30 @@ class Hub:
             by_subject.setdefault(subject, set()).add(user_id)
         allowed = {}
         for subject, user_ids in by_subject.items():
-            allowed[subject] = await self.db(access.readers, sorted(user_ids), dict(subject))
+            allowed[subject] = await self.readers(sorted(user_ids), dict(subject))
         for (user_id, entry_id, kind, _about, data), subject in kept:
             if user_id not in allowed[subject] or user_id not in self.streams:
                 continue  # may not see it, or gone meanwhile
             if kind == channels.NOTIFICATION:
-                data = _unread_data(await self.db(access.unread, user_id))
+                data = None  # read by the stream's own task when it sends: not on this loop
             for stream in list(self.streams.get(user_id, ())):
                 stream.offer(entry_id, kind, data)
 
-    async def _sign_ins_changed(self, streams, data: dict) -> None:
+    async def readers(self, user_ids: list[int], about: dict) -> set[int]:
+        """Who of `user_ids` may see a message about `about` now (access.readers); a scope that
+        is not of ours is nobody's. PostgreSQL's own failure raises: the streams resume later."""
+        try:
+            return await self.db(access.readers, user_ids, about)
+        except (ValueError, TypeError, AttributeError):
+            logger.warning("live: a message about %r sent to nobody", about)
+            return set()
+
+    async def _sign_ins_changed(self, user_id: int, data: dict) -> None:
         """A person's sign-ins changed: the streams of a session signed out end at once (its
-        row is not gone yet); the others are checked."""
+        row is not gone yet); the others are checked; and a stream of theirs signing in right
+        now is checked once it is in (StreamApp._stream)."""
+        self.auth_changed[user_id] = time.monotonic()
+        streams = list(self.streams.get(user_id, ()))
         ended = data.get("session")
         for stream in streams:
             kind, key = stream.credential.kind, stream.credential.key
@@ -348,6 +390,11 @@ class Hub:
                 if time.monotonic() - checked >= settings.LIVE_AUTH_CHECK_SECONDS:
                     checked = time.monotonic()
                     await self.check_signed_in(self.all_streams())
+                    self.auth_changed = {  # a sign-in takes less than this: older ones are moot
+                        user_id: at
+                        for user_id, at in self.auth_changed.items()
+                        if checked - at < settings.LIVE_AUTH_CHECK_SECONDS
+                    }
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # noqa: BLE001 - the next beat tries again
@@ -398,21 +445,18 @@ class Hub:
         whether it is whole). Without `last`: the buffer's newest id and nothing owed."""
         key = channels.buffer_key(user_id)
         if last is None:
-            newest = await self.redis.xrevrange(key, count=1)
-            return (newest[0][0] if newest else "0-0"), [], True
+            return await self._position(user_id), [], True
         if stream_id(last) == (-1, -1):
-            return await self._position(key), [], False
+            return await self._position(user_id), [], False
         pipe = self.redis.pipeline(transaction=False)
         pipe.xrange(key, min=last, count=settings.LIVE_BUFFER_LENGTH + 1)
         pipe.xrange(key, count=1)
         since, oldest = await pipe.execute()
-        whole = (
-            bool(since and since[0][0] == last)
-            or bool(oldest and oldest[0][1].get("prev") == last)
-            or (not oldest and last == "0-0")  # no buffer then, none now: nothing was missed
+        whole = bool(since and since[0][0] == last) or bool(
+            oldest and oldest[0][1].get("prev") == last
         )
         if not whole:
-            return await self._position(key), [], False
+            return await self._position(user_id), [], False
         owed = [
             (entry_id, *channels.parse_entry(fields))
             for entry_id, fields in since
@@ -420,9 +464,9 @@ class Hub:
         ]
         return last, owed, True
 
-    async def _position(self, key: str) -> str:
-        newest = await self.redis.xrevrange(key, count=1)
-        return newest[0][0] if newest else "0-0"
+    async def _position(self, user_id: int) -> str:
+        keys, args = channels.position_args(user_id)
+        return await self.redis.register_script(channels.POSITION)(keys=keys, args=args)
 
 
 async def _receive_until_gone(receive, stream: Stream) -> None:
@@ -478,6 +522,7 @@ class StreamApp:
             for name, value in scope["headers"]
         }
         posts = _posts(scope.get("query_string", b"").decode("latin-1"))
+        signing_in_since = time.monotonic()
         try:
             credential = await hub.db(
                 access.authenticate,
@@ -499,6 +544,11 @@ class StreamApp:
         # post viewed, or after it gave up) names where it was in the query instead
         last = headers.get("last-event-id") or _query_value(scope, "last_event_id")
         await hub.add(stream)
+        if hub.auth_changed.get(stream.user_id, -1.0) >= signing_in_since:
+            await hub.check_signed_in([stream])  # signed out while this signed in
+            if stream.ended:
+                hub.remove(stream)
+                raise Refused(401, "Your sign-in ended.", [(b"www-authenticate", b"Token")])
         try:
             try:
                 backlog = await hub.backlog(stream.user_id, last)
@@ -554,11 +604,13 @@ class StreamApp:
         counts = [i for i, (_, kind, *_) in enumerate(owed) if kind == channels.NOTIFICATION]
         newest_count = counts[-1] if counts else None
         for index, (entry_id, kind, about, data) in enumerate(owed):
+            if stream.ended:
+                return  # signed out meanwhile
+            if kind == channels.BEGIN:
+                continue
             subject = _subject(about)
             if subject not in allowed:
-                allowed[subject] = stream.user_id in await hub.db(
-                    access.readers, [stream.user_id], about
-                )
+                allowed[subject] = stream.user_id in await hub.readers([stream.user_id], about)
             if not allowed[subject]:
                 continue
             if kind == channels.NOTIFICATION:
@@ -579,13 +631,20 @@ class StreamApp:
                 reason = "slow" if self.hub.up.is_set() else "redis"
                 await write(sse(channels.RESET, json.dumps({"reason": reason})))
                 return
+            queued = [item for item in stream.queue if stream_id(item[0]) > stream.last_id]
+            stream.queue.clear()  # what is older was sent from the buffer already
+            counts = [
+                i for i, (_id, kind, _data) in enumerate(queued) if kind == channels.NOTIFICATION
+            ]
             events = []  # all that is queued, in one write
-            while stream.queue:
-                entry_id, kind, data = stream.queue.popleft()
-                if stream_id(entry_id) <= stream.last_id:
-                    continue  # sent from the buffer already
+            for index, (entry_id, kind, data) in enumerate(queued):
+                if kind == channels.NOTIFICATION:
+                    if index != counts[-1]:
+                        continue  # the count now is what the last one says
+                    data = _unread_data(await self.hub.db(access.unread, stream.user_id))
                 events.append(sse(kind, data, entry_id))
-                stream.last_id = stream_id(entry_id)
+            if queued:
+                stream.last_id = stream_id(queued[-1][0])
             if events and not stream.ended:
                 await write(b"".join(events))
                 counters.later("sent", len(events))

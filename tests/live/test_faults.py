@@ -106,7 +106,8 @@ def test_redis_restarted_under_the_stream_process_resets_its_clients_who_recover
 
         again = wait_until(resumed, timeout=30, every=0.5, message="the stream did not recover")
         gone = again.wait_for(1)[0]  # its buffer went with Redis: read afresh
-        assert (gone.event, gone.data, gone.id) == ("reset", {"reason": "gone"}, "0-0")
+        assert (gone.event, gone.data) == ("reset", {"reason": "gone"})
+        assert gone.id == channels.position(user.pk)  # the new buffer's beginning
         after = SseClient(server.port, token=key, last_id=gone.id)
         clients.append(after)
         assert after.wait_for(1, "ready")[0].data == {"resumed": True}
@@ -130,3 +131,19 @@ def test_a_client_too_far_behind_is_marked_for_a_reset_and_holds_nothing_more(se
     stream.offer("5-0", "feed", "{}")
 
     assert (len(stream.queue), stream.overflowed) == (0, True)  # a reset is all it is owed
+
+
+def test_what_is_not_a_message_of_ours_resets_no_one(connect):
+    """Something else published on the process's channel, a message about no scope of ours:
+    the stream process goes on, every client with it."""
+    user = UserFactory()
+    stream = connect(token=Token.objects.create(user=user).key)
+    stream.wait_for(1, "ready")
+
+    channels.get_redis().publish(channels.channel("process"), "hello")
+    channels.publish([user.pk], channels.FEED, {"n": 1}, about={"group": "no group"})
+    channels.publish([user.pk], channels.FEED, {"n": 2})
+
+    assert [m.data for m in stream.wait_for(1, channels.FEED)] == [{"n": 2}]
+    assert [m.event for m in stream.messages] == ["ready", channels.FEED]  # no reset
+    assert not stream.ended.is_set()

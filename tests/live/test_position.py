@@ -19,7 +19,10 @@ def test_only_a_signed_in_person_has_a_position_and_it_is_their_own():
     channels.publish([bob.pk], channels.FEED, {"n": 1})
 
     assert APIClient().get(POSITION).status_code == 401
-    assert client_for(alice).get(POSITION).json() == {"last_event_id": "0-0"}
+    alices = client_for(alice).get(POSITION).json()["last_event_id"]
+    begun = channels.get_redis().xrange(channels.buffer_key(alice.pk))
+    assert [(entry_id, fields["kind"]) for entry_id, fields in begun] == [(alices, "begin")]
+    assert channels.present([alice.pk, bob.pk]) == {alice.pk}  # what comes next is kept
     bobs = client_for(bob).get(POSITION).json()["last_event_id"]
     assert bobs == channels.get_redis().xrevrange(channels.buffer_key(bob.pk), count=1)[0][0]
 
@@ -36,12 +39,11 @@ def test_a_stream_opened_from_the_position_gets_what_was_published_meanwhile(con
     assert [m.data for m in stream.wait_for(1, channels.FEED)] == [{"n": 2}]
 
 
-def test_from_no_buffer_at_all_a_stream_gets_the_buffer_begun_meanwhile(connect):
+def test_from_no_buffer_at_all_a_stream_gets_what_came_after_the_page(connect):
     user = UserFactory()
     position = client_for(user).get(POSITION).json()["last_event_id"]
     channels.publish([user.pk], channels.FEED, {"n": 1})
 
     stream = connect(token=Token.objects.get(user=user).key, query_last_id=position)
 
-    assert position == "0-0"
     assert [m.data for m in stream.wait_for(1, channels.FEED)] == [{"n": 1}]

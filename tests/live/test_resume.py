@@ -32,7 +32,7 @@ def test_a_client_dropped_mid_burst_gets_exactly_the_rest_in_order(connect):
     token = token_for(user)
     first = connect(token=token)
     ready = first.wait_for(1, "ready")[0]
-    assert (ready.data, ready.id) == ({"resumed": False}, "0-0")
+    assert (ready.data, ready.id) == ({"resumed": False}, channels.position(user.pk))
 
     burst(user, range(1, 6))
     first.wait_for(5, channels.FEED)
@@ -123,8 +123,9 @@ def test_the_buffer_expired_or_lost_is_a_reset(connect):
     again = connect(token=token, last_id=first.last_id)
 
     assert [m.event for m in again.wait_for(1)] == ["reset"]
-    assert again.of("reset")[0].id == "0-0"
-    after = connect(token=token, last_id="0-0")  # and from there on, whole
+    begun = again.of("reset")[0].id  # a new buffer, begun
+    assert begun == channels.position(user.pk) != first.last_id
+    after = connect(token=token, last_id=begun)  # and from there on, whole
     assert after.wait_for(1, "ready")[0].data == {"resumed": True}
 
 
