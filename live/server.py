@@ -428,6 +428,8 @@ class Hub:
         pipe = self.redis.pipeline(transaction=False)
         pipe.zadd(channels.present_key(), {str(s.user_id): now for s in streams})
         pipe.zremrangebyscore(channels.present_key(), "-inf", now - settings.LIVE_BUFFER_SECONDS)
+        for user_id in {stream.user_id for stream in streams}:  # kept while they are here
+            pipe.expire(channels.buffer_key(user_id), settings.LIVE_BUFFER_SECONDS)
         viewing: dict[int, dict[str, float]] = {}
         for stream in streams:
             for post_id in stream.posts:

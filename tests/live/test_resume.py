@@ -7,8 +7,9 @@ import pytest
 from rest_framework.authtoken.models import Token
 
 from live import channels
-from tests.events.processes import wait_until
+from tests.events.processes import Stream, wait_until
 from tests.factories import UserFactory
+from tests.live.conftest import SseClient
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -164,3 +165,23 @@ def test_reconnecting_while_messages_are_published_loses_none_and_repeats_none(c
     wait_until(everything, timeout=10, message="the last message did not arrive")
     received += numbers(client)
     assert received == list(range(1, rounds * size + 1))
+
+
+def test_a_connected_persons_buffer_is_kept_and_begun_when_they_had_none():
+    user = UserFactory()
+    server = Stream(PROCESS_HEARTBEAT_SECONDS="0.2").start()
+    try:
+        client = SseClient(server.port, token=token_for(user))
+        ready = client.wait_for(1, "ready")[0]
+        redis_client = channels.get_redis()
+        key = channels.buffer_key(user.pk)
+        begun = redis_client.xrange(key)
+        assert [(entry_id, fields["kind"]) for entry_id, fields in begun] == [(ready.id, "begin")]
+
+        redis_client.expire(key, 5)  # as if LIVE_BUFFER_SECONDS had nearly passed
+
+        wait_until(lambda: redis_client.ttl(key) > 5, timeout=10, message="the buffer would expire")
+        assert client.of("begin") == []  # never sent
+        client.close()
+    finally:
+        server.kill()
